@@ -1,0 +1,47 @@
+package org.cfsj.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cfsj} command: wires subcommands, nothing else. */
+@Command(
+        name = "cfsj",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "composefs in Java: build, inspect and serve composefs EROFS images.",
+        subcommands = {
+            ComputeDigestCommand.class,
+            MkcomposefsCommand.class,
+            ComposefsInfoCommand.class,
+            CreateDumpfileCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this in-process). */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new Errors());
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"cfsj " + (v == null ? "development build" : v)};
+        }
+    }
+}
