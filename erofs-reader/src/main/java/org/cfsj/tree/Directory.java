@@ -3,15 +3,23 @@ package org.cfsj.tree;
 import java.util.Collections;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A directory: entries by name, kept in strcmp order (the order EROFS dirents and dumpfiles use).
  * Never contains "." or "..".
+ *
+ * <p>An entry is either a node's primary name or a hardlink: a second name for a node whose
+ * primary name is elsewhere ({@link #addHardlink}). composefs keeps that distinction (a
+ * dumpfile's {@code @} lines, the inode order of the image), so the model does too. Where a
+ * source has no such notion, the first occurrence in a depth-first walk in name order is the
+ * primary, and unmarked duplicates are treated that way (see {@link Hardlinks}).
  */
 public final class Directory implements Node {
     private Metadata meta;
     private long size;
     private final TreeMap<byte[], Node> entries = new TreeMap<>(Bytes.ORDER);
+    private final TreeSet<byte[]> hardlinkNames = new TreeSet<>(Bytes.ORDER);
 
     public Directory(Metadata meta) {
         this.meta = meta;
@@ -53,20 +61,42 @@ public final class Directory implements Node {
         return entries.get(Bytes.of(name));
     }
 
-    /** Adds an entry; returns false (and changes nothing) if the name exists. */
+    /** Adds an entry as the node's primary name; returns false (and changes nothing) if the name exists. */
     public boolean add(byte[] name, Node node) {
         return entries.putIfAbsent(name.clone(), node) == null;
     }
 
+    /** Adds a hardlink: a further name for a node whose primary name is elsewhere. */
+    public boolean addHardlink(byte[] name, Node node) {
+        if (node instanceof Directory) {
+            throw new IllegalArgumentException("directories cannot be hardlinked");
+        }
+        byte[] key = name.clone();
+        if (entries.putIfAbsent(key, node) != null) {
+            return false;
+        }
+        hardlinkNames.add(key);
+        return true;
+    }
+
+    /** Whether this entry was added with {@link #addHardlink}. */
+    public boolean isHardlink(byte[] name) {
+        return hardlinkNames.contains(name);
+    }
+
+    /** Replaces or adds an entry as a primary name. */
     public Node put(byte[] name, Node node) {
+        hardlinkNames.remove(name);
         return entries.put(name.clone(), node);
     }
 
     public Node remove(byte[] name) {
+        hardlinkNames.remove(name);
         return entries.remove(name);
     }
 
     public void clear() {
         entries.clear();
+        hardlinkNames.clear();
     }
 }
