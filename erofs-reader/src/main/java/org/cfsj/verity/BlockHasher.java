@@ -1,0 +1,57 @@
+package org.cfsj.verity;
+
+import java.security.DigestException;
+import java.security.MessageDigest;
+
+/**
+ * Hashes one Merkle tree block (a data block or a block of hashes) the fs-verity way: salt padded
+ * to the hash's input block size first, then the block, zero-padded to the full block size.
+ *
+ * <p>Not thread-safe: one per thread. The {@link MessageDigest} is reused for every block, and
+ * hashes are written straight into the caller's array, so hashing a block allocates nothing.
+ */
+final class BlockHasher {
+    private final MessageDigest md;
+    private final byte[] paddedSalt;
+    private final byte[] zeros;
+    private final int blockSize;
+    private final int digestSize;
+
+    BlockHasher(FsVerityParams params) {
+        this.md = params.algorithm().newDigest();
+        this.paddedSalt = params.paddedSalt();
+        this.blockSize = params.blockSize();
+        this.digestSize = params.algorithm().digestSize();
+        this.zeros = new byte[blockSize];
+    }
+
+    /**
+     * Hashes {@code src[off, off+len)} zero-padded to a full block and stores the hash at {@code
+     * out[outOff]}.
+     */
+    void hash(byte[] src, int off, int len, byte[] out, int outOff) {
+        if (paddedSalt != null) {
+            md.update(paddedSalt);
+        }
+        md.update(src, off, len);
+        if (len < blockSize) {
+            md.update(zeros, 0, blockSize - len);
+        }
+        try {
+            md.digest(out, outOff, digestSize);
+        } catch (DigestException e) {
+            throw new IllegalStateException("hash output does not fit", e); // caller sized out wrongly
+        }
+    }
+
+    /** Hashes every block of {@code src[off, off+len)}, the last one zero-padded, into {@code out}. */
+    void hashBlocks(byte[] src, int off, int len, byte[] out, int outOff) {
+        while (len > 0) {
+            int n = Math.min(len, blockSize);
+            hash(src, off, n, out, outOff);
+            off += n;
+            len -= n;
+            outOff += digestSize;
+        }
+    }
+}
