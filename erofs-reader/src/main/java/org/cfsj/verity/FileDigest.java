@@ -37,10 +37,15 @@ final class FileDigest {
 
     private FileDigest() {}
 
-    /** Digest of everything {@code channel} reads from its current position to end of file. */
-    static byte[] sequential(FileChannel channel, FsVerityParams params) throws IOException {
+    /**
+     * Digest of everything {@code channel} reads from its current position to end of file. {@code
+     * sizeHint} (the expected size, or -1) only keeps the read buffer small for small files, which
+     * are the common case in container images.
+     */
+    static byte[] sequential(FileChannel channel, long sizeHint, FsVerityParams params) throws IOException {
         FsVerityHasher hasher = new FsVerityHasher(params);
-        ByteBuffer buf = ByteBuffer.allocate(READ_SIZE);
+        int bufferSize = sizeHint < 0 || sizeHint >= READ_SIZE ? READ_SIZE : (int) sizeHint + 1;
+        ByteBuffer buf = ByteBuffer.allocate(bufferSize);
         while (channel.read(buf) >= 0) {
             if (!buf.hasRemaining()) {
                 buf.flip();

@@ -70,7 +70,7 @@ public final class FsVerity {
             if (n > 1 && attrs.isRegularFile() && attrs.size() >= PARALLEL_THRESHOLD) {
                 return FileDigest.parallel(ch, ch.size(), params, n);
             }
-            return FileDigest.sequential(ch, params);
+            return FileDigest.sequential(ch, attrs.isRegularFile() ? attrs.size() : -1, params);
         }
     }
 
