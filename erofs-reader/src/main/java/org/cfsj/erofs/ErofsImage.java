@@ -1,0 +1,835 @@
+package org.cfsj.erofs;
+
+import static org.cfsj.erofs.ErofsLayout.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+import org.cfsj.tree.Bytes;
+import org.cfsj.tree.Xattr;
+
+/**
+ * A read-only EROFS image (plain mkfs.erofs or composefs), mapped into memory.
+ *
+ * <p>Everything is lazy: opening reads the superblock and the root inode, nothing else, so the
+ * FUSE server can answer each request by decoding just the inodes and blocks it touches.
+ *
+ * <p>The image is untrusted input. Every offset, length and count read from it is checked
+ * against the image size before it is followed; any problem is reported as an
+ * {@link ErofsFormatException} naming the nid or offset. No method walks more than it is asked
+ * to, so a malformed image (cycles, overlapping data) cannot make a single call loop forever.
+ * Compressed data is refused with a message naming the compression.
+ *
+ * <p>Thread safety: the object is immutable after opening; all methods may be called
+ * concurrently (when opened from a file, the mapping uses a shared arena).
+ */
+public final class ErofsImage implements AutoCloseable {
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final String[] COMPRESSION_NAMES = {"lz4", "lzma", "deflate", "zstd"};
+
+    private final Arena arena; // null when wrapping a caller's segment
+    private final MemorySegment seg;
+    private final long imageSize;
+    private final Superblock sb;
+    private final ComposefsHeader composefsHeader;
+    private final long metaBase;
+    private final long xattrBase;
+    private final byte[][] longPrefixes;
+
+    private ErofsImage(Arena arena, MemorySegment seg) throws ErofsFormatException {
+        this.arena = arena;
+        this.seg = seg.asReadOnly();
+        this.imageSize = seg.byteSize();
+        if (imageSize < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) {
+            throw new ErofsFormatException("not an EROFS image: only " + imageSize
+                    + " bytes, too small to hold a superblock at offset " + SUPERBLOCK_OFFSET);
+        }
+        this.composefsHeader = readComposefsHeader();
+        this.sb = readSuperblock();
+        checkFeatures(sb);
+        this.metaBase = sb.metaBlkaddr() * BLOCK_SIZE;
+        this.xattrBase = sb.xattrBlkaddr() * BLOCK_SIZE;
+        if (metaBase >= imageSize) {
+            throw new ErofsFormatException("superblock meta_blkaddr " + sb.metaBlkaddr() + " (offset " + metaBase
+                    + ") is beyond the end of the image (" + imageSize + " bytes)");
+        }
+        if (xattrBase > imageSize) {
+            throw new ErofsFormatException("superblock xattr_blkaddr " + sb.xattrBlkaddr() + " (offset " + xattrBase
+                    + ") is beyond the end of the image (" + imageSize + " bytes)");
+        }
+        this.longPrefixes = readLongPrefixes();
+        Inode root = inode(sb.rootNid());
+        if (!root.isDirectory()) {
+            throw new ErofsFormatException("root nid " + sb.rootNid() + " is not a directory (mode 0"
+                    + Integer.toOctalString(root.mode()) + ")");
+        }
+    }
+
+    /** Opens and maps an image file read-only. The mapping is released by {@link #close()}. */
+    public static ErofsImage open(Path path) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            return new ErofsImage(arena, seg);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Wraps image bytes already in memory (tests, fuzzing, images embedded elsewhere). Not copied. */
+    public static ErofsImage of(MemorySegment image) throws ErofsFormatException {
+        return new ErofsImage(null, image);
+    }
+
+    public static ErofsImage of(byte[] image) throws ErofsFormatException {
+        return of(MemorySegment.ofArray(image));
+    }
+
+    @Override
+    public void close() {
+        if (arena != null) {
+            arena.close();
+        }
+    }
+
+    public Superblock superblock() {
+        return sb;
+    }
+
+    /** The composefs header, or empty for a plain EROFS image. */
+    public Optional<ComposefsHeader> composefsHeader() {
+        return Optional.ofNullable(composefsHeader);
+    }
+
+    public long size() {
+        return imageSize;
+    }
+
+    public long rootNid() {
+        return sb.rootNid();
+    }
+
+    // ------------------------------------------------------------------ superblock
+
+    private ComposefsHeader readComposefsHeader() throws ErofsFormatException {
+        int magic = (int) u32(0);
+        if (magic != COMPOSEFS_MAGIC) {
+            return null;
+        }
+        return new ComposefsHeader(magic, (int) u32(4), (int) u32(8), (int) u32(12));
+    }
+
+    private Superblock readSuperblock() throws ErofsFormatException {
+        long b = SUPERBLOCK_OFFSET;
+        if ((int) u32(b + Sb.MAGIC) != EROFS_MAGIC) {
+            throw new ErofsFormatException(String.format(
+                    "not an EROFS image: no EROFS magic at offset %d (found 0x%08x)", b, u32(b + Sb.MAGIC)));
+        }
+        return new Superblock(
+                (int) u32(b + Sb.CHECKSUM),
+                (int) u32(b + Sb.FEATURE_COMPAT),
+                u8(b + Sb.BLKSZBITS),
+                u8(b + Sb.SB_EXTSLOTS),
+                u16(b + Sb.ROOT_NID),
+                u64(b + Sb.INOS),
+                u64(b + Sb.BUILD_TIME),
+                (int) u32(b + Sb.BUILD_TIME_NSEC),
+                u32(b + Sb.BLOCKS),
+                u32(b + Sb.META_BLKADDR),
+                u32(b + Sb.XATTR_BLKADDR),
+                bytes(b + Sb.UUID, 16),
+                bytes(b + Sb.VOLUME_NAME, 16),
+                (int) u32(b + Sb.FEATURE_INCOMPAT),
+                u16(b + Sb.AVAILABLE_COMPR_ALGS),
+                u16(b + Sb.EXTRA_DEVICES),
+                u16(b + Sb.DEVT_SLOTOFF),
+                u8(b + Sb.DIRBLKBITS),
+                u8(b + Sb.XATTR_PREFIX_COUNT),
+                u32(b + Sb.XATTR_PREFIX_START),
+                u64(b + Sb.PACKED_NID));
+    }
+
+    private void checkFeatures(Superblock s) throws ErofsFormatException {
+        if (s.blkszbits() != BLOCK_BITS) {
+            throw new ErofsFormatException("unsupported block size 2^" + s.blkszbits()
+                    + " (superblock blkszbits); cfsj reads 4096-byte blocks only");
+        }
+        if (s.dirblkbits() != 0) {
+            throw new ErofsFormatException("unsupported directory block size (superblock dirblkbits " + s.dirblkbits() + ")");
+        }
+        if (SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE + (long) s.sbExtslots() * SB_EXTSLOT_SIZE > BLOCK_SIZE) {
+            throw new ErofsFormatException("superblock sb_extslots " + s.sbExtslots() + " makes the superblock overflow its block");
+        }
+        int inc = s.featureIncompat();
+        if ((inc & FEATURE_INCOMPAT_COMPR_CFGS) != 0) {
+            throw new ErofsFormatException("image uses compression (" + compressionNames(s.availableComprAlgs())
+                    + "; feature_incompat COMPR_CFGS/BIG_PCLUSTER), which cfsj does not read");
+        }
+        if ((inc & FEATURE_INCOMPAT_ZTAILPACKING) != 0) {
+            throw new ErofsFormatException("image uses compression (ztailpacking, feature_incompat 0x10), which cfsj does not read");
+        }
+        if ((inc & FEATURE_INCOMPAT_FRAGMENTS) != 0) {
+            throw new ErofsFormatException("image uses compression (fragments/dedupe, feature_incompat 0x20), which cfsj does not read");
+        }
+        if ((inc & FEATURE_INCOMPAT_DEVICE_TABLE) != 0) {
+            throw new ErofsFormatException("image uses extra devices or compressed head2 (feature_incompat 0x8), which cfsj does not read");
+        }
+        int known = FEATURE_INCOMPAT_ZERO_PADDING | FEATURE_INCOMPAT_COMPR_CFGS | FEATURE_INCOMPAT_CHUNKED_FILE
+                | FEATURE_INCOMPAT_DEVICE_TABLE | FEATURE_INCOMPAT_ZTAILPACKING | FEATURE_INCOMPAT_FRAGMENTS
+                | FEATURE_INCOMPAT_XATTR_PREFIXES;
+        if ((inc & ~known) != 0) {
+            throw new ErofsFormatException(String.format(
+                    "image uses unknown incompatible features (feature_incompat bits 0x%x), which cfsj does not read", inc & ~known));
+        }
+        if (s.hasCompat(FEATURE_COMPAT_SB_CHKSUM)) {
+            verifyChecksum(s);
+        }
+    }
+
+    private static String compressionNames(int algs) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            if ((algs & (1 << i)) != 0) {
+                names.add(i < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[i] : "algorithm " + i);
+            }
+        }
+        return names.isEmpty() ? "lz4" : String.join(", ", names);
+    }
+
+    /** The kernel's check: crc32c (seed ~0, no final xor) over the superblock's block from offset 1024, checksum field zeroed. */
+    private void verifyChecksum(Superblock s) throws ErofsFormatException {
+        if (imageSize < BLOCK_SIZE) {
+            throw new ErofsFormatException("image is truncated: " + imageSize + " bytes, less than one block");
+        }
+        byte[] block = bytes(SUPERBLOCK_OFFSET, BLOCK_SIZE - SUPERBLOCK_OFFSET);
+        Arrays.fill(block, Sb.CHECKSUM, Sb.CHECKSUM + 4, (byte) 0);
+        CRC32C crc = new CRC32C();
+        crc.update(block);
+        int expected = (int) ~crc.getValue();
+        if (expected != s.checksum()) {
+            throw new ErofsFormatException(String.format(
+                    "superblock checksum mismatch (stored 0x%08x, computed 0x%08x): the image is corrupt",
+                    s.checksum(), expected));
+        }
+    }
+
+    /** Long xattr name prefixes (full prefix bytes, by index), stored at xattr_prefix_start * 4. */
+    private byte[][] readLongPrefixes() throws ErofsFormatException {
+        if (!sb.hasIncompat(FEATURE_INCOMPAT_XATTR_PREFIXES) || sb.xattrPrefixCount() == 0) {
+            return new byte[0][];
+        }
+        Inode packed = sb.packedNid() != 0 ? inode(sb.packedNid()) : null;
+        long limit = packed != null ? packed.size() : imageSize;
+        byte[][] result = new byte[sb.xattrPrefixCount()][];
+        long pos = sb.xattrPrefixStart() * 4;
+        for (int i = 0; i < result.length; i++) {
+            pos = (pos + 3) & ~3L;
+            if (pos < 0 || pos + 2 > limit) {
+                throw new ErofsFormatException("long xattr name prefix " + i + " at offset " + pos + " is outside the "
+                        + (packed != null ? "packed inode" : "image"));
+            }
+            byte[] lenBytes = packed != null ? readExactly(packed, pos, 2) : bytes(pos, 2);
+            int len = (lenBytes[0] & 0xFF) | (lenBytes[1] & 0xFF) << 8;
+            pos += 2;
+            if (len < 1 || pos + len > limit) {
+                throw new ErofsFormatException("long xattr name prefix " + i + " at offset " + (pos - 2)
+                        + " has a bad length " + len);
+            }
+            byte[] rec = packed != null ? readExactly(packed, pos, len) : bytes(pos, len);
+            String base = (rec[0] & XATTR_LONG_PREFIX) == 0 ? xattrPrefix(rec[0] & 0xFF) : null;
+            if (base == null || rec[0] == 0) {
+                throw new ErofsFormatException("long xattr name prefix " + i + " has an invalid base index " + (rec[0] & 0xFF));
+            }
+            byte[] baseBytes = Bytes.of(base);
+            byte[] full = Arrays.copyOf(baseBytes, baseBytes.length + len - 1);
+            System.arraycopy(rec, 1, full, baseBytes.length, len - 1);
+            result[i] = full;
+            pos += len;
+        }
+        return result;
+    }
+
+    private byte[] readExactly(Inode inode, long offset, int len) throws ErofsFormatException {
+        byte[] out = new byte[len];
+        long n = read(inode, offset, MemorySegment.ofArray(out));
+        if (n != len) {
+            throw new ErofsFormatException("nid " + inode.nid() + ": data ends at " + inode.size()
+                    + ", wanted " + len + " bytes at offset " + offset);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ inodes
+
+    /** Decodes and checks the inode with this nid. */
+    public Inode inode(long nid) throws ErofsFormatException {
+        long avail = imageSize - metaBase;
+        if (nid < 0 || avail < INODE_COMPACT_SIZE || nid > (avail - INODE_COMPACT_SIZE) / SLOT_SIZE) {
+            throw new ErofsFormatException("nid " + Long.toUnsignedString(nid) + " is outside the image (metadata starts at "
+                    + metaBase + ", image is " + imageSize + " bytes)");
+        }
+        long off = metaBase + nid * SLOT_SIZE;
+        int format = u16(off);
+        if ((format & ~0xF) != 0) {
+            throw new ErofsFormatException(String.format("nid %d (offset %d): unsupported i_format 0x%x", nid, off, format));
+        }
+        boolean extended = (format & I_VERSION_MASK) != 0;
+        int layout = (format >> I_DATALAYOUT_BIT) & I_DATALAYOUT_MASK;
+        if (layout > LAYOUT_CHUNK_BASED) {
+            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): unknown data layout " + layout);
+        }
+        if (extended && off + INODE_EXTENDED_SIZE > imageSize) {
+            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): extended inode runs past the end of the image");
+        }
+        int icount = u16(off + Compact.XATTR_ICOUNT);
+        int mode = u16(off + Compact.MODE);
+        long iu = u32(off + Compact.I_U);
+        long ino = u32(off + Compact.INO);
+        long nlink, uid, gid, size, mtime;
+        int mtimeNsec;
+        if (extended) {
+            size = u64(off + Extended.SIZE);
+            uid = u32(off + Extended.UID);
+            gid = u32(off + Extended.GID);
+            mtime = u64(off + Extended.MTIME);
+            mtimeNsec = (int) u32(off + Extended.MTIME_NSEC);
+            nlink = u32(off + Extended.NLINK);
+        } else {
+            size = u32(off + Compact.SIZE);
+            uid = u16(off + Compact.UID);
+            gid = u16(off + Compact.GID);
+            // compact inodes carry no time: the kernel and composefs use the build time
+            mtime = sb.buildTime();
+            mtimeNsec = sb.buildTimeNsec();
+            nlink = u16(off + Compact.NLINK);
+        }
+        if (size < 0) {
+            throw new ErofsFormatException("nid " + nid + ": size " + Long.toUnsignedString(size) + " is too large");
+        }
+        if (!org.cfsj.tree.Node.validType(mode)) {
+            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): invalid file type in mode 0"
+                    + Integer.toOctalString(mode));
+        }
+        int typeBits = mode & 0170000;
+        long rdev = typeBits == 0020000 || typeBits == 0060000 ? iu : 0;
+        int xattrSize = xattrIbodySize(icount);
+        int isize = extended ? INODE_EXTENDED_SIZE : INODE_COMPACT_SIZE;
+        if (off + isize + xattrSize > imageSize) {
+            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): inline xattrs (" + xattrSize
+                    + " bytes, i_xattr_icount " + icount + ") run past the end of the image");
+        }
+        Inode inode = new Inode(nid, off, extended, layout, mode, nlink, uid, gid, size, mtime, mtimeNsec, rdev, ino, iu,
+                icount, xattrSize);
+        if (typeBits == 0100000 || typeBits == 0040000 || typeBits == 0120000) {
+            checkDataLayout(inode);
+        }
+        return inode;
+    }
+
+    /** Checks that the inode's data (blocks, inline tail, chunk index array) lies inside the image. */
+    private void checkDataLayout(Inode in) throws ErofsFormatException {
+        long size = in.size();
+        if (size == 0) {
+            return;
+        }
+        switch (in.layout()) {
+            case LAYOUT_FLAT_PLAIN -> {
+                long start = in.rawBlkaddr() * BLOCK_SIZE;
+                if (start > imageSize - size) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": data (" + size + " bytes at block "
+                            + in.rawBlkaddr() + ") is outside the image (" + imageSize + " bytes)");
+                }
+            }
+            case LAYOUT_FLAT_INLINE -> {
+                long fullBlocks = (size - 1) / BLOCK_SIZE;
+                long tail = size - fullBlocks * BLOCK_SIZE;
+                long start = in.rawBlkaddr() * BLOCK_SIZE;
+                if (fullBlocks > 0 && start > imageSize - fullBlocks * BLOCK_SIZE) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": data blocks (" + fullBlocks + " at block "
+                            + in.rawBlkaddr() + ") are outside the image (" + imageSize + " bytes)");
+                }
+                long tailStart = in.bodyEnd();
+                if ((tailStart % BLOCK_SIZE) + tail > BLOCK_SIZE) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": inline data (" + tail + " bytes at offset "
+                            + tailStart + ") crosses a block boundary");
+                }
+                if (tailStart > imageSize - tail) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": inline data (" + tail + " bytes at offset "
+                            + tailStart + ") runs past the end of the image");
+                }
+            }
+            case LAYOUT_CHUNK_BASED -> {
+                int fmt = in.chunkFormat();
+                if ((fmt & ~(CHUNK_FORMAT_BLKBITS_MASK | CHUNK_FORMAT_INDEXES)) != 0) {
+                    throw new ErofsFormatException(String.format("nid %d: unknown chunk format 0x%x", in.nid(), fmt));
+                }
+                long idx = in.chunkIndexOffset();
+                long count = in.chunkCount();
+                if (idx > imageSize || count > (imageSize - idx) / in.chunkEntrySize()) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": chunk index (" + count + " chunks of 2^"
+                            + in.chunkBits() + " bytes at offset " + idx + ") runs past the end of the image");
+                }
+            }
+            default -> {
+                // compressed: metadata is readable, data access reports the compression
+            }
+        }
+    }
+
+    private ErofsFormatException compressed(Inode in) {
+        String algorithm = "lz4";
+        // z_erofs_map_header follows the inode and xattrs, aligned to 8; h_algorithmtype is its byte 6
+        long header = (in.bodyEnd() + 7) & ~7L;
+        if (header + 8 <= imageSize) {
+            int type = seg.get(ValueLayout.JAVA_BYTE, header + 6) & 0xF;
+            algorithm = type < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[type] : "algorithm " + type;
+        }
+        return new ErofsFormatException("nid " + in.nid() + ": data is compressed (" + algorithm
+                + "), which cfsj does not read (image uses compression)");
+    }
+
+    // ------------------------------------------------------------------ data
+
+    /** A contiguous run of file data: {@code imageOffset < 0} means a hole (reads as zeros). */
+    private record Extent(long imageOffset, long length) {}
+
+    /** Maps file position {@code pos} (0 <= pos < size) to where its bytes are. */
+    private Extent map(Inode in, long pos) throws ErofsFormatException {
+        long size = in.size();
+        return switch (in.layout()) {
+            case LAYOUT_FLAT_PLAIN -> new Extent(in.rawBlkaddr() * BLOCK_SIZE + pos, size - pos);
+            case LAYOUT_FLAT_INLINE -> {
+                long inlineStart = (size - 1) / BLOCK_SIZE * BLOCK_SIZE;
+                yield pos < inlineStart
+                        ? new Extent(in.rawBlkaddr() * BLOCK_SIZE + pos, inlineStart - pos)
+                        : new Extent(in.bodyEnd() + (pos - inlineStart), size - pos);
+            }
+            case LAYOUT_CHUNK_BASED -> {
+                int bits = in.chunkBits();
+                long chunk = pos >>> bits;
+                long chunkStart = chunk << bits;
+                long chunkEnd = size - chunkStart <= (1L << bits) ? size : chunkStart + (1L << bits);
+                long entry = in.chunkIndexOffset() + chunk * in.chunkEntrySize();
+                long blk;
+                if (in.chunkEntrySize() == CHUNK_INDEX_SIZE) {
+                    int device = u16(entry + 2);
+                    blk = u32(entry + 4);
+                    if (device != 0 && blk != Integer.toUnsignedLong(NULL_ADDR)) {
+                        throw new ErofsFormatException("nid " + in.nid() + ": chunk " + chunk + " is on extra device "
+                                + device + ", which cfsj does not read");
+                    }
+                } else {
+                    blk = u32(entry);
+                }
+                long len = chunkEnd - pos;
+                if (blk == Integer.toUnsignedLong(NULL_ADDR)) {
+                    yield new Extent(-1, len);
+                }
+                long start = blk * BLOCK_SIZE + (pos - chunkStart);
+                if (start > imageSize - len) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": chunk " + chunk + " (block " + blk
+                            + ") is outside the image (" + imageSize + " bytes)");
+                }
+                yield new Extent(start, len);
+            }
+            default -> throw compressed(in);
+        };
+    }
+
+    /**
+     * Reads file data at {@code offset} into {@code dst}, up to its size or the end of the file.
+     * Holes (null chunks, as in composefs external files) read as zeros.
+     *
+     * @return the number of bytes read, 0 at or after end of file
+     */
+    public long read(Inode in, long offset, MemorySegment dst) throws ErofsFormatException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative offset " + offset);
+        }
+        if (!hasData(in) || offset >= in.size()) {
+            return 0;
+        }
+        long want = Math.min(dst.byteSize(), in.size() - offset);
+        long done = 0;
+        while (done < want) {
+            Extent e = map(in, offset + done);
+            long n = Math.min(e.length(), want - done);
+            if (e.imageOffset() < 0) {
+                dst.asSlice(done, n).fill((byte) 0);
+            } else {
+                check(e.imageOffset(), n);
+                MemorySegment.copy(seg, e.imageOffset(), dst, done, n);
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /** Like {@link #read(Inode, long, MemorySegment)}, filling {@code dst} from its position; advances the position. */
+    public int read(Inode in, long offset, ByteBuffer dst) throws ErofsFormatException {
+        int n = (int) read(in, offset, MemorySegment.ofBuffer(dst));
+        dst.position(dst.position() + n);
+        return n;
+    }
+
+    /**
+     * The image bytes backing file data at {@code offset}, as a read-only slice of at most
+     * {@code maxLength} bytes (zero-copy; for replies straight from the mapping). Empty at end of
+     * file; {@code null} when the range starts in a hole.
+     */
+    public MemorySegment dataSlice(Inode in, long offset, long maxLength) throws ErofsFormatException {
+        if (offset < 0 || maxLength < 0) {
+            throw new IllegalArgumentException("negative offset or length");
+        }
+        if (!hasData(in) || offset >= in.size() || maxLength == 0) {
+            return MemorySegment.ofArray(new byte[0]);
+        }
+        Extent e = map(in, offset);
+        if (e.imageOffset() < 0) {
+            return null;
+        }
+        long n = Math.min(e.length(), maxLength);
+        check(e.imageOffset(), n);
+        return seg.asSlice(e.imageOffset(), n);
+    }
+
+    private static boolean hasData(Inode in) {
+        return in.isRegular() || in.isDirectory() || in.isSymlink();
+    }
+
+    /** The target of a symbolic link (exactly {@code size} bytes, 1..4095). */
+    public byte[] readlink(Inode in) throws ErofsFormatException {
+        if (!in.isSymlink()) {
+            throw new IllegalArgumentException("nid " + in.nid() + " is not a symlink");
+        }
+        if (in.size() == 0 || in.size() >= PATH_MAX) {
+            throw new ErofsFormatException("nid " + in.nid() + ": symlink target length " + in.size()
+                    + " is not in 1.." + (PATH_MAX - 1));
+        }
+        return readExactly(in, 0, (int) in.size());
+    }
+
+    // ------------------------------------------------------------------ directories
+
+    /** Receives directory entries; return false to stop the iteration. */
+    @FunctionalInterface
+    public interface DirentVisitor {
+        boolean visit(Dirent dirent) throws ErofsFormatException;
+    }
+
+    /** The parsed dirent table of one directory block. */
+    private final class DirBlock {
+        final long blockOffset;
+        final int length;
+        final int count;
+        final long dirNid;
+        final long blockIndex;
+
+        DirBlock(Inode dir, long blockIndex) throws ErofsFormatException {
+            this.dirNid = dir.nid();
+            this.blockIndex = blockIndex;
+            long pos = blockIndex * BLOCK_SIZE;
+            this.length = (int) Math.min(BLOCK_SIZE, dir.size() - pos);
+            Extent e = map(dir, pos);
+            if (e.imageOffset() < 0) {
+                throw error("is a hole");
+            }
+            if (e.length() < length) {
+                throw error("is not contiguous");
+            }
+            this.blockOffset = e.imageOffset();
+            check(blockOffset, length);
+            if (length < DIRENT_SIZE) {
+                throw error("is too short (" + length + " bytes) for a directory entry");
+            }
+            int firstNameOff = u16(blockOffset + 8);
+            if (firstNameOff < DIRENT_SIZE || firstNameOff % DIRENT_SIZE != 0 || firstNameOff >= length) {
+                throw error("has a bad first name offset " + firstNameOff);
+            }
+            this.count = firstNameOff / DIRENT_SIZE;
+        }
+
+        ErofsFormatException error(String what) {
+            return new ErofsFormatException("directory nid " + dirNid + ": block " + blockIndex + " " + what);
+        }
+
+        int nameOff(int i) throws ErofsFormatException {
+            return u16(blockOffset + (long) i * DIRENT_SIZE + 8);
+        }
+
+        /** Start and length of name i, checked: names follow the table, in increasing offset order. */
+        long nameRange(int i) throws ErofsFormatException {
+            int off = nameOff(i);
+            if (off < count * DIRENT_SIZE || off >= length) {
+                throw error("entry " + i + " has name offset " + off + " outside the name area");
+            }
+            int len;
+            if (i + 1 < count) {
+                int next = nameOff(i + 1);
+                if (next <= off || next > length) {
+                    throw error("entry " + i + " has name offsets out of order (" + off + ", then " + next + ")");
+                }
+                len = next - off;
+            } else {
+                // the last name runs to the end of the block or the first NUL
+                int max = Math.min(length - off, NAME_MAX + 1);
+                len = 0;
+                while (len < max && seg.get(ValueLayout.JAVA_BYTE, blockOffset + off + len) != 0) {
+                    len++;
+                }
+            }
+            if (len == 0 || len > NAME_MAX) {
+                throw error("entry " + i + " has a bad name length " + len);
+            }
+            return ((long) off << 32) | len;
+        }
+
+        byte[] name(int i) throws ErofsFormatException {
+            long r = nameRange(i);
+            return bytes(blockOffset + (r >>> 32), (int) r);
+        }
+
+        Dirent dirent(int i, long index) throws ErofsFormatException {
+            long e = blockOffset + (long) i * DIRENT_SIZE;
+            return new Dirent(name(i), u64(e), u8(e + 10), index);
+        }
+    }
+
+    private static void requireDirectory(Inode dir) {
+        if (!dir.isDirectory()) {
+            throw new IllegalArgumentException("nid " + dir.nid() + " is not a directory");
+        }
+    }
+
+    private static long blockCount(Inode in) {
+        return in.size() == 0 ? 0 : (in.size() - 1) / BLOCK_SIZE + 1;
+    }
+
+    /**
+     * Calls {@code visitor} for each entry of {@code dir} (including "." and ".."), in on-disk
+     * (strcmp) order, starting at entry number {@code startIndex}.
+     */
+    public void forEachDirent(Inode dir, long startIndex, DirentVisitor visitor) throws ErofsFormatException {
+        requireDirectory(dir);
+        long blocks = blockCount(dir);
+        long index = 0;
+        for (long b = 0; b < blocks; b++) {
+            DirBlock block = new DirBlock(dir, b);
+            if (index + block.count <= startIndex) {
+                index += block.count;
+                continue;
+            }
+            for (int i = 0; i < block.count; i++, index++) {
+                if (index >= startIndex && !visitor.visit(block.dirent(i, index))) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** All entries of a directory, including "." and "..". */
+    public List<Dirent> readdir(Inode dir) throws ErofsFormatException {
+        List<Dirent> out = new ArrayList<>();
+        forEachDirent(dir, 0, d -> out.add(d));
+        return out;
+    }
+
+    /**
+     * Finds a name in a directory by binary search (over blocks, then within the block), as the
+     * kernel does; relies on entries being sorted, as EROFS requires.
+     */
+    public Optional<Dirent> lookup(Inode dir, byte[] name) throws ErofsFormatException {
+        requireDirectory(dir);
+        long lo = 0;
+        long hi = blockCount(dir) - 1;
+        while (lo <= hi) {
+            long mid = (lo + hi) >>> 1;
+            DirBlock block = new DirBlock(dir, mid);
+            int first = Arrays.compareUnsigned(name, block.name(0));
+            if (first < 0) {
+                hi = mid - 1;
+                continue;
+            }
+            int last = block.count == 1 ? first : Arrays.compareUnsigned(name, block.name(block.count - 1));
+            if (last > 0) {
+                lo = mid + 1;
+                continue;
+            }
+            int l = 0;
+            int h = block.count - 1;
+            while (l <= h) {
+                int m = (l + h) >>> 1;
+                int c = Arrays.compareUnsigned(name, block.name(m));
+                if (c == 0) {
+                    return Optional.of(block.dirent(m, indexOf(dir, mid) + m));
+                }
+                if (c < 0) {
+                    h = m - 1;
+                } else {
+                    l = m + 1;
+                }
+            }
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** Index of the first entry of block {@code b}: the sum of the earlier blocks' entry counts. */
+    private long indexOf(Inode dir, long b) throws ErofsFormatException {
+        long index = 0;
+        for (long i = 0; i < b; i++) {
+            index += new DirBlock(dir, i).count;
+        }
+        return index;
+    }
+
+    // ------------------------------------------------------------------ xattrs
+
+    /** All extended attributes of an inode with full names: inline ones first, then shared ones. */
+    public List<Xattr> xattrs(Inode in) throws ErofsFormatException {
+        List<Xattr> out = new ArrayList<>(inlineXattrs(in));
+        for (long id : sharedXattrIds(in)) {
+            out.add(sharedXattr(id));
+        }
+        return out;
+    }
+
+    /** Number of shared xattr ids in the inode's xattr header (checked to fit). */
+    private int sharedCount(Inode in) throws ErofsFormatException {
+        if (in.xattrIcount() == 0) {
+            return 0;
+        }
+        long base = in.offset() + in.inodeSize();
+        int shared = u8(base + 4);
+        if (XATTR_IBODY_HEADER_SIZE + 4L * shared > in.xattrSize()) {
+            throw new ErofsFormatException("nid " + in.nid() + ": " + shared + " shared xattr ids do not fit in the "
+                    + in.xattrSize() + "-byte xattr area");
+        }
+        return shared;
+    }
+
+    /** Ids of the shared xattrs an inode refers to (see {@link #sharedXattr(long)}). */
+    public long[] sharedXattrIds(Inode in) throws ErofsFormatException {
+        int shared = sharedCount(in);
+        long base = in.offset() + in.inodeSize() + XATTR_IBODY_HEADER_SIZE;
+        long[] ids = new long[shared];
+        for (int i = 0; i < shared; i++) {
+            ids[i] = u32(base + 4L * i);
+        }
+        return ids;
+    }
+
+    /** The xattrs stored in the inode itself. */
+    public List<Xattr> inlineXattrs(Inode in) throws ErofsFormatException {
+        if (in.xattrIcount() == 0) {
+            return List.of();
+        }
+        long end = in.offset() + in.inodeSize() + in.xattrSize();
+        long pos = in.offset() + in.inodeSize() + XATTR_IBODY_HEADER_SIZE + 4L * sharedCount(in);
+        List<Xattr> out = new ArrayList<>();
+        while (pos < end) {
+            if (pos + XATTR_ENTRY_HEADER_SIZE > end) {
+                throw new ErofsFormatException("nid " + in.nid() + ": truncated xattr entry at offset " + pos);
+            }
+            int nameLen = u8(pos);
+            int valueSize = u16(pos + 2);
+            if (pos + xattrEntrySize(nameLen, valueSize) > end) {
+                throw new ErofsFormatException("nid " + in.nid() + ": xattr entry at offset " + pos + " (name " + nameLen
+                        + " bytes, value " + valueSize + " bytes) runs past the inline xattr area");
+            }
+            out.add(xattrAt(pos, "nid " + in.nid()));
+            pos += xattrEntrySize(nameLen, valueSize);
+        }
+        return out;
+    }
+
+    /** A shared xattr: the entry at {@code xattr_blkaddr * 4096 + id * 4}. */
+    public Xattr sharedXattr(long id) throws ErofsFormatException {
+        long pos = xattrBase + id * 4;
+        if (id < 0 || pos > imageSize - XATTR_ENTRY_HEADER_SIZE) {
+            throw new ErofsFormatException("shared xattr id " + id + " (offset " + pos + ") is outside the image");
+        }
+        return xattrAt(pos, "shared xattr id " + id);
+    }
+
+    private Xattr xattrAt(long pos, String where) throws ErofsFormatException {
+        int nameLen = u8(pos);
+        int index = u8(pos + 1);
+        int valueSize = u16(pos + 2);
+        if (pos + XATTR_ENTRY_HEADER_SIZE + nameLen + valueSize > imageSize) {
+            throw new ErofsFormatException(where + ": xattr entry at offset " + pos + " runs past the end of the image");
+        }
+        byte[] prefix;
+        if ((index & XATTR_LONG_PREFIX) != 0) {
+            int p = index & XATTR_LONG_PREFIX_MASK;
+            if (p >= longPrefixes.length) {
+                throw new ErofsFormatException(where + ": xattr at offset " + pos + " uses long name prefix " + p
+                        + " but the image defines " + longPrefixes.length);
+            }
+            prefix = longPrefixes[p];
+        } else {
+            String s = xattrPrefix(index);
+            if (s == null) {
+                throw new ErofsFormatException(where + ": xattr at offset " + pos + " has unknown name index " + index);
+            }
+            prefix = Bytes.of(s);
+        }
+        byte[] name = Arrays.copyOf(prefix, prefix.length + nameLen);
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos + XATTR_ENTRY_HEADER_SIZE, name, prefix.length, nameLen);
+        if (name.length == 0) {
+            throw new ErofsFormatException(where + ": xattr at offset " + pos + " has an empty name");
+        }
+        byte[] value = bytes(pos + XATTR_ENTRY_HEADER_SIZE + nameLen, valueSize);
+        return new Xattr(name, value);
+    }
+
+    // ------------------------------------------------------------------ checked raw access
+
+    private void check(long off, long len) throws ErofsFormatException {
+        if (off < 0 || len < 0 || off > imageSize - len) {
+            throw new ErofsFormatException("read of " + len + " bytes at offset " + off
+                    + " is outside the image (" + imageSize + " bytes)");
+        }
+    }
+
+    private int u8(long off) throws ErofsFormatException {
+        check(off, 1);
+        return seg.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
+    }
+
+    private int u16(long off) throws ErofsFormatException {
+        check(off, 2);
+        return seg.get(LE16, off) & 0xFFFF;
+    }
+
+    private long u32(long off) throws ErofsFormatException {
+        check(off, 4);
+        return Integer.toUnsignedLong(seg.get(LE32, off));
+    }
+
+    private long u64(long off) throws ErofsFormatException {
+        check(off, 8);
+        return seg.get(LE64, off);
+    }
+
+    private byte[] bytes(long off, int len) throws ErofsFormatException {
+        check(off, len);
+        byte[] out = new byte[len];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, out, 0, len);
+        return out;
+    }
+}
