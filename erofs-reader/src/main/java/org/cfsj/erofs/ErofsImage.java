@@ -390,6 +390,13 @@ public final class ErofsImage implements AutoCloseable {
         }
     }
 
+    /** Throws if the inode's data cannot be read by cfsj (compressed layouts). */
+    public void checkReadable(Inode in) throws ErofsFormatException {
+        if (in.isCompressed()) {
+            throw compressed(in);
+        }
+    }
+
     private ErofsFormatException compressed(Inode in) {
         String algorithm = "lz4";
         // z_erofs_map_header follows the inode and xattrs, aligned to 8; h_algorithmtype is its byte 6

@@ -1,0 +1,310 @@
+package org.cfsj.erofs;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.cfsj.tree.Bytes;
+import org.cfsj.tree.Device;
+import org.cfsj.tree.Directory;
+import org.cfsj.tree.Fifo;
+import org.cfsj.tree.Metadata;
+import org.cfsj.tree.Node;
+import org.cfsj.tree.RegularFile;
+import org.cfsj.tree.Socket;
+import org.cfsj.tree.Symlink;
+import org.cfsj.tree.Xattr;
+
+/**
+ * Reads a whole EROFS image into the in-memory tree model.
+ *
+ * <p>With composefs semantics (the default when the image has a composefs header) it does what
+ * composefs's {@code lcfs_load_node_from_image} does: overlay whiteouts (char devices with rdev
+ * 0) are skipped, {@code trusted.overlay.redirect} / {@code metacopy} become a regular file's
+ * payload and digest, escaped overlay xattrs ({@code trusted.overlay.overlay.*}) are unescaped,
+ * other {@code trusted.overlay.*} xattrs are dropped, and inline content is capped at 5000 bytes.
+ * Without them (plain mkfs.erofs images) every inode and xattr is kept as stored.
+ *
+ * <p>Hardlinks: every dirent pointing at an already-seen nid gets the same {@link Node} object.
+ * A directory reachable twice (a cycle or a hardlinked directory) is an error. The walk is
+ * iterative and its total work is bounded by a multiple of the image size, so malformed images
+ * with overlapping directory or xattr data fail instead of exhausting memory.
+ */
+public final class ImageTree {
+    /** composefs's cap on inline file content (LCFS_INLINE_CONTENT_MAX). */
+    public static final int COMPOSEFS_INLINE_CONTENT_MAX = 5000;
+
+    private static final byte[] REDIRECT = Bytes.of("trusted.overlay.redirect");
+    private static final byte[] METACOPY = Bytes.of("trusted.overlay.metacopy");
+    private static final byte[] ESCAPED_WHITEOUT = Bytes.of("trusted.overlay.overlay.whiteout");
+    private static final byte[] ESCAPED_WHITEOUTS = Bytes.of("trusted.overlay.overlay.whiteouts");
+    private static final byte[] USER_WHITEOUT = Bytes.of("user.overlay.whiteout");
+    private static final byte[] USER_WHITEOUTS = Bytes.of("user.overlay.whiteouts");
+    private static final byte[] OVERLAY_PREFIX = Bytes.of("trusted.overlay.");
+    private static final byte[] ESCAPE_PREFIX = Bytes.of("trusted.overlay.overlay.");
+    private static final int DIGEST_SIZE = 32;
+
+    /**
+     * How to read the image.
+     *
+     * @param overlaySemantics     apply composefs's overlay xattr and whiteout rules
+     * @param contentLimit         largest flat file whose content is read into the tree
+     * @param failOverContentLimit a larger flat file is an error (composefs) rather than a file
+     *                             recorded with its size but no content (plain images)
+     */
+    public record Options(boolean overlaySemantics, long contentLimit, boolean failOverContentLimit) {
+        public static Options composefs() {
+            return new Options(true, COMPOSEFS_INLINE_CONTENT_MAX, true);
+        }
+
+        /** Plain EROFS: keep everything as stored; read contents of files up to 1 MiB. */
+        public static Options plain() {
+            return new Options(false, 1 << 20, false);
+        }
+
+        public static Options forImage(ErofsImage image) {
+            return image.composefsHeader().isPresent() ? composefs() : plain();
+        }
+    }
+
+    private final ErofsImage image;
+    private final Options options;
+    private final Map<Long, Node> nodes = new HashMap<>();
+    private final Set<Long> skipped = new HashSet<>();
+    private final Map<Long, Xattr> sharedXattrs = new HashMap<>();
+    private long budget;
+
+    private ImageTree(ErofsImage image, Options options) {
+        this.image = image;
+        this.options = options;
+        // a well-formed image stores every dirent, xattr and file byte once; allow generous slack
+        this.budget = 4 * image.size() + (64 << 20);
+    }
+
+    /** Reads the tree with the semantics the image calls for ({@link Options#forImage}). */
+    public static Directory read(ErofsImage image) throws ErofsFormatException {
+        return read(image, Options.forImage(image));
+    }
+
+    public static Directory read(ErofsImage image, Options options) throws ErofsFormatException {
+        var header = image.composefsHeader();
+        if (options.overlaySemantics() && header.isPresent() && header.get().version() != ErofsLayout.COMPOSEFS_VERSION) {
+            throw new ErofsFormatException("unsupported composefs header version " + header.get().version()
+                    + " (cfsj reads version " + ErofsLayout.COMPOSEFS_VERSION + ")");
+        }
+        return new ImageTree(image, options).walk();
+    }
+
+    private record Pending(Inode inode, Directory node) {}
+
+    private Directory walk() throws ErofsFormatException {
+        Inode rootInode = image.inode(image.rootNid());
+        Directory root = (Directory) build(rootInode);
+        nodes.put(rootInode.nid(), root);
+        Deque<Pending> stack = new ArrayDeque<>();
+        stack.push(new Pending(rootInode, root));
+        while (!stack.isEmpty()) {
+            Pending dir = stack.pop();
+            List<Dirent> entries = image.readdir(dir.inode());
+            charge(entries.size() * (long) ErofsLayout.DIRENT_SIZE, dir.inode(), "directory entries");
+            List<Pending> subdirs = new ArrayList<>();
+            for (Dirent d : entries) {
+                if (d.isDotOrDotDot()) {
+                    continue;
+                }
+                byte[] name = d.name();
+                if (indexOf(name, (byte) '/') >= 0 || indexOf(name, (byte) 0) >= 0) {
+                    throw new ErofsFormatException("directory nid " + dir.inode().nid() + ": invalid entry name \""
+                            + Bytes.str(name) + "\"");
+                }
+                Node child = nodes.get(d.nid());
+                if (child == null && skipped.contains(d.nid())) {
+                    continue;
+                }
+                if (child instanceof Directory) {
+                    throw new ErofsFormatException("directory nid " + d.nid() + " is reachable twice (from directory nid "
+                            + dir.inode().nid() + " as \"" + Bytes.str(name) + "\"): a cycle or a hardlinked directory");
+                }
+                if (child == null) {
+                    Inode inode = image.inode(d.nid());
+                    if (options.overlaySemantics() && inode.isCharDevice() && inode.rdev() == 0) {
+                        // an overlay whiteout (the image's 00..ff root entries): not part of the tree
+                        skipped.add(d.nid());
+                        continue;
+                    }
+                    child = build(inode);
+                    nodes.put(d.nid(), child);
+                    if (child instanceof Directory sub) {
+                        subdirs.add(new Pending(inode, sub));
+                    }
+                }
+                if (!dir.node().add(name, child)) {
+                    throw new ErofsFormatException("directory nid " + dir.inode().nid() + ": duplicate entry \""
+                            + Bytes.str(name) + "\"");
+                }
+            }
+            // depth-first in dirent order
+            for (int i = subdirs.size() - 1; i >= 0; i--) {
+                stack.push(subdirs.get(i));
+            }
+        }
+        return root;
+    }
+
+    private static int indexOf(byte[] b, byte v) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void charge(long bytes, Inode where, String what) throws ErofsFormatException {
+        budget -= bytes;
+        if (budget < 0) {
+            throw new ErofsFormatException("nid " + where.nid() + ": " + what + " exceed what an image of "
+                    + image.size() + " bytes can hold (overlapping or repeated data)");
+        }
+    }
+
+    private List<Xattr> rawXattrs(Inode inode) throws ErofsFormatException {
+        List<Xattr> list = new ArrayList<>(image.inlineXattrs(inode));
+        for (Xattr x : list) {
+            charge(x.nameView().length + x.valueView().length, inode, "inline xattrs");
+        }
+        for (long id : image.sharedXattrIds(inode)) {
+            Xattr x = sharedXattrs.get(id);
+            if (x == null) {
+                x = image.sharedXattr(id);
+                charge(x.nameView().length + x.valueView().length, inode, "shared xattrs");
+                sharedXattrs.put(id, x);
+            }
+            list.add(x);
+        }
+        return list;
+    }
+
+    private Node build(Inode inode) throws ErofsFormatException {
+        boolean regular = inode.isRegular();
+        String payload = null;
+        byte[] digest = null;
+        boolean whiteout = false;
+        TreeMap<byte[], Xattr> xattrs = new TreeMap<>(Bytes.ORDER);
+        for (Xattr x : rawXattrs(inode)) {
+            byte[] name = x.nameView();
+            if (options.overlaySemantics()) {
+                if (Arrays.equals(name, REDIRECT)) {
+                    if (regular) {
+                        payload = payloadOf(x.valueView());
+                    }
+                    continue;
+                }
+                if (Arrays.equals(name, METACOPY)) {
+                    if (regular && x.valueView().length == 4 + DIGEST_SIZE) {
+                        digest = Arrays.copyOfRange(x.valueView(), 4, 4 + DIGEST_SIZE);
+                    }
+                    continue;
+                }
+                if (regular && Arrays.equals(name, ESCAPED_WHITEOUT)) {
+                    whiteout = true;
+                    continue;
+                }
+                if (Arrays.equals(name, ESCAPED_WHITEOUTS) || Arrays.equals(name, USER_WHITEOUT)
+                        || Arrays.equals(name, USER_WHITEOUTS)) {
+                    continue;
+                }
+                if (Bytes.startsWith(name, OVERLAY_PREFIX)) {
+                    if (!Bytes.startsWith(name, ESCAPE_PREFIX)) {
+                        continue;
+                    }
+                    // trusted.overlay.overlay.X -> trusted.overlay.X
+                    byte[] unescaped = new byte[name.length - (ESCAPE_PREFIX.length - OVERLAY_PREFIX.length)];
+                    System.arraycopy(OVERLAY_PREFIX, 0, unescaped, 0, OVERLAY_PREFIX.length);
+                    System.arraycopy(name, ESCAPE_PREFIX.length, unescaped, OVERLAY_PREFIX.length,
+                            name.length - ESCAPE_PREFIX.length);
+                    x = new Xattr(unescaped, x.valueView());
+                    name = unescaped;
+                }
+            }
+            xattrs.put(name, x);
+        }
+        if (inode.nlink() > Integer.MAX_VALUE) {
+            throw new ErofsFormatException("nid " + inode.nid() + ": nlink " + inode.nlink() + " is out of range");
+        }
+        Metadata meta = new Metadata(inode.permissions(), (int) inode.uid(), (int) inode.gid(), inode.mtimeSec(),
+                inode.mtimeNsec(), (int) inode.nlink(), new ArrayList<>(xattrs.values()));
+        return switch (inode.typeBits()) {
+            case Node.S_IFDIR -> {
+                Directory d = new Directory(meta);
+                d.setSize(inode.size());
+                yield d;
+            }
+            case Node.S_IFREG -> whiteout ? new Device(meta, false, 0) : regularFile(inode, meta, payload, digest);
+            case Node.S_IFLNK -> new Symlink(meta, symlinkTarget(inode));
+            case Node.S_IFCHR -> new Device(meta, false, inode.rdev());
+            case Node.S_IFBLK -> new Device(meta, true, inode.rdev());
+            case Node.S_IFIFO -> new Fifo(meta);
+            case Node.S_IFSOCK -> new Socket(meta);
+            default -> throw new ErofsFormatException("nid " + inode.nid() + ": invalid file type");
+        };
+    }
+
+    /** The redirect value minus one leading '/', up to the first NUL (composefs keeps it as a C string). */
+    private static String payloadOf(byte[] value) {
+        int start = value.length > 1 && value[0] == '/' ? 1 : 0;
+        int end = start;
+        while (end < value.length && value[end] != 0) {
+            end++;
+        }
+        return Bytes.str(Arrays.copyOfRange(value, start, end));
+    }
+
+    private RegularFile regularFile(Inode inode, Metadata meta, String payload, byte[] digest)
+            throws ErofsFormatException {
+        long size = inode.size();
+        if (size == 0) {
+            // composefs stores no content for empty files
+            return new RegularFile(meta, 0, null, payload, digest);
+        }
+        image.checkReadable(inode);
+        if (inode.isChunkBased()) {
+            // composefs external file: the data lives in the object named by the payload
+            return RegularFile.external(meta, size, payload, digest);
+        }
+        if (size > Math.min(Math.min(options.contentLimit(), image.size()), Integer.MAX_VALUE - 8)) {
+            if (options.failOverContentLimit()) {
+                throw new ErofsFormatException("nid " + inode.nid() + ": inline file of " + size
+                        + " bytes is larger than the " + options.contentLimit() + "-byte limit");
+            }
+            return RegularFile.external(meta, size, payload, digest);
+        }
+        charge(size, inode, "file data");
+        byte[] content = new byte[(int) size];
+        long n = image.read(inode, 0, MemorySegment.ofArray(content));
+        if (n != size) {
+            throw new ErofsFormatException("nid " + inode.nid() + ": read " + n + " of " + size + " bytes");
+        }
+        return new RegularFile(meta, size, content, payload, digest);
+    }
+
+    private byte[] symlinkTarget(Inode inode) throws ErofsFormatException {
+        byte[] target = image.readlink(inode);
+        charge(target.length, inode, "symlink targets");
+        int nul = indexOf(target, (byte) 0);
+        if (nul >= 0) {
+            target = Arrays.copyOf(target, nul); // composefs reads targets as C strings
+        }
+        if (target.length == 0) {
+            throw new ErofsFormatException("nid " + inode.nid() + ": empty symlink target");
+        }
+        return target;
+    }
+}
