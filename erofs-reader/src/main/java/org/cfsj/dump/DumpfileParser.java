@@ -199,7 +199,9 @@ public final class DumpfileParser {
             e.content = content == null || content.length == 0 ? null : content;
         }
         e.payload = payload;
-        if (digest != null) {
+        // An empty digest field (a truncated line) means "unset" to lenient parsing; C composefs
+        // would take uninitialised bytes as the digest there.
+        if (digest != null && !(digest.length == 0 && mode == Mode.LENIENT)) {
             e.digest = hexDigest(digest);
         }
 
@@ -360,7 +362,7 @@ public final class DumpfileParser {
         }
         List<Xattr> xattrs = new ArrayList<>(e.xattrs.size());
         e.xattrs.forEach((k, v) -> xattrs.add(Xattr.of(k, v)));
-        Metadata m = new Metadata(e.mode & 07777, e.uid, e.gid, e.mtimeSec, e.mtimeNsec, e.nlink, xattrs);
+        Metadata m = new Metadata(e.mode & ~Node.S_IFMT, e.uid, e.gid, e.mtimeSec, e.mtimeNsec, e.nlink, xattrs);
         Node n = switch (e.mode & Node.S_IFMT) {
             case Node.S_IFDIR -> {
                 Directory d = new Directory(m);

@@ -5,14 +5,16 @@ import java.util.List;
 /**
  * The stat fields every inode kind carries.
  *
- * @param permissions the non-type bits of st_mode (07777)
+ * @param permissions the non-type bits of st_mode: normally within 07777, but a dumpfile may carry
+ *                    stray higher bits, which composefs keeps in memory and truncates to 16 bits
+ *                    on disk, so the model keeps them too
  * @param nlink       st_nlink as recorded by the source (dumpfile, image, tar); for directories
  *                    the writer recomputes it (2 + number of subdirectories), as composefs does
  * @param xattrs      extended attributes in the order the source gave them; names are unique
  */
 public record Metadata(int permissions, int uid, int gid, long mtimeSec, int mtimeNsec, int nlink, List<Xattr> xattrs) {
     public Metadata {
-        if ((permissions & ~07777) != 0) {
+        if ((permissions & Node.S_IFMT) != 0) {
             throw new IllegalArgumentException("permission bits out of range: " + Integer.toOctalString(permissions));
         }
         xattrs = List.copyOf(xattrs);
