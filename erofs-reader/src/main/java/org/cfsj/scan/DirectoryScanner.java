@@ -1,0 +1,219 @@
+package org.cfsj.scan;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.cfsj.posix.Posix;
+import org.cfsj.posix.Stat;
+import org.cfsj.posix.Xattrs;
+import org.cfsj.tree.Bytes;
+import org.cfsj.tree.Device;
+import org.cfsj.tree.Directory;
+import org.cfsj.tree.Fifo;
+import org.cfsj.tree.Metadata;
+import org.cfsj.tree.Node;
+import org.cfsj.tree.RegularFile;
+import org.cfsj.tree.Socket;
+import org.cfsj.tree.Symlink;
+import org.cfsj.tree.Xattr;
+
+/**
+ * Reads a directory tree from disk into the tree model, as {@code mkcomposefs DIR} does
+ * ({@code lcfs_build}): lstat semantics (symlinks are never followed, not even mount points are
+ * special), names and symlink targets as raw bytes, all xattrs sorted by name, mtime with
+ * nanoseconds. Regular files: empty ones carry nothing, files up to the inline limit carry
+ * their content, larger ones their fs-verity digest and the object path derived from it.
+ *
+ * <p>Unlike mkcomposefs, hardlinks survive: non-directories with the same (st_dev, st_ino) and
+ * st_nlink &gt; 1 become one {@link Node} object, and {@link Metadata#nlink()} is st_nlink.
+ *
+ * <p>The walk itself is single-threaded and cheap; digests (and digest-store copies) of the large
+ * files are computed afterwards by {@link ExternalContent} in a pool, as mkcomposefs does. The
+ * walk uses {@link Posix} rather than {@code java.nio.file} because only raw syscalls give file
+ * names as bytes; it holds one directory fd per level of the current path and no recursion, so
+ * tree depth is limited by neither PATH_MAX nor the Java stack.
+ */
+public final class DirectoryScanner {
+    private static final int DIR_FLAGS = Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final int FILE_FLAGS =
+            Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK;
+
+    private final ScanOptions opts;
+    private final String rootDisplay;
+    /** Non-directory inodes with several links, by (st_dev, st_ino): a Node or a PendingFile. */
+    private final Map<InodeKey, Object> linked = new HashMap<>();
+    private final List<PendingFile> pending = new ArrayList<>();
+
+    private DirectoryScanner(ScanOptions opts, String rootDisplay) {
+        this.opts = opts;
+        this.rootDisplay = rootDisplay;
+    }
+
+    /** Scans {@code dir} (which must be a directory, not a symlink to one). */
+    public static Directory scan(Path dir, ScanOptions opts) throws IOException {
+        String display = dir.toString();
+        // The root comes from a Java string (a command-line argument); encode it back the way the
+        // JDK decoded it. Everything below the root is read as bytes.
+        byte[] rootBytes = display.getBytes(jnuCharset());
+        Stat st = Posix.statx(Posix.AT_FDCWD, rootBytes, Posix.AT_SYMLINK_NOFOLLOW, display);
+        if (!st.isDirectory()) {
+            throw new IOException(display + ": not a directory");
+        }
+        int rootFd = Posix.openat(Posix.AT_FDCWD, rootBytes, DIR_FLAGS, display);
+        try {
+            DirectoryScanner scanner = new DirectoryScanner(opts, display);
+            List<Xattr> xattrs = scanner.xattrs(rootBytes, display);
+            Directory root = new Directory(metadata(st, xattrs));
+            root.setSize(st.size());
+            scanner.walk(rootFd, root);
+            new ExternalContent(opts, rootFd).resolve(scanner.pending);
+            return root;
+        } finally {
+            Posix.close(rootFd);
+        }
+    }
+
+    private static java.nio.charset.Charset jnuCharset() {
+        String name = System.getProperty("sun.jnu.encoding");
+        try {
+            return name == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    /** One open directory on the current path of the walk. */
+    private record Frame(int fd, Directory dir, EntryPath path, Iterator<byte[]> names) {}
+
+    private void walk(int rootFd, Directory root) throws IOException {
+        Deque<Frame> stack = new ArrayDeque<>();
+        try {
+            EntryPath rootPath = EntryPath.root(rootDisplay);
+            stack.push(new Frame(rootFd, root, rootPath, listSorted(rootFd, rootPath)));
+            while (!stack.isEmpty()) {
+                Frame f = stack.peek();
+                if (!f.names().hasNext()) {
+                    stack.pop();
+                    if (f.fd() != rootFd) {
+                        Posix.close(f.fd());
+                    }
+                    continue;
+                }
+                byte[] name = f.names().next();
+                EntryPath path = f.path().child(name);
+                Directory sub = entry(f.fd(), f.dir(), name, path);
+                if (sub != null) {
+                    int fd = Posix.openat(f.fd(), name, DIR_FLAGS, path.display());
+                    stack.push(new Frame(fd, sub, path, listSorted(fd, path)));
+                }
+            }
+        } finally {
+            for (Frame f : stack) {
+                if (f.fd() != rootFd) {
+                    Posix.close(f.fd());
+                }
+            }
+        }
+    }
+
+    private static Iterator<byte[]> listSorted(int fd, EntryPath path) throws IOException {
+        List<byte[]> names = Posix.readDirectory(fd, path.display());
+        names.sort(Bytes.ORDER); // only so that errors and hardlink choices are reproducible
+        return names.iterator();
+    }
+
+    /** Adds one entry of {@code parent}; returns the new Directory if it must be descended into. */
+    private Directory entry(int dirfd, Directory parent, byte[] name, EntryPath path) throws IOException {
+        String what = path.display();
+        Stat st = Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, what);
+        InodeKey key = null;
+        if (!st.isDirectory() && st.nlink() > 1) {
+            key = new InodeKey(st.devMajor(), st.devMinor(), st.ino());
+            Object seen = linked.get(key);
+            switch (seen) {
+                case null -> {}
+                case Node node -> {
+                    parent.add(name, node);
+                    return null;
+                }
+                case PendingFile p -> {
+                    p.placements().add(new Placement(parent, name));
+                    return null;
+                }
+                default -> throw new IllegalStateException("unexpected " + seen);
+            }
+        }
+        Metadata meta = metadata(st, xattrs(Xattrs.procPath(dirfd, name), what));
+        Object made = switch (st.type()) {
+            case Node.S_IFDIR -> {
+                Directory d = new Directory(meta);
+                d.setSize(st.size());
+                yield d;
+            }
+            case Node.S_IFREG -> regularFile(dirfd, name, path, st, meta);
+            case Node.S_IFLNK -> new Symlink(meta, Posix.readlinkat(dirfd, name, what));
+            case Node.S_IFCHR -> new Device(meta, false, st.rdev());
+            case Node.S_IFBLK -> new Device(meta, true, st.rdev());
+            case Node.S_IFIFO -> new Fifo(meta);
+            case Node.S_IFSOCK -> new Socket(meta);
+            default -> throw new IOException(what + ": unknown file type (mode " + Integer.toOctalString(st.mode()) + ")");
+        };
+        if (key != null) {
+            linked.put(key, made);
+        }
+        switch (made) {
+            case PendingFile p -> p.placements().add(new Placement(parent, name));
+            case Node node -> parent.add(name, node);
+            default -> throw new IllegalStateException("unexpected " + made);
+        }
+        return made instanceof Directory d ? d : null;
+    }
+
+    /** A RegularFile for empty and small files; a PendingFile (digest to compute) for large ones. */
+    private Object regularFile(int dirfd, byte[] name, EntryPath path, Stat st, Metadata meta) throws IOException {
+        long size = st.size();
+        if (size == 0) {
+            return new RegularFile(meta, 0, null, null, null);
+        }
+        if (size <= opts.inlineLimit()) {
+            int fd = Posix.openat(dirfd, name, FILE_FLAGS, path.display());
+            try {
+                return RegularFile.inline(meta, Posix.readFully(fd, (int) size, path.display()));
+            } finally {
+                Posix.close(fd);
+            }
+        }
+        PendingFile p = new PendingFile(meta, size, path, new ArrayList<>(1));
+        pending.add(p);
+        return p;
+    }
+
+    private List<Xattr> xattrs(byte[] path, String what) throws IOException {
+        if (!opts.readXattrs()) {
+            return List.of();
+        }
+        List<Xattr> out = new ArrayList<>();
+        for (byte[] name : Xattrs.list(path, what)) {
+            byte[] value = Xattrs.get(path, name, what);
+            if (value != null) { // null: removed since it was listed
+                out.add(new Xattr(name, value));
+            }
+        }
+        out.sort((a, b) -> Bytes.ORDER.compare(a.nameView(), b.nameView()));
+        return out;
+    }
+
+    private static Metadata metadata(Stat st, List<Xattr> xattrs) {
+        int nlink = (int) Math.min(st.nlink(), Integer.MAX_VALUE);
+        return new Metadata(st.mode() & 07777, st.uid(), st.gid(), st.mtimeSec(), st.mtimeNsec(), nlink, xattrs);
+    }
+
+    private record InodeKey(int devMajor, int devMinor, long ino) {}
+}
