@@ -275,7 +275,7 @@ public final class ImageTree {
             return new RegularFile(meta, 0, null, payload, digest);
         }
         image.checkReadable(inode);
-        if (inode.isChunkBased()) {
+        if (inode.isChunkBased() && options.overlaySemantics()) {
             // composefs external file: the data lives in the object named by the payload
             return RegularFile.external(meta, size, payload, digest);
         }
