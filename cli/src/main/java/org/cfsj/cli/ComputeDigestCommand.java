@@ -39,9 +39,9 @@ final class ComputeDigestCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Hashing threads for each file of at least "
-                    + (FsVerity.PARALLEL_THRESHOLD >> 20) + " MiB (smaller files use one). "
-                    + "0 or default: one per processor (here ${DEFAULT-VALUE}).")
+            description = "Hashing threads: small files are hashed side by side, each file of at least "
+                    + (FsVerity.PARALLEL_THRESHOLD >> 20) + " MiB by all threads. "
+                    + "0 or default: one per processor (here ${DEFAULT-VALUE}). 1: no extra threads.")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--hash-alg", paramLabel = "ALG", converter = HashAlgorithmConverter.class,
@@ -70,16 +70,14 @@ final class ComputeDigestCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         String prefix = hashAlgorithm.shortName() + ":";
-        for (Path file : files) {
-            String hex;
-            try {
-                hex = FsVerity.toHex(FsVerity.digest(file, params, threads));
-            } finally {
-                out.flush(); // lines of earlier files come before the error message
-            }
-            out.println(compact ? hex : prefix + hex + " " + file);
+        try {
+            FsVerity.digestAll(files, params, threads, (file, digest) -> {
+                String hex = FsVerity.toHex(digest);
+                out.println(compact ? hex : prefix + hex + " " + file);
+            });
+        } finally {
+            out.flush(); // the lines of the files before a failing one come before its error
         }
-        out.flush();
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package org.cfsj.verity;
 
+import java.nio.ByteBuffer;
 import java.security.DigestException;
 import java.security.MessageDigest;
 
@@ -13,7 +14,10 @@ import java.security.MessageDigest;
 final class BlockHasher {
     private final MessageDigest md;
     private final byte[] paddedSalt;
-    private final byte[] zeros;
+    /** Padding source, never written: shared to save allocating and zeroing it per file. */
+    private static final byte[] ZEROS = new byte[FsVerityParams.MAX_BLOCK_SIZE];
+    /** A block copied out of a direct buffer (MessageDigest hashes arrays fastest); lazy. */
+    private byte[] scratch;
     private final int blockSize;
     private final int digestSize;
 
@@ -22,7 +26,6 @@ final class BlockHasher {
         this.paddedSalt = params.paddedSalt();
         this.blockSize = params.blockSize();
         this.digestSize = params.algorithm().digestSize();
-        this.zeros = new byte[blockSize];
     }
 
     /**
@@ -35,7 +38,7 @@ final class BlockHasher {
         }
         md.update(src, off, len);
         if (len < blockSize) {
-            md.update(zeros, 0, blockSize - len);
+            md.update(ZEROS, 0, blockSize - len);
         }
         try {
             md.digest(out, outOff, digestSize);
@@ -51,6 +54,19 @@ final class BlockHasher {
             hash(src, off, n, out, outOff);
             off += n;
             len -= n;
+            outOff += digestSize;
+        }
+    }
+
+    /** Like {@link #hashBlocks(byte[], int, int, byte[], int)} for all remaining bytes of {@code src}. */
+    void hashBlocks(ByteBuffer src, byte[] out, int outOff) {
+        if (scratch == null) {
+            scratch = new byte[blockSize];
+        }
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), blockSize);
+            src.get(scratch, 0, n);
+            hash(scratch, 0, n, out, outOff);
             outOff += digestSize;
         }
     }

@@ -25,11 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounded window of chunks is in flight, so memory does not grow with the file.
  */
 final class FileDigest {
-    /**
-     * Read size: small enough that a buffer just read is still in L2 when it is hashed (the read
-     * into a heap array goes through a JDK temporary buffer, one extra copy that is cheap in cache).
-     */
-    private static final int READ_SIZE = 256 * 1024;
     /** Unit of parallel work; many per thread so that threads finish together. */
     private static final int CHUNK_SIZE = 1024 * 1024;
     /** Chunks queued per thread ahead of the consumer. */
@@ -37,62 +32,68 @@ final class FileDigest {
 
     private FileDigest() {}
 
-    /**
-     * Digest of everything {@code channel} reads from its current position to end of file. {@code
-     * sizeHint} (the expected size, or -1) only keeps the read buffer small for small files, which
-     * are the common case in container images.
-     */
-    static byte[] sequential(FileChannel channel, long sizeHint, FsVerityParams params) throws IOException {
+    /** Digest of everything {@code channel} reads from its current position to end of file. */
+    static byte[] sequential(FileChannel channel, FsVerityParams params) throws IOException {
         FsVerityHasher hasher = new FsVerityHasher(params);
-        int bufferSize = sizeHint < 0 || sizeHint >= READ_SIZE ? READ_SIZE : (int) sizeHint + 1;
-        ByteBuffer buf = ByteBuffer.allocate(bufferSize);
-        while (channel.read(buf) >= 0) {
-            if (!buf.hasRemaining()) {
-                buf.flip();
-                hasher.update(buf);
-                buf.clear();
+        ByteBuffer buf = ReadBuffers.acquire();
+        try {
+            while (channel.read(buf) >= 0) {
+                if (!buf.hasRemaining()) {
+                    hasher.update(buf.flip());
+                    buf.clear();
+                }
             }
+            hasher.update(buf.flip());
+        } finally {
+            ReadBuffers.release(buf);
         }
-        buf.flip();
-        hasher.update(buf);
         return hasher.finish();
     }
 
     /**
-     * Digest of the first {@code size} bytes of {@code channel}, hashed by {@code threads} worker
-     * threads that exist only during this call. Fails if the file is shorter than {@code size}.
+     * Digest of the first {@code size} bytes of {@code channel}, its chunks hashed by {@code pool}
+     * with at most {@code parallelism} chunks per thread queued ahead. Fails if the file is shorter
+     * than {@code size}.
      */
-    static byte[] parallel(FileChannel channel, long size, FsVerityParams params, int threads)
-            throws IOException {
+    static byte[] parallel(FileChannel channel, long size, FsVerityParams params, ExecutorService pool,
+            int parallelism) throws IOException {
         FsVerityHasher hasher = new FsVerityHasher(params);
         int digestSize = params.algorithm().digestSize();
         long chunks = (size + CHUNK_SIZE - 1) / CHUNK_SIZE;
-        // Each worker thread reuses one read buffer and one block hasher for all its chunks.
-        ThreadLocal<Worker> workers = ThreadLocal.withInitial(() -> new Worker(channel, params));
         Deque<Future<byte[]>> inFlight = new ArrayDeque<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads, daemonThreads())) {
-            try {
-                long next = 0;
-                for (long done = 0; done < chunks; done++) {
-                    while (next < chunks && inFlight.size() < threads * CHUNKS_IN_FLIGHT_PER_THREAD) {
-                        long start = next++ * CHUNK_SIZE;
-                        int length = (int) Math.min(CHUNK_SIZE, size - start);
-                        inFlight.add(pool.submit(() -> workers.get().hashChunk(start, length)));
-                    }
-                    byte[] hashes = await(inFlight.remove());
-                    long start = done * CHUNK_SIZE;
-                    long length = Math.min(CHUNK_SIZE, size - start);
-                    hasher.appendDataBlockHashes(hashes, 0, hashes.length / digestSize, length);
+        try {
+            long next = 0;
+            for (long done = 0; done < chunks; done++) {
+                while (next < chunks && inFlight.size() < parallelism * CHUNKS_IN_FLIGHT_PER_THREAD) {
+                    long start = next++ * CHUNK_SIZE;
+                    int length = (int) Math.min(CHUNK_SIZE, size - start);
+                    inFlight.add(pool.submit(() -> hashChunk(channel, params, start, length)));
                 }
-            } finally {
-                // On failure, do not let queued chunks run on while close() waits for them.
-                inFlight.forEach(f -> f.cancel(true));
+                byte[] hashes = await(inFlight.remove());
+                long length = Math.min(CHUNK_SIZE, size - done * CHUNK_SIZE);
+                hasher.appendDataBlockHashes(hashes, 0, hashes.length / digestSize, length);
             }
+        } finally {
+            // On failure, queued chunks need not run. (No interrupt: it would close the channel.)
+            inFlight.forEach(f -> f.cancel(false));
         }
         return hasher.finish();
     }
 
-    private static byte[] await(Future<byte[]> f) throws IOException {
+    /** Like above, on {@code threads} threads that exist only during this call. */
+    static byte[] parallel(FileChannel channel, long size, FsVerityParams params, int threads)
+            throws IOException {
+        try (ExecutorService pool = newPool(threads)) {
+            return parallel(channel, size, params, pool, threads);
+        }
+    }
+
+    static ExecutorService newPool(int threads) {
+        return Executors.newFixedThreadPool(threads, daemonThreads());
+    }
+
+    /** The future's value; its failure rethrown as the IOException (or unchecked one) it was. */
+    static byte[] await(Future<byte[]> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -102,6 +103,9 @@ final class FileDigest {
             Throwable cause = e.getCause();
             if (cause instanceof UncheckedIOException u) {
                 throw u.getCause();
+            }
+            if (cause instanceof IOException io) {
+                throw io;
             }
             if (cause instanceof RuntimeException r) {
                 throw r;
@@ -122,48 +126,39 @@ final class FileDigest {
         };
     }
 
-    /** Per-thread state of the parallel path. */
-    private static final class Worker {
-        private final FileChannel channel;
-        private final BlockHasher hasher;
-        private final int blockSize;
-        private final int digestSize;
-        private final ByteBuffer buf = ByteBuffer.allocate(READ_SIZE);
-
-        Worker(FileChannel channel, FsVerityParams params) {
-            this.channel = channel;
-            this.hasher = new BlockHasher(params);
-            this.blockSize = params.blockSize();
-            this.digestSize = params.algorithm().digestSize();
-        }
-
-        /** Hashes of the data blocks in {@code [start, start+length)}; start is block-aligned. */
-        byte[] hashChunk(long start, int length) {
-            byte[] out = new byte[(length + blockSize - 1) / blockSize * digestSize];
-            int outOff = 0;
-            try {
-                for (int done = 0; done < length; ) {
-                    buf.clear().limit(Math.min(READ_SIZE, length - done));
-                    readFully(start + done, buf);
-                    // READ_SIZE is a multiple of every block size, so pieces stay block-aligned.
-                    hasher.hashBlocks(buf.array(), 0, buf.limit(), out, outOff);
-                    outOff += (buf.limit() + blockSize - 1) / blockSize * digestSize;
-                    done += buf.limit();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    /** Hashes of the data blocks in {@code [start, start+length)}; start is block-aligned. */
+    private static byte[] hashChunk(FileChannel channel, FsVerityParams params, long start, int length) {
+        BlockHasher hasher = new BlockHasher(params);
+        int blockSize = params.blockSize();
+        int digestSize = params.algorithm().digestSize();
+        byte[] out = new byte[(length + blockSize - 1) / blockSize * digestSize];
+        int outOff = 0;
+        ByteBuffer buf = ReadBuffers.acquire();
+        try {
+            for (int done = 0; done < length; ) {
+                buf.clear().limit(Math.min(ReadBuffers.SIZE, length - done));
+                readFully(channel, start + done, buf);
+                // The buffer size is a multiple of every block size: pieces stay block-aligned.
+                int n = buf.flip().remaining();
+                hasher.hashBlocks(buf, out, outOff);
+                outOff += (n + blockSize - 1) / blockSize * digestSize;
+                done += n;
             }
-            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            ReadBuffers.release(buf);
         }
+        return out;
+    }
 
-        private void readFully(long position, ByteBuffer b) throws IOException {
-            while (b.hasRemaining()) {
-                int n = channel.read(b, position);
-                if (n < 0) {
-                    throw new EOFException("file shrank while its digest was computed");
-                }
-                position += n;
+    private static void readFully(FileChannel channel, long position, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            int n = channel.read(b, position);
+            if (n < 0) {
+                throw new EOFException("file shrank while its digest was computed");
             }
+            position += n;
         }
     }
 }

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
 
 /**
  * fs-verity file digests, computed in user space exactly as the kernel's
@@ -57,21 +59,73 @@ public final class FsVerity {
 
     /** Digest of a file with any parameters (including a salt); {@code threads} as above. */
     public static byte[] digest(Path file, FsVerityParams params, int threads) throws IOException {
-        if (threads < 0) {
-            throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+        int n = threadCount(threads);
+        BasicFileAttributes attrs = readableFileAttributes(file);
+        if (n > 1 && isLarge(attrs)) {
+            try (ExecutorService pool = FileDigest.newPool(n)) {
+                return digest(file, attrs, params, pool, n);
+            }
         }
-        int n = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        return digest(file, attrs, params, null, 1);
+    }
+
+    /** Receives digests from {@link #digestAll}, in the order of the files. */
+    @FunctionalInterface
+    public interface DigestSink {
+        void accept(Path file, byte[] digest) throws IOException;
+    }
+
+    /**
+     * Digests of many files, passed to {@code sink} in the order of {@code files}. With more than
+     * one thread, small files are hashed concurrently and large ones each by all threads. Stops at
+     * the first file that fails (its exception is thrown after the digests of the files before it
+     * went to the sink), like {@code fsverity digest FILE...}.
+     */
+    public static void digestAll(List<Path> files, FsVerityParams params, int threads, DigestSink sink)
+            throws IOException {
+        int n = threadCount(threads);
+        if (n == 1) {
+            for (Path f : files) {
+                sink.accept(f, digest(f, params, 1));
+            }
+            return;
+        }
+        try (ExecutorService pool = FileDigest.newPool(n)) {
+            BatchDigest.run(files, params, pool, n, sink);
+        }
+    }
+
+    /** Hashes an opened, checked file; in parallel on {@code pool} if given and the file is large. */
+    static byte[] digest(Path file, BasicFileAttributes attrs, FsVerityParams params, ExecutorService pool,
+            int parallelism) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (pool != null && isLarge(attrs)) {
+                return FileDigest.parallel(ch, ch.size(), params, pool, parallelism);
+            }
+            // Anything else, including pipes and devices, is read to its end.
+            return FileDigest.sequential(ch, params);
+        }
+    }
+
+    /** The file's attributes, or an exception saying why its data cannot be hashed. */
+    static BasicFileAttributes readableFileAttributes(Path file) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
         if (attrs.isDirectory()) {
             throw new FileSystemException(file.toString(), null, "is a directory");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            // Regular files only: for pipes and devices the size says nothing, so read to the end.
-            if (n > 1 && attrs.isRegularFile() && attrs.size() >= PARALLEL_THRESHOLD) {
-                return FileDigest.parallel(ch, ch.size(), params, n);
-            }
-            return FileDigest.sequential(ch, attrs.isRegularFile() ? attrs.size() : -1, params);
+        return attrs;
+    }
+
+    /** Whether splitting the file among threads pays (only regular files have a reliable size). */
+    static boolean isLarge(BasicFileAttributes attrs) {
+        return attrs.isRegularFile() && attrs.size() >= PARALLEL_THRESHOLD;
+    }
+
+    private static int threadCount(int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must be >= 0, got " + threads);
         }
+        return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     }
 
     /** Lowercase hex, as {@code fsverity digest} prints digests. */

@@ -15,6 +15,8 @@ public enum HashAlgorithm {
     private final int kernelId;
     private final String jcaName;
     private final int digestSize;
+    /** Never updated; cloning it skips the provider lookup of getInstance (costly per small file). */
+    private volatile MessageDigest prototype;
 
     HashAlgorithm(int kernelId, String jcaName, int digestSize) {
         this.kernelId = kernelId;
@@ -63,9 +65,20 @@ public enum HashAlgorithm {
     /** A fresh instance. Both algorithms are mandatory in every Java platform, so this cannot fail. */
     public MessageDigest newDigest() {
         try {
-            return MessageDigest.getInstance(jcaName);
+            MessageDigest p = prototype;
+            if (p == null) {
+                prototype = p = MessageDigest.getInstance(jcaName);
+            }
+            return (MessageDigest) p.clone();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks mandatory " + jcaName, e);
+        } catch (CloneNotSupportedException e) {
+            // Not the case for the JDK's providers; a third-party one might be installed first.
+            try {
+                return MessageDigest.getInstance(jcaName);
+            } catch (NoSuchAlgorithmException impossible) {
+                throw new IllegalStateException(impossible);
+            }
         }
     }
 }
