@@ -44,7 +44,7 @@ fsverity digest "${files[@]}" >"$tmp/expected"
 "$cfsj" compute-digest "${files[@]}" >"$tmp/cfsj-n"
 cmp -s "$tmp/expected" "$tmp/cfsj-1" || { echo "digest-bench: cfsj --threads 1 output differs from fsverity" >&2; exit 1; }
 cmp -s "$tmp/expected" "$tmp/cfsj-n" || { echo "digest-bench: cfsj output differs from fsverity" >&2; exit 1; }
-echo "Outputs identical (${#files[@]} lines)."
+echo "Outputs identical (${#files[@]} lines). Load average before timing: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # seconds (with ns resolution) that "$@" takes, output discarded. ./cfsj rebuilds its jar when a
 # source is newer (someone editing the tree while this runs): such a run measures Maven, so it is
@@ -101,3 +101,4 @@ header+="|best MB/s|speed vs fsverity"
 echo
 echo "cfsj times include JVM startup: 'cfsj compute-digest' on one empty file takes ${startup} s here."
 echo "Speed vs fsverity = fsverity's best time / the tool's best time (above 1 = faster than fsverity)."
+echo "Load average after timing: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews the numbers)."
