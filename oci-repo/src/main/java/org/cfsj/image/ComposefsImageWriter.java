@@ -419,7 +419,14 @@ public final class ComposefsImageWriter {
             }
         }
         // composefs's canonical order: descending by name, then by value length, then value bytes.
-        List<XattrKey> keys = new ArrayList<>(counts.keySet());
+        // Only shared ones get offsets, so only they need sorting (most xattrs, like each file's
+        // metacopy digest, are unique).
+        List<XattrKey> keys = new ArrayList<>();
+        counts.forEach((k, c) -> {
+            if (c[0] > 1) {
+                keys.add(k);
+            }
+        });
         keys.sort((a, b) -> {
             int c = Bytes.ORDER.compare(b.name, a.name);
             if (c != 0) {
@@ -433,12 +440,10 @@ public final class ComposefsImageWriter {
         HashMap<XattrKey, Long> offsets = new HashMap<>();
         long offset = 0;
         for (XattrKey k : keys) {
-            if (counts.get(k)[0] > 1) {
-                offsets.put(k, offset);
-                WXattr x = first.get(k);
-                sharedXattrs.add(x);
-                offset += x.entrySize();
-            }
+            offsets.put(k, offset);
+            WXattr x = first.get(k);
+            sharedXattrs.add(x);
+            offset += x.entrySize();
         }
         sharedXattrSize = offset;
         for (WNode n : inodes) {
