@@ -32,7 +32,8 @@ import org.cfsj.tree.Xattr;
  * other {@code trusted.overlay.*} xattrs are dropped, and inline content is capped at 5000 bytes.
  * Without them (plain mkfs.erofs images) every inode and xattr is kept as stored.
  *
- * <p>Hardlinks: every dirent pointing at an already-seen nid gets the same {@link Node} object.
+ * <p>Hardlinks: every dirent pointing at an already-seen nid gets the same {@link Node} object,
+ * added with {@link Directory#addHardlink} (the first name met depth-first is the primary).
  * A directory reachable twice (a cycle or a hardlinked directory) is an error. The walk is
  * iterative and its total work is bounded by a multiple of the image size, so malformed images
  * with overlapping directory or xattr data fail instead of exhausting memory.
@@ -102,57 +103,80 @@ public final class ImageTree {
         return new ImageTree(image, options).walk();
     }
 
-    private record Pending(Inode inode, Directory node) {}
+    /** A directory being filled: its entries and how far the walk has got through them. */
+    private static final class Frame {
+        final Inode inode;
+        final Directory node;
+        final List<Dirent> entries;
+        int next;
 
+        Frame(Inode inode, Directory node, List<Dirent> entries) {
+            this.inode = inode;
+            this.node = node;
+            this.entries = entries;
+        }
+    }
+
+    private Frame open(Inode inode, Directory node) throws ErofsFormatException {
+        List<Dirent> entries = image.readdir(inode);
+        charge(entries.size() * (long) ErofsLayout.DIRENT_SIZE, inode, "directory entries");
+        return new Frame(inode, node, entries);
+    }
+
+    /**
+     * Depth-first in dirent order, as composefs walks: a subdirectory is filled before the next
+     * entry of its parent, so the first name met for a hardlinked nid is its primary. Iterative,
+     * so deep trees cannot overflow the stack.
+     */
     private Directory walk() throws ErofsFormatException {
         Inode rootInode = image.inode(image.rootNid());
         Directory root = (Directory) build(rootInode);
         nodes.put(rootInode.nid(), root);
-        Deque<Pending> stack = new ArrayDeque<>();
-        stack.push(new Pending(rootInode, root));
+        Deque<Frame> stack = new ArrayDeque<>();
+        stack.push(open(rootInode, root));
         while (!stack.isEmpty()) {
-            Pending dir = stack.pop();
-            List<Dirent> entries = image.readdir(dir.inode());
-            charge(entries.size() * (long) ErofsLayout.DIRENT_SIZE, dir.inode(), "directory entries");
-            List<Pending> subdirs = new ArrayList<>();
-            for (Dirent d : entries) {
-                if (d.isDotOrDotDot()) {
+            Frame dir = stack.peek();
+            if (dir.next == dir.entries.size()) {
+                stack.pop();
+                continue;
+            }
+            Dirent d = dir.entries.get(dir.next++);
+            if (d.isDotOrDotDot()) {
+                continue;
+            }
+            byte[] name = d.name();
+            if (indexOf(name, (byte) '/') >= 0 || indexOf(name, (byte) 0) >= 0) {
+                throw new ErofsFormatException("directory nid " + dir.inode.nid() + ": invalid entry name \""
+                        + Bytes.str(name) + "\"");
+            }
+            Node child = nodes.get(d.nid());
+            if (child == null && skipped.contains(d.nid())) {
+                continue;
+            }
+            if (child instanceof Directory) {
+                throw new ErofsFormatException("directory nid " + d.nid() + " is reachable twice (from directory nid "
+                        + dir.inode.nid() + " as \"" + Bytes.str(name) + "\"): a cycle or a hardlinked directory");
+            }
+            boolean added;
+            if (child != null) {
+                added = dir.node.addHardlink(name, child);
+            } else {
+                Inode inode = image.inode(d.nid());
+                if (options.overlaySemantics() && inode.isCharDevice() && inode.rdev() == 0) {
+                    // an overlay whiteout (the image's 00..ff root entries): not part of the tree
+                    skipped.add(d.nid());
                     continue;
                 }
-                byte[] name = d.name();
-                if (indexOf(name, (byte) '/') >= 0 || indexOf(name, (byte) 0) >= 0) {
-                    throw new ErofsFormatException("directory nid " + dir.inode().nid() + ": invalid entry name \""
-                            + Bytes.str(name) + "\"");
-                }
-                Node child = nodes.get(d.nid());
-                if (child == null && skipped.contains(d.nid())) {
-                    continue;
-                }
-                if (child instanceof Directory) {
-                    throw new ErofsFormatException("directory nid " + d.nid() + " is reachable twice (from directory nid "
-                            + dir.inode().nid() + " as \"" + Bytes.str(name) + "\"): a cycle or a hardlinked directory");
-                }
-                if (child == null) {
-                    Inode inode = image.inode(d.nid());
-                    if (options.overlaySemantics() && inode.isCharDevice() && inode.rdev() == 0) {
-                        // an overlay whiteout (the image's 00..ff root entries): not part of the tree
-                        skipped.add(d.nid());
-                        continue;
-                    }
-                    child = build(inode);
-                    nodes.put(d.nid(), child);
-                    if (child instanceof Directory sub) {
-                        subdirs.add(new Pending(inode, sub));
-                    }
-                }
-                if (!dir.node().add(name, child)) {
-                    throw new ErofsFormatException("directory nid " + dir.inode().nid() + ": duplicate entry \""
-                            + Bytes.str(name) + "\"");
+                child = build(inode);
+                nodes.put(d.nid(), child);
+                added = dir.node.add(name, child);
+                if (added && child instanceof Directory sub) {
+                    stack.push(open(inode, sub));
                 }
             }
-            // depth-first in dirent order
-            for (int i = subdirs.size() - 1; i >= 0; i--) {
-                stack.push(subdirs.get(i));
+            if (!added) {
+                throw new ErofsFormatException("directory nid " + dir.inode.nid() + ": duplicate entry \""
+                        + Bytes.str(name) + "\"");
             }
         }
         return root;

@@ -136,6 +136,8 @@ class ComposefsSemanticsTest {
             assertArrayEquals(DIGEST, ext.digest());
             assertEquals(List.of(Xattr.of("user.keep", b("kept"))), ext.meta().xattrs());
             assertSame(ext, ((Directory) root.get("sub")).get("ext-link"), "hardlink is the same node");
+            assertFalse(root.isHardlink(org.cfsj.tree.Bytes.of("ext")));
+            assertTrue(((Directory) root.get("sub")).isHardlink(org.cfsj.tree.Bytes.of("ext-link")));
             assertEquals(2, ext.meta().nlink());
 
             // mkfs --chunksize makes every file chunk-based: for composefs that means external

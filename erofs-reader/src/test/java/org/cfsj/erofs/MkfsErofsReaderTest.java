@@ -79,6 +79,11 @@ class MkfsErofsReaderTest {
             assertTrue(img.composefsHeader().isEmpty());
             Directory root = ImageTree.read(img);
             compareTree(src, root, EXACT, false);
+            // depth-first in dirent order: d/hardlink2 is met before f4095 and hardlink
+            Directory d = (Directory) root.get("d");
+            assertFalse(d.isHardlink(Bytes.of("hardlink2")));
+            assertTrue(root.isHardlink(Bytes.of("f4095")));
+            assertTrue(root.isHardlink(Bytes.of("hardlink")));
             checkApi(img);
         }
     }
