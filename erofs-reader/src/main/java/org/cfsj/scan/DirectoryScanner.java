@@ -26,13 +26,14 @@ import org.cfsj.tree.Xattr;
 
 /**
  * Reads a directory tree from disk into the tree model, as {@code mkcomposefs DIR} does
- * ({@code lcfs_build}): lstat semantics (symlinks are never followed, not even mount points are
- * special), names and symlink targets as raw bytes, all xattrs sorted by name, mtime with
- * nanoseconds. Regular files: empty ones carry nothing, files up to the inline limit carry
+ * ({@code lcfs_build}): lstat semantics (symlinks are never followed; mount points inside the
+ * tree are crossed like any directory), names and symlink targets as raw bytes, all xattrs (every
+ * namespace) sorted by name, mtime with nanoseconds. Regular files: empty ones carry nothing, files up to the inline limit carry
  * their content, larger ones their fs-verity digest and the object path derived from it.
  *
  * <p>Unlike mkcomposefs, hardlinks survive: non-directories with the same (st_dev, st_ino) and
- * st_nlink &gt; 1 become one {@link Node} object, and {@link Metadata#nlink()} is st_nlink.
+ * st_nlink &gt; 1 become one {@link Node} object, and {@link Metadata#nlink()} is st_nlink (which
+ * also counts links outside the scanned tree; mkcomposefs records 1 for every non-directory).
  *
  * <p>The walk itself is single-threaded and cheap; digests (and digest-store copies) of the large
  * files are computed afterwards by {@link ExternalContent} in a pool, as mkcomposefs does. The
