@@ -31,7 +31,7 @@ final class AtomicOutput implements AutoCloseable {
             if (System.console() != null && System.console().isTerminal()) {
                 throw new IOException("stdout is a terminal; refusing to write a binary image to it");
             }
-            OutputStream out = new BufferedOutputStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16);
+            OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
             body.write(out);
             out.flush();
             return;
