@@ -15,16 +15,13 @@ import java.nio.file.StandardOpenOption;
  * so that readers (and a crash) see either the old file or the whole new one, never a partial
  * one. {@code "-"} means stdout, which is refused when it is a terminal.
  */
-final class AtomicOutput implements AutoCloseable {
+final class AtomicOutput {
     /** Writes the body; the stream is buffered and must not be closed by the body. */
     interface Body {
         void write(OutputStream out) throws IOException;
     }
 
     private AtomicOutput() {}
-
-    @Override
-    public void close() {}
 
     static void write(String target, Body body) throws IOException {
         if (target.equals("-")) {
