@@ -449,7 +449,10 @@ public final class ErofsImage implements AutoCloseable {
                 long start = blk * BLOCK_SIZE + (pos - chunkStart);
                 if (start > imageSize - len) {
                     throw new ErofsFormatException("nid " + in.nid() + ": chunk " + chunk + " (block " + blk
-                            + ") is outside the image (" + imageSize + " bytes)");
+                            + ") is outside the image (" + imageSize + " bytes)"
+                            + (composefsHeader != null
+                                    ? "; in a composefs image the data of an external file is in its backing object"
+                                    : ""));
                 }
                 yield new Extent(start, len);
             }
@@ -459,7 +462,10 @@ public final class ErofsImage implements AutoCloseable {
 
     /**
      * Reads file data at {@code offset} into {@code dst}, up to its size or the end of the file.
-     * Holes (null chunks, as in composefs external files) read as zeros.
+     * Holes (null chunks, as in composefs external files) read as zeros. Note that composefs
+     * writers omit the chunk index of an external file when it does not fit in the inode's
+     * block (over 1023 chunks, i.e. files of many terabytes); reading such a file fails with an
+     * {@link ErofsFormatException}: its data lives in the backing object, not in the image.
      *
      * @return the number of bytes read, 0 at or after end of file
      */

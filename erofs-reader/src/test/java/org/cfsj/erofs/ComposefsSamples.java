@@ -1,0 +1,645 @@
+package org.cfsj.erofs;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * composefs images written by cfsj's ComposefsImageWriter (module oci-repo, which this module
+ * cannot depend on), embedded gzip+base64. The conformance ones are byte-identical to what C
+ * mkcomposefs writes for the dumpfile named (their sha256 equals NAME.dump.sha256 in
+ * ../shared/conformance/composefs-dumps), so they are C composefs images too.
+ *
+ * <p>Regenerate with: {@code cfsj mkcomposefs --from-file [--min-version=V --max-version=V] NAME.dump
+ * NAME.img} (V from NAME.dump.version), then {@code gzip -9c NAME.img | base64 -w0}.
+ * PAYLOADS was made with {@code cfsj mkcomposefs DIR} from a directory holding /big (10000 random
+ * bytes), /sub/big2 (20000), /sub/hl (hardlink to /big), "/sp ace" ("small\n") and /sym -> big.
+ */
+final class ComposefsSamples {
+    private ComposefsSamples() {}
+
+    /** A sample image and the conformance dumpfile it was written from (null if none). */
+    record Sample(String name, String dumpName, String sha256, byte[] image) {}
+
+    private static final String SPECIAL_V0_GZ =
+            "H4sIAAAAAAACA+27ZVhU/77/Tbc00iItIJ2DgICkSkqIUjNDS3dJSSgISDcI0qCAhHR3KI0S0o10K3CvfQ5r79/e5/+/13lyP7p/" +
+            "3+vSea15zSyHYc2amc/7bTLCfRAV5e/19/p7/f9xLcwfzf3jEgv4Q4DCgoJ3fTLIpzGBg7fBvr5E+//kEdCh2MgAeyb+7y30/7BX" +
+            "JTtXIGNgYKKY2dnxI+CO3PzANiEGKoqdq6mjNdyDx84e7uBi6oFCjYHyr+uuL90sLJ1N7Vycnf6xD9T/2ofAP/YhAGyToP7r9n+9" +
+            "3V9XNuO/nyFRITwahEeH8BgQHhPCY0F4bAiPA+FxITwehMeH8AQQ/gaEJ4TwRBCeGMKTQHhSCE8G4ckhPAWEvwnhKSE8FYSnhvA0" +
+            "EJ4WwtNBeHoIfwvCM0D42xCeEcIzQXhmCM8C4VkhPBuEZ4fwdyA8B4TnhPBcEP4uhOeG8DwQnhfC80F4fggvAOEFIbwQhBeG8CIQ" +
+            "XhTCi0F4GIQXh/D3ILwEhJeE8FIQ/j6El4bwMhBeFsI/gPByEF4ewitAeEUIrwThlSH8Qwj/CMI/hvAqEF4VwqtBeHUIrwHhNSH8" +
+            "EwivBeG1IbwOhNeF8E8hvB6Efwbhn0N4fQhvAOENIbwRhDeG8HAIj4DwSAhvAuFNIbwZhDeH8BYQ3hLCW0H4FxDeGsLbQHhbCG8H" +
+            "4e0hvAOEd4TwUN8vnSG8C4R3hfBuEN4dwntAeE8I7wXhvSH8SwjvA+F9IbwfhPeH8AEQ/hWED4TwQRA+GMKHQPjXEP4NhA+F8GEQ" +
+            "/i2ED4fwERA+EsK/g/BRED4awsdA+FgIHwfh4yF8AoRPhPBJED4ZwqdA+FQInwbh0yF8BoR/D+EzIXwWhP8A4bMhfA6Ez4XweRA+" +
+            "H8IXQPhCCF8E4Ysh/EcI/wnCl0D4UghfBuE/Q/hyCF8B4SshfBWE/wLhqyF8DYSvhfB1EL4ewjdA+EYI3wThm/9tCw3lCv4vX5iN" +
+            "itLyF3t1dXkF2u3/S5D6n/tvhfBtEL4dwndA+E4I3wXhuyF8D4TvhfB9EL4fwg9A+K8Q/huEH4TwQ/95/PzFk3CioAz/9fiZvfrn" +
+            "8bP5vzx+RiD8KIQfg/DjEH4Cwn+H8D8g/CSEn4Lw0xB+BsL/hPCzEH4Ows9D+AUIvwjhlyD8MoRfgfCrEH4Nwq9D+A0IvwnhtyD8" +
+            "Lwi/DeF3IPwuhN+D8Pv/tkWKcuX/7/7gr+ePHd/foF0DgAoD83/k346mJpaOpkhnXjM7u39ks8So/7rNf7r/zfnnEMIfQfhjCH8C" +
+            "4U8h/BmEP4fwvyH8Hwh/AeEvIfwVhP/PAsL/6CdAeDQIj476H+9fJP/RT0D933/+wfjH/YHj96+ZO+Zf77/zr/e/fxy/CmpqsjKa" +
+            "eMqqMgrKj+X/+4j8x/2viMD9oaBg/ce/81+vj+vQ/h/dCOy/eMz/8sBzcu3/0Y3A+Yu/oyqP/L88rf/H7xL/cxH+j9cn7l82d2b+" +
+            "/f2d6v+ln0L8f+iioP93X+W/6iroGP/OAIA1lr/X3+vv9ff6e/29/l5/r//1ArtmgQRo/+QggMGOVwgB+j/7XG8ABrtbYQCDPa1w" +
+            "gMFOViTAYP8qCmCwaxUDMNirigMY7FAlAAx+gEkCGOxGpQAM9qDSAAY7TxkAg/2mTIDBLtMHgMHeUg7AYEcpD2Cwj1QAMNg9KgIY" +
+            "7Bl9BBjsFJUADPaHygAGu0LlAEtfcyXAYAfoC8Bg36cGYLDbUwcw2ONpABjs7DQBDPZzWgAGuzhtAIO9mw6AwY5NF8Bgn6YHYLA7" +
+            "0wcw2JMZABjsxHwDGOy/DAEMdl1GAAZ7LWMAgx2WCYDBvsoPgMFuyhTAYA9lBmCwczILMNgvmQcY7JIsAgz2RpYBBjsiqwCDfZB1" +
+            "gMHuxybAYM/jF8Bgp2MHYLC/sQcw2NU4ANgY/H4JMNjBOAEY7FucAQx+mP8NMNijuAAY7ExcAQz2I1BvoP+zC4EOMNh7wAQY7Dhg" +
+            "Awz2GXABBrsL+ACDPYUbAIOdBCKAwf4BCcBg14AMYLBXQAEw2CGgBBjsC1ADDHYDaAEGewD0AIOZPwPAYL7PCDCY5TMDDOb2rACD" +
+            "GT07wGAezwEwmL1zAQzm7NwAg5k6L8Bgfs4PMJiVCwLsd83CAIMZuCjAYN4NAxjMtu8BDObYkgCDmfV9gMF8WgZgMIt+ADCYO8sD" +
+            "DGbMigCDebIywGB2/AhgMCdWARjMhNUABvNfDYDBrPcJwGCuqw0wmOHqAgzmtXoAg9nsc4DBHNYAYDBzNQIYzFfhAINZKhJgMDc1" +
+            "BRjMSM0BBvNQS4DB7PMFwGDOaQMwmGnaAQzmlw4Ag1mlE8Dvr9kFYDCDdAMYzBs9AAazRS+AwRzxJcBgZugLMJgP+gMMZoGvAAZz" +
+            "vyCAwYwvBGAwz3sDMJjdhQEM5nThAIOZXCTA4HfmKIDBrC0GYDBXiwMYzNASAAbzsiSAwWwsBWAwB0sDGMy8MgAG861MgMEs6wPA" +
+            "YG6VAzCYUeUBDOZRBQCD2VMRwGDO9BFgMFMqARjMj8oABrOicoCbwfM/wGAG9AVgMM+pARjMbuoABnOaBoDBTKYJYDB/aQEYzFra" +
+            "AAZzlQ6AwQylC2AwL+kBGMxG+gAGc5ABgMHM4xvAYL4xBDCYZYwADOYWYwCDGcUEwGAe8QNgMFuYAhjMEWYABjODWYDBfGAeYDAL" +
+            "WAQYnPsvAwzO+FcBBuf56wCDs/tNgME5/S+AwZn8DsDg/H0PYHDWfgAwOFc/AhicoZ8ADM7LzwAGZ+O/AQbn4BcAgzPvK4DB+TYq" +
+            "Ifo/Z9noAINza0yAwRk1NiHGP+fNRMD14GyZBGBwjkwGMDgzpgAYnA9TAgzOgqkBBue+tACDM156gMF5LgPA4GyVEWBwjsoMMDgz" +
+            "ZQUYnI+yAwzOQjkABueeXACDM05ugMF5Ji/A4GxSBGBwDikGMDhzFAcYHIRJAAzOEqUABueG0gCDM0JZgMF5oBzA4GxPAWBwTqcE" +
+            "MDiTewgwOH97DDA4K1MFGPy/Z+oA41+zJsAE16wF8I1r1gGY8JqfAkx0zc8AJr5mfYDB0aUhwKTXbAww2TUjACa/ZhOAKa7ZDOCb" +
+            "12wBMOU1WwFMdc3WAFNfsy3ANNdsDzDtNTsCTHfNzgDTX7Mr8ODBsesr4Hqmaw4CmPmaQwBmueY3ALNecxjAbNccDjD7NUcCfOea" +
+            "owDmuOYYgDmvOQ5grmtOAPjuNScBzH3NKQDzXHMawLzXnAEw3zVnAsx/zR8IMVEErzkP+LmEr/kjwCLXXAuw6DV3ASx+zaMA8/Dw" +
+            "8PHx8fMJ8AnyCfEJ84nwifKJ8cH44HwIPiSfCZ8pnxk/Hz8/vwC/IL8QvzC/CL8ovxg/jB/Oj+BH8pvwm/KbCfAJ8AsICAgKCAkI" +
+            "C4gIiAqICcAE4AIIAaSAiYCpgJkgnyC/oICgoKCQoLCgiKCooJggTBAuiBBECpoImgqaCfEJ8QsJCAkKCQkJC4kIiQqJCcGE4EII" +
+            "IaSQiZCpkJkwnzC/sICwoLCQsLCwiLCosJgwTBgujBBGCpsImwqbifCJ8IsIiAiKCIkIi4iIiIqIicBE4CIIEaSIiYipiJkonyi/" +
+            "qICooKiQqLCoiKioqJgoTBQuihBFipqImoqaifGJ8YsJiAmKCYkJi4mIiYqJicHE4GIIMaSYiZipmBmMD8YPE4AJwoRgwjARmChM" +
+            "DAaDwWEIGBJmAjOFmcH54PxwAbggXAguDBeBi8LF4DA4HI6AI+EmcFO4GYIPwY8QQAgihBDCCBGEKEIMAUPAEQgEEmGCMEWYIazt" +
+            "kC9MTF2RfEh+pABSECmEFEaKIEWRYkgYEo5EIJFIE6Qp0gxpAXcEbmbCZ8JvImAiaCJkImwiYiJqImYCM4GbIEyQJiYmpiZmpnym" +
+            "/KYCpoKmQqbCpiKmoqZipjBTuCnCFGlqYmpqambqhITbm5pwu8OdnR3NgF+vGfArMgOeZjPgqTIDflwz4CGbIc2APZmZmVma2Vna" +
+            "Wlvamv7339zWcEdzU/6/bgj8dUMQnJ3//e0eehnM14jSPBLNWmOoTLY7rMrR4X0u2qhcyJt8ZqURX/9aliiB4Rcxf1GCVwHHxybk" +
+            "XicfES/27RQvc7dFvKZ1nJLS1ab+IB6j1DN8mWxkiwwz/Ll+FI9TvPF4t9SWtVYds9ZGv98zn8Z5BvTy7DY/TZvsGVzvUqMCo5XD" +
+            "rkWtauO7t28L07Wl712uU29YNNg7Sy67IEIuyz7vsoQLDSVxNsUdacBfP+xb5jUqCuRU4MQvP/z6LvBFDPefxAUTrpYekXQ4a8Rz" +
+            "bLYD8WiC7SMnnf0Hg9WVhRRsQckBbFbRr4bxmA61mGMNhJncifOoLUpp7lVRpb2d9e6MXDP2H6Ur6NSyT81oi3kosbHbqD/Fn85L" +
+            "2nbMaHhViKjBX9rm2jhml5tYNEnaD9xXbHdETo/b5HddfICjD/PLKZdVPIuwY8BtpX+OavV77D25helM61xTzuUlerOtxFtr4uMb" +
+            "xeNrjwLWXTRvtT30+zxPnjSu4SOmhTVeiW1wR5vTOF05zY3HbZEu9LQbFRdnL+xrhIFDRm2BZfBBYhB5regOX8/BHpL4/RyeO7nH" +
+            "UTpBf2T8dMbQqKBKrsRvkpmIFhvWRtyENx/UMdJoGIstaZmsKn96xCGxs27dnhVM2+PVHv+d8tC9gMUzf6bKXmDDP5WrNMcv2j18" +
+            "ygaBvQn7nv8OeTGLlH81SE3jwnU/NDOcvfwwJf5ZbP1xN3d4vQFuKuXIuhF7Buv5xV3PoSUR2ffFNikJ3TgWHNKazp0EouNbuZST" +
+            "q5+CnTr0ddk/Mka9ODZrlo24vfeR88w+mGLqxuOa/W0/Bg76nWjrccoGNCaJzNc9y243lw96y8W99+xYySaPyEpdBE1mpnbY55ls" +
+            "P9g9z13Jb5CaYukwmX1IbrgrgB5wR/qKexnXPdlP1fw526OMd9Vt5K2wr7gYrpr6CnmbbadZsBIXdmXRO/TV4lGPMxq66JI/txBm" +
+            "3DtzvaFWJ9xTfR+pP2Fjv1HHIfVF5yzjaLnyUatZ8Er7g+UsgfTLn8TWPup0+Skxj5XfqmIUCf/IfST9IpaMBuWMNZlp4mllx64Z" +
+            "82+TiYwVqXt5jkpLZiE2u6mcojZa5km2cu3wN79HtPGyCYsYM7uZBUSDS4+e0OmZqo7d8bycc7lZqn9R8iyhpmxEz6Jv4ItQxJ/a" +
+            "Z9Uqjqx7VEmkaKtx42+Fv5ioNGA/dH/PjhBk8TbklBuuWtsxJWMwV8F2+KTruDNqhhmAfBaQf6xkqxMpNzD1UoWNcZatVv/zO3yf" +
+            "Uql6QZOS1qadRYztb2EVcT2L35/aiREt36I5/sllUIOd3Yn6Zw2FaNrq4VdJ4iVN1T+m6vKffDI3nd5jPx+g2VF1ryhJiIu3UpUb" +
+            "f0rUqfSMLl42aktn+jzug/Kui0olu+j7bNcAKi+Oem8uR731KUbD4iFKxgFPLbWQDbhTWKxFXyCR0WSVy6SQXN7TZy7fZzEEubs0" +
+            "KCuXXa4ck56/m1PXZRaQMI8TZ/ikNbYyKyiKC/t69elS7+C5jKscau9vkxcl+/2x9xQLnV6Sm4WQXIyErMxLzVNLxwsS7lV5Sjss" +
+            "hEswCdUxKuE4iTQSlzmuDbh+u1RnEudVSt+VwMsW4Db2cEnQDqkmfSr2Y4o3jl/TvZXHJWsosmfuYa0L0/wYNnGx6qd9ZZ/EXwWN" +
+            "cbXjhjiPjWlE9JcPxfKfXM2URh/pzQVJpo++O5aianaVtAs4ungblKNwM5W6ry1Xa6yjfKZwxhaPCaH4ybtSY8Qds8nHrbyFuJXs" +
+            "nrDTlkF5eMNLvR8GYwpLBR2DNHl7ZXK/hnhe7vz+IClg6dp+Y7m3IBpuqokT4yHH+ZOM0Lio9ydxOdnTOn69E2zh6qVU/1g7vYuW" +
+            "CBvBfBE7amVZtOr0vQrJOwLzmk6ftQuSbq9iTf9KF4iJ4VRDuA+tSXG75iIHvg/XDyUiH4RkKAWWy7xzOymSJ3c4JMXC5PocHfK8" +
+            "PFRJyRt9kdr6k4NtG4lVsMvRd5R+QhRrPCfVc9zI33oMlRKa+rHqKAnE50EdCj/QWWTY+Fs95zv6ppMCuYewsMh+H8gnOk0WnZbe" +
+            "nCnFfszf5TT/wAXfCjc23INk1MV5uk/UI/XGKnY2wkuDKzx/lrxmSOBsOfbH44ht40yGRho2kk82lYHefcEBhhvyh8Gz0Umv6lFe" +
+            "7pSti9JR2A7/KUmsEZ8JfsFnyYZhgEAOpr2Nild3Dn9eO6V7B98+L9Avt2J6vGsZhZalMUxI6bWbnE5RiSLZUISjawjLuzY/Q61v" +
+            "q9zulnotqOaxQpdDzRvFrwdOcjrbg5BdS6hMBXmr8YVsi4iQUeH+Ri/iigvp47jDhoqfaPgp7WtwjIgSQ3ad5o/sMoolN6oUYz97" +
+            "yamf1aeHzZnJFHJqdXKKeRXweYX6ppz6CzAxSVHiS6nkTTeotuUsqr3jN2RIO+2Jx3fJbuDolBhpVVdCCTa+LBMZR7B8f/MoumfQ" +
+            "Xlz6lpD5ZLVoQcR7zcqbnW6TFTc64tHgYkw3jpNKn57CN828aIkLznfK2SWoRMxI9CfuaI0vGN2cXzDjLq8x5rwxws5AODNPsBO4" +
+            "tVvG6xUBQ/+Qpv16BGltzFjpIbtxf/7yKkT3ppUX/EdNoLxCw9Zi3sLdjqwMvYYf6l6LuENMz6Pf99qilaFPYklSnaB0S8cU7aGb" +
+            "lfQodhzI6t5fpfoo99kcn1H7s6gQWmUuG3FtCG57n36c2+xWudcLvNGxTAlFpbEpjzbB9k+/6kenDnk6xRqtlN6/G9gsK1j7rpYl" +
+            "LNY4jZz/Vuq2MSkmHcvJ/ZnbfIDkzC5Ijzl97AdLyduJz9+Drc3JrFWRn73eSb2fyeijaipZEhRVkucaaZEcyjAMdaHtLib7Vpeq" +
+            "GFaqh/1FkYBZKXqjPrJfYDOyxeJBZ9qojdsL1EtCSi7J6cVeHwx9PzUpf2cHVcdWTSKy497pn+qhP2huqy0VMbuLjSfVFaUd/7yV" +
+            "Qh0fnBnyJeXPpCAeczwJhWH7rnjf65qbLi4vGYBXLHPTgH587JfTvUXSCdSAu6nK7oflNyy+dsu2urUf3HBqfG/oE4KMt7/cDLFl" +
+            "4b2/zOVqM4J2woNQizUtqKU1+vKh1cf5tdPGi0/0shZ8aCa4+Ha/D8lRUlfuWBatHAXs5ukVN3xwwpxkiPvxyPPt7XXGC6IEC82v" +
+            "5jENnEpn5nt0hEHOozzRnUrSK65aEXUbQqtrX33y5lm3mUc/WudgB7k/Rp3FV/o8N5933Pn1zACen74jMEug5tDKiH93iY3GVblh" +
+            "T5r6tFkF1d2kQuU4+/cFmqHhrqtP5Lye6oS4sIyr6CQBRScHbrBohxXnAkvyTfEFgggUnw7SpREuMiv/Yq+bIu4s+XVD47po7FWv" +
+            "KlnQsFlnHvoOr7pNlym7+TtYN2tu7ehmWa0mRC0qJT5xNE3ecYpbM5E/9xyuCzBq6nV7L3uaq4b9ibdI5tO00o/csd+nhfUbIaQK" +
+            "RLTbyuiNLo8EG9YaLNVf2pY27X6TvbvuQeYsaGr1KrDF0p4ysa6+6EJJpZpsYaWWOOTRmew9b1v0IYUpyRblITz/jeVxypP3mSh6" +
+            "VaEHFUk7XJjlxZUkmF+a/9R/la70hAlTfCNdCGZ+2mSP54dSp1z2TVGLXKa/mn7njZjtk4QEDlqem2ju36JW7O2SmSyt1ng4PC7f" +
+            "Fd4K1QgqJj67s8GIeHic9olyvX72cNtTrX2hgv6c46yZT3KbQHbrj/RlPvNALD/DDA0rwesqsXfvFVtnvXWCRTJd61p9cC8nhu4T" +
+            "38ScmVN4zWrX41Qifqon+r2ED3+v/UbXLeNTGb34IQz3U1o7J0r2pooEwh9Y7bJTn05YiqqFvRVH1GMscJC8qXZUXBoPcsLCP9+5" +
+            "etiz8lR5Id4sp/2gS1MirO8Y/U/FFAplKu/t/UC6uyMLjUyXl1IEFIWoL/dtYaKXHSUU5wGid7fO5rK722uUnjDdG94U/Tnf/G3H" +
+            "6M1bKYYdNoKaZ1L5PjPuc9a4o6I1I9kDbsQGPerTJzkKWW9pPWvuWyrcG8MlQitszmdbCrCsJqUmKWDEa/8ehpRiLbej1K8zxNRJ" +
+            "uEXF9Po8k2MeY1xR9vXo5Zw0j+Zh1qIzyuuAwEnuMUoRgxBXgVsVDSd4/UmS3yn22IbYJ28yJX+g5tV0YWrlakEwZ6M8YFjIGdx4" +
+            "qcr9vJ13hysn6FjHLXCi1irqT1s9aoUoLXzkFpYj3sU5+mm3PBO/WhnJ1h3Ljqn6smFXku0lFqztp5t5wl/NBYWS62XQNbPmQvQz" +
+            "sGPTmIVJaWLtTorVDnjvl1WRGQu8/rYlszuWbk5bycbSicHuj4Vabvbz3NOh8XmRBjZF78basFMR6edOltsNveX6d6JvmVKhScAC" +
+            "AvFzGa0OpH8+DlR3sWMpkSk2YzN2qlquIZz0qY5FYteWlYkWMOAqst7cofzil5Pzk5B+KFjCSQmHipNRq/FqmVL+htTm4+moT9J3" +
+            "XI9K8w9siek66l4RXpLPTPjZysv3jpDGpD5X455Y5ylkk2Sv7rxRb7TZzaKdmT2KWyjwI6yl9eVnbSfDkwZiweaR5tp80fY3WLtx" +
+            "GwNSzhwid+NWeFFK/HKqK548ULn7yn/+KvsyyWbovtEOimpQUbrN8c9aym/aXR2uCBMJrhDupzjoJVVh0TBhFqdLryHD92g+qRNq" +
+            "daxP6p++Lj9KfqFcF+1QIH95QM9Cq9p6VNHuZ9dAUGa2+omsc/b+oy44CgN/+ZN1+ZxZoWRU4h7pNX8V5+bik6TdWfyPlPHt/Q7o" +
+            "wxvz/pNV8OTbeUc8x9qPaRXvyXTkDulqvT37g2Kf4/h0ipu4TrmCP/Qd3IlTpKfkApVkKtdz9LJPlKOO3NSjrHfweZfK9xQjGwZD" +
+            "bjqmZ/axBTU8DEqOXzl0bLQ8ugsttTy2uovfRRGN4nL/UsbGO616FZOhm9vYLtw4yJZwGvApBncgIpfP2sbxSbz43ft9I7qwXXgo" +
+            "nTNbEY9WIhHCndJmceROseJQE19t4StRqyxBjRnc175vk8bWIp8EDj2u3z96Rvjj0zPZNRQJd3dCsh4V2u+9L3HKIkkvPkfhsMzO" +
+            "Y6qYU1Ap7PaPK4cXoT0L/nUPH1tMF3dcBOYX1jKhJJiu9Is814rSDXv9Hmpe+nlE7DpCIsSKPIh8jTKc8Jd70CmWz9GNh9rb8yJY" +
+            "4uZfN9oSB/Cp5L5cqSDxkoK8SsPrnHo/J3o9da2Zn/ZPniM38ldBO8eRSFJjxSl8ZE3J06CizHdipGNwpbBhLF1WLPjT3IMpf6ue" +
+            "N4vAq9iQpG5sjoaWU9GE6+K4oShiJnmWZ3A/Y5j9lcfmWAd59mdckxL6yJvM9L/LB96jO+u42FC19PyISrrLvTr0O9t45TG9Uveo" +
+            "puCn1dOU+bhbyLbY8gon/TIh0w8ZTggWtcjmK4Gk33npAgusVSxXVoikH78euSWLV9Y9dlYUfFBMZrAvnyPKE47a34Iep8Enq7ZA" +
+            "+WbDqTYshKaKivOJFHnyb8PHi17uJg4b0++powcES+tM6j5kRgSt/u73fNsaYMVhhvLz44CqQoa0hry9BplL6McSp9F6bklnmt+7" +
+            "6M323d7vES9Q/jyqGfu4787RGYAflUr99obRNweJuoBAfsQZ6rPfCdsVQ01/AicCmZhiscJbTp9kXcA/k716XbtS1H8kkk5FDyfz" +
+            "9z7I4VL7/rTWgebrxoKk9JRPiX6xodE+lW6kCrnK7PwP3UCui+A/JARqY9kigVqJ3WEhTdMTtDj4fSJRjPfQhu3GwrZZums6aon5" +
+            "zG/1T+0bDrsvfTZEG9PtKuDHc5Ri94+lilWlEdilZQuSyikND7ZG8NmmBhMGP4h7Nz2I98XTccAtbkLHmrL6UUNyw7TcvpJ+sPIh" +
+            "Y8eGH6/yexPzZglTV88ivq0c27T7Mnxw9G2vpzzfcKLZ7SnMb3xnNKhyX43sqWcO3kByupGT7E9Q0uyMFRPupxVLhyzJpRFo5aXJ" +
+            "IoozR0m2P5Hv9y/v/gh3XZ15SMs3WPnKfNDU0zeErDe6Q4rtgawX1rRH3qoc61VLcWDTFDq+0c98lZfppKKV34cTx6rXUHpTPxvD" +
+            "EzClFKnaV44cVCIenQ9pW3EPHRyf15kODPR+qPqlYYqkEScZ865EOPwJ+/SO3X3ZdjO7rpBhtMZrVScobL6moEe2bd09kiHCL/tx" +
+            "tAQrzUyt2lbaHmZIkF1tRl4cfYWMVGogdXaObYG0ZixRRe2SFM1YpGqkkBHKRR/bdoNZwgc1acO4yIisG/XpWwkd46kEoRQBD7ur" +
+            "XyF5j27/rrO7JWO4MXvOqLc43sx0n998BVbiLSI9iZIXtxL8Uu77Pabx8gwfk+zW6KLS4IVXbd2s9buy34yf6K0rh4bWuhFrTkkx" +
+            "+KFVz0QHolgwr2BzRGI6YvjeP80lVP/SZL/D5YfNVlbzK6Qlz5XQ0kbRZkqQrhtFtuKp7wMqOyZy8SkL3CiPzjNjNELeX5OcnMyn" +
+            "mt8sGDUd13FcmAK58cliNQtp+snUm/INW9q/ehDJbXcf3TW8G3H6SMzGoAvDKWJ5ye3KNW1C3WS7bjCRepy/4Px4ouJR2BKTIWuw" +
+            "3M2rzwzMx2zBdAk7b5l0cetUlw445EueV9Go0O6jF9z7amEy70SAmddEgfLgwUx6f/wTFBL0CelFoUxq11s6PhE3R8ytz85eYL08" +
+            "vhCRqxaB/XRJQ/ddJCT+wrm5VIhNlTfXLZ65FMMmXBXPepPPMIZthjKy0CtvO9lTXS9d/UYcpqv15zYGGNG2QIgFbn04O4ONTlHo" +
+            "xQHDeaXPFZV2mONCxMqThatz386vB7fihRSKlPq10amwFT5MoL4rlxj0QZjtN6a01l4UHhhvyWEOBDVPvGfpSy9Lzl8U/TlKf6Uo" +
+            "78OkJjtqIWcZk+uLovfr+FDY4UgG7RMxmeGZ9IoBkUar7Fs23w42HjJBRVhwitrLsF5sr1tYdFR+3BPSjSdxj8WXsWyIe+46sA4v" +
+            "GSai3zk/icW19KX2kHtY7R2uXDdgmM62H1j/Wm0rIKnLI/hnbJ/RxaviyMznMmReRuEylWVsaasN8rWxiZ6jaW9veM+UXUgWpEQG" +
+            "E75qt8DHC93Nz5O7F8z1bu7ZE844jfJlelNl7sCwd6hn6uHEpFGNh3hrKfMxlYGGvsE0tVPwlYX6c9ydjtHtQdd+RpvKQu6GMoE9" +
+            "fA1cVn4XDLRomr440pMvGta4dOq8apyT5qMqzLzs7vObLz71oIcSRaKiT04PLRl+TBLyD/6pcjzI7i9zj1GvIRxphu4rNWRwUhzh" +
+            "R0EmzcKk4+cuPvXktQp8jqTsK8rSo4zApBe5Ch9vDIjq6okwM4SPqj5upY7jcaG7/7oeLUT6fNUsIrtZJny9lPeDQWAsQp9B2xED" +
+            "6SAcS43CQXDyRnu8dWlw4gGc7MRTBQVvMNv7rhhdxgo922wM9flHOW4UEaFQonml7gHjQux43Qefm39sVd5fdJ+/lBWff8Ov6iyM" +
+            "zoTlg+6lGG5vFvzBR+gOhnVhl5QlOp+CIJH6YCJ+DYVHXw/a/qde8rrWAY59zVNiC6kwj7urMKGVkrRMuCrJnXlOKhRjZQEt/Xaf" +
+            "NArrjm2Vn9YPraaWj/cER3cv01aFr3o4QtheXuDSqPJW8OAdqadyhaxsWkuaF7Hgon5zW3iVe3i58yHVPu2yb9B0m47wy7PC8FPK" +
+            "x4Fb6CH5+ClBrPIyaosXNXcdejI3FFfrFznsB50XUfZvqTlFEeawUFHxTpWqV6aavs8pT6IlqEhAjlzdbntp09G/naKMg6YwxiUl" +
+            "8eeYpU75QN8x3L8gKin3d+xDCdWDwndm84GtmWP6nIsy5DRCGiFEijxxD3FIuzJb8ClvvLkUV1BCF2zWfyE6m+js/8RDiAhvvgtb" +
+            "p3E5VsJ5F9vr91CI3DDG0qs1enh8afOzSYeex2YebRIC1aXfxSfftZeSEq3241QydPl9i8bxp+H1kFy7zWWqc7SeY1Jd3f+6kAVv" +
+            "uY9Dt6ylwmT/wjG8Bz5Uj6830Yh1hS/RTTssGmxWsIdNdQMtiJhWNM1OlW9Xj99iXtitcPGRAF839+HoS+WQ36m0xNXxRl0z0QE5" +
+            "CdG2zpxDJln76dMvKYU2yWSQJevY2Npb4Rj3NJYxULGGCRJanN1QsM6UbD7zhvnH93W6dmRLouKMNFdU+CYxaasId4bpZOFxpDHK" +
+            "TqZM+qA/dcd9wDIghf+7vKvYptJbjSyh6J7hidjSPDPLh8WaNMuFP02Bpctv8CgY/9zPM3/AvQPbtbYnoK8w89UKkByp7t+4czP8" +
+            "YWfdRXan4Q1WsnCTFxoMtGf8Ls9qaTx4ctbYiHZXXnfarThG67fNvFhGlcn/HTrTY92D9jogKjXgGPVpiI790FdFVL3v0aQMTcwM" +
+            "VSiBMnupos70iG0BYT4M894/R/KhfYofHqyHHQYpJyaQUPi9I1nHCVih9iJReDDYG/D4lkxl7yHDXqs7wxCMCcO3Yv82swk6z2ic" +
+            "59jyN6O77G2ItwXCBm3JVTLZK3JREsYHBKYBnsV+5wviSK09jU6M+Zh1kbAyw3V2odDOnhwxmzZVsggO+KBwZzcryqRsRShmLDrS" +
+            "51v7uHa2gjL6g04XUl0i4y3sCzTMQFiiIkpBe+OiZbD0UBuRGbmOVwIG1V5l/66c59TqK/9dwroHjcppGwfMoVMuQ29wrBzLkqXL" +
+            "KxSs2pU+FgpaGl6yRP6yG+hTJhUVOpw4x4mPsVoInqzxbaMM07fRfrDcG9919kGhj2aCztt+KzqTBVcfO6nwQ8LbsTUL19N11byX" +
+            "GQQMGD26vO22ecywPyuxfUXGCvgbQncG8G7AvybsTryQ/s6eKzZ8QT+8EzyFFdFV+lDdc7q2T6VGm4yOunnJLf4FnhUiNEOx3JOU" +
+            "9+YfLdVpjPAV37PY9R9fbvFsGuvmc0U+b0x6gC9mM8JXlsnsgOc4tqBmVjEXpIrwOhj6MWUnRYH/B1PJOx+n7t59s59Kob6LDMFE" +
+            "yqv3aPp8drQlTmvaHT6OJmM6qIThzuIy6pQ+5mSrDhMQ/OMh4z/7Wunn9IqjqcLkPVf8njitObGt0FZ3+ktbGQaCwyka4JSKtyIY" +
+            "XmljezAtvdpolmh289J4Wp+d7GxmxZWekFWXmHz3irVvRFQ0oVxjYKyAhp1GSynsQZk38ucV3c+x9awg0qEGLp70ZMSbI1bHD3l9" +
+            "XU/GWWzCnCzeqMpUbudI6js7fp3rjDJN+07jw4PSQl5AhcaKZgPjQVnydW8qrcp7iXvuXOrfnpNK/nt4jvMn54rV07f62aYVl0lV" +
+            "X9ro/AaYWw1eEPndc3qhgqU7d6fw6PFg7l4zFwpPaN3VFE2O3zTizA5hWpFpTUp49a7rHdHDVTYOoSNTSTQ8lSzrW3OBBDwKWwMW" +
+            "/fULBgiV+pmUmD9++KEtFXXxQ8a4P3afBfIREHHYfeQZk1vXszh8s5QpP+NdELUeOF1nRsFkxsVsye4XQp7igfFY3+qsM4g7iOp5" +
+            "/H3Zy5pyJrTXbmkJBQiVM2E588+edZSFtn5qdaLulQ9/iZglZexwKNNeBGEejYh+J/roPPBoD5E1tU9BwZIb85718BtxEak/DyVN" +
+            "Ar1M106PcDwOqb0zFyvq4xPj3f3mWQHeVGSJfzF3BWc1fac+hryG368f8CcRocShRNqw5MOPny3vb5okPUlwHEe1qF12jot3yx5P" +
+            "cUEgCLDZxD3iH3Fs76aEXKbdxNN5cD+4+LDhQMYcZUVqlVuC9aXNzLhqWVKMZqscf9RLCcwdg/FI8Xu4feKSAe5I2En/O6ckAv8f" +
+            "XlxjF1tf42/dD08KWX+qOOxcxzxsfk5+0fic2IxMaOXE4iGFQcDAwwJHB6qbvm1ODD/tW88zlpASQ/t3y2Vl1r7Q7guIusP3NbrH" +
+            "85kX9Cow44e8yEV7UjhEaDJ8gimLvLVFtZdrpk0Cm6stRHodffYbcYsSK+3840tfWErwaLhUixL9dO9OblDf/VW7H2Q/8EeeilSh" +
+            "6bDRxHStbLQxpXyZhb57TZLaMpx/e3VtLSAw/w39B9w7X4nXx/RxW2I1JtenRie3HO4H6HfQZxcfeYhlWZ7Qzdwq19IPWkre3Vz4" +
+            "QMGBq8FYZwJ/lNvOlIyhkhwfENXMrjDtT9/rlePT6p3RWOvzGP9EEc5i88Fikwx1+DbuCWWkBuU3oXxistNmR/ZFvOa0Qp7UrgPV" +
+            "24ezeyVqGNkXKSbDh6+y5QS1mvbLn7VIDFc4FWoYcl12+Jq/d6bQgDt4fboUuX2iKHuF5RZcT6za4HlQjI3p6XnQwPlcP6rVtjhR" +
+            "XXg1ksZY6ls5Ot+a6QL7l+/sTfNpK6YrXemX9xPjfi8Hv1decJ9R0f0+i+c8l7DMqLfF+NuZ+WTOQ7cUn+7biym/zXs8912oA3px" +
+            "P5byM2X5r1X4vehnLmIhMlD5MWVhk+WfJHLHaC6mLHEVLraUmlmJ2qMaV5TKpotL3YSZ55u2I7vdhr7phxWSk3UkYS5tGjvFZees" +
+            "1yrHZD/RRSMX+cfNOPKNF2ZKCE3jpewe5cVuzOSJEUJmiMNHiICWmJWTl/+R7MuEyADJmflbqtU+E+mzp5nJQmY6I6pkg6iKYrhW" +
+            "IlM8Tx+fkE1NJVCrvWgOcRFN+fHeJKSe/pXFqmkSCvXljR/ajUMvugy9nubevXsY8KfhYmRJkmzil7mPGdcbLztpjnVy2P7HR7pf" +
+            "kJ5mg7K89FY6zL/qFeypAgNWR36a2DK9sj6j6oYntlO4B21Mu6nOEmiQOAk6zPUK2nyuekf/unTUf7rTMK055lWMfFbNSbaatpW8" +
+            "scB70oTBXyJ8mAd7vpa6wig6ZI16xprxUbsrccWKKgwB4Ypb6cHnxDENDvs/a3B0n7wiGUQUxerfyaAvtg600XicH4k7rPAzDfWR" +
+            "kW7MO5+KGXnZKDF/biSP2EaU80j32za8beB9twge5FIg0t6aOUexWp7w9aLmZSsOMpOyUdn7j2Plsq87+gdajvicwI9KSwyomsWb" +
+            "WRQub99eKn2Y9g05H2FQGCP8w+TwpoNi0LYlhlL+6Q963xN0x91k9yTEKIkpraPuKI1dZOoro4nXn7B+VdFEFUpJpruJhopLZc44" +
+            "wwRiiLj06QYtxep4btXfxRvHsZjvT90WTY2RClR6wugycUbF1m0lmtZU9Ya+DoNymh6hsX2LUO82z4QwZdT0/Wc8NryGlctTL6et" +
+            "hMhbYa4p7fY7H61mdZ+WaUewP6L5SVkmzoZZduOgfkfK9hcD3yTW3QEPdYcuxQSlJwu7iR11PeiUluL7THMhs1bigiM3E5FOISj+" +
+            "k7lNePeGpvos6kO819tCgqR/vVrLDwiWdDqV/KRAPlarVkTp7ybQX7F3JuyOK/TgbeJRvncinGShzZX04fOs4OdrLBilNk2U7K8w" +
+            "FzmDuRTTP9YZdKVb9KTR33Rtyjyw2b0zCdsRe3gqJoeYKzufksUojXb6wmJvoxTfR1Cb+ua9QJz3kXdwCoUxGdr0h40aUyPVxzdu" +
+            "VcUcp+4Wpdt8XVfiPWVr6PlRa0CMJxV64kERwSfzjcn0zNrWHvXSNAGm+7WrAPcMfdBthEWXw6NvW3hJr0rgiQ11tF0Qm8Q7yYqS" +
+            "OT6YYX5/ZRQL7PGdH5qPCB//eMbmmdjWp1UzhG6wOBbTO+lIixpJ4hZ5oIKwCMb+eihrz/MwXwGnZ0PPYLmQhoDtSZZbWxmPhdNR" +
+            "AxYWXvsp8ep3aXPGu5Jc8QUDsh+VkZ7eQcvys2jxPHGeLTt3iAaHiiq50Vd8s8qlzNb+kI+xGU3OWKofZaCcEhGhl6GJ2wx629ch" +
+            "NKKjzpufxCCYzqesx/BJPkbTkNNQawtyqB8Wd1G6Dy7/oAt6vhKljLpeZ+G22n2j7s38verQQstdqxxv45j79yu1n9h8lIPluwRu" +
+            "fnwb9otyPYbsx7fdEBtbASJKpS112qSjirOE6VscX20HNMKKlNdEVJUa6wj28qJoN896McsrKUudZOwdEx1knltqJky3CIvRupZM" +
+            "q9352rFLneq5Rs/SfFJVsqWVki+mHMjfFeAisEXUSS15115f9u4qKbWJWJhS0DNuDHqny+LzqT/flJqvOmXpLLJkMPUjxe8W96e8" +
+            "dxvLX0ViP60n6S2vi5i6XRuLcotoMNA0V5mdwbfCL9A+x+BYaYLp1fuPRAU5yzQ2VmrqebySQ5rnQ4ivL1nepHrAcvHv7xbKoUtR" +
+            "VEhfPQrx2tlbuyM1392UP+CNoqMqtllF1b72oheeQDg7Phz5wP5Cw8yES5ZE17CdRNagIzJ6cz7jrjfV3WG6uhjUbrMrWvbj44IX" +
+            "Rvzv8rORRrURU4lvIj7aO2g6FjfaVC2zf5tmpy9RG4iPsBc0GvjZy7Zr4VJuPp5qI2xkMUYYyBkR3x13elSkkXzxdnK7h6tkgo68" +
+            "M3eN6t4bu1PGP/y+lPGLpWk3UQnI8VhqE2HaYfF30eVbVahxH9tij9z8HTWLgg87ezYkpPBqjPSkil4BJ9ojdCZXtkRVLJreJ22M" +
+            "QPZ8rr/5e7RZpoOetyaasNaXfdtHA7knN2vvnU5oqqptuAynf4WFST3nupv5tcok4WLh/rZpxPq9UQ89q29NrDHvDVdq7Qu9WLX3" +
+            "TGrq5Glc41XyMldPws7spC3ve7fOktRy0phc7fzMtNGB7bI9KbjF+SzhZPfTqiA7jlAOCYbFwSNSBfzSRrtjEWXStRUmZbEHi6p9" +
+            "UcEvpWVSbWc+4Gx2MvLFPXzvu7m2aMHzh4e+XqvUmi6AkjOOtJn/Y4Twp2bj3PEgqxvGJTnoY/nMqe2nfIxffKfl+uddpusG7mIz" +
+            "00mwZgbEZHwtzHlg/do0lvkQ9xMG/26DuEhL1AFsWVdS4TZG7DuyoZMM3YpZurthJ+OGC3O2T8J7xlqumIKrN83GM1hYJCrqSLOU" +
+            "sw3U5EdUH7A1cEqak6rQtgxvrtCvI51FUo37/Ghw95o49zYdUgvJx8NVRvlqxz6fr31hEI60YTeO+8nhc4C/xDAkltIqccW33eLb" +
+            "qoxLlyzX48FIsY53tq3sKzsxK39T/uDCrSVk1FxxEGOiIDQF9ji9LvUnJqpy8ANJBSOFfiKK6rdvLjTTtKebzPPnBGo52bJ5o1MS" +
+            "RKiJP9hfbsPSLCx+TH3DGoGtEO46F5M+LTZ+ORPDJJN5OzmkdrE6bLLTmEv5eDOpBA3fqUz8Xq7T1j2GrZo2JTFJhSqb2h908XG9" +
+            "co9HwnHZ1y3uiRsIDnOvJzLasH0TMYPLW4ZhGAcp4cbgKoUNq/TphDwiQnXCTnZvNufJD2xpHYSRsxgFNqi6P8DrP61wJSX8Ot+b" +
+            "w6UQRI9lOF1AFYlK9znr8f1OrERZ7aSNViky2Ta8Khq+Zz63vlG9+PEr04b63XT5RJ/FK0uZZ5xsct91XfS0imgTnDapfBfeHBBi" +
+            "vArfH2pEC5X8Gbz3kFGfgC5eKTThYQbpsNZFbRtxMdpvo+eswpk4zxtosfxqKzKo2Gnvf1HtvmIzb0hlSCyj6JKxZXqp7ggrkmS7" +
+            "H2IdNb6pWfxaR+vl/ai2D4z3BV7jUNaYBExmUXHlWm7FtwsT97Zq9JL40a62xaZJ36Zh+CTtG9snXk1RSaW5dBTXhlmTEFCLVvP9" +
+            "6ni1+tROq2qiqIXM5qbGVJDebXTMPKo1Jv77PXAG2Wd7qCVkdy0XrJ5Es5Gbe682eV5OsUpklndY3xWXnDeqDl9wCX8W2IFrFD7F" +
+            "48lC2fBKlcvPu/S9QUBvf9qq5/EXezxlWgGkjc4Wv3sFMTvjxHRE4DSBTWnDkWbHQ8kn0eZV4ucEvhQdjjH9qg+fDrgvnRlQ/QlS" +
+            "VMj9YJJEHYdwxk9qkjRCC6GhI0j/ZpLbJM74uWM/KO8IRdvgBD8vCkZTG4yHT1rZ+Tu1ID1gatOv2/Kdyh5lblmrYZuV4/Hs2uF8" +
+            "2w+SqpxfYjbcfZFJLLLrDwenh6IZgmeUW/v1+djObqstnZjKU+5wtSKGltVdz6L0Wm5MNQ5cSZpPw0lRRSxOJqiK3FUWwnSJ5ntb" +
+            "vZOlWpzHY5guzze8iyN6GSbLBpN/fdGOF365pMLGH0CwNSH4qjfMYKOwv05OJ473VhQdYsX/VcH7BXm0iEI7k1t5sOXZPzKHBDAb" +
+            "1q0+wQrlN5VjNH7kAmeF228rYXfE/Kq3tKxFulMaNJj2FlUcE27J7sXd3uej9VSI/2Nydnmp9Ji24GnI8T1OLY6OMJPK6MPHja/G" +
+            "Fwb6g5vZntPbFSvVmbtKagv+2qJM1VL98vB0m756WpuXGSXj+ZOW7ycaugg7tdAOJ56WY0cs/3vbWM3qA26SAvXupFbLCcwhtWYL" +
+            "LDpZ2d9tzDymkRhhFO65pGaF027kh98DUay4rijft67n3NixfVMt/MqTKEuGRkcxb1f34w00KYI3Oo6yM7AxD+l8aQbU5Nb51zx8" +
+            "WjylikzElRplWV4vnNN/zHJEUXTYHmDOR2wbK2q3sd+jsWV/yWfnGDXj9Hh92fhOQxZLcUgubOglATu6UYddwCgfMp5jg2yB56dl" +
+            "0CWr7WqKsXa77ZKu8Od5bqmNaiVxLYTGScv+nbJbuZuCNOHy67LNCTgl7P5S738nreufSaj9TBV6Nkd3ettj0wM3xgU3pK0P8dDq" +
+            "ctx47fSmkDiu0f1B8ffbxnkbRk2UXaSqd+UtfmUaNaWjpXkEOOhUB7/MHjV3CI2U9pn/+F1OIXAL/zmVhB3mJc5GEtMTO+FpbTfm" +
+            "c1G3eCP3qcOg+xFTTzRLMkteFeP0Vpy8uEO6LVK99TFpRKrvyzqPHIae0sDVTZJ7GgFHLxCWRGLxe+sdUtR//C6WujrteNTomFkC" +
+            "Aq5IhMQun3PfXfQtf15QfXglMM9U38xYWfG548XwVzP3WoNv0yhEXG/1ltuF5MnVDyxKWX9+rsnOd3cXmqeMmUCbRzULyxvqb3yX" +
+            "J/jmfW3g064396g+Rf/edbsDz33pwCj+5Bf9g0G/sZVi4w7rLFgI3rvpXqYY/U9xO+qYVH/CWIJ5lx2lPgxozbaPFhDSHobbNu+i" +
+            "TuPzBHoEheVx6D36xZNcW1pxS/aO9dH74hAd5q2bPgmf4S/Hjbft7GUVnx2+Y00yj+jw5kBEJApqlVjRC8xoZKLGcXQ75MpqOdjZ" +
+            "YA8sZXZEar0zhrHN/Zrk/uxWe5afgpKt76mXz1BLZPvokIIIRfuFXCERHoo0PhMWX57wLlsM4QCjcY2gZTo+eURs/+iqI5UUxydE" +
+            "pv1tzWHclE4VoQEyu5yp4vHPBCPphz1bNx65Vg8shqN9GuGuMR9fvW3WGBH4bDN+6Z0PgqMG5wfzVSbZpxdvuS92kW8LNwVq13wq" +
+            "sM+1xqUy9jPTFQuy+bAe1Oo3JxmSSUcZf2GZls1rfOZXgMy77UmQS8/C2vYim8IRrVfXenn18DHjiYG7V/SwMQ272CgWed7Sp/SU" +
+            "smib1YOXjvWPF6Nybn32lGx941LzpSXoyhy3y0xkm55I5pcOLU7etMNHQWKSYQESLQp1xVeFr/v0LlaTQm3rdR60NaRz/ro5fJs2" +
+            "GYbz8rPvKBzVy2RH//zkuILT58xs0qoil1p9X+XYIwAX9UFTpOGFgkDskNPVgMByl7PNp3smAsvr3boBYYUJtMx+5WXy739iHkfe" +
+            "5BcaaUuF3Q+UCkHqwLDVqRmETomcPIUSvjI+N6jHGw+qbVp+AX88yv5QTF/PTVSd520F82TSSkWBlObgnzeWOl/F13I1sr+LbIYk" +
+            "yxynydXjVVRuYwkcYLzqcxEjY3gSeMSdcyzzvKyRzNfzIVaFPc/kPEv4E1rNqZj9AiQdWcaQtZ21+hzra13l3olDFpZQEexofVeL" +
+            "XXsacZK94UqSWJz8zKDo6LS3x4SsVyN00banFjkcoTp1HYqR2/yO3KyRKlnrVHUYRpHvZAnWuvxImWoacXfmFk1COWJQ0GxHj8gt" +
+            "bMSFdHqMSqPoS4VbdE2p2inqMealWP044jXaJ175J86HsD+Tf3crsk0rIlAWG3N+OproIa1hC57bposcR6A11oR9n2MHa+g6vLgS" +
+            "cX7GtVmTf8dk5uOfZ0cJ2+/mTvMCPBRLJeWRZOdzWd9iPpIdaSBXNTJYriKIxA5Je7NymrvhvdbcDvHoBCxZg/7Zm+X4vK/bD+BC" +
+            "ITnu35Ab5JVNlXd87K2Wj2okk8xeuFWYfo108VXTptYqcYMz9N5G/a7UdGBPJOX/R0cJTWS9EfnNYSLx7YJwR+gn6cH1Hw++6XVp" +
+            "V4XuJD6zwx69Z1U6xhODG/ZyeuWNZQ7Fk1xx7cmRvmDvOacXN2NSC29eYa/l3Yl+jvDD0cZ4ZzBKIKz2gt7gtadTQKOaxAL2TRrm" +
+            "rNdex/4ObWPDoeWYq7TBJhHeb7tQMcnYJlreisohxm9XCCsxTeF0Bic+ksWKsMnLzRrqUH5PtrTIMEVvZGn6VZ6PIZhL3wwbtpt0" +
+            "p5SEXW9LP09n6K4vFaHbfXsq4UWpF71Lfnlq6CdU0oX0X78gxdaXXc2f3sWxZv6KM27Q+ysf30KOMNr5HknAxRe3Rx3G5l8FXEPX" +
+            "4B0ExUxfYhdHcG65dgwgHE52yddLGaq1/O0ts8gjbFjckA6bj777VJnl6Pl+iU2ZcFt9k+h+THnDN/vOkpv6reER/mmUPWanOF77" +
+            "fjHn4tn8FrMSZ83K/v8HAFyQmwBwAAA=";
+
+    private static final String SPECIAL_V1_GZ =
+            "H4sIAAAAAAACA+2bZVhUf7/u6ZZGWqRLOgcBAUmVlBClZoaW7pKSUBCQbhCkQQEJ6Q4ppVFCupFuBc569mY9+/88+5yz9pvz6vx/" +
+            "16XzWfOZWTLDmjUz3/s2BeExiIrynwu8/Hv9vf5e/3+shfmjuX9cYgF/CFBYUPCuTwIFNKZw8DbY15do/09+Ag4UW1lgz8T/uYX+" +
+            "b3a2eOcKZAwMTBRze3sBBNyJRwDYJsRARbF3M3OygXvy2jvAHV3NPFFu/vW6f3EeKNQYKP/NuVtauZjZu7o4/2P/qP+xf8F/7F/w" +
+            "H/tH/ff9e6CQoP7XPv563//bymH81zMrKoRHg/DoEB4DwmNCeCwIjw3hcSA8LoTHg/D4EJ4Awt+A8IQQngjCE0N4EghPCuHJIDw5" +
+            "hKeA8DchPCWEp4Lw1BCeBsLTQng6CE8P4W9BeAYIfxvCM0J4JgjPDOFZIDwrhGeD8OwQngPCc0J4LgjPDeHvQHgeCM8L4fkgPD+E" +
+            "F4DwghBeCMILQ3gRCC8K4cUgvDiEh0F4CQh/F8JLQngpCC8N4e9BeBkILwvh5SD8fQgvD+EVILwihFeC8MoQXgXCP4DwDyH8Iwiv" +
+            "CuHVILw6hNeA8JoQXgvCP4bw2hBeB8LrQng9CP8EwutD+KcQ/hmEN4DwhhDeCMIbQ3gTCA+H8AgIj4TwphDeDMKbQ3gLCG8J4a0g" +
+            "vDWEfw7hbSC8LYS3g/D2EN4BwjtCeCcI7wzhXSC8K4R3g/DuEN4DwntCeC8I7w3hfSD8CwjvC+H9ILw/hA+A8IEQ/iWED4LwwRA+" +
+            "BMKHQvhXEP41hA+D8OEQ/g2Ej4DwkRA+CsK/hfDRED4GwsdC+DgIHw/hEyB8IoRPgvDJED4FwqdC+DQInw7hMyB8JoR/B+GzIHw2" +
+            "hH8P4XMgfC6Ez4Pw+RC+AMIXQvgiCF8M4Usg/AcI/xHCl0L4MghfDuE/QfgKCF8J4asgfDWE/wzhayB8LYSvg/D1EL4BwjdC+CYI" +
+            "3wzhW/5lCw3lCv5fvigHFaX1L/bq6vIKtJf/hwD23/ffBuHbIXwHhO+E8F0QvhvCf4HwPRC+F8L3Qfh+CD8A4b9C+G8QfhDCD/37" +
+            "8fMXT8KFgjL81+Nn9uqfx8/v/+HxMwLhRyH8GIQfh/ATEP47hP8B4Sch/BSEn4bwMxD+J4SfhfBzEH4ewi9A+EUIvwThlyH8CoRf" +
+            "hfBrEH4dwm9A+E0IvwXhf0H4bQi/A+F3IfwehN//ly1SlKuAf/UHfz1/7Pj987RxCgAVBuZ/y8idzEytnMyQLnzm9vb/yGaJUf/r" +
+            "Nv/u/ifnn0MIfwThjyH8CYQ/hfBnEP4cwv+G8H8g/AWEv4TwVxD+3wsI/62fAOHRIDw66r+9f5H8Wz8B9X/++QfjH/cHjt+/Zu6Y" +
+            "f73/zn+9//3j+FVUV5eT1cJTUZNVVHmk8J9H5D/uf0UE7g8FBevf/p3/eH1ch/b/6EZg/8Vj/ocHnpNr/49uBM5fPIeaAvL/8LT+" +
+            "b79L/PdF+N9en7h/2dyZ+df3d6r/S4eF+H/TTUH/z07Lf1Ra0DH+lQEAqy5/r7/X3+vv9ff6e/29/j9aYFcsiADtnxwMMNixCiVA" +
+            "/2ef6jXAYHcqHGCwJxUBMNiJigIY7D9FAwx2nWIBBj9oxAMMdpgSAQb7SskAg92kVIDBHlI6wGDnKBNgsF+UBTDYJXoPMNgbygUY" +
+            "7AjlAwz2gQoBBrs/xQCDPZ8PAIOdnlKAZa65HGCwq1MBMNjLqQIY7OB8Bhjs29QCDHZr6gEGezSNAIOdmWaAwX5MK8BgF6YdYLD3" +
+            "0gkw2HHpBhjss/QADHZX+gAGeyoDAIOdlG8Ag/2TIYDBrskIwGCvZAxgsEMyATDYF/kBMNgNmQIY7IHMAAx2PmYBBvsd8wCDXY5F" +
+            "gMHexjLAYEdjFWCwj7EOMNi92AQY7Fn8AhjsVOwAbAJ+zwUY7EocAAz2Io4ABj90nwAM9h3OAAa7Db8BBnsMFwCDnYUrgMF+AuoN" +
+            "9H92EdABBnsHmACDHQNsgME+AS7AYHcAH2CwJ3ADYLATQAQwmP+TAAxm/WQAg7k+BcBghk8JMJjXUwMMZvO0AIM5PD3AYObOADCY" +
+            "rzMCDGbpzACDuTkrwGBGzg4wmIdzAgxm39wAgzk3D8Bgps0HsP81CwAMZtVCAIO5tAjAYAYtBjCYN8MABrPluwCDObIUwGBmfA9g" +
+            "MB+WBRjMgu8DDOa+CgCDGa8SwGCeqwIwmN0+BBjMaVUBBjNZdYDB/FUTYDBrfQwwmKvqAAxmqHoAg3mpPsBgNvoMYDAHNQQYzDyN" +
+            "AQbzTTjAYJaJBBjMLc0ABjNKC4DBPNIKYDB7fA4wmDPaAgxmivYAv7tmR4DBrNAZYDAXdAUYzADdAQbzPk+AwWzPG2Awx3sBMJjZ" +
+            "+QEM5nMBAINZ3EuAwdwtGGAwYwsFGMzTXgMMZmfhAIPfbSMABjOxKIDB/CsaYDDrigUYzLXiAQYzrESAwbwqGWAwm0oFGMyh0gEG" +
+            "M6dMgMF8KQtgMEt6DzCYG+UCDGZE+QCDeVAhwGD2UwwwmPN8ABjMdEoBbgHP/wCDWU0FwGDuUgUwmLF8BhjMU2oBBrOTeoDBnKQR" +
+            "YDATaQYYzD9aAQazjnaAwVyjE2Aww+gGGMwregAGs4k+gMEcYgBgMHP4BjCYLwwBDGYJIwCDucEYwGAGMAEwOO//ATA4258CGJzj" +
+            "zwAMzuxnAQbn8/MAg7P4RYDBufsywOCMfRVgcJ6+DjA4O98EGJyT/wIYnInvAAzOv/cABmfdBwCDc+0jgMEZ9gnA4Lz6DGBwNv0b" +
+            "YHAOfQEwOHO+AhicL6MSov9zlowOMDg3xgQYnBFjE2L8c95LBFwPznZJAAbnuGQAgzNbCoDB+SwlwOAslhpgcO5KCzA4A6UHGJx3" +
+            "MgAMzjYZAQbnmMwAgzNLVoDB+SQ7wOAskhNgcO7IDTA4Y+QBGJwn8gEMzgZFAQYHVuIAgzM/CYDB+Z4kwOAsTxpgcG4nAzA4g5MD" +
+            "GJynyQMMzs4UAQbnZMoAgzOtBwCD/8fsEcD416wGMME1awB845q1ACa8Zm2Aia5ZF2Dia34CMDhifAow6TUbAEx2zUYAk1+zCcAU" +
+            "14wA+OY1mwJMec3mAFNdsyXA1NdsDTDNNdsATHvNdgDTXbMDwPTX7ATwrWt2AZjhmt2AB8V8zS+B61muORhg1msOBZjtml8DzH7N" +
+            "4QBzXHMEwJzXHAUw1zVHA8x9zbEA37nmeIB5rjkRYN5rTgaY75pTAea/5nSABa45E2DBa84CWOia3xNioohccz7wuMSu+QPA4tdc" +
+            "BzDsmrsBlrzmUYB5eXn5+fkF+AX5hfiF+UX4RfnF+MX5YfxwfgQ/kt+U34zfXIBfQEBAUEBIQFhAREBUQExAXAAmABdACCAFTAXM" +
+            "BMwF+QUFBAUFhQSFBUUERQXFBMUFYYJwQYQgUtBU0EzQXIhfSEBIUEhISFhIREhUSExIXAgmBBdCCCGFTIXMhMyF+YUFhAWFhYSF" +
+            "hUWERYXFhMWFYcJwYYQwUthU2EzYXIRfREBEUERIRFhERERURExEXAQmAhdBiCBFTEXMRMxF+UUFRAVFhUSFRUVERUXFRMVFYaJw" +
+            "UYQoUtRU1EzUXIxfTEBMUExITFhMRExUTExMXAwmBhdDiCHFTMXMxMzF+cUFxAXFhcSFxUXERcXFxMXFYeJwcYQ4UtxU3EzcHMYP" +
+            "E4AJwoRgwjARmChMDCYOg8HgMAQMCTOFmcHM4fxwAbggXAguDBeBi8LF4OJwGBwOR8CRcFO4GdwcwY8QQAgihBDCCBGEKEIMIY6A" +
+            "IeAIBAKJMEWYIcwRNvbI56Zmbkh+pABSECmEFEaKIEWRYkhxJAwJRyKQSKQp0gxpjrSEOwE3M+U3FTAVNBUyFTYVMRU1FTMVN4WZ" +
+            "wk0RpkhTU1MzU3MzfjMBM0EzITNhMxEzUTMxM3EzmBncDGGGNDM1MzMzN3NGwh3MTHk84C4uTubAr9cc+BWZA0+zOfBUmQMP1xz4" +
+            "kc2R5sCezM3NrcztrexsrOzM/vNvHhu4k4WZwF83BP+6IQTOvv/+dg+9DOdrxWgeimWvMVSl2B9W5+ryPRNrUiniSzmz1kxoeCVH" +
+            "lMjwi1igONG7kPNDM3Kvi5+ID/t2qreF+yJe8zpOadlqc38wr3HaGb5sDrJVlhn+zCCa1znBZPyL9JaNdj2z9ka//1PfpnkG9Iqc" +
+            "dn8t25wZXJ8y40LjlcPuRe0akzu3b4vQtWfsXa5Tb1g2OrhILbsiQi/LP+2yRAgPJXM1xx9pwl896FvmMy4O4lLkwq84/Po26Hks" +
+            "z5+kBVPu1h7RDDhr5DNstgOJGILtI2fd/fuDNVVFFGzBKYFs1jEvh/GYDrWZ4wxFmDyI86kty2juVlOlv5n16YpaMwkYpSvs0nZI" +
+            "y2yPfSC5sdtkMCWQwUfafsxodFWEqMVf2ubeOGaXn1g0Td4P2lfqcEJOj9sWdF+8h6MPC8irlFc+jbRnwG2jf4Zq/XvsHbml2Uzb" +
+            "XHPu5SV6i53kGxvi4xsl42sPA9ddtW61P/D/NE+ePK7pK66NNV6Fbcihw2WSoZLuzuu+SBd2+gUVF2cv/GukoWNmXaFVyEFSMHmd" +
+            "2A5/z8EekvjdHJ4HuedRBkF/VMJ05tCokGqe5G+SmchWW9Ym3MTX7zUw0mkYS6xomayrfnrGI7Gzb92eFUrf49MZ/536wKOQxatg" +
+            "ptpBcCMgjbss1z/GI2LKFoG9Cfte8BZ5MYtUeDlITePKfS8sK4K94jA14Wlcw/EXnogGQ9w0ypF1Y/ZM1vOLO15DS6Jy70psUxO/" +
+            "4Fhyymi5dBGIjW/lUU6ufgxx7jTQY//AGP382LxFLvL23geuM4cQiqkbj2r3t/0ZOOl3YmzGKRvRmCSzXvUsu99cPuitkPDZs2cl" +
+            "mzwiK3MVMp2Z2mGfZ7J7b/8sb6WgUXqKpdN09gG50a4geiCHzBXPMq5Hir+axTO2h5lva9rJ22BfcTHctAwU8zfbT7Nhpa7sKmIc" +
+            "9DUS0Y8yG7vpUj61EmbePXO7oV4v0lNzD2kwYeuwUc8p/Vn3LPNouephm3nISsf95WzBjMufxDa+GnQFqbGPVN6oYRSL/Mh7KPM8" +
+            "jowG5Yw1hWniSVXnrjnzb9OJzBXpu/lOykvmoba7aVxittoWyXbyHfDXv0d08HIIixmzvjALioWUHT2m0zdTG+PwupxzvVlmcFH6" +
+            "NLG2fETfsm/gs3Dkn7qnNapOrHtUyaRoq/Hjb0Q+m6o2Yj/weMeOEGLxMeKSH65e2zEjY7BQxXb8qOe0M2qOGYh8GlhwrGynGyU/" +
+            "MPVClY1xlq3O4NNbfN8y6QYh09K25p1FjO1v4ZXxPYvfn9iLEy3fojn+yW1Yi53ThfpnDYVo2vrBVyniJS21P2YaCh99szad32E/" +
+            "G6DZUfOoLE2MT7BWkx9/QtSl/JQuQS56S3f6PP69yq6rahW72Lsct0Aqb84GH24n/fUpRqOSIUrGAS9t9dANuHN4nGVfEJHxZLXr" +
+            "pLB8/pOnrt9nMYR4ujUpq5Zdr5ySn72d09BjFpS0iJdg+Kg9tjIrJIYL+3r18VL/4Jmsmzxq72/T56X7/XF3lYqcX5Cbh5JcjISu" +
+            "zEvPU8skCBHuVXvJOC5ESDIJ1zMq4ziLNhGXO60NuH271GCS4FPO2JXEyxHkMfF0TdQJrSF9Iv5jii9eQMujjdc1eyiqZ+5BnSvT" +
+            "/Bg2cYnax30V36RfhU3xdeNGOI9MaEQNlg/FCx5fzZTFHOnPBUtljL49lqZqcZOyDzy6eBOcq3gzjbqvPU97rLNipmjGDo8JofTR" +
+            "p0pzxAOz2de9opW4jeyuiPOWYUVE4wv9H4ZjikuFnYM0+Xvl8r+GeF/s/H4vJWjl1nFjubcwBm6mhRPrKc/1k4zQpLj3J3EF2ZN6" +
+            "Af0TbJGapbSAOHv9i9ZIW6ECUXtqFTm0moy9SikOwXkt5086hcm3V7Gmf2UIxsZyqSM8htakedzykAPfhxuGkpD3QzOVgypk37qf" +
+            "FCuQOx6SYmFyf4oJfVYRpqzsg75IbfPR0a6dxDrE9eg7Sj8hig2es9o5btRvfYYqSS2DOA2UROLz4E7FH+gssmwCbV7znX3TyUE8" +
+            "Q1hYZL8PFJKcJ4tPy27OlGE/Euh2nr/vim+NGxfhSTLq6jLdJ+aZdmMVOwfhrckdUTBLXjskeLYc9+NR5LZJFkMTDRvJR9uqIJ++" +
+            "kECjDYXDkNmY5JcNKC92ytfF6Cjshv+UJtVKzIQ857diwzBEIAfT30QnaLhEPKub0uPAd8gP8s+rnB7vXkahZWkKF1Z+5S6vW1yq" +
+            "RDYU6eQWyvK23d9I+9sqj4eVfiuqRZzw5VDLRsmrgZPcro5gZPcSKlNh/mpCEdsiInRUpL/Jm7jyQuY4/rCx8icafmrHGhwjstSI" +
+            "XbflA7usUumNaqW4T97yGmcNGeFz5rJFXNpdXOLehfzeYX6ppwGCTEzSlPjSqvnTjWrtuYvqbwWMGNJPexLwXXMaObskR9o0lFFC" +
+            "TC7LRccRLN9fP4zpGXSQkLklbDFZI1YY+U6r6maX+2Tljc4ENLg4043j5LInp/BNc29a4sLznQp2SSpRcxKDCQ7t8QXjm/ML5jwV" +
+            "tSZcN0bYGQhn5gl2grZ2y/m8I2Ho79N1Xo0gbUwYqzzlNu7NX16F6t209ob/qA1SUGzcWsxfuNOZnanf+EPDexF3iOlZzLteO7Ry" +
+            "9EksKaoTlC8yscV76OalPUqdB3J691apPsh/ssBn1PkkJoxWlcdGXBeK29FnEO8+u1Xh/RxvdCxLUkl5bMqzXajj46+G0alD3i7x" +
+            "Jmvld28HNssL176rZ4uIN00j57+VuW9MisvEcfF84rEYIDmzD9Znzhj7wVL6ZuLT9xAbCzIbNeQn77fS72Yy+6iaS5eExJQVuEda" +
+            "pYYyjcJcab+UkH2rT1MKL9PH/qxEwKwcs9EQ1S+4GdVqeb8rfdTW/TnqJSElt9T0Yq8vhoG/unSAi6OaU5sWEdlx7/RPjbAfNLfV" +
+            "l4qZPcTHk+uL049/3kqlTgjJCv2c+mdSCI85gYTCqGNXou9V7U1X1xcMwCuWuXnAICHu8+neIukEauCdNBWPw4obll+/yLW5dxzc" +
+            "cG56Z+QbikxwuNwMtWPhu7fM7WY7gnbCi1CPMyusozX+/L7N1+WV88bzj/Rylvxoprj49r8PyVHSVjisileOAnfz9Usa3ztjTjLE" +
+            "/3jo9eb2OuMFUaKl1leL2EYu5TOLPTrCYJdR3pguZZkVN+3I+g3h1bWvvvnzrNvMox9scrGDPR6hzuIrf5qbzz/u+npmCC/I2BGc" +
+            "JVB3bGPEv7PERuOm0rgnQ33aoorqYVqpepzz+wLNyGjXzTdqXl9tQkJE1k1skoCiixM3RKzTmmuBJeWmxAJBJIpvJ+nSCDeZdUCJ" +
+            "901RD5aC+qFxPTT26pdVLGjYrDMP/IZX3afLVdwDHG1atLZ29LKtVxOjF5WTHjuZpew4x6+ZKpx7DdcHGjf3ur+TO81Tx/7IVyz7" +
+            "cVr5R97Y79Oiho1QUkUi2m0V9CbXh0KNa41WGi/sypp3v8ndWfckcxEys34Z1GrlQJlU31B8oaxaQ7awUkcc+vBM7q6PHfqQ4pRU" +
+            "q8oQXsDG8jjlybssFP3qsIPK5B1uzIqSKhLMzy1/Gr7KVHnBRCi+kS6EMD9pdsDzR6lXKf+mpE0u219Dv/Na3O5xYiInLe9NNI9v" +
+            "0SsO9ilMVtZrvJyel2+LboVpBpcQn3FsMCIeHKd/pFxvmD3c9lLvWKikP+c8a+GX2iaQ2/ojc1nAPBAnwDBDw0rwqlr87Tultlkf" +
+            "3RDRLLf6Nl/cy4mhe8Q3MWfmFF+x2vc4l0qc6ot9L+XH3+u40X3L5FRWP2EIw+OU1t6Zkr25MpHwB1aH3NTHE5biGhEfpRGNWEsc" +
+            "JF+aPRW35v3c8IhPHFcPelaeqCwkmOd2HHRrSYb3HaP/qZxCoUzju70fRHdnZKGJ6fJSmoCiCPXFvh1M7LKzlOI8UOzO1tlczpeO" +
+            "WuXHTHeHN8V+zrd82zF+/UaaYYeNoPapdIHvjMecDe6oWO1IzoA7sWGPxvRJrmL2G1qv2ntWinfHcInQiloK2JYCrWpIqUkKGfE6" +
+            "vocjpVkr7CkN6o0wdRNvUTG9Os/inMcYV5J7NXo5J8OrdZi96ILyKjBokmeMUtQw1E3wVmXjCV5/stR3ij22IfbJm0wp76n5tFyZ" +
+            "2rhbEcw5KPcZFnIHN16o8Tzr4Nvhzg0+1nUPmqizjv7T3oBaKUYLH7mF5YR3cY5++kWBSUC9nGSLw6pzqqF82I1ke4kFa/vJZr7I" +
+            "Vwsh4ZQGWXSt7LlQg0zsuHRmEVKaOPuTEvUDvnvl1WQmgq++bcnujmVY0FaxsXRhsAdgoVaY/zz3cmx6VqyJTdG7sTbsXEz6qYvl" +
+            "dmNvhQFHzC0zKjRJWGAQfh6j9YHMz0dBGq72LKWyJeZsJs7Vy7WEk741cUjsuvJysUIGXCXWmzuUn/1zc38S0g+FSDor41BxMWo3" +
+            "XS1TKtyQ3nw0Hf1RhsPtqKzgwI6YrrP+JeEl+cyEv52CQu8IaWzaM3WeiXXeIjYp9pquGw3Gm19YdLJyRnGLBH+Et7a9+KTjbHTS" +
+            "SCzUMtJSVyDW8RprN35jQNqFU/RO/AofSql/bk3l4/uqd14GzF/lXCbbDt0z3kFRCy7OsD3+WUf5Tae70w1hKskdyvMEB720OjwG" +
+            "JsLifOk9ZPQOzTdtQr2e9XHDk1cVRynPVepjHAsVLg/oWWjV2o4qO/ztGwnKzVc/knXN3nvYDUdhEKh4vK6QOyucgkrcI7MWoOrS" +
+            "UnKSvDuL/4EyoaPfEX14Yz5gshqecjv/iPdY5xGt0l3ZzrwhPe03Z39QHHKdnkzxENerVAqEvYU7c4n2lF6gkkzleY1e9olx1pOb" +
+            "eZb3Dj7rVv2eamzLYMRDx/TUIa6wlpdB2ekrp66ttueXIittz60vJW+jiUZxeX6pYOOdVr+MzdTLa+oQaRpkSzwN/BiLOxCZx29j" +
+            "6/Q4QeLOvb4RPdguPIzOha2YVzuJCOFBabs4wlGiNNTMX1f0Usw6W0hzBveV35vksbWox0FDjxr2j54S/vj4VG4NRdLDg5CsR5X2" +
+            "e+8LnPIo0otP0Tgss/OYqhYUVIq7/eMqEcVoT0N+3cXHFtfDHReF+Ye3TigLZSj/Is+zpnTHXr+Lmp9xHhm3jpAMtSYPJl+jjCD8" +
+            "5RF8iuV7dOOBzva8KJaExdeN9qQBfCr5z1eqSLzkYO+yiHrn3k9J3k/cauenA1LmyI0DVNHOcSST1Vlxih7aUPI2qqrwnxjrGl4p" +
+            "bpjIlJcI/bTwZCrYauDLJvAuMSKpH5ujoeVSMuW+OG4sjpxJmeUd3M8cZn/puTnWSZ7zCde0lD7qJjP974qBd+guuq62VK09P6KT" +
+            "7/CsDv3OMVl5RK/8ZVRL6OPqaep8/C1ke1xFpbNBubDZ+0xnBIt6VMuVYPLv/AzBBdZqlitrRPKPXw/dUySq6h+5KAndLyEz3FfI" +
+            "FeONQO1vRY/X5JdTX6B8veFcFx5KU03F9ViaPOW30aNFbw9Tx43pd9QxA0Jl9ab177Mig1d/93u9aQu05jRH+flhQE0xU0ZTwUGT" +
+            "zDXsQ6nzaAOPlAvN7130FocvPu8Qz1H+PKwd+7DvwdkViB+dRv3mhvE3R8n6wCABxBnq09+J25VDzX+CJoKYmOKwIlpPH2dfwD+R" +
+            "vXxVt1LcfySaQUUPJwvwOcjlVv/+pM6R5uvGgpTMlG+pQYmR8T6VXpQquers/A+9IO6LkD8kBOpjOaJB2klfwkObpydocfD7RKMZ" +
+            "76IN24+Fb7N8qe2sI+a3uNU/tW807LH0yQhtTK+7UADPSZo9II4qTo1GcJeWLVg6tywixAbBb5cWQhhyP/7t9CDeZy+nAff4CV0b" +
+            "ypqHjSmN0/L7ygYhKoeMnRv+fCrvTC1aJM3cvIr5t3Lt0u/J8sPRt72f8H7DiWF3oLC48Z3RsNpjNaqngTlkA8nlTk6yP0FJszNW" +
+            "QrifXiITuiSfTqCdny6HKMkaJdn+SL7fv7z7I8JtdeYBLf9g1UuLQTMvv1Cy3phOabb7ct5Y0575q/KsV60lQc1T6PjGPwtUX2SQ" +
+            "ilV9H04aq1lD6U37ZAJPxJRWoupYOXJUjXx4PqRjzTN0cHxebzYw0Pu++pemGZJGgmTMpwrh+Cf841t2j2W7zZz6IobRWu9V3eDw" +
+            "+drCHrn2dY8ohkj/nEcxkqw0M3XqW+l7mKHB9nWZ+fH0lbLSaUHUObl2hTJacUSVdUvSNGNRalHCxigXfWzbjeaJ79VljOKjIrNv" +
+            "NGRsJXaOpxGEUQQ++FLzEsl3dPt3vf0tWaON2XNG/cXxFqZ7AhYrsFIfUZlJlPz4lZAX8t/vMo1XZPqa5rTFFJeFLLxs/8LasCv3" +
+            "zeSx/rpKWFidO7HWlDSDP1rNTEwQiiXzCjZnFKYTht+90zxCjc/NDjvc/ths5bW/Qlvz3QitbJVsp4TovqDIVT7xu09lz0QuMWWJ" +
+            "G+3ZdWaCRsj3a5KLi/lU65slo5bTOo4rUxAPPlmcVhFNP5lGc4FRa8dXTyL57S9Hd4zuRJ4+FLc17MZwjlxecr9yS5/QMN2uH0yi" +
+            "HhcoPD+eqHwYvsRkxBoif/PqEwPzMVsIXeLOGyY93Hq1pQNOhdJn1TSqtPvohXe/WprOOxNg5jdToNy/P5PRn/AYhQR9QmZROIva" +
+            "7Zaub+TNEQubs7PnWC+OL0Tla0RhP13T0f0WCYk/c20uFWFT5c99kchaimUTqU5gvclvFMs2QxlV5J2/neKloZ+hcSMe083mUzsD" +
+            "jGhbMNQStyGCncFWtzjs4oDhvMr3ikon3GkhcuXxwtW5X9fXg1sJworFyv066FTYiu8nUN9WSA76Isz3m1Lb6i6KDky25DEHglsm" +
+            "3rH0ZZSnFCyK/Rylv1JS8GVSlxu1lLeKzfND0f91fCjieCSL9pGYzOhMZsWQSLNN7g2bXycbL5mQEiwkVf1FeC+29y0sOip/ngmZ" +
+            "ppP4RxLLWLbEPXccWYeXjJLQOc5P4nCt/Kg95R/U+ESo1A8YZbDtBzW8Ut8KTO72DPkZ12d88bIkKuuZLJm3cYRsVTlb+mqjQl1c" +
+            "ktdo+psbPjPlF1KFqVEhhC87LPHxwnYL8uXvhnC/nXv6mCtes2KZ3kyFJyj8LeqZRgQxaXTTId5a6nxsVZCRXwhN3RR8ZaHhHHen" +
+            "c3R70K2f0baqiKexXHAPXxOXVcAVAy2Gpi+e9OSzpg0unQafOtekxagqMx+7x/zm84896GFEUajok9NDS0YfkoUDQn6qHg+yB8je" +
+            "ZdRvjECao/tJDxmelET6U5DJsDDp+ntITD1+pQqfIyn/irL0MDMo+Xme4ocbA2J6+qLMDBGjao/aqON5XenuvWpAC5U5XzWPzGmR" +
+            "jVgv43tvGBSHMGDQccJAOorEUaNwEpy81hlvWxqcuA8nO/FSRcEbzPG5I06XuULPNhtLff5BngdFVDiMaF75y4BJEXaC3v1PLT+2" +
+            "qu4tesxfyknMvxZQcxFBZ8LyRfdWinAwD3nvK8yBYVPULW2Fzq8oRKQxmIRfS+HZ14O2/7GXvL5tgHNf65TYUjrc884qTHilND0L" +
+            "rkbCMc9FhWKiIqht0OGbTmHTua360+aB9dTy8Z7Q6O5l+qrIVQ9nKNuLC1waNb5KXrwjjTTu0JVNGymLYhZc1G/uCy/zDi933qc5" +
+            "pF/2DZpt0xF+floUcUr5KGgLPbQAPzWYVUFWffGi9o5jT9aG0mrDIqfDoMsiyv4tdedowlwWKiq+qTKNqjSzd7kVybQElYnIkavb" +
+            "7S9sO/u3U1Vw0BTHuKUl/xyz1KscGDhFBBRGJ+f9jnsgqXZQ9NZ8Pqgta8yAa1GWnEZYM5RIiTf+AQ5pd1YrPuWN15cSisroQi0G" +
+            "z8Vmk1wCHnsKE+HNd2PrNi3HSbrsYnv/HgqVH8ZYerlGD08oa3k66djzyNyzXVKwpuy7xOTbjjJSotV+nCqGbv9vMTgBNHyeUmu3" +
+            "uc10j9ZzTWtq+l8VseAt93HqlbdWmu5fOEX0wIca8PUnmrCu8CW/0A6LhZgX7mFT3UALJqYVS7dX49/VF7CcF3EvWnwoyP+F53D0" +
+            "hUro7zRa4poE4+6ZmMDcxBg7F64h0+z9jOkXlMKbZLLI0nVsbJ2tCIy7mssYqFjDBImtLu4oWGfKtp/4wgMS+rrcOnOkUHFGWior" +
+            "/ZKZdFRFusJ1s/E40xnlJlMnfdGfeODeZxmQxv9d0V1iW+WjTpZYfNfoRHxpnpnl/WJtutXCn+agsuXXeBSMf+7lW9zn2YHt2jgQ" +
+            "0Fea+2kHSo3U9G9w3Ix40FV/kdNldIOVLML0uSYD7ZmA69M6Gk/e3DU2ot2VV132K04xBu0zz5dRZQt+h8302PSgvQqMTgs8Rn0S" +
+            "qusw9FUJVf97DClDMzNDNUqQ7F6amAs9YltQhB/DovfPkUJYn9L7++vhh8EqSYkkFP5vSdZxAleovUkU7w/2Bj66JVvVe8iw1+bB" +
+            "MARjwvCr3L/NbIrOOxrvNbb8zfgOezviTaGIYXtKtWzOiny0pMkBgVmgV4n/+YIEUntPswtjPnZdNLzcaJ1dOKyrJ1fctl2NLJIT" +
+            "PijS9YUVZVKuMgwzDh3p+61jXCdHUQX9fpcrqR6RyRb2BRpmECxJCaWwo2nRKkRmqJ3InFzXOxGDaq+qf1fea2r1ZcAuYf39JpX0" +
+            "jQPmsCnXodc41k7lKTIVlYrWHcofioSsjC5Zon7ZD/SpkIoJH06c4yTEWi+ETNb6tVOGG9jq3F/uTeg+e6/YRzNB5+OwFZPFgmuA" +
+            "nVz0PvHN2Jql2+m6Wv6LTAIGjB49vg67fGbYn5W4vmITRfwNYY4BvBvwr4m7E89lvrPniQ9f0A/vhExhRXaXPdDwmq7rU63VIaOj" +
+            "bllyT3iOZ40Iy1Sq8CLlu/lHW20aI2LF7yxu/cfnW7ybJnoF3FHPmpLv44vbjvCXZzE74jmNLaibV84FqyG8D4Z+TNlLU+D/wVT2" +
+            "KcCpv3vP/KdymN8iQwiRyupdmj7fHR3J09oOxw+jKZiOquG4s7iMumWPuNhqwgWF/njKBsy+Uv45veJkpjh51w2/J157TnwrrM2D" +
+            "/tJOloHgcIoGOKXirQhFVNnaHUzLrDaZJ5nfvDSZNmAnO5tZcaMnZNUjJt+9Yu0bERNLrNAcGCukYafRVg6/X+6D/HlF93NsPTuY" +
+            "dKiRmzcjBfH6iNXpfX5f9+NxFttwZ8vXarJV27lSBi5OX+e6os3Sv9P48qK0khdSobGi2cJ4UZb8PJrLqvNf4J67lAV05KaR/x6e" +
+            "4/rJtWL95I1BjlnlZXL153Y6/wHmNsPnRP53nZ+rYunNcRQdPRrM22vhRuENq7+aosn1n0ac2SPMKrNsSAmv3na/JXqwysYpfGQm" +
+            "hYanmm1zay6IgFdxa8Cyv2HBEKHaMJMa+8cfP6y1sj5hyAT3x+7TIH4CIk77D7xj8uv6loevl7IUZnwKo9eDpuvNKZjMuZmt2P1D" +
+            "yVM9MR4ZWJ91BfMEUz1LuCd3WVvBhPbKPT2xEKF6JiJv8cmrnrLIzl+9Xsyj6sEvUfPkzB1OFdqLYMyjEbHvRB9cBh7uIbKn9iko" +
+            "WPJi37EefiMuJg3gpaRJpJft3ukRScAhdXDhZkV9dGKyu98yK8iXhiwNKOGp5Kqh7zLAUND0//UD/jgyjDiMSAeWcvjhk9W9TdPk" +
+            "x4lO46iWdcsu8QnuOeOprggEATabhGfCQ87t3dTQy/SbeLr374WUHDYeyFqgrEiv8kiyvrCdGVcrT47VapMXiH4hibljOB4lcRe3" +
+            "T0Iq0AMJO+l/65xMEPDDm3vsYutrwq17Ecmh60+Uhl3qmYctzskvmp4Rm5MJr5xYPqAwDBx4UOjkSHXTr92Z4adD23nmElJyaP9O" +
+            "hZzs2mfafUExD/i+5pfxAuYF/UrMhCFvcrGeVE5RmkzfEMpiHx0xneXaadOglhpL0V4n3/0m3OKkKvuAhLLnVpK8mq41YkQ/Pb6k" +
+            "NGrs/qrbD3YY+KNARarYfNhkarZWPtqUWrHMQv9lTYraKkJge3VtLTCo4DX9e1yOr8TrYwa4rXGak+tTo5NbjvcCDTrpc0qOPMWz" +
+            "rU7oZm5VaBsEL6Xsbi68p+DE1WSsN4U/zOtgSsFQTUkIjG5hV5wOoO/1zvVt88lsqvN9hH+iBGexfW+5SYY6fBv3hDJKk/KbcAEx" +
+            "2WmLE/siXkt6EW9a94Ha7cPZvVJ1jJyLVNPhw5c58kLazfsVT1slhyudizSNuC87/SzeuVBowh29P16K3j5RkrvCcg9pIFZr9Doo" +
+            "wcb08jpo5HpmEN1mV5KkIbIaRWMi/a0CnX/NbIH983f25vn0FbOV7ozLe0nxv5dD3qkseMyo6n2fxXOZS1xm1N9i/O3CfDLnqVeG" +
+            "T/ft+ZT/5l3ee67Ugb24H8oEmLID1ir9n/czF7MQGar+mLK0zQ5IFuUwnostT1qFiy+lZVWh9qjFF6ex6eFSN2Pm+6XvyG23o2/6" +
+            "Y4XmZh9JWsiYxU1x27vot8kzOUx008hH/XE3iXrtjZkaStN0KbdHebEbO3lijJAd4vQVJqAlZuXiE3go9yIxKlBqZv6WWo3vRMbs" +
+            "aVaKsLnuiBrZIKqSOK616BTvk0cnZFNTidTqz1tCXcVSf7wzDW2gf2m5apaMQn1544dO09DzbiPvJ3l37hwG/mm8GFmSIpv4ZeFr" +
+            "zv3a216Gc50ctv/hod5npJf5oBwfvbUu868GRQeqoMDVkZ+mdkwvbc6ovsCTOig8gjem3dVmCTRJnIUc53qFbD9Vv6V/VTYaMN1l" +
+            "lN4S+zJWIbv2JEddx1rBRPAdaeLgL1F+zIM9Pys9ERRdsiZ9E62E6N2V+BIlVYbACKWtjJBz4thGx/2ftTh6j1+SDCKK4ww4MulL" +
+            "bIJsNR8VROEOK/5MR31orBf71rdyRkEuWjyAB8krvhHtMvLlTTveNvC+WwwPdi0U7WjLmqNYrUj8elH7og0HmUXZpOLzx6lq2c8D" +
+            "/T0tZ0Ju0AflJQZUrZLNbArXN28uld9P+4WejzAojhH+YXJ83UkxaNcaS6nw5Ae93wm6026KRzJilMSM1klvlMY+Ku2l8cSrj1i/" +
+            "qmmii6SlMtzFwiSks2ZcYIKxRNwGdINW4vW8txru4I3jWM73p22LpcVKByk/ZnSdOKNi+2Itlt5c/Zq+HoNymh6huX2LUP8274QI" +
+            "ZfT0vae8tnxGVctTL6athcnbYG6pHQ47H6xn9Z6U60SyP6T5SVkuwYZZfuOgYUfa7hcD/yTWnQFPDcdupUTlxwu7SZ31PeiUVhL7" +
+            "THOhs9YSQiM3k5DOoSgBk3nNeHeHpvosG0J91ttDg2V+vVwrCAyRcj6V+qhIPlanXkwZ4C7YX7l3JuKBK3z/TdJRgU8SnGSh3Y30" +
+            "wbPskGdrLBhlts2U7C8xF7lCuJUyPtQbdmdY9qTT33Rrzjqw3eWYhO2IPzgVl0fMlZ9PyWGUxTh/ZnGwVU7oI6hLe/1OMN7nyCck" +
+            "lcKEDG36/UatmbHaoxu3qmOP03aLM2y/rivznbI19vyoMyTGkw478aSI5Jf9xmR2ZmPngHpplgjT+9pdiHuGPug+wqLH6dm3LbKk" +
+            "Xy342JY6xj6YTfKtVGXpHD/MqKC/KpoF9ojjh9ZDwkc/nrJ5JbX3adcOoRsujsX2TjrRokaRuEcdqCIsQ7C/Hso58D4oUMTp2dA3" +
+            "XC6iIWB7nO3eXs5r6XzUiIWF13FKvPpdxoLxjhR3QuGA3AcVpJdP8LLCLFoCb7xX6w4H0eBQcRUP+opfdoW0+dof8jE248kZK42j" +
+            "TJRTIiL0cjQJ20Efh3qEZkz0ecvjWATT+ZTNGD7JhxgachpqHSFOjcOSbkqPweUfdMHPVqJVUNfrLd1Xv9yofz1/tyasyGrXOtfH" +
+            "JPbevSqdx7Yf5GEFrkGbH96E/6JcjyX78W031NZOkIhSeUuDNvmo8ixx+hbnV7sBzfBilTVRNeWmeoK9/GjazbNezIoqyjJnWQen" +
+            "JEfZZ1ZaidOtIuK0bqXT6hxfO3ep07zW6FlaTqpLt7RTC8RVggS6A10Ft4i6qKXuOBjI3VklpTYVD1cOfsqDQe98WXI+9eebcstV" +
+            "lxydZbYspkGUxJ2S/tR37mMFq0jsJw0kvRX1kVO36+JQbhENBpnlqbAz+FX6BznkGh4rTzC9fPeBqDB3mcbWWl0jn09qSOt8CPH1" +
+            "BcvrNE9YHv693SJ5dGmKSpmrh6HeO3trHNLzX5oLBnxQdNXEN6upOtae98ITCWfHh6PuO1xomptyy5HoGXWQyBl2RsVszmfe8aG6" +
+            "M0xXH4v6xfyKlv34uPC5scDbghykcV3kVNLryA8OjlpOJU221cvs36bZ6UvVBxIiHYSMB372su1aulZYjKfZihhbjhEGcUUmfIk/" +
+            "PSrWTLl4M7ndw106QUfelbdGdfe1/SnjHwE/yoTFsvSbqATkeCx1STCd8IQ76AptqtS4j+ywR27+jp5FwYedPR0SVnw5RnpSTa+I" +
+            "E+MZNpMnV6omHkPvmz5GIHc+19/yPcY8y1HfRwtNRPvzvt3DgbyTm3V3Tye01NQ3XIczvsLCpZ9x38n6Wm2aeLFwb9sscv3uqKe+" +
+            "9bdm1th3Rit1DkXerDp7prX1CjRuCar5Wasn4Wf2Mlb3fNpmSeq4aEyvdn5m2erCdtkeF97iepp4svtxVYgdRziXBMPy4CGpIn5Z" +
+            "k/2xqArp2gqTivj9RbW+6JAXMrJpdjPvcTa7GPnjH7zz21xbtOT9w0vfoF1mQxdIyRVP2iLwIVLkY4tJ3niw9Q2T0lz0sQLmtI5T" +
+            "fsbPftPy/fOu0/UDd7CZ6SRZswJjM78W5d63eWUWx3yI+xFDYLdRQrQ1+gC2rCeleBsj7i3Z0EmmXuUs3Z3wk3GjhTm7xxE9Y61X" +
+            "TCE1m+bjmSwskpX1pNkqOYbqCiNq99kauaQsSFVpW4c3V+jXkS6iaSZ9/jS4e81ce5uOaUXk4xGqo/x1Y5/O1z4ziETZspvE/+T0" +
+            "PcBfYhgST22TvOLfbvVrU8GlS5Hv8WSkWMc721bxk5uYVbipcHDh3ho6aqE0iDFRGJYKe5RRn/YTE1Ul5L6UorFiPxFFzZvXF1rp" +
+            "OtPNFgVzgnVcbDl8MamJotTE7x0ut2HplpY/pr5hjcBWCHddSkiflJi8mIllks26nRJat1gTPtllwq1yvJlciobvXC5xN8956y7D" +
+            "Vm27sriUYrVt3Q+6hPhe+UcjEbjs65Z3JQyFhnnWkxht2b6JmsMVrMIxTIKVcWNxlcOHVft0Qx8SoTpjp3i0WPAWBLW2DcLIWYyD" +
+            "GtU87uP1n1a6kRJ+ne/N5VYMpscymi6kikKl+5T96F4XVpKcTvJGmzSZXDteNQ3/U99b36ie//iVZUv9drpios/ypZXsUy42+e96" +
+            "rvraxbSJzptUfguvDwgxXkbsDzWhhUn9DNl7wGhAQJegHJb4IJN0WPuirp24BO238TNWkSycZ420WP51lZlU7LT3Pqt9uWKzaExj" +
+            "SCqn6Ja1Y3qh4QQrlmK7F2oTPb6pVfJKV/vFvej294z3BF/hUNaaBk5mU3HnWW0ldIgQ97Zp9pL40662x6XL3KZh+CjjF9cnUUNR" +
+            "RaW1dBTfjlmbGFiHVvv96ni15tReu3qiuJXM9qbmVLD+bXTMfKo1JoF7PXAGuad7qKVkd6wWrB/HsJFb+Kw2e11OsUpmVXTa3JGQ" +
+            "mjeuiVhwjXga1IlrHDHF68VC2fhSjdvfp+ydYWBvf/qq1/FnBzwVWkGkre6WgEclMTvjxHRk0DSBbVnjkVbnA6nHMRbVEucEfhSd" +
+            "TrH9ag+eDHgsnRlS/QlWUsx7b5pMHY9wwU9uljJGC6WhI8j4ZprXLMH4qXM/OP8IRcfwBD8/GkZTF4KHT1rV9TutMCNwatP/i9Vb" +
+            "1T3KvPI2o3Zrp+PZtcP59h8k1bm/xG15+qKSWeTWHwxOD8UwhMyotPUb8LOd3VZfOjFToNzhbkMMLWu4nUXrt96Yahq4krKYhpOi" +
+            "ilqeTFAVe6guhOsRzfe2+aRIt7qMxzJdnm/4lET2MkyWD6b8+qyTIPJiSZVNIJBga0LoZW+44UZRf728bjzfrWg6xErAy8J3Cwpo" +
+            "kUX2prfyYcuzf2QPCWC2rFt9QpUqr6vGaPzJBc+Ktt9UwTjE/Wu2tG1Ev6Q2ajLtLao6Jd6S24u/vc9P66WY8Mf07PJS+RFt4ZPQ" +
+            "47tc2pyd4aZVMYePml6OLwz0h7SwPaO3L1Gut3CT0hH6tUWZpq32+cHpNn3NtA4fM0rms8et30809RD26mGdzrytx05YAXe3sVo0" +
+            "BtylBBs8SK2XE5lD68wXWHSzc77bmntOIzHCKTzySM2Lpt3JD78HoVhzX1G+a1vPvbFj97pG5KUXUbYsja5S/q7ehxto0gSvdZ3k" +
+            "ZmBjnjIFMgyoKW3zr3j5tXnLlJiIqzTLs72fu2T8mOWMpui0O8Ccj9w2UdJpZ79LY8f+gt/eKXrG+dH6sglHYzZLSWgebOgFATu6" +
+            "cad94Cg/MoFzg2yB96dV8CWr3WqqiU6H3ZKeyKd5HumNGmUJbYTmSes+R/mtvE0hmgiFdbmWRJxS9gDpd7+T1w3OJNV/pgk/naM7" +
+            "ve256Ykb64ob2t6HeGB9OW6ydnpTWALX+N6gxLttk/wN42bKblK1OwqWv7KMmzPQ0j0DHXVrQl7kjFo4hkXJ+M5/+C6vGLSF/4xK" +
+            "0h7zEmcjmemxvci0jjvzuZh7grHH1GHwvcipx1qlWaUvS3B6K0+ec5Bui9ZsfUgeke77vM4rj6GvPHB1k+SuZuDRc4QVkXjC3nqn" +
+            "NPUf/4ul7i57XnU6ZpbAwCsSYfHLZzx3Fv0qnhXWHF4JzjM1tDBWVX7qfD781dyjzvDbNAoR9xv95Q5hBXKNA8sy1p+fanMKPDyE" +
+            "5yljJ9DmUc3D84f6m97mC71+Vxf0pPv1XaqPMb933TngeS8cGSUe/6K/P+g/tlJi0mmTDQvFezvdyxRr8DF+RwOT6k84SwjfspP0" +
+            "+wHt2Y7RQkLawwi7ll3UaXzeIM/g8HxO/Ye/eFPqyipvyXHYHL0rCdVl3rrpm/gJ/mLcZNveQU7p6eFb1mSLyE4fTkRkkpB2qTW9" +
+            "4IxmFmo85xfHPDltR3tb7IGlrM4o7bcmMLa5X5M8n9zrzgpSUXIMvPQLGOqI7B4eUhCh6DyXLyLCQ5HBZ8LizxfZZYslHGA0qRWy" +
+            "ysAnj4zrH111opLm/IjIcritNYyb2qUqPEBmnztVMv6JYCTjsGfrxkO3moHFCLSPIzy1FuOrt82bIoOebiYsvfVFcNbi/GC+yiL7" +
+            "+PwNz8Uu8k3RpmDdmm8l9rn2uHTmflaGUmEOP9b9OoOWZCMymWiTzyzTcvlNT/0Lkfm3vQjy6FlY25/nUDih9erZLK8ePmI8MfTw" +
+            "jhk2oWEXH8Uiz1/6mJFaHmO7evDCqeHRYnTurU9eUm2vXWs/twZfWeB2m4tu0xPJ/tKlxcmfdvwgREwyLEiiTaGh9LLoVZ/+xWpy" +
+            "mF2D7v32xgyuXzeHb9OmwHBefPIbhaN6m+4YnJ8cV3L5nplPWlfmUWvsqx57BuKi3m+OMrpQFIwbcr4aEFzudrH9eNdUcHn9i15g" +
+            "eFEiLbN/RbnCu5+Yx1E3BYRH2tNg94KkQ5G6MGwNagbhUyJnL+HEr4zPDBvwxoPrmpefwx+Nsj8QN9B3F9PgfVPJPJm8UlkorTX4" +
+            "57WV7leJtTzNnO+im6Epssfp8g14lVXbWIIHGC/7XMXJGB4HHfHkHss+K28i8/N6gFXpwDs5zxLxmFZrKna/EElHljlkY2+jMcf6" +
+            "Sk+ld+KQhSVMFDvGwM1y14FGgmRvuIokDqcgKzgmJv3NMSHr1QhdjN2pZS5nmG59p1LUtoATD2uUavY6VT2GcdRbOYK1bn9Sptom" +
+            "3J25RdMwzlgUNLvRI3JLWwlh3R7jsmj6MpFWPTOqDooGjHlpVn/OBM2OiZcBSfOh7E8V3t6KateODJLDxpyfjiF6QGvUiue+6SrP" +
+            "GWSDNeHQ59TJGrYOL6lCnJ9xb9YWcJjOfPjz9Chx++3caX6gp1KZlAKS7Hwu+1vsB7IjTeSqZibLVSSR+CFpb3Zuyxd4rw2PYwI6" +
+            "AUv2YEDOZgU+36uOA7hwaK7HN+QGeVVzFYevg/XyUa1Usvlz90qzr1Gufuo61Nql7nCG3tuo35WbDxyIpAP+6Cqjia43Ib85TiS9" +
+            "WRDpDPsoM7j+4/43/W6d6rCdpKf22KN3rcvGeGNxw19Mr7y2yqV4nCehMznSF+Iz5/z8Zmxa0c0r7LV8jphnCH8cHYy3hqMEIurP" +
+            "6Q1feTkHNqlLLmDfpGHOfuV9HODYPjYcVoG5ShtiGunzphsVk4xtovWNmDxi/HaliDLTFE5XSNJDOaxI2/y87KFOlXdkS4sMU/TG" +
+            "VmZfFfgZQrgNzLFhu8kcZSTs+lsG+bpDd/yoCN3vOVCJLEo/713yz1dHP6GSKaL/+hkpvr7sZvHkDo4N81ecccPeXwX4lvKEMS53" +
+            "SQIvPrs/7DSx+CroFrYG7yQoYfoctziCc8utcwDheLJLvl7GUKMd4GCVTR5py+KOdNx8+N232jxX3+9zXOqE++rrJI9jyht+ORxL" +
+            "7hq3hkcEplH2mJ3j+Rz6xV1KZgtazUtdtKr6/xfVK5zqAHAAAA==";
+
+    private static final String BIGFILE_XATTR_GZ =
+            "H4sIAAAAAAACA+3ad7TQdR3G8cveQ6biYO/120NEQCIkIiIiIiP9TSKgCyoikSGRkRERkRISIaGRmXtv3HtvcwDuiQsX6u3Rvg/n" +
+            "RNbzT53Osd/3HA8veAvncjlyrp/P55T02Hvq1VSvetX7f3zbt+3c+sm3jfFPy5peNfU/4y+DRubb+v+Vj6Bxzauj8Cu3/fv3GuxR" +
+            "6+p21NGtG9arqT2mOHJ2snBI7dxk3vxi4ac/flr3f/yg9/wt7Nnri95A9IaiNxK9sehNRG8qejPRm4veQvSWorcSvbXobURvK/pe" +
+            "orcTvb3oHUTvKHon0TuLvrfo+4jeRfR9Rd9P9P1FP0D0rqJ3E7276D1E7yl6L9F7i95H9L6i9xO9v+gDRB8o+iDRB4s+RPSholui" +
+            "26I7oruie6L7ogeih6JHoseiHyj6MNEPEn246AeLPkL0kaKPEv0Q0UeL/gXRx4j+RdHHin6o6ONE/5Lo40X/sugTRP+K6BNF/6ro" +
+            "k0T/muiTRf+66FNE/4boU0X/pujTRP+W6IeJ/m3Rp4v+HdEPF/0I0RPRU9Ez0XPRC9FL0WeI/l3RZ4r+PdFniT5b9Dmif1/0WtHn" +
+            "ij5P9CNFP0r0o0WfL/oxoi8Q/VjRF4r+A9EXif5D0Y8T/UeiLxb9eNGXiP5j0ZeK/hPRTxD9p6IvE/1nop8o+s9FXy76L0RfIfov" +
+            "RV8p+q9EXyX6r0VfLfpvRD9J9JNFXyP6b0VfK/opoq8T/Xeirxf996JvEP1U0TeK/gfRN4l+muini/5H0TeL/ifRzxD9z6KfKfpf" +
+            "RD9L9LNFP0f0c0U/T/TzRb9A9AtFv0j0i0W/RPRLRb9M9MtFv0L0K0W/SvSrRb9G9C011ate9f4Tr1lN05o6fMF8qHNyzZBdXT+d" +
+            "vV/7L/7dz7oTqNtRt/vL9bYNa3bv5+YURydZ7dyFDfCTytraf/sx7Pnf93WiXy/6DaLfKPpNot8s+i2i3yr6baLfLvodot8p+l2i" +
+            "3y36PaLfK/p9ot8v+gOiPyj6Q6I/LPojoj8q+mOi/1X0x0V/QvQnRX9K9K2ibxN9u+hPi/6M6M+K/pzoz4v+gugviv6S6C+L/oro" +
+            "r4r+mug7RH9d9DdEf1P0t0R/W/Sdor8j+ruivyf6+6J/IPou0T8U/SPRPxa9TvQ9v1D4p/uc6uCwetWrXvWqV73/6eMtW6+W9Xe7" +
+            "N8wbtb4tG+y+R+sP8/ZsIMw7s8Ewb8qGwrwfs2Heirkw78J8mDdgIcx7rxjmbdcwmHdcw2HebI2AeZ81CuYt1miYd1djYN5YjYV5" +
+            "TzUO5u3UeJh3UhNg3kRNhHn/NAnmrdNkmHdNU2DeME2Fea80DR5pfBjMO6TpMG+ODod5X5TAvCXKYN4NFTBvhGbAvAeaCfP2ZxbM" +
+            "O585MG96amHe78yDeatzFMy7nPkwb3AWwLy3WQjztmYRzDua42DezCyGeR+zBOYtzFKYdy8nwLxxWQbznuVEmLcry2HeqayAeZOy" +
+            "Eub9ySqYtyarYd6VnATzhmQNzHuRtfARxutg3oGsh3nzsQHmfcdGmLccm2DebZwO80ZjM8x7jDNg3l6cCfPO4iyYNxXnwLyfOA/m" +
+            "rcQFMO8iLoJ5A3EJzOnYZTBvG66AecdwFcybhWtg3idcC/MW4XqYdwc3wrwxuBnmPcGtMG8Hbod5J3AnzJuAu2Hu/++Fueu/H+Ze" +
+            "/0GYO/yHYQ4AH4WP54wC5h7+CZg796dg7te3wdylPw1zb/4szB358zD34S/C3H2/DHPP/SrMnfYOmPvrN2Duqt+CuZfeCXMH/S7M" +
+            "ffP7MHfLu2DukT+CuTOug7kfrteqwe5dcAOYe99GMHe8TWDuc5vB3N22gLmnbQVzJ9sG5v51L5i71vYw96odYe5QO8Pcl+4Dn2q8" +
+            "L8w96P4wd55dYe43u8PcZfaEubfsDXNH2RfmPrI/zN3jQJh7xsEwd4pDYe4PbZi7QhfmXtCHuQMMYe77Ypi7vWEw93jDYe7sRsDc" +
+            "z42CuYsbDXPvNgbmjm0szH3aOJi7s/Ew92QTYO7EJsLcf02CueuaDHOvNQXmDmsqzH3VNHgL//6HOUefDnOmfTjM+XUCc1adwZxL" +
+            "FzBn0DNgzptnwpwtz4I5R54Dc2ZcC3M+PA/mLPgomHPf+TBnvAtgznMXwpzdLoI5pz0O5kx2Mcz56xKYs9alMOeqJ8CcoS6DOS89" +
+            "EeZsdDnMOegKmDPPlTDnm6tgzjJXw5xbngRzRrkG5jxyLczZ4zqYc8b1MGeKG2DODzfCnBVugjkXPB3mDGNzq3o1DY3Pxo83Mj4X" +
+            "bmx8PtzE+EK4qfHFcDPjS+HmxpfDLYyvhFsaXw23Mt4Ctza+Dm5jfAPc1vgmeC/jW+B2xrfB7Y3vgDsY3wV3NL4H7mR8H9zZ+AF4" +
+            "b+OH4H2MH4G7GD8G72v8OLyf8ZPw/sZb4QOMt8NdjZ+Buxk/B3M09ALcw/gluKfxK3Av49fg3savw32M34T7Gr8N9zN+B+5v/B48" +
+            "wPgDeKDxh/Ag44/hwZxNtcbXqMb14aHGDWHLuDFsGzeFHePmsGvcEvaMW8O+cVs4MG4Hh8Yd4Mi4Exwb7w0faNwFHma8H3yQ8QHw" +
+            "cONu8MHGPeARxr3gkcZ94FHG/eBDjAfAo40HffJ5GDLEsizbcizX8izfCqzQiqzYSqzUyqzcKqzStmzbdmzX9mzfDuzQjuzYTuzU" +
+            "zuzcLuzSsRzbcRzX8RzfCZzQiZzYSZzUyZzcKZzStVzbdVzX9VzfDdzQjdzYTdzUzdzcLdzSszzbczzX8zzfC7zQi7zYS7zUy7zc" +
+            "K7zSt3zbd3zX93zfD/zQj/zYT/zUz/zcL/wysAI7cAI38AI/CIIwiII4SII0yII8KIIytEI7dEI39EI/DMIwjMI4TMI0zMI8LMIy" +
+            "siI7ciI38iI/CqIwiqI4SqI0yqI8KqIytmI7dmI39mI/DuIwjuI4TuI0zuI8LuIysRI7cRI38RI/CZIwiZI4SZI0yZI8KZIytVI7" +
+            "dVI39VI/DdIwjdI4TdI0zdI8LdIynTmjnDm7yKzMzpzMzbzMz4IszKIszpIszbIsz4qszK3czp3czb3cz4M8zKM8zpM8zbM8z4u8" +
+            "LKzCLpzCLbzCL4IiLKIiLpIiLbIiL4qiLPEnWeJPo8RntMRnpcTvrMRHV+KXLpGr/1/+vL266lWvetWrXvWqV73qVa961ate9ar3" +
+            "uX9/A5//UE8AUAAA";
+
+    private static final String BIGFILE_WITH_ACL_GZ =
+            "H4sIAAAAAAACA+2cDbSPBx3H/9f1MvM+MzMzMyStez3vL61lWtKSJC1pyZ5X5OUyjJvWSGtJkqRla5lMkpYkSdImSZJMkiRhS5Kk" +
+            "JUnS3Xd6vjo563zP6Zw6p3p+59xzP+7nnHv+93/PuYf7/3w9HE9/uqpSqbzwVl555f1/3TNHzhx+4X1TvLWs9Kg0epEfBE2L99X/" +
+            "lkfQtHKyX6NKpe3f/tT4MtvQcKqB3LpxVaXu3uyecVF9bd3EaNLUrP7ixx/v9o8P+vIv4XLfSPhq4RsL30T4psI3E/4K4ZsLf6Xw" +
+            "LYRvKXwr4VsL30b4tsK3E/4q4dsLf7XwHYS/RviOwl8rfCfhrxO+s/DXC99F+BuE7yr8jcJ3E/4m4bsL30P4nsK/RPhewr9U+N7C" +
+            "v0z4m4V/ufA1wtcK30d4Q3hTeEt4W3hHeFd4T3hf+ED4UPhXCH+L8K8U/lbhXyV8X+FvE76f8K8W/nbhXyN8f+FfK/wA4V8n/B3C" +
+            "v174gcK/QfhBwr9R+MHCv0n4IcK/Wfihwr9F+DuFf6vww4R/m/DDhX+78HcJ/w7hRwj/TuFHCn+38JHwsfCJ8KnwmfC58KOEHy38" +
+            "GOHfJfxY4ccJP174CcLXCT9R+EnC3yP8ZOGnCD9V+HuFnyb8dOHrhX+38DOEf4/w9wn/XuHvF36m8LOEf5/ws4V/v/APCP8B4R8U" +
+            "/oPCzxH+Q8LPFf7Dws8T/iPCzxf+o8IvEP5jwi8U/uPCLxL+E8I/JPwnhV8s/MPCPyL8p4R/VPhPC79E+MeEXyr8Z4RfJvzjwi8X" +
+            "/rPCrxD+c8KvFP7zwq8S/gvCPyH8F4VfLfyXhF8j/JeFXyv8V4RfJ/xXhV8v/NeE3yD814XfKPw3hN8k/DeFf1L4p4TfLPy3hN8i" +
+            "/LeF3yr8d4TfJvx3hd8u/PeE3yH894XfKfwPhN8l/NPC7xb+h8LvEf5Hwu8V/sfC7xP+J8LvF/6nwh8Q/mfCHxT+58IfEv6w8EeE" +
+            "f0b4Z4X/hfBHhf+l8MeE/5Xwx4X/tfAnhP+N8CeF/63wp4T/nfDPCf974U8L/wfhzwj/R+HPCv8n4c8J/2fhzwv/F+EvCP9X4RuE" +
+            "L2Ol8sorr7zyyiuvvPLK+9eueaVlpWFWpTLoRO2iE3u7Xmzvqv7J369f7MMNpw79/eW66qqLr022bVy51OmOz6ZESd3E+uqqppW8" +
+            "rm76xSuf9vLKK6+88sorr7zyyiuvvPLK+48et2w9Wja6xD3B3Kj1all9aY/WG8zt2c1g7sxqwNyU9QFzP2aCuRWzwdyFuWBuwHww" +
+            "914hmNuuW8Dccd0K5marL5j7rH5gbrFuB3N31R/MjdUAMPdUd4C5nRoI5k5qEJibqMFg7p+GgLl1GgrmrulOMDdMw8DcKw0H31bw" +
+            "XWDukEaAuTkaCea+KAJzS5SAuRvKwNwIjQJzDzQGzO3PWDB3PuPB3PTUgbnfmQTmVmcymLucqWBucKaBubepB3NbMwPMHc19YG5m" +
+            "7gdzHzMLzC3MbDB3Lw+AuXF5EMw9yxwwtytzwdypzANzkzIfzP3JAjC3JgvB3JUsAnND8hCYe5HF4LsLfgTMHcijYG4+loC571gK" +
+            "5pZjGZi7jeVgbjRWgLnHWAnm9mIVmDuLJ8DcVKwGcz+xBsytxFowdxHrwNxArAdz77ABzG3DRjB3DJvA3Cw8CeY+YTOYW4QtYO4O" +
+            "toK5MdgG5p5gO5i/e9sB5k5gJ5ibgF1g9v+7wWz994DZ9e8Fs+HfB+YvAPeDZxZ8AMwO/yCYzf0hMPv6I2C29M+C2c0fBbORPwZm" +
+            "D38czPb9BJid+0kwm/ZTYPbrz4HZqp8Gs0s/A2aDfhbM3vwcmG35eTA78gtgNuMNYPbhVa2qL7Xg1WB2303AbLybgdlzNwez3W4B" +
+            "ZqfdCswmuw2Y/XU7MFvr9mB21R3AbKg7gtlLdwI/VnBnMDvoLmA2z13B7Ju7gdkydwezW+4JZqPcC8weuTeY7fHNYHbGNWA2xX3A" +
+            "7IdNMFthG8wu2AWzAfbB7H1DMNveW8DseG8Fs9ntC2af2w/MFvd2MLvb/mA2tgPA7GnvALOdHQhmJzsIzCZ2MJj96xAwW9ehYHat" +
+            "d4LZsA4Ds1cdDn6KP//B7FBHgNmcjgSzL43AbEkTMLvRDMxGdBSYPegYMNvPsWB2nuPBbDrrwOw3J4HZak4Gs8ucCmaDOQ3M3rIe" +
+            "zLZyBpgd5X1gNpP3g9lHzgKzhZwNZvf4AJiN44Ng9oxzwGwX54LZKc4Ds0mcD2Z/uADM1nAhmF3hIjAbwofA7AUXgw/z5z+YHeCj" +
+            "YDZ/S8Ds+5aC2fItA7PbWw5mo7cCzB5vJZjt3SowO7snwGzqVoPZz60Bs5VbC2YXtw7MBm49mL3bBjDbto1gdmybwGzWngSzT9sM" +
+            "Zou2BczubCuYjdk2MHuy7WC2YzvA7MR2gtmE7QKz/9oNZuu1B8yuay+YDdc+MHut/WC+SHQAzNeRDoL5/8ocAlcXfATcuOBnwU0K" +
+            "PgpuWvAxcLOCj4OvKPgEuHnBJ8FXFnwK3KLg58AtCz4NblXwGXDrgs+C2xR8Dty24PPgdgVfAF9VcAO4fcFVrasrVxdcDe5QcBPw" +
+            "NQU3A3csuDn42oJbgDsV3Ap8XcFtwJ0Lbge+vuD24C4FdwDfUHBHcNeCO4FvLLgzmNlcF/BNBXcFdy+4G7hHwd3BPQvuCZ5ZcC88" +
+            "UbW1tYZhmIZl2IZjuIZn+EZghEZkxEZipEZm5KZhmqZl2qZjuqZn+mZghmZkxmZipmZm5pZhmZZl2ZZjuZZn+VZghVZkxVZipVZm" +
+            "5bZhm7Zl27Zju7Zn+3Zgh3Zkx3Zip3Zm547hmI7l2I7juI7n+E7ghE7kxE7ipE7m5K7hmq7l2q7juq7n+m7ghm7kxm7ipm7m5p7h" +
+            "mZ7l2Z7juZ7n+V7ghV7kxV7ipV7m5b7hm77l277ju77n+37gh37kx37ip37m54ERmIEV2IETuIEX+EEQhEEUxEESpEEW5KERmqEV" +
+            "2qETuqEX+mEQhmEUxmESpmEW5pERmZEV2ZETuZEX+VEQhVEUxVESpVEW5bERm7EV27ETu7EX+3EQh3EUx3ESp3EW54mRmImV2ImT" +
+            "uImX+EmQhEmUxEmSpEmW5KmRmqmV2qmTuqmX+mmQhmmUxmmSpmmW5pmRmZmV2ZmTuZmX+VmQhVmUxVmSpVmW5Tm+hTm+DTmeyhxP" +
+            "R44vKcfDyvGpc+jJdeOzKaPHTBhVM23MlNE1UTJuck00Ia0pXuYt/x3933oN5ZVXXnnllVdeeeWVV1555ZVX3v/8PQ+L7ioYAGAA" +
+            "AA==";
+
+    private static final String CHARDEV_NONZERO_SIZE_GZ =
+            "H4sIAAAAAAACA+3be9jPdx3H8ft2O7sd52zOzJnv+dCSaUmSpCVJsu8Rme45k2SSJElakmmZTEuSJEmSSdJa2+x8nsPOs81OdjZ7" +
+            "7dr3JbT2+mv/1O93Xbs8eI4Z1+W69nm9d1U8+2B52bsffln6lD6lz//H5+iRE4ff+bIm/qos61JW7T3+EKhefFntA/kZdCh7ZiB+" +
+            "5Ebvfq3inHro2PFTdIPq5WVVM7Opl0Vz+lZdHk2Zkc0pa37mt53VZpe1wk/83DZrwsTpWdWM6dPe+fHKz/3xZpc1Lv/39znz732/" +
+            "z7Udz/5FKxe9mugVolcXvYboNUWvJXpt0euIXlf0eqJXil5f9AaiNxS9keiNRW8i+nmiNxW9mejNRW8hekvRW4neWvQ2op8velvR" +
+            "24neXvQOoncUvZPonUXvInpX0S8QvZvo3UXvIXpP0XuJ3lv0PqL3Fb2f6IbopuiW6Lbojuiu6J7ovuiB6KHoHxL9QtE/LHp/0T8i" +
+            "+gDRLxJ9oOgfFf1i0T8m+iDRPy76YNE/IfoQ0T8p+lDRPyX6MNE/Lfpw0T8j+gjRPyv6JaJ/TvSRon9e9FGif0H00aJ/UfQxon9J" +
+            "9LGif1n0caJfKnokeix6InoqeiZ6Lvp40SeIPlH0r4g+SfTLRJ8s+ldFrxL9ctGniD5V9GmiTxd9hugzRZ8l+mzR54j+NdHniv51" +
+            "0eeJ/g3R54t+hegLRP+m6AtF/5boi0T/tuiLRf+O6EtE/67oS0X/nujLRP++6MtF/4HoK0T/oehXiv4j0VeK/mPRV4n+E9FXi36V" +
+            "6GtE/6noV4v+M9HXin6N6OtE/7no60W/VvQNov9C9OtE/6XoG0X/leibRP+16JtF/43oW0T/rehbRf+d6NtE/73o20X/g+g7RP+j" +
+            "6DtF/5Pou0T/s+i7Rf+L6HtEv170vaL/VfR9ov9N9P2i/130A6L/Q/QbRP+n6DeK/i/RbxL9ZtFvEf3gWV+rX3Zqwdn91jN8/OSp" +
+            "0/tVy/fZoxq9x+703/75t4mf3+2i3yH6naLfJfrdot8j+r2i3yf6/aI/IPqDoj8k+iHRD4t+RPSjoj8s+iOiPyr6Y6I/LvoToj8p" +
+            "+lOiHxP9adGfEf1Z0Y+L/pzoz4v+gugviv6S6CdEf1n0V0R/VfTXRH9d9DdEf1P0k6K/Jfop0c89EPiP+4HSIVbpU/qUPqVP6VP6" +
+            "lD6lT+nzAX14S9alstppd4V5o9WtsuL0PVYPmLdXvWDeWfWBeVPVD+b9lAnzVsqGeRflwryB8mHeO4Uwb5suhHnH1B/mzdIAmPdJ" +
+            "A2HeIl0M8+5oEMwbo8Ew74mGwLwdGgrzTmgYzJug4TDvf0bAFxW+BOZdz0iYNzyjYN7rjIZ5mzMG5h3OWJg3N+Ng3tdEMG9pEph3" +
+            "MxnMG5nxMO9hJsK8fZkE885lMsybliqY9ytTYN6qTIN5lzID5g3KLJj3JnNg3pbMhXlHMg/mzch8mPchC2DegiyEefexCOaNx2KY" +
+            "9xxLYN5uLIV5p7EM5k3Gcpj3FyvgSwtfCfOuYiXMG4pVMO8lVsO8jVgD8w7iapg3D2th3jesg3nLsB7m3cIGmDcK18G8R9gI8/Zg" +
+            "E8w7g80wbwq2wLwf2ArzVmAbzLuA7TBvAHbA3Pt3wnz02wVzx98Nc7PfA3Of3wtzi98Hc3ffD3NjPwBzT78B5nZ+I8yd/CaYm/gt" +
+            "MPfvW+ErCt8Oc9e+E+aGfTfMvfpemNv0/TB36Adhbs6HYO7LR2BuyQ/D3I0fhbkRPw5zD34S5vZ7DObO+wzMTfc4zP32eZhb7Ysw" +
+            "d9kTMDfYV2Dura/B3FbfgLmjnoS5mZ6CuY+W1684vYVWwNw9a8DcOGvB3DPrwNwu68HcKevD3CQbwtwfG8PXFD4P5q7YDOaG2ALm" +
+            "XtgK5jbYBuYO2Bbm5tce5r7XEeaW1xnmbtcV5kbXDeYe1wPm9tYL5s7WB+am1g/mfmbC3MpsmLuYC3MD82HuXSHMbetCmDtWf5ib" +
+            "1QCY+9RAmFvUxTB3p0EwN6bBMPekITC3o6Ewd6JhMDeh4TD3nxHw9fzzH+auMxLmhjMK5l4zGuY2MwbmDjMW5uYyDua+EsHcUhKY" +
+            "u0kGcyMZD3MPmQhz+5gEc+eYDHPTqIK5X0yBuVVMg7lLzIC5IcyCuRfMgbkNzIW5A8yD+eY/H+b7/gKYb/kLYb7bL4L5Rr8Y5nv8" +
+            "Ephv70thvrMvg/mmvhzm+/kK+DD//If5Lr4S5hv4Kpjv3athvm2vgfmOfTXMN+u1MN+n18F8i14P8915A8w35utgvidvhPl2vAnm" +
+            "O/FmmG/CW2C+/26F+da7Dea77naYb7g7YL7X7oT5NrsL5jvsbphvrntgvq/uhfmWug/mu+l+mG+kB+qXn37PvBnfzrfLgzDfKW+D" +
+            "+SZ5B8z3x7tg/v9g98AVhe+Dqxd+AK5R+CG4ZuHDcK3CR+HahR+B6xR+DK5b+Am4XuGn4MrCT8P1Cz8LNyj8HNyw8Atwo8IvwY0L" +
+            "vww3KfwqfF7h1+Gmhd+EmxV+C27Ot9cGFWUtCleDWxauDrcqXBNuXbg23KZwXfj8wpVw28IN4HaFG8HtCzeBOxRuCvM5uDncqXBL" +
+            "uHPh1nCXwufDXQu3gy8o3AHuVrgT3L1wF7hH4QvgnoW7w70K94R7F+4N9+3b1zAM07AM23AM1/AM3wiM0IiM2EiM1MiM3DRM07RM" +
+            "23RM1/RM3wzM0IzM2EzM1MzM3DIs07Is23Is1/Is3wqs0Iqs2Eqs1Mqs3DZs07Zs23Zs1/Zs3w7s0I7s2E7s1M7s3DEc07Ec23Ec" +
+            "1/Ec3wmc0Imc2Emc1Mmc3DVc07Vc23Vc1/Vc3w3c0I3c2E3c1M3c3DM807M823M81/M83wu80Iu82Eu81Mu83Dd807d823d81/d8" +
+            "3w/80I/82E/81M/8PDACM7ACO3ACN/ACPwiCMIiCOEiCNMiCPDRCM7RCO3RCN/RCPwzCMIzCOEzCNMzCPDIiM7IiO3IiN/IiPwqi" +
+            "MIqiOEqiNMqiPDZiM7ZiO3ZiN/ZiPw7iMI7iOE7iNM7iPDESM7ESO3ESN/ESPwmSMImSOEmSNMmSPJkQTU2zmamRmqmV2qmTuqmX" +
+            "+mmQhmmUxmmSpmmW5pmRmZmV2ZmTuZmX+VmQhVmUxVmSpVmW5Tl+J3P8buT4Fc3xq5Lj3yzHzy5PcnznPC/99/L/2udtdhR2ZwBA" +
+            "AAA=";
+
+    private static final String LONG_SYMLINK_GZ =
+            "H4sIAAAAAAACA+2cC5BWBRmG/2W5iNxFREREBCIj4NwvISEREhIRkREZ4bnSxmWF3ZV/IxIyIzIiIiI0QkIjMzMiIjNCMiIzUzMz" +
+            "M0M0IiIiMiIy2l7pvGROzTtjNSN2vhlmH3iYnX//ZXZ22efd6+PqAzWV8sor7//xntxz5IlnX7bFr46VAZVW/+KDQdviZe3/5BG0" +
+            "rRwc1apS6fr337V+nm1pOdRC7ty6plJ/VTZvVtQ8tP7KaG5T1nziz2/q988P+vlvwvN9K+FrhW8tfBvh2wrfTvjThG8v/OnCdxC+" +
+            "o/CdhO8sfBfhuwrfTfgzhO8u/JnC9xD+LOF7Cn+28L2EP0f43sKfK3wf4c8Tvq/w5wvfT/gLhO8v/ADhBwr/MuEHCf9y4S8U/hXC" +
+            "Dxb+lcIPEX6o8MOEN4Q3hbeEt4V3hHeF94T3hQ+ED4V/lfDDhb9I+BHCv1r4kcJfLPwo4V8j/GjhXyv8GOEvEX6s8K8Tfpzwlwo/" +
+            "XvjXCz9B+DcIP1H4Nwo/Sfg3CT9Z+DcLf5nwbxF+ivBvFX6q8G8T/nLh3y78NOHfIfx04a8QPhI+Fj4RPhU+Ez4Xfobw7xS+Tvh3" +
+            "CT9T+FnCzxZ+jvD1wl8p/Fzh5wnfIHyj8E3CXyX8fOGrwjcL/27hFwj/HuEXCv9e4a8WfpHwi4V/n/DXCP9+4a8V/gPCLxH+g8Iv" +
+            "Ff5Dwl8n/IeFXyb8R4RfLvxHhV8h/MeEXyn8x4VfJfwnhF8t/CeFXyP89cLfIPynhF8r/KeFXyf8jcKvF/4zwm8Q/ibhbxb+s8Jv" +
+            "FP5zwt8i/OeFv1X4Lwh/m/BfFP524b8k/Cbhvyz8ZuG/IvwW4b8q/Fbhvyb8HcJ/Xfg7hf+G8NuE/6bw24W/S/gdwn9L+LuF/7bw" +
+            "O4X/jvC7hP+u8PcI/z3h7xX++8LfJ/wPhL9f+AeEf1D4Hwr/kPA/Ev5h4X8s/CPC/0T4R4X/qfCPCf8z4R8X/ufC7xb+CeH3CP+k" +
+            "8E8J/wvh9wr/S+H3Cf8r4fcL/2vhDwj/G+EPCv9b4Q8J/zvhDwv/e+GfFv4Pwh8R/o/CHxX+T8IfE/7Pwj8j/F+EPy78X4VvEb5S" +
+            "BkvllVdeeeWVV1555ZX3Au+SSsv6msqlRXT5bLta85zPr1ta1p38dPyi1uOK/rZxXlNDYzUdyhp3djWuVrPGKKm/srm5Oi9L6+Zl" +
+            "DVnSNK+usbnakM2qm9NUTRqH5fX11TnPueoLPDyWxa0rFTyKf/93TjzELK0WD7F4UElj9b93c8p/POWVV1555ZVXXnnllVdeeeWd" +
+            "Isct24COrU7yQDA3aoM61p7co10I5vZsMJg7syFgbsqGgbkfM8Hcitlg7sJcMDdgPph7rxDMbddwMHdcI8DcbI0Ec581Cswt1mgw" +
+            "d1djwNxYjQVzTzUOzO3UeDB3UhPA3ERNBHP/NAnMrdNkMHdNl4G5YZoC5l5pKvjigi8Hc4c0DczN0XQw90URmFuiBMzdUAbmRmgG" +
+            "mHugOjC3PzPB3PnMBnPTUw/mfmcumFudBjB3OU1gbnDmg7m3aQZzW7MAzB3NQjA3M1eDuY9ZDOYW5howdy/XgrlxWQLmnmUpmNuV" +
+            "68DcqSwDc5OyHMz9yQowtyYrwdyVrAJzQ7IazL3IGvAVBd8A5g5kLZibj3Vg7jvWg7nl2ADmbuNmMDcaG8HcY9wC5vbiVjB3FreB" +
+            "uam4Hcz9xCYwtxKbwdxFbAHz/462grl3uAPMbcOdYO4YtoG5WdgO5j5hB5hbhLvB3B3sBHNjsAvMPcE9YG4H7gVzJ3AfmJuA+8Hs" +
+            "/x8Es/V/CMyu/2EwG/5HwOz1HwUvKvgxMDv8x8Fs7neD2dfvAbOlfwrMbn4vmI38PjB7+P1gtu8HwOzcD4LZtB8Cs18/DGar/jSY" +
+            "XfoRMBv0o2D25sfAbMufAbMjPw5mM94CZh9e06n2ZAteC2b33QbMxrsdmD13ezDb7Q5gdtqdwGyyu4DZX3cDs7XuDmZX3QPMhron" +
+            "mL10L/CNBfcGs4PuA2bz3BfMvrkfmC1zfzC75YFgNsqDwOyRLwSzPR4MZmc8BMymeBiY/bAJZitsg9kFu2A2wD6YvW8IZts7HMyO" +
+            "dwSYze5IMPvcUWC2uKPB7G7HgNnYjgWzpx0HZjs7HsxOdgKYTexEMPvXSWC2rpPB7FovA7NhnQJmrzoVfBc//oPZoU4DszmdDmZf" +
+            "GoHZkiZgdqMZmI3oDDB70Dow28+ZYHaes8FsOuvB7DfngtlqNoDZZTaB2WDOB7O3bAazrVwAZke5EMxm8mow+8jFYLaQ14DZPV4L" +
+            "ZuO4BMyecSmY7eJ1YHaKy8BsEpeD2R+uALM1XAlmV7gKzIZwNZi94BrwE/z4D2YHuBbM5m8dmH3fejBbvg1gdns3g9nobQSzx7sF" +
+            "zPbuVjA7u9vAbOpuB7Of2wRmK7cZzC5uC5gN3FYwe7c7wGzb7gSzY9sGZrO2Hcw+bQeYLdrdYHZnO8FszHaB2ZPdA2Y7di+Yndh9" +
+            "YDZh94PZfz0IZuv1EJhd18NgNlyPgPkNokfBbLMeA/P7SI+D+XNldoNrC94Dbl3wU+A2Be8Fty14H7hdwfvBpxV8ANy+4IPg0ws+" +
+            "BO5Q8GFwx4KfBncq+Ai4c8FHwV0KPgbuWvAz4G4FHwefUXALuHvBNZ1rK2cWXAvuUXAb8FkFtwP3LLg9+OyCO4B7FdwJfE7BXcC9" +
+            "C+4GPrfg7uA+BfcAn1dwT3DfgnuBzy+4N5jZXB/wBQX3BfcvuB94QMH9wQMLHgheVPCgzu0qQ4cONQzDNCzDNhzDNTzDNwIjNCIj" +
+            "NhIjNTIjNw3TNC3TNh3TNT3TNwMzNCMzNhMzNTMztwzLtCzLthzLtTzLtwIrtCIrthIrtTIrtw3btC3bth3btT3btwM7tCM7thM7" +
+            "tTM7dwzHdCzHdhzHdTzHdwIndCIndhIndTIndw3XdC3Xdh3XdT3XdwM3dCM3dhM3dTM39wzP9CzP9hzP9TzP9wIv9CIv9hIv9TIv" +
+            "9w3f9C3f9h3f9T3f9wM/9CM/9hM/9TM/D4zADKzADpzADbzAD4IgDKIgDpIgDbIgD43QDK3QDp3QDb3QD4MwDKMwDpMwDbMwj4zI" +
+            "jKzIjpzIjbzIj4IojKIojpIojbIoj43YjK3Yjp3Yjb3Yj4M4jKM4jpM4jbM4T4zETKzETpzETbzET4IkTKIkTpIkTbIkT43UTK3U" +
+            "Tp3UTb3UT4M0TKM0TpM0TbM0z4zMzKzMzpzMzbzMz4IszKIszpIszbIsz/EuzPFuyPFU5ng6crxJOR5WjledQzc0z55VN2dm+fXy" +
+            "S+2GVJvKK6+88sorr7zy/vOrTjwlP6tofNG/wvKe84+suPKZeCldke02FdnuP16e+Hm/5fNT3ov1w9Gp+fX/3wCKFtwUAGAAAA==";
+
+    private static final String PAYLOADS_GZ =
+            "H4sIAAAAAAACA+3ceZSWdRnG8XfY90VERERAdhF49sUdFQURkZCIkOhZcQQaYESciIgQCYmIiAiRCIFIDQmJkIgQiQjJBTfEfcMd" +
+            "wQV3HK/J+57QsBNdpz86zXOOh48zft9ZOM6Z9/fc93tDfM39RYWqq+qquv4fr+eePfhMxZ+18E+DQodCLflhsKu4aFTFn7VPubqo" +
+            "lvy3Nf4LH78IH3lfL6DJZ/9e8wvv18/jjnuvK6p+hL68fH+5ulGNokLJ1dn40VFZj5Kx0bgJWVmh4stZ3u6LH/PIj190xM/vn/tq" +
+            "ZF+d7GuQfU2yr0X2tcm+DtnXJft6ZF+f7BuQfUOyb0T2jcm+Cdk3JftjyL4Z2R9L9s3J/jiyb0H2x5N9S7I/gexbkf2JZN+a7E8i" +
+            "+zZk35bs25H9yWTfnuw7kH1Hsu9E9p3JvgvZdyX7U8i+G9mfSvbdyb4H2fcke4PsTbK3yN4me4fsXbL3yN4n+4DsQ7I/jexPJ/sz" +
+            "yP5Msj+L7M8m+3PIvhfZn0v255H9+WTfm+wvIPsLyb4P2fcl+4vIvh/ZX0z2/cn+ErIfQPaXkv1Asv8K2Q8i+8vIfjDZf5Xsh5D9" +
+            "18h+KNl/neyHkf3lZD+c7L9B9iPI/ptkH5F9TPYJ2adkn5F9TvYjyf4Ksi8m+yvJfhTZjyb7MWT/LbIvIfuxZD+O7MeTfSnZX0X2" +
+            "E8j+arKfSPbXkH0Z2X+b7CeR/XfIfjLZf5fsp5D998h+Ktl/n+ynkf21ZD+d7K8j+xlk/wOyn0n215P9LLL/IdnPJvsfkf0csv8x" +
+            "2c8l+5+Q/Tyy/ynZzyf7n5H9ArL/OdkvJPsbyH4R2d9I9ovJ/hdkv4Tsf0n2S8n+JrJfRvbLyX4F2f+K7FeS/a/J/mayv4XsbyX7" +
+            "35D9KrK/jexXk/1vyX4N2d9O9mvJ/ndkv47sf0/268n+DrLfQPZ/IPuNZP9Hst9E9n8i+81kf+dR9HUKHQvLp1YrNJGhs4rZ/S2H" +
+            "vb+8/FDlcUSTGh0q9wfGZFdFScnYskKHQlGP+ld2KjlmzpXlJ45s2+e2Lr3v2nXcwd72pbtOnm+Zu0b3P79JjXMru/FZWjw+S67q" +
+            "aWU9jdiLLM/LTSvIvSjPzcTzLcMJoswKHDexUtP0ctdxbds1UtOyQte2bDM1vcRJHaficysvP9LXfxf5/dtK9n8m+21k/xey3072" +
+            "fyX7HWR/N9nvJPu/kf09ZH8v2d9H9veT/S6yf4DsHyT7h8j+YbJ/hOx3k/2jZL+H7B8j+8fJ/gmyf5LsnyL7p8n+GbJ/luyfI/vn" +
+            "yf4Fst9L9i+S/Utk/zLZv0L2r5L9a2T/OtnvI/s3yH4/2R8g+zfJ/i2yf5vs3yH7g2T/Ltm/R/bvk/0HZP8h2X9E9h+T/SGy/4Ts" +
+            "y8n+8BcQ+E/6oqPoK3b1l0/9/M59taPoS8dEo0fXK3zpVfH4Fa+/cPhOTPUvefxqR+gNeaNRqFa5l2jCvrzdxndgpTyeD/fo0SMu" +
+            "HmldMfqwj1++9POviVDjKL4+PFjhX111/37+Uyi0laH1io9T8yge/985Hzpw5xPX975l4sQ9BzrtvqFLQ/faG+vcvuXu2y6vV3PZ" +
+            "+O17b4qPeD6UGz0TI02CyHGjyMeVhrlheakfRlZgpLYbOGFiBLGVmEkUZW5iRIYb2b6V+JkbWZ712flQoeqquqquqqvqqrqqrqrr" +
+            "KC/9na1Pg3/8/tYX1tdo6NegeuXrJfSH9bULBsD6OgIDYd3pHwTrfv1gWHfdh8C6dz4U1h3wYbD+7jkc1t3oEbDuKUew7gwnsO7v" +
+            "ZrDu0o6Eda+1GNYd01Gw7nuOgXX3sgTWPchxsO4klsK6HzgB1l29ibDuzZXBusM2CdZ9ssmw7nZNgXXPaiqsO0/TYN0/mg7rLtAM" +
+            "WPdyZsL6W+0sWPdVZsO6OzIH1j2OubDuVMyDdb9hPqy7BgtgnftfCOsM/iJY5+EXwzqbvgTWOfGlsP4SvAzW+ekVsM4yr4R1rvhm" +
+            "WGd8b4V13nYVrLOvq2GdQ10D60zoWljnM9fBOiu5Hta5xQ2wzhBuhHWebxOss3WbYZ1z2wLrzNlWWOe/tsE6i7Ud1rmoHbDOKO2E" +
+            "dV7oHlhnd+6DdY5mF6wzLQ/COl/yMKyzHrthnbvYA+sMxOOwziM8CetswNOw3qd/FtZ75s/Dev96L6z3cl+C9b7qK7De43wN1vuN" +
+            "+2C997cf1vtwb8J6T+xtWO9PHYT1XtF7sN63+QDWeygfwXo/4xCs9xbKYT3nL2pYvfLMvTqs5981YT2Lrg3ruXBdWM9o68N6XtoQ" +
+            "1rPLxrCeIzaF9UyvGazna81hPetqAeu5U0tYz4BawXoe0xrWs5E2sJ5TtIP1iVZ7WJ8odoT1uXJnWJ9XdoVri7vBdcXd4frinnBD" +
+            "sQk3FttwU7ELN9PnznBzcQi3EJ8OtxSfCbcSnw23FveC24jPg9uJe8PtxRfCHcV94c7ifnBXcX+4m3gA3F08EO4pHgSb4sGwLR4C" +
+            "u+KhsC8eBofi4fDp4hHwmeIIPlucwL3EGXyeeCTcW1wMXygeBfcVj4H7iUvg/uJx8ABxKTxQPAEeJJ4IDxaXwUPEk+Ch4snwMPEU" +
+            "eLh4KjxCPA2OxNPhRDwDzsQz4ZHiWXCxeDY8SjwHHiOeC5eI58HjxPPhUvECeIJ4ITxRvAguEy+GJ4mXwJPFS+Ep4mXwVPEKeJp4" +
+            "JTxdfDM8Q3wrPFO8Cp4lXg3PFq+B54jXwnPF6+B54vXwfPEGeIF4I7xQvAleJN4MLxZvgZeIt8JLxdvgZeLt8ArxDljPrHbif9JV" +
+            "4nvx9tXi++E14gfgteKH4HXiR+D14kfhDeLH4I3iJ+BN4qfgzeJn4C3i5+Ct4hfgbeIX4e3il+Ed4lfhneLX4XvEb8D3iQ/Au8Rv" +
+            "wQ+K34EfFr8L7xa/D+8Rfwg/Lv4YflL8ScXPeT1Ea4Sf8+Jq8PPiGvBecS34JXEd+BVxPfg1cQN4n7gRvF/cBH5TfAz8tvhY+KD4" +
+            "OPg98fHwB+IT4I/EJ8KHxCfB5eK2sB54ngxXF3eAa4o7wbXFXeC64lPg+uJT4YbiHnBjPS+Fm4otuJnYgZuLPbiFOIBbik+DW4nP" +
+            "gFuLz4LbiM+B24nPhduLz4c7ii+AO4v7wF3FF8HdxBfD3cWXNCqqPO+9rFG1giMe0qh2xbmuYRimYRm24Riu4Rm+ERihERmxkRip" +
+            "kRm5aZimaZm26Ziu6Zm+GZihGZmxmZipmZm5ZVimZVm25Viu5Vm+FVihFVmxlViplVm5bdimbdm27diu7dm+HdihHdmxndipndm5" +
+            "YzimYzm24ziu4zm+EzihEzmxUzFOlzm5a7ima7m267iu67m+G7ihG7mxm7ipm7m5Z3imZ3m253iu53m+F3ihF3mxl3ipl3m5b/im" +
+            "b/m27/iu7/m+H/ihH/mxn/ipn/l5YARmYAV24ARu4AV+EARhEAVxkARpkAV5aIRmaIV26IRu6IV+GIRhGIVxmIRpmIV5ZERmZEV2" +
+            "5ERu5EV+FERhFEVxlERplEV5bMRmbMV27MRu7MV+HMRhHMVxnMRpnMV5XDwyMRIzsRI7cRI38RI/CZIwiZI4SZI0yZI8NVIztVI7" +
+            "dVI39VI/DdIwjdI4TdI0zdI8MzIzszI7czI38zI/C7Iwi7I4S7I0y7I8x99ijr+JHN/NHN+RHF9Vjs8sx0PneHfp2LZRkpVOiEvL" +
+            "xlQ9t/5fuD4FvZQa7wBgAAA=";
+
+    static List<Sample> all() {
+        return List.of(
+                sample("special-v0", "special", "d344782ff962ab7d1c5533755c19c5bf3c3485f55bfaf228fc89524c7e2ba61e", SPECIAL_V0_GZ),
+                sample("special-v1", "special_v1", "2b1dfb9ffe6938cb3134c339059572e38cbd8cc515d54758fdff55cad5a37427", SPECIAL_V1_GZ),
+                sample("bigfile-xattr", "bigfile-xattr", "5bdb37d78dcf03b4ab1adc9a2d5212d3d95213b41628939f5fe3769f93d927cc", BIGFILE_XATTR_GZ),
+                sample("bigfile-with-acl", "honggfuzz-bigfile-with-acl", "49fcb98c1d331c3f4b414d99d17aac0a6a7e1f8fe7de0d33bbe53064fa55e88b", BIGFILE_WITH_ACL_GZ),
+                sample("chardev-nonzero-size", "honggfuzz-chardev-nonzero-size", "3e7ca8195f29cfd0583ed761c8eead21892ef0ec61d1402aa7f7d84ef8316947", CHARDEV_NONZERO_SIZE_GZ),
+                sample("long-symlink", "honggfuzz-long-symlink", "7939aa24a6499de3796792d8ad220138453803ab5f20c96a8c815bf212d44ff7", LONG_SYMLINK_GZ),
+                sample("payloads", null, "0b18176c1ff6c980c29f8d19daaab07229ed24fc26a86076a4ba5c3667056b11", PAYLOADS_GZ));
+    }
+
+    private static Sample sample(String name, String dump, String sha256, String gz) {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(gz)))) {
+            return new Sample(name, dump, sha256, in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
