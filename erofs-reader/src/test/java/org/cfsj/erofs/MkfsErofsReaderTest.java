@@ -319,6 +319,47 @@ class MkfsErofsReaderTest {
         return result;
     }
 
+    /**
+     * Long xattr name prefixes (erofs-utils >= 1.7; Debian's 1.5 cannot write them): patch a
+     * mkfs.erofs image to define prefix 0 = "user." + "long.prefix." at xattr_prefix_start * 4
+     * and make an inline xattr use it (name index 0x80).
+     */
+    @Test
+    void longXattrNamePrefixes() throws IOException {
+        Path dir = tmp.resolve("prefix-src");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("f"), "x");
+        MkfsErofs.setfattr(dir.resolve("f"), "user.abc", new byte[] {7});
+        byte[] image = MutationTest.withoutChecksum(Files.readAllBytes(MkfsErofs.mkfs(tmp.resolve("prefix.erofs"), dir)));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int sb = ErofsLayout.SUPERBLOCK_OFFSET;
+        b.putInt(sb + ErofsLayout.Sb.FEATURE_INCOMPAT,
+                b.getInt(sb + ErofsLayout.Sb.FEATURE_INCOMPAT) | ErofsLayout.FEATURE_INCOMPAT_XATTR_PREFIXES);
+        b.put(sb + ErofsLayout.Sb.XATTR_PREFIX_COUNT, (byte) 1);
+        b.putInt(sb + ErofsLayout.Sb.XATTR_PREFIX_START, 512 / 4); // unused space before the superblock
+        byte[] infix = Bytes.of("long.prefix.");
+        b.putShort(512, (short) (1 + infix.length));
+        b.put(514, (byte) ErofsLayout.XATTR_INDEX_USER);
+        b.put(515, infix);
+        long xattrEntry;
+        try (ErofsImage img = ErofsImage.of(image.clone())) {
+            Inode f = img.inode(img.lookup(img.inode(img.rootNid()), Bytes.of("f")).orElseThrow().nid());
+            assertEquals(0, img.sharedXattrIds(f).length);
+            xattrEntry = f.offset() + f.inodeSize() + ErofsLayout.XATTR_IBODY_HEADER_SIZE;
+        }
+        assertEquals(ErofsLayout.XATTR_INDEX_USER, image[(int) xattrEntry + 1]);
+        image[(int) xattrEntry + 1] = (byte) ErofsLayout.XATTR_LONG_PREFIX;
+        try (ErofsImage img = ErofsImage.of(image)) {
+            Directory root = ImageTree.read(img);
+            assertEquals(List.of(Xattr.of("user.long.prefix.abc", new byte[] {7})), root.get("f").meta().xattrs());
+        }
+        image[(int) xattrEntry + 1] = (byte) (ErofsLayout.XATTR_LONG_PREFIX | 1);
+        try (ErofsImage img = ErofsImage.of(image)) {
+            ErofsFormatException e = assertThrows(ErofsFormatException.class, () -> ImageTree.read(img));
+            assertTrue(e.getMessage().contains("long name prefix 1"), e.getMessage());
+        }
+    }
+
     @Test
     void plainSemanticsKeepWhiteoutsButComposefsSemanticsSkipThem() throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(MkfsErofs.isRoot(), "mknod needs root");
