@@ -51,9 +51,9 @@ final class FileDigest {
     }
 
     /**
-     * Digest of the first {@code size} bytes of {@code channel}, its chunks hashed by {@code pool}
-     * with at most {@code parallelism} chunks per thread queued ahead. Fails if the file is shorter
-     * than {@code size}.
+     * Digest of the first {@code size} bytes of {@code channel}, its chunks hashed by {@code pool},
+     * which has {@code parallelism} threads (a few chunks per thread are queued ahead). Fails if
+     * the file is shorter than {@code size}.
      */
     static byte[] parallel(FileChannel channel, long size, FsVerityParams params, ExecutorService pool,
             int parallelism) throws IOException {
