@@ -3,7 +3,6 @@ package org.cfsj.dump;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +96,9 @@ public final class DumpfileParser {
         final LinkedHashMap<String, byte[]> xattrs = new LinkedHashMap<>();
         int xattrBudgetUsed;
         final TreeMap<byte[], Entry> children = new TreeMap<>(Bytes.ORDER);
+        /** Hardlink entries: the entry holding the data. Others: the node built from this entry. */
+        Entry target;
+        Node node;
 
         Entry(int line, int mode, boolean hardlink) {
             this.line = line;
@@ -303,7 +305,6 @@ public final class DumpfileParser {
 
     private Directory build() throws DumpfileException {
         // Resolve every hardlink entry to the entry that holds the data.
-        IdentityHashMap<Entry, Entry> targets = new IdentityHashMap<>();
         for (Entry link : hardlinks) {
             lineNo = link.line;
             if (link.payload == null) {
@@ -316,14 +317,14 @@ public final class DumpfileParser {
             if (target == link) {
                 throw error("self-referential hardlink " + printable(link.payload));
             }
-            targets.put(link, target);
+            link.target = target;
         }
         for (Entry link : hardlinks) {
             lineNo = link.line;
             Entry t = link;
             int steps = 0;
             while (t.hardlink) {
-                t = targets.get(t);
+                t = t.target;
                 if (++steps > hardlinks.size()) {
                     throw error("hardlink cycle through " + printable(link.payload));
                 }
@@ -331,39 +332,36 @@ public final class DumpfileParser {
             if (t.isDir()) {
                 throw error("hardlink to directory " + printable(link.payload));
             }
-            targets.put(link, t);
+            link.target = t;
         }
-        IdentityHashMap<Entry, Node> nodes = new IdentityHashMap<>();
-        Directory top = (Directory) node(root, nodes);
-        fill(root, top, targets, nodes);
+        Directory top = (Directory) node(root);
+        fill(root, top);
         return top;
     }
 
-    private void fill(Entry e, Directory dir, Map<Entry, Entry> targets, IdentityHashMap<Entry, Node> nodes)
-            throws DumpfileException {
+    private void fill(Entry e, Directory dir) throws DumpfileException {
         for (Map.Entry<byte[], Entry> c : e.children.entrySet()) {
             Entry child = c.getValue();
             if (child.hardlink) {
-                dir.addHardlink(c.getKey(), node(targets.get(child), nodes));
+                dir.addHardlink(c.getKey(), node(child.target));
             } else {
-                Node n = node(child, nodes);
+                Node n = node(child);
                 dir.add(c.getKey(), n);
                 if (n instanceof Directory d) {
-                    fill(child, d, targets, nodes);
+                    fill(child, d);
                 }
             }
         }
     }
 
-    private Node node(Entry e, IdentityHashMap<Entry, Node> nodes) throws DumpfileException {
-        Node existing = nodes.get(e);
-        if (existing != null) {
-            return existing;
+    private Node node(Entry e) throws DumpfileException {
+        if (e.node != null) {
+            return e.node;
         }
         List<Xattr> xattrs = new ArrayList<>(e.xattrs.size());
         e.xattrs.forEach((k, v) -> xattrs.add(Xattr.of(k, v)));
         Metadata m = new Metadata(e.mode & ~Node.S_IFMT, e.uid, e.gid, e.mtimeSec, e.mtimeNsec, e.nlink, xattrs);
-        Node n = switch (e.mode & Node.S_IFMT) {
+        e.node = switch (e.mode & Node.S_IFMT) {
             case Node.S_IFDIR -> {
                 Directory d = new Directory(m);
                 d.setSize(e.size);
@@ -377,8 +375,7 @@ public final class DumpfileParser {
             case Node.S_IFSOCK -> new Socket(m);
             default -> throw new DumpfileException(e.line, "invalid mode " + Integer.toOctalString(e.mode));
         };
-        nodes.put(e, n);
-        return n;
+        return e.node;
     }
 
     private Entry lookup(byte[] path) {

@@ -1,5 +1,7 @@
 package org.cfsj.tree;
 
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -10,44 +12,72 @@ import java.util.Map;
  * {@code @} lines; the EROFS writer gives the node its inode number where the primary sits.
  */
 public final class Hardlinks {
-    private final IdentityHashMap<Node, String> primaryPath = new IdentityHashMap<>();
-    private final IdentityHashMap<Node, Directory> primaryParent = new IdentityHashMap<>();
-    private final IdentityHashMap<Node, byte[]> primaryName = new IdentityHashMap<>();
+    /** Where a node's primary entry is: its directory and its name there. */
+    private record Primary(Directory parent, byte[] name) {}
 
-    private Hardlinks() {}
+    private final Directory root;
+    private final IdentityHashMap<Node, Primary> primaries = new IdentityHashMap<>(1024);
+    private boolean unresolvedLinks;
+
+    private Hardlinks(Directory root) {
+        this.root = root;
+    }
 
     /** Computes primaries for the tree under root (the root itself is its own primary, path "/"). */
     public static Hardlinks of(Directory root) {
-        Hardlinks h = new Hardlinks();
-        h.primaryPath.put(root, "/");
-        h.walk(root, "", false);
-        h.walk(root, "", true);
+        Hardlinks h = new Hardlinks(root);
+        h.walk(root, false);
+        if (h.unresolvedLinks) {
+            h.walk(root, true);
+        }
         return h;
     }
 
-    // Pass 1 takes unmarked entries only; pass 2 gives nodes seen only through hardlinks a primary.
-    private void walk(Directory dir, String path, boolean acceptLinks) {
+    // Pass 1 takes unmarked entries only; pass 2 (rarely needed) gives nodes seen only through
+    // hardlinks a primary.
+    private void walk(Directory dir, boolean acceptLinks) {
         for (Map.Entry<byte[], Node> e : dir.entries().entrySet()) {
             Node child = e.getValue();
-            String childPath = path + "/" + Bytes.str(e.getKey());
-            if (!primaryPath.containsKey(child) && (acceptLinks || !dir.isHardlink(e.getKey()))) {
-                primaryPath.put(child, childPath);
-                primaryParent.put(child, dir);
-                primaryName.put(child, e.getKey());
+            Primary p = primaries.get(child);
+            if (p == null) {
+                if (acceptLinks || !dir.isHardlink(e.getKey())) {
+                    p = new Primary(dir, e.getKey());
+                    primaries.put(child, p);
+                } else {
+                    unresolvedLinks = true;
+                }
             }
-            if (child instanceof Directory d && primaryParent.get(d) == dir) {
-                walk(d, childPath, acceptLinks);
+            if (child instanceof Directory d && p != null && p.parent == dir) {
+                walk(d, acceptLinks);
             }
         }
     }
 
     /** Whether {@code name} in {@code dir} is the primary entry of {@code node}. */
     public boolean isPrimary(Directory dir, byte[] name, Node node) {
-        return primaryParent.get(node) == dir && java.util.Arrays.equals(primaryName.get(node), name);
+        Primary p = primaries.get(node);
+        return p != null && p.parent == dir && Arrays.equals(p.name, name);
     }
 
-    /** The absolute path (ISO-8859-1) of a node's primary entry. */
+    /** The absolute path (ISO-8859-1) of a node's primary entry, or null if it is not in the tree. */
     public String primaryPath(Node node) {
-        return primaryPath.get(node);
+        if (node == root) {
+            return "/";
+        }
+        ArrayDeque<byte[]> names = new ArrayDeque<>();
+        Node cur = node;
+        while (cur != root) {
+            Primary p = primaries.get(cur);
+            if (p == null || names.size() > primaries.size()) {
+                return null;
+            }
+            names.push(p.name);
+            cur = p.parent;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (byte[] n : names) {
+            sb.append('/').append(Bytes.str(n));
+        }
+        return sb.toString();
     }
 }
