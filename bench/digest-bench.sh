@@ -9,6 +9,8 @@
 # staleness check): that is what a user pays.
 #
 # Usage: bench/digest-bench.sh            (env: BIG_COUNT=8 BIG_MIB=128 SMALL_COUNT=2000 ROUNDS=3)
+#        CFSJ="java -jar cli/target/cfsj.jar" bench/digest-bench.sh   (another cfsj command line,
+#        e.g. to see what the launcher script costs; default: ./cfsj)
 set -euo pipefail
 
 BIG_COUNT=${BIG_COUNT:-8}
@@ -17,7 +19,7 @@ SMALL_COUNT=${SMALL_COUNT:-2000}
 ROUNDS=${ROUNDS:-3}
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-cfsj="$root/cfsj"
+read -r -a cfsj <<<"${CFSJ:-$root/cfsj}"
 command -v fsverity >/dev/null || { echo "digest-bench: fsverity (fsverity-utils) is not installed" >&2; exit 1; }
 
 tmp=$(mktemp -d)
@@ -40,8 +42,8 @@ printf 'Data: %d files, %.1f MB (%d bytes); CPU: %s, %d processors\n' "${#files[
 
 # Builds the jar if needed (not timed), and checks all three print the same lines.
 fsverity digest "${files[@]}" >"$tmp/expected"
-"$cfsj" compute-digest --threads 1 "${files[@]}" >"$tmp/cfsj-1"
-"$cfsj" compute-digest "${files[@]}" >"$tmp/cfsj-n"
+"${cfsj[@]}" compute-digest --threads 1 "${files[@]}" >"$tmp/cfsj-1"
+"${cfsj[@]}" compute-digest "${files[@]}" >"$tmp/cfsj-n"
 cmp -s "$tmp/expected" "$tmp/cfsj-1" || { echo "digest-bench: cfsj --threads 1 output differs from fsverity" >&2; exit 1; }
 cmp -s "$tmp/expected" "$tmp/cfsj-n" || { echo "digest-bench: cfsj output differs from fsverity" >&2; exit 1; }
 echo "Outputs identical (${#files[@]} lines). Load average before timing: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -67,12 +69,12 @@ names=("fsverity digest" "cfsj compute-digest --threads 1" "cfsj compute-digest 
 declare -A times
 for r in $(seq 1 "$ROUNDS"); do
     times[0,$r]=$(timed fsverity digest "${files[@]}")
-    times[1,$r]=$(timed "$cfsj" compute-digest --threads 1 "${files[@]}")
-    times[2,$r]=$(timed "$cfsj" compute-digest "${files[@]}")
+    times[1,$r]=$(timed "${cfsj[@]}" compute-digest --threads 1 "${files[@]}")
+    times[2,$r]=$(timed "${cfsj[@]}" compute-digest "${files[@]}")
 done
 empty="$tmp/small/empty"
 : >"$empty"
-startup=$(timed "$cfsj" compute-digest "$empty")
+startup=$(timed "${cfsj[@]}" compute-digest "$empty")
 
 best() { # best (lowest) time of tool $1
     local b="" r
@@ -99,6 +101,7 @@ header+="|best MB/s|speed vs fsverity"
     done
 } | column -t -s '|'
 echo
+echo "cfsj = ${cfsj[*]}"
 echo "cfsj times include JVM startup: 'cfsj compute-digest' on one empty file takes ${startup} s here."
 echo "Speed vs fsverity = fsverity's best time / the tool's best time (above 1 = faster than fsverity)."
 echo "Load average after timing: $(cut -d' ' -f1-3 /proc/loadavg) (other work on this machine skews the numbers)."

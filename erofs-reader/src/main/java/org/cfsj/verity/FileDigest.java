@@ -93,7 +93,7 @@ final class FileDigest {
     }
 
     /** The future's value; its failure rethrown as the IOException (or unchecked one) it was. */
-    static byte[] await(Future<byte[]> f) throws IOException {
+    static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
