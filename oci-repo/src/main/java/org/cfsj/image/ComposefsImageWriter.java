@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -42,6 +43,10 @@ public final class ComposefsImageWriter {
         }
     }
 
+    /** Most chunks an external file may have: composefs keeps its null chunk index in one block. */
+    static final int MAX_NONINLINE_CHUNKS = 1024;
+    private static final int XATTR_FILTER_BITS = 32;
+
     private static final byte[] TRUSTED_OVERLAY = Bytes.of("trusted.overlay.");
     private static final byte[] TRUSTED_OVERLAY_ESCAPED = Bytes.of("trusted.overlay.overlay.");
     private static final byte[][] XATTR_PREFIXES = {
@@ -59,6 +64,10 @@ public final class ComposefsImageWriter {
     private long sharedXattrSize;
     private long inodesEnd;
     private long dataBlocks;
+
+    static long roundUp(long v, long align) {
+        return (v + align - 1) / align * align;
+    }
 
     private ComposefsImageWriter(int version) {
         this.version = version;
@@ -142,7 +151,7 @@ public final class ComposefsImageWriter {
         }
 
         int entrySize() {
-            return (int) Layout.roundUp(Layout.XATTR_ENTRY_SIZE + suffix().length + value.length, 4);
+            return (int) roundUp(ErofsLayout.XATTR_ENTRY_HEADER_SIZE + suffix().length + value.length, 4);
         }
     }
 
@@ -266,9 +275,9 @@ public final class ComposefsImageWriter {
 
     /** The composefs rewrites: escaped overlay xattrs, metacopy/redirect, whiteouts, "." and "..". */
     private void rewrite(WNode node) throws ImageWriteException {
-        if (node.external() && chunking(node.size).count > Layout.MAX_NONINLINE_CHUNKS) {
+        if (node.external() && chunking(node.size).count > MAX_NONINLINE_CHUNKS) {
             throw new ImageWriteException("file of " + Long.toUnsignedString(node.size)
-                    + " bytes is too big for a composefs image (at most " + Layout.MAX_NONINLINE_CHUNKS + " chunks of 8 TiB)");
+                    + " bytes is too big for a composefs image (at most " + MAX_NONINLINE_CHUNKS + " chunks of 8 TiB)");
         }
         for (WXattr x : new ArrayList<>(node.xattrs)) {
             if (Bytes.startsWith(x.name, TRUSTED_OVERLAY)) {
@@ -450,7 +459,7 @@ public final class ComposefsImageWriter {
             int shared = 0;
             for (WXattr x : n.xattrs) {
                 Long off = offsets.get(new XattrKey(x.name, x.value));
-                if (off != null && shared < Layout.XATTR_LONG_PREFIX) {
+                if (off != null && shared < ErofsLayout.XATTR_LONG_PREFIX) {
                     x.sharedOffset = off;
                     shared++;
                 } else {
@@ -465,8 +474,8 @@ public final class ComposefsImageWriter {
     /** Fewest chunks that cover the file, each at least a block and at most 2^(12+31) bytes. */
     private static Chunking chunking(long size) {
         int bits = 64 - Long.numberOfLeadingZeros(size - 1); // ilog2(size - 1) + 1
-        bits = Math.max(bits, Layout.BLOCK_BITS);
-        bits = Math.min(bits, Layout.CHUNK_FORMAT_BLKBITS_MASK + Layout.BLOCK_BITS);
+        bits = Math.max(bits, ErofsLayout.BLOCK_BITS);
+        bits = Math.min(bits, ErofsLayout.CHUNK_FORMAT_BLKBITS_MASK + ErofsLayout.BLOCK_BITS);
         long chunk = 1L << bits;
         long count = Long.divideUnsigned(size, chunk) + (Long.remainderUnsigned(size, chunk) != 0 ? 1 : 0);
         return new Chunking(bits, count);
@@ -476,15 +485,15 @@ public final class ComposefsImageWriter {
         long blocks = 0;
         int blockSize = 0;
         for (WDirent d : node.dirents) {
-            int len = Layout.DIRENT_SIZE + d.name.length;
-            if (blockSize + len > Layout.BLOCK_SIZE) {
+            int len = ErofsLayout.DIRENT_SIZE + d.name.length;
+            if (blockSize + len > ErofsLayout.BLOCK_SIZE) {
                 blocks++;
                 blockSize = 0;
             }
             blockSize += len;
         }
         // Never inline more than half a block of dirents.
-        if (blockSize > Layout.BLOCK_SIZE / 2) {
+        if (blockSize > ErofsLayout.BLOCK_SIZE / 2) {
             blocks++;
             blockSize = 0;
         }
@@ -504,9 +513,9 @@ public final class ComposefsImageWriter {
                     node.nBlocks = 0;
                     node.tailSize = 0;
                 } else if (node.content != null) {
-                    node.nBlocks = node.size / Layout.BLOCK_SIZE;
-                    node.tailSize = (int) (node.size % Layout.BLOCK_SIZE);
-                    if (node.tailSize > Layout.BLOCK_SIZE / 2) {
+                    node.nBlocks = node.size / ErofsLayout.BLOCK_SIZE;
+                    node.tailSize = (int) (node.size % ErofsLayout.BLOCK_SIZE);
+                    if (node.tailSize > ErofsLayout.BLOCK_SIZE / 2) {
                         node.nBlocks++;
                         node.tailSize = 0;
                     }
@@ -523,7 +532,7 @@ public final class ComposefsImageWriter {
     }
 
     private long inodeDataSize(WNode node) {
-        return node.isDir() ? node.nBlocks * Layout.BLOCK_SIZE + node.tailSize : node.size;
+        return node.isDir() ? node.nBlocks * ErofsLayout.BLOCK_SIZE + node.tailSize : node.size;
     }
 
     private boolean fitsCompact(WNode node) {
@@ -547,7 +556,7 @@ public final class ComposefsImageWriter {
         if (shared == 0 && unshared == 0) {
             return 0;
         }
-        return (int) Layout.roundUp(Layout.XATTR_HEADER_SIZE + shared * 4L + unshared, 4);
+        return (int) roundUp(ErofsLayout.XATTR_IBODY_HEADER_SIZE + shared * 4L + unshared, 4);
     }
 
     /**
@@ -559,52 +568,52 @@ public final class ComposefsImageWriter {
         long total = nonTail + node.tailSize;
         if (node.type() == Node.S_IFLNK) {
             // A symlink's inode and target stay in one block, unless together they exceed one.
-            long posBlock = pos / Layout.BLOCK_SIZE;
-            long endBlock = (pos + total - 1) / Layout.BLOCK_SIZE;
-            if (total / Layout.BLOCK_SIZE > 0) {
+            long posBlock = pos / ErofsLayout.BLOCK_SIZE;
+            long endBlock = (pos + total - 1) / ErofsLayout.BLOCK_SIZE;
+            if (total / ErofsLayout.BLOCK_SIZE > 0) {
                 node.nBlocks++;
                 node.tailSize = 0;
             }
-            return posBlock != endBlock ? Layout.roundUp(pos, Layout.BLOCK_SIZE) - pos : 0;
+            return posBlock != endBlock ? roundUp(pos, ErofsLayout.BLOCK_SIZE) - pos : 0;
         }
-        long remainder = Layout.BLOCK_SIZE - ((pos + nonTail) % Layout.BLOCK_SIZE);
+        long remainder = ErofsLayout.BLOCK_SIZE - ((pos + nonTail) % ErofsLayout.BLOCK_SIZE);
         if (remainder < node.tailSize) {
-            long pad = Layout.roundUp(remainder, Layout.SLOT_SIZE);
-            remainder = Layout.BLOCK_SIZE - ((pos + nonTail + pad) % Layout.BLOCK_SIZE);
+            long pad = roundUp(remainder, ErofsLayout.SLOT_SIZE);
+            remainder = ErofsLayout.BLOCK_SIZE - ((pos + nonTail + pad) % ErofsLayout.BLOCK_SIZE);
             if (node.tailSize <= remainder) {
                 return pad;
             }
             node.nBlocks++;
             node.tailSize = 0;
-            return Layout.roundUp(pos, Layout.BLOCK_SIZE) - pos;
+            return roundUp(pos, ErofsLayout.BLOCK_SIZE) - pos;
         }
         return 0;
     }
 
     private void computeInodes() throws ImageWriteException {
-        long pos = Layout.SUPER_OFFSET + Layout.SUPER_SIZE;
-        long metaStart = pos / Layout.BLOCK_SIZE * Layout.BLOCK_SIZE;
+        long pos = ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.SUPERBLOCK_SIZE;
+        long metaStart = pos / ErofsLayout.BLOCK_SIZE * ErofsLayout.BLOCK_SIZE;
         for (WNode node : inodes) {
             computeInodeSize(node);
             node.compact = fitsCompact(node);
-            int inodeSize = node.compact ? Layout.INODE_COMPACT_SIZE : Layout.INODE_EXTENDED_SIZE;
+            int inodeSize = node.compact ? ErofsLayout.INODE_COMPACT_SIZE : ErofsLayout.INODE_EXTENDED_SIZE;
             node.xattrSize = xattrIbodySize(node);
             long ppos = pos;
-            pos = Layout.roundUp(pos, Layout.SLOT_SIZE);
+            pos = roundUp(pos, ErofsLayout.SLOT_SIZE);
             node.ipad = pos - ppos;
             long extra = tailPadding(node, pos, inodeSize, node.xattrSize);
             node.ipad += extra;
             pos += extra;
             node.isize = inodeSize + node.xattrSize + node.tailSize;
             dataBlocks += node.nBlocks;
-            node.nid = (pos - metaStart) / Layout.SLOT_SIZE;
+            node.nid = (pos - metaStart) / ErofsLayout.SLOT_SIZE;
             pos += node.isize;
         }
-        inodesEnd = Layout.roundUp(pos, Layout.SLOT_SIZE);
+        inodesEnd = roundUp(pos, ErofsLayout.SLOT_SIZE);
         if (inodes.get(0).nid >= 0xffff) {
             throw new ImageWriteException("root inode does not fit the superblock's 16-bit root nid");
         }
-        if (Layout.roundUp(inodesEnd + sharedXattrSize, Layout.BLOCK_SIZE) / Layout.BLOCK_SIZE + dataBlocks > 0xffffffffL) {
+        if (roundUp(inodesEnd + sharedXattrSize, ErofsLayout.BLOCK_SIZE) / ErofsLayout.BLOCK_SIZE + dataBlocks > 0xffffffffL) {
             throw new ImageWriteException("image would exceed 2^32 blocks");
         }
     }
@@ -612,44 +621,44 @@ public final class ComposefsImageWriter {
     // ---- writing ----------------------------------------------------------------------------
 
     private void emit(WNode root, ImageSink out) throws IOException {
-        out.le32(Layout.COMPOSEFS_MAGIC);
-        out.le32(Layout.COMPOSEFS_HEADER_VERSION);
-        out.le32(hasAcl ? Layout.COMPOSEFS_FLAG_HAS_ACL : 0);
+        out.le32(ErofsLayout.COMPOSEFS_MAGIC);
+        out.le32(ErofsLayout.COMPOSEFS_VERSION);
+        out.le32(hasAcl ? ErofsLayout.COMPOSEFS_FLAGS_HAS_ACL : 0);
         out.le32(version);
-        out.zeros(Layout.SUPER_OFFSET - 16);
+        out.zeros(ErofsLayout.SUPERBLOCK_OFFSET - 16);
 
-        long dataStart = Layout.roundUp(inodesEnd + sharedXattrSize, Layout.BLOCK_SIZE);
-        out.le32(Layout.EROFS_MAGIC);
+        long dataStart = roundUp(inodesEnd + sharedXattrSize, ErofsLayout.BLOCK_SIZE);
+        out.le32(ErofsLayout.EROFS_MAGIC);
         out.le32(0); // checksum (feature not used)
-        out.le32(Layout.FEATURE_COMPAT_MTIME | Layout.FEATURE_COMPAT_XATTR_FILTER);
-        out.u8(Layout.BLOCK_BITS);
+        out.le32(ErofsLayout.FEATURE_COMPAT_MTIME | ErofsLayout.FEATURE_COMPAT_XATTR_FILTER);
+        out.u8(ErofsLayout.BLOCK_BITS);
         out.u8(0); // sb_extslots
         out.le16((int) root.nid);
         out.le64(inodes.size());
         out.le64(minMtimeSec); // build_time: compact inodes take their mtime from it
         out.le32(minMtimeNsec);
-        out.le32(dataStart / Layout.BLOCK_SIZE + dataBlocks);
-        out.le32((Layout.SUPER_OFFSET + Layout.SUPER_SIZE) / Layout.BLOCK_SIZE); // meta_blkaddr
-        out.le32(inodesEnd / Layout.BLOCK_SIZE); // xattr_blkaddr
-        out.zeros(Layout.SUPER_SIZE - 48); // uuid, volume name, incompat features, ... all zero
+        out.le32(dataStart / ErofsLayout.BLOCK_SIZE + dataBlocks);
+        out.le32((ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.SUPERBLOCK_SIZE) / ErofsLayout.BLOCK_SIZE); // meta_blkaddr
+        out.le32(inodesEnd / ErofsLayout.BLOCK_SIZE); // xattr_blkaddr
+        out.zeros(ErofsLayout.SUPERBLOCK_SIZE - 48); // uuid, volume name, incompat features, ... all zero
 
         long[] nextBlock = {dataStart};
         for (WNode node : inodes) {
             writeInode(node, out, nextBlock);
         }
-        out.align(Layout.SLOT_SIZE);
+        out.align(ErofsLayout.SLOT_SIZE);
         check(out.position() == inodesEnd, "inode area");
         for (WXattr x : sharedXattrs) {
             writeXattr(x, out);
         }
         check(out.position() == inodesEnd + sharedXattrSize, "shared xattrs");
-        out.align(Layout.BLOCK_SIZE);
+        out.align(ErofsLayout.BLOCK_SIZE);
         check(out.position() == dataStart, "data start");
         for (WNode node : inodes) {
             writeDirentBlocks(node, out);
             writeDataBlocks(node, out);
         }
-        check(out.position() == dataStart + dataBlocks * Layout.BLOCK_SIZE, "data blocks");
+        check(out.position() == dataStart + dataBlocks * ErofsLayout.BLOCK_SIZE, "data blocks");
         out.flush();
     }
 
@@ -662,23 +671,23 @@ public final class ComposefsImageWriter {
     private void writeInode(WNode node, ImageSink out, long[] nextBlock) throws IOException {
         out.zeros(node.ipad);
         long start = out.position();
-        int xattrIcount = node.xattrSize == 0 ? 0 : (node.xattrSize - Layout.XATTR_HEADER_SIZE) / 4 + 1;
+        int xattrIcount = node.xattrSize == 0 ? 0 : (node.xattrSize - ErofsLayout.XATTR_IBODY_HEADER_SIZE) / 4 + 1;
         if (xattrIcount > 0xffff) {
             throw new ImageWriteException("too many xattrs on one inode");
         }
-        int layout = node.tailSize > 0 ? Layout.LAYOUT_FLAT_INLINE : Layout.LAYOUT_FLAT_PLAIN;
+        int layout = node.tailSize > 0 ? ErofsLayout.LAYOUT_FLAT_INLINE : ErofsLayout.LAYOUT_FLAT_PLAIN;
         long size;
         int chunkFormat = 0;
         long chunkCount = 0;
         switch (node.type()) {
-            case Node.S_IFDIR -> size = node.nBlocks * Layout.BLOCK_SIZE + node.tailSize;
+            case Node.S_IFDIR -> size = node.nBlocks * ErofsLayout.BLOCK_SIZE + node.tailSize;
             case Node.S_IFREG -> {
                 size = node.size;
                 if (node.external()) {
                     Chunking c = chunking(node.size);
                     chunkCount = c.count;
-                    layout = Layout.LAYOUT_CHUNK_BASED;
-                    chunkFormat = c.bits - Layout.BLOCK_BITS;
+                    layout = ErofsLayout.LAYOUT_CHUNK_BASED;
+                    chunkFormat = c.bits - ErofsLayout.BLOCK_BITS;
                 }
             }
             case Node.S_IFLNK -> size = node.nBlocks == 0 ? node.tailSize : node.size;
@@ -694,10 +703,10 @@ public final class ComposefsImageWriter {
             iu = node.rdev & 0xffffffffL;
         } else if (type == Node.S_IFDIR || type == Node.S_IFREG || type == Node.S_IFLNK) {
             if (node.nBlocks > 0) {
-                iu = (nextBlock[0] / Layout.BLOCK_SIZE) & 0xffffffffL;
-                nextBlock[0] += node.nBlocks * Layout.BLOCK_SIZE;
+                iu = (nextBlock[0] / ErofsLayout.BLOCK_SIZE) & 0xffffffffL;
+                nextBlock[0] += node.nBlocks * ErofsLayout.BLOCK_SIZE;
             }
-            if (layout == Layout.LAYOUT_CHUNK_BASED) {
+            if (layout == ErofsLayout.LAYOUT_CHUNK_BASED) {
                 iu = (iu & 0xffff0000L) | chunkFormat;
             }
         }
@@ -743,7 +752,7 @@ public final class ComposefsImageWriter {
             out.zeros(7);
             for (WXattr x : node.xattrs) {
                 if (x.sharedOffset >= 0) {
-                    out.le32((inodesEnd % Layout.BLOCK_SIZE + x.sharedOffset) / 4);
+                    out.le32((inodesEnd % ErofsLayout.BLOCK_SIZE + x.sharedOffset) / 4);
                 }
             }
             for (WXattr x : node.xattrs) {
@@ -780,8 +789,8 @@ public final class ComposefsImageWriter {
     private static int nameFilter(WNode node) {
         int bits = 0;
         for (WXattr x : node.xattrs) {
-            int h = XxHash32.hash(x.suffix(), Layout.XATTR_FILTER_SEED + x.index());
-            bits |= 1 << (h & (Layout.XATTR_FILTER_BITS - 1));
+            int h = XxHash32.hash(x.suffix(), ErofsLayout.XATTR_FILTER_SEED + x.index());
+            bits |= 1 << (h & (XATTR_FILTER_BITS - 1));
         }
         return ~bits;
     }
@@ -798,7 +807,7 @@ public final class ComposefsImageWriter {
 
     private static void nullChunks(ImageSink out, long count) throws IOException {
         for (long i = 0; i < count; i++) {
-            out.le32(Layout.NULL_ADDR);
+            out.le32(ErofsLayout.NULL_ADDR);
         }
     }
 
@@ -809,10 +818,10 @@ public final class ComposefsImageWriter {
         long written = 0;
         int first = 0;
         for (int i = 0; i < ds.size(); i++) {
-            int len = Layout.DIRENT_SIZE + ds.get(i).name.length;
-            if (blockSize + len > Layout.BLOCK_SIZE) {
+            int len = ErofsLayout.DIRENT_SIZE + ds.get(i).name.length;
+            if (blockSize + len > ErofsLayout.BLOCK_SIZE) {
                 if (blocks) {
-                    direntChunk(ds, first, i, out, Layout.BLOCK_SIZE);
+                    direntChunk(ds, first, i, out, ErofsLayout.BLOCK_SIZE);
                 }
                 written++;
                 blockSize = 0;
@@ -822,7 +831,7 @@ public final class ComposefsImageWriter {
         }
         if (written < node.nBlocks) {
             if (blocks) {
-                direntChunk(ds, first, ds.size(), out, Layout.BLOCK_SIZE);
+                direntChunk(ds, first, ds.size(), out, ErofsLayout.BLOCK_SIZE);
             }
             blockSize = 0;
             first = ds.size();
@@ -833,12 +842,12 @@ public final class ComposefsImageWriter {
     }
 
     private static void direntChunk(List<WDirent> ds, int from, int to, ImageSink out, int alignment) throws IOException {
-        int nameoff = (to - from) * Layout.DIRENT_SIZE;
+        int nameoff = (to - from) * ErofsLayout.DIRENT_SIZE;
         for (int i = from; i < to; i++) {
             WDirent d = ds.get(i);
             out.le64(d.target.nid);
             out.le16(nameoff);
-            out.u8(fileType(d.target));
+            out.u8(ErofsLayout.fileTypeOf(d.target.mode));
             out.u8(0);
             nameoff += d.name.length;
         }
@@ -846,19 +855,6 @@ public final class ComposefsImageWriter {
             out.bytes(ds.get(i).name);
         }
         out.align(alignment);
-    }
-
-    private static int fileType(WNode n) {
-        return switch (n.type()) {
-            case Node.S_IFREG -> Layout.FT_REG;
-            case Node.S_IFDIR -> Layout.FT_DIR;
-            case Node.S_IFCHR -> Layout.FT_CHR;
-            case Node.S_IFBLK -> Layout.FT_BLK;
-            case Node.S_IFIFO -> Layout.FT_FIFO;
-            case Node.S_IFSOCK -> Layout.FT_SOCK;
-            case Node.S_IFLNK -> Layout.FT_SYMLINK;
-            default -> 0;
-        };
     }
 
     private static void writeDirentBlocks(WNode node, ImageSink out) throws IOException {
@@ -875,7 +871,7 @@ public final class ComposefsImageWriter {
         byte[] data;
         if (node.type() == Node.S_IFREG) {
             if (node.content == null) {
-                nullChunks(out, Layout.MAX_NONINLINE_CHUNKS);
+                nullChunks(out, MAX_NONINLINE_CHUNKS);
                 return;
             }
             data = node.content;
@@ -885,10 +881,10 @@ public final class ComposefsImageWriter {
             return;
         }
         for (long i = 0; i < node.nBlocks; i++) {
-            long off = i * Layout.BLOCK_SIZE;
-            int len = (int) Math.max(0, Math.min(data.length - off, Layout.BLOCK_SIZE));
+            long off = i * ErofsLayout.BLOCK_SIZE;
+            int len = (int) Math.max(0, Math.min(data.length - off, ErofsLayout.BLOCK_SIZE));
             out.bytes(data, (int) Math.min(off, data.length), len);
-            out.align(Layout.BLOCK_SIZE);
+            out.align(ErofsLayout.BLOCK_SIZE);
         }
     }
 }

@@ -73,7 +73,7 @@ final class ImageSink {
     }
 
     void align(int alignment) throws IOException {
-        zeros(Layout.roundUp(position, alignment) - position);
+        zeros(ComposefsImageWriter.roundUp(position, alignment) - position);
     }
 
     void flush() throws IOException {
