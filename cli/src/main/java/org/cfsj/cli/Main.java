@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
             MkcomposefsCommand.class,
             ComposefsInfoCommand.class,
             CreateDumpfileCommand.class,
+            FuseServeCommand.class,
+            UmountCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
