@@ -1,0 +1,239 @@
+package org.cfsj.composefs.objects;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.cfsj.composefs.objects.VerityIoctl.Measurement;
+import org.cfsj.posix.Posix;
+import org.cfsj.posix.Stat;
+import org.cfsj.verity.FsVerity;
+import org.cfsj.verity.FsVerityParams;
+
+/**
+ * The composefs object directory a FUSE server reads file contents from, with every object checked
+ * against the fs-verity digest its image records before it is served.
+ *
+ * <p>How an object is checked, in order:
+ * <ol>
+ *   <li>not at all if the store is insecure or the image has no digest for the file;
+ *   <li>by the kernel, if the file has fs-verity enabled ({@code FS_IOC_MEASURE_VERITY}): the
+ *       kernel then also guards every later read, so this costs one ioctl per open;
+ *   <li>otherwise in user space: the file's fs-verity digest is computed on its first open and
+ *       remembered per file (name, device, inode, size, mtime), so later opens are free and a bad
+ *       object keeps failing fast until it is replaced. This proves the content at the time it was
+ *       hashed; unlike kernel fs-verity, it cannot stop someone who can write to the object
+ *       directory from changing a file afterwards while keeping its size and mtime.
+ * </ol>
+ *
+ * <p>User-space digests run on the caller's thread with one hashing thread per object: a FUSE
+ * server opens from several workers at once, and letting each fan out over every core would
+ * oversubscribe the machine just when it is busiest. A large object's first open therefore takes
+ * about size / (single-core SHA-256 speed); later opens are free.
+ *
+ * <p>Thread-safe. The store owns no threads; {@link #close()} releases the directory fd and the
+ * digest cache, and must not race with {@link #open} (later opens fail).
+ */
+public final class ObjectStore implements AutoCloseable {
+    /** Default cap on remembered digests; each costs a few hundred bytes. */
+    public static final int DEFAULT_CACHE_ENTRIES = 1 << 18;
+
+    private static final int OPEN_FLAGS =
+            // O_NONBLOCK: opening a FIFO planted in the store would otherwise hang the worker
+            // forever; for the regular files that are served it changes nothing.
+            Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW | Posix.O_NONBLOCK;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final byte[] EMPTY_PATH = new byte[0];
+    private static final int SHA256_DIGEST_SIZE = 32;
+
+    private final Path basedir;
+    private final boolean insecure;
+    private final String verityMode;
+    private final DigestCache cache;
+    private final LongAdder kernelMeasurements = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    /** Opens share it; close takes it exclusively so the directory fd is never reused under an open. */
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private int dirfd;
+
+    /**
+     * @param basedir an existing directory holding objects as {@code xx/rest-of-hex-digest}
+     * @param insecure serve objects without checking them (for the {@code --insecure} option)
+     */
+    public ObjectStore(Path basedir, boolean insecure) throws IOException {
+        this(basedir, insecure, DEFAULT_CACHE_ENTRIES);
+    }
+
+    /** As above, remembering at most {@code maxCacheEntries} user-space digests. */
+    public ObjectStore(Path basedir, boolean insecure, int maxCacheEntries) throws IOException {
+        if (!Files.isDirectory(basedir)) {
+            throw Files.exists(basedir, LinkOption.NOFOLLOW_LINKS) || Files.exists(basedir)
+                    ? new NotDirectoryException("object store " + basedir + " is not a directory")
+                    : new IOException("object store " + basedir + " does not exist");
+        }
+        this.basedir = basedir.toRealPath();
+        this.insecure = insecure;
+        this.cache = new DigestCache(maxCacheEntries);
+        // Path keeps the name's bytes encoded with sun.jnu.encoding; encoding back gives them again.
+        Charset jnu = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+        this.dirfd = Posix.openat(Posix.AT_FDCWD, this.basedir.toString().getBytes(jnu),
+                Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "object store " + this.basedir);
+        this.verityMode = insecure ? "INSECURE: not checked (--insecure)" : probeVerityMode(dirfd);
+    }
+
+    /**
+     * A directory answers FS_IOC_MEASURE_VERITY with ENODATA where fs-verity works (no directory
+     * has it enabled) and with ENOTTY/EOPNOTSUPP where it does not, so the store can say up front
+     * which check its objects will get.
+     */
+    private static String probeVerityMode(int dirfd) {
+        if (VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == VerityIoctl.ENODATA) {
+            return "kernel fs-verity (FS_IOC_MEASURE_VERITY); user-space digest check on first open "
+                    + "for objects without fs-verity enabled";
+        }
+        return "user-space digest check on first open (filesystem has no fs-verity)";
+    }
+
+    /**
+     * Opens {@code basedir/payload} read-only and checks it against {@code expectedDigest}.
+     *
+     * @param payload the object's path relative to the store, as an image's redirect xattr names it
+     *     ("ab/cdef..."); bytes as ISO-8859-1 chars. Absolute paths and ".." are refused, and the
+     *     last component must not be a symlink.
+     * @param expectedDigest the SHA-256 fs-verity digest the image records, or null if it has none
+     *     (then the object is opened unchecked)
+     * @return the open object; close its fd with {@link #close(int)}
+     * @throws org.cfsj.posix.ErrnoException if the object cannot be opened ({@code errno()} says
+     *     why, e.g. ENOENT)
+     * @throws ObjectVerificationException if its content does not match {@code expectedDigest}
+     * @throws IOException for a bad payload, a non-regular file, or an I/O error while checking
+     */
+    public OpenObject open(String payload, byte[] expectedDigest) throws IOException {
+        byte[] name = Payloads.toRelativeName(payload);
+        if (expectedDigest != null && expectedDigest.length != SHA256_DIGEST_SIZE) {
+            throw new IOException("object " + payload + ": expected a " + SHA256_DIGEST_SIZE
+                    + "-byte SHA-256 fs-verity digest, got " + expectedDigest.length + " bytes");
+        }
+        String what = basedir + "/" + payload;
+        int fd = openInStore(name, what);
+        boolean handedOut = false;
+        try {
+            Stat st = Posix.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+            if (st.type() != Stat.S_IFREG) {
+                throw new IOException(what + ": object is not a regular file");
+            }
+            if (!insecure && expectedDigest != null) {
+                verify(fd, payload, what, st, expectedDigest);
+            }
+            handedOut = true;
+            return new OpenObject(fd, st.size());
+        } finally {
+            if (!handedOut) {
+                Posix.close(fd);
+            }
+        }
+    }
+
+    private int openInStore(byte[] name, String what) throws IOException {
+        lifecycle.readLock().lock();
+        try {
+            if (dirfd < 0) {
+                throw new IOException("object store " + basedir + " is closed");
+            }
+            return Posix.openat(dirfd, name, OPEN_FLAGS, what);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void verify(int fd, String payload, String what, Stat st, byte[] expected) throws IOException {
+        switch (VerityIoctl.measure(fd)) {
+            case Measurement.Enabled kernel -> {
+                kernelMeasurements.increment();
+                if (kernel.algorithm() != VerityIoctl.FS_VERITY_HASH_ALG_SHA256
+                        || !Arrays.equals(kernel.digest(), expected)) {
+                    failures.increment();
+                    throw new ObjectVerificationException(payload, expected, kernel.digest(),
+                            "measured by kernel fs-verity, " + kernel.algorithmName());
+                }
+            }
+            case Measurement.Unavailable _ -> {
+                FileIdentity id = FileIdentity.of(payload, st);
+                byte[] actual = cache.digest(id, () -> digestInUserSpace(fd, id, what));
+                if (!Arrays.equals(actual, expected)) {
+                    failures.increment();
+                    throw new ObjectVerificationException(payload, expected, actual, "computed in user space");
+                }
+            }
+            case Measurement.Failed f -> throw new IOException(what + ": FS_IOC_MEASURE_VERITY: " + f.message());
+        }
+    }
+
+    /**
+     * Hashes the very file {@code fd} refers to (through its /proc/self/fd link, which reopens the
+     * inode even if it was renamed meanwhile) and makes sure it did not change while being read.
+     */
+    private static byte[] digestInUserSpace(int fd, FileIdentity id, String what) throws IOException {
+        byte[] digest;
+        try {
+            digest = FsVerity.digest(Path.of("/proc/self/fd/" + fd), FsVerityParams.DEFAULT, 1);
+        } catch (IOException e) {
+            throw new IOException(what + ": cannot compute fs-verity digest: " + e.getMessage(), e);
+        }
+        Stat after = Posix.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+        if (!FileIdentity.of(id.payload(), after).equals(id)) {
+            throw new IOException(what + ": object changed while its digest was being computed");
+        }
+        return digest;
+    }
+
+    /** Closes an fd returned in an {@link OpenObject}. */
+    public static void close(int fd) {
+        Posix.close(fd);
+    }
+
+    /** How objects are checked, for the server to print at startup. */
+    public String verityMode() {
+        return verityMode;
+    }
+
+    /** Objects whose digest was computed in user space or measured by the kernel (cache hits do not count). */
+    public long checked() {
+        return cache.computations() + kernelMeasurements.sum();
+    }
+
+    /** Opens refused because an object's digest did not match (each refused open counts). */
+    public long failures() {
+        return failures.sum();
+    }
+
+    public Path basedir() {
+        return basedir;
+    }
+
+    /** Closes the object directory and forgets all digests; idempotent. Open object fds stay valid. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (dirfd >= 0) {
+                Posix.close(dirfd);
+                dirfd = -1;
+            }
+            cache.clear();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ObjectStore[" + basedir + ", " + verityMode + "]";
+    }
+}
