@@ -1,0 +1,300 @@
+package org.cfsj.composefs.objects;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.cfsj.posix.ErrnoException;
+import org.cfsj.posix.Posix;
+import org.cfsj.verity.FsVerity;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link ObjectStore} on a real object directory; this kernel has no fs-verity, so digests are checked in user space. */
+class ObjectStoreTest {
+    /** fs-verity digest of "hello world" (DESIGN.md, and {@code fsverity digest}). */
+    private static final String HELLO_DIGEST = "1e2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64";
+
+    @TempDir
+    Path base;
+
+    private long fdsBefore;
+
+    @BeforeEach
+    void countFds() throws IOException {
+        fdsBefore = openFds();
+    }
+
+    @AfterEach
+    void noFdLeaks() throws IOException {
+        assertEquals(fdsBefore, openFds(), "file descriptors leaked");
+    }
+
+    @Test
+    void goodObjectOpensAndItsFdReadsTheContent() throws IOException {
+        byte[] content = "hello world".getBytes(StandardCharsets.US_ASCII);
+        byte[] digest = put(content);
+        assertEquals(HELLO_DIGEST, FsVerity.toHex(digest));
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            assertTrue(store.verityMode().contains("fs-verity"), store.verityMode());
+            OpenObject o = store.open(FsVerity.objectPath(digest), digest);
+            try {
+                assertEquals(content.length, o.size());
+                assertArrayEquals(content, Posix.readFully(o.fd(), content.length, "object"));
+            } finally {
+                ObjectStore.close(o.fd());
+            }
+            assertEquals(1, store.checked());
+            assertEquals(0, store.failures());
+        }
+    }
+
+    @Test
+    void emptyObjectMatchesTheKnownDigest() throws IOException {
+        byte[] digest = put(new byte[0]);
+        assertEquals("3d248ca542a24fc62d1c43b916eae5016878e2533c88238480b26128a1f1af95", FsVerity.toHex(digest));
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            OpenObject o = store.open(FsVerity.objectPath(digest), digest);
+            ObjectStore.close(o.fd());
+            assertEquals(0, o.size());
+        }
+    }
+
+    @Test
+    void verdictIsCachedSoLaterOpensAreFree() throws IOException {
+        byte[] digest = put(randomBytes(100_000, 1));
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            for (int i = 0; i < 5; i++) {
+                ObjectStore.close(store.open(FsVerity.objectPath(digest), digest).fd());
+            }
+            assertEquals(1, store.checked());
+        }
+    }
+
+    @Test
+    void tamperedObjectIsRefusedAndKeepsFailing() throws IOException {
+        byte[] digest = put(randomBytes(20_000, 2));
+        String payload = FsVerity.objectPath(digest);
+        flipByte(base.resolve(payload), 12_345);
+        byte[] actual = FsVerity.digest(base.resolve(payload));
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            ObjectVerificationException e =
+                    assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
+            assertTrue(e.getMessage().contains(payload), e.getMessage());
+            assertTrue(e.getMessage().contains("expected digest " + FsVerity.toHex(digest)), e.getMessage());
+            assertTrue(e.getMessage().contains("file has " + FsVerity.toHex(actual)), e.getMessage());
+            assertEquals(payload, e.payload());
+            assertArrayEquals(actual, e.actualDigest());
+            assertEquals(1, store.failures());
+
+            // Remembered: refused again without hashing again.
+            assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
+            assertEquals(1, store.checked());
+            assertEquals(2, store.failures());
+        }
+    }
+
+    @Test
+    void replacedFileIsCheckedAgain() throws IOException {
+        byte[] good = randomBytes(30_000, 3);
+        byte[] digest = put(good);
+        Path object = base.resolve(FsVerity.objectPath(digest));
+        flipByte(object, 0);
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            String payload = FsVerity.objectPath(digest);
+            assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
+
+            // A repaired copy renamed over the bad one: a new inode, so a new check.
+            Path fixed = Files.write(base.resolve("fixed.tmp"), good);
+            Files.move(fixed, object, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            ObjectStore.close(store.open(payload, digest).fd());
+            assertEquals(2, store.checked());
+
+            // Rewritten in place (same inode and size) with a new mtime: checked again, and refused.
+            flipByte(object, 100);
+            Files.setLastModifiedTime(object, FileTime.fromMillis(1_000_000_000_000L));
+            assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
+            assertEquals(3, store.checked());
+        }
+    }
+
+    @Test
+    void insecureStoreOpensATamperedObjectUnchecked() throws IOException {
+        byte[] digest = put(randomBytes(5000, 4));
+        String payload = FsVerity.objectPath(digest);
+        flipByte(base.resolve(payload), 7);
+        try (ObjectStore store = new ObjectStore(base, true)) {
+            assertTrue(store.verityMode().startsWith("INSECURE"), store.verityMode());
+            OpenObject o = store.open(payload, digest);
+            ObjectStore.close(o.fd());
+            assertEquals(5000, o.size());
+            assertEquals(0, store.checked());
+        }
+    }
+
+    @Test
+    void objectWithoutExpectedDigestOpensUnchecked() throws IOException {
+        byte[] digest = put(randomBytes(5000, 5));
+        String payload = FsVerity.objectPath(digest);
+        flipByte(base.resolve(payload), 7);
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            ObjectStore.close(store.open(payload, null).fd());
+            assertEquals(0, store.checked());
+            assertEquals(0, store.failures());
+        }
+    }
+
+    @Test
+    void payloadsLeavingTheStoreAreRefused() throws IOException {
+        Files.writeString(base.resolve("x"), "inside");
+        try (ObjectStore store = new ObjectStore(base, true)) {
+            for (String bad : List.of("../x", "/etc/passwd", "ab/../../x", "..", "", "a\0b", "ab/\u0100")) {
+                IOException e = assertThrows(IOException.class, () -> store.open(bad, null), bad);
+                assertFalse(e instanceof ErrnoException, "refused before opening: " + e);
+            }
+            ObjectStore.close(store.open("x", null).fd()); // a plain relative name is fine
+        }
+    }
+
+    @Test
+    void symlinkedObjectIsNotFollowed() throws IOException {
+        Files.createDirectories(base.resolve("ab"));
+        // Dangling on purpose: O_NOFOLLOW refuses any symlink, and nothing outside the temp dir is named.
+        Files.createSymbolicLink(base.resolve("ab/cd"), Path.of("../../outside"));
+        try (ObjectStore store = new ObjectStore(base, true)) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> store.open("ab/cd", null));
+            assertEquals(40, e.errno(), "ELOOP: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void missingObjectSaysSoWithENOENT() throws IOException {
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            String payload = "12/3456";
+            ErrnoException e = assertThrows(ErrnoException.class, () -> store.open(payload, new byte[32]));
+            assertEquals(ErrnoException.ENOENT, e.errno());
+            assertTrue(e.getMessage().contains(base.toRealPath() + "/" + payload), e.getMessage());
+            assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
+        }
+    }
+
+    @Test
+    void nonRegularObjectsAreRefusedWithoutHanging() throws Exception {
+        Files.createDirectories(base.resolve("ab/dir"));
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            IOException e = assertThrows(IOException.class, () -> store.open("ab/dir", null));
+            assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+
+            Process mkfifo = new ProcessBuilder("mkfifo", base.resolve("ab/fifo").toString()).inheritIO().start();
+            assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed; cannot test a FIFO object");
+            e = assertThrows(IOException.class, () -> store.open("ab/fifo", null));
+            assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        }
+    }
+
+    @Test
+    void digestOfTheWrongLengthIsRefused() throws IOException {
+        byte[] digest = put(new byte[10]);
+        try (ObjectStore store = new ObjectStore(base, false)) {
+            IOException e = assertThrows(IOException.class,
+                    () -> store.open(FsVerity.objectPath(digest), new byte[64]));
+            assertTrue(e.getMessage().contains("32-byte SHA-256"), e.getMessage());
+        }
+    }
+
+    @Test
+    void basedirMustBeAnExistingDirectory() throws IOException {
+        IOException missing = assertThrows(IOException.class, () -> new ObjectStore(base.resolve("nope"), false));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+        Path file = Files.writeString(base.resolve("file"), "");
+        IOException notDir = assertThrows(IOException.class, () -> new ObjectStore(file, false));
+        assertTrue(notDir.getMessage().contains("not a directory"), notDir.getMessage());
+    }
+
+    @Test
+    void closedStoreRefusesOpensAndCloseIsIdempotent() throws IOException {
+        byte[] digest = put(new byte[10]);
+        ObjectStore store = new ObjectStore(base, false);
+        store.close();
+        store.close();
+        IOException e = assertThrows(IOException.class, () -> store.open(FsVerity.objectPath(digest), digest));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void concurrentFirstOpensOfALargeObjectHashItOnce() throws Exception {
+        byte[] digest = put(randomBytes(50 << 20, 6));
+        String payload = FsVerity.objectPath(digest);
+        int threads = 8;
+        try (ObjectStore store = new ObjectStore(base, false);
+                ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Long>> opens = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                opens.add(pool.submit(() -> {
+                    start.await();
+                    OpenObject o = store.open(payload, digest);
+                    ObjectStore.close(o.fd());
+                    return o.size();
+                }));
+            }
+            long t0 = System.nanoTime();
+            start.countDown();
+            for (Future<Long> f : opens) {
+                assertEquals(50L << 20, f.get(60, TimeUnit.SECONDS));
+            }
+            System.out.printf("8 concurrent first opens of a 50 MiB object: %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+            assertEquals(1, store.checked());
+            assertEquals(0, store.failures());
+        }
+    }
+
+    /** Stores {@code content} under its own fs-verity digest (xx/rest) and returns the digest. */
+    private byte[] put(byte[] content) throws IOException {
+        byte[] digest = FsVerity.digest(content);
+        Path object = base.resolve(FsVerity.objectPath(digest));
+        Files.createDirectories(object.getParent());
+        Files.write(object, content);
+        return digest;
+    }
+
+    private static void flipByte(Path file, int offset) throws IOException {
+        byte[] data = Files.readAllBytes(file);
+        data[offset] ^= 0x01;
+        Files.write(file, data);
+    }
+
+    private static byte[] randomBytes(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+}
