@@ -1,0 +1,39 @@
+package org.cfsj.it.fuse;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What these tests need from the machine. Each missing piece skips with a loud reason; in CI
+ * (root, /dev/fuse, a 6.12+ kernel) nothing skips. A missing or broken FUSE server is not a
+ * reason to skip: those tests fail.
+ */
+final class FuseEnvironment {
+    private FuseEnvironment() {}
+
+    static void requireFuse() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "SKIPPED: the FUSE server tests mount(2) /dev/fuse directly and need root: run the suite as root");
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "SKIPPED: /dev/fuse is missing (load the fuse module / pass the device into the container)");
+        assumeTrue(Files.readString(Path.of("/proc/filesystems")).contains("\tfuse\n"), "SKIPPED: the kernel has no FUSE filesystem");
+    }
+
+    static void requireKernelComposefs() throws IOException {
+        requireFuse();
+        String fs = Files.readString(Path.of("/proc/filesystems"));
+        assumeTrue(fs.contains("\terofs\n"), "SKIPPED: the kernel has no EROFS: cannot mount the kernel composefs reference view");
+        assumeTrue(fs.contains("\toverlay\n"), "SKIPPED: the kernel has no overlayfs: cannot mount the kernel composefs reference view");
+    }
+
+    static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
