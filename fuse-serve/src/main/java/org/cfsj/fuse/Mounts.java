@@ -1,0 +1,75 @@
+package org.cfsj.fuse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Questions about the mount table (/proc/self/mountinfo) and mount points. */
+public final class Mounts {
+    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+
+    private Mounts() {}
+
+    /** One mountinfo line: where, what type, from what source. */
+    public record MountEntry(String mountPoint, String fsType, String source) {}
+
+    /** The topmost mount at exactly {@code dir} (canonical path), if any. */
+    public static Optional<MountEntry> mountAt(Path dir) throws IOException {
+        String target = dir.toRealPath().toString();
+        MountEntry found = null;
+        for (String line : Files.readAllLines(MOUNTINFO, StandardCharsets.ISO_8859_1)) {
+            // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+            String[] f = line.split(" ");
+            int dash = line.indexOf(" - ");
+            if (f.length < 5 || dash < 0) {
+                continue;
+            }
+            if (unescape(f[4]).equals(target)) {
+                String[] tail = line.substring(dash + 3).split(" ");
+                found = new MountEntry(target, tail[0], tail.length > 1 ? unescape(tail[1]) : "");
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    public static boolean isMountPoint(Path dir) throws IOException {
+        return mountAt(dir).isPresent();
+    }
+
+    /** mountinfo escapes space, tab, newline and backslash as \ooo. */
+    static String unescape(String s) {
+        if (s.indexOf('\\') < 0) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                try {
+                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException e) {
+                    // not an escape: keep the backslash
+                }
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    /** st_dev of a path (without following a final symlink). */
+    public static long deviceOf(Path p) throws IOException {
+        return ((Number) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)).longValue();
+    }
+
+    /** True when {@code dir} is on another device than its parent: something is mounted there. */
+    public static boolean isMountedOver(Path dir) throws IOException {
+        Path abs = dir.toRealPath();
+        Path parent = abs.getParent();
+        return parent != null && deviceOf(abs) != deviceOf(parent);
+    }
+}

@@ -1,0 +1,76 @@
+package org.cfsj.fuse;
+
+import java.lang.foreign.MemorySegment;
+import org.cfsj.fuse.kernel.Kernel;
+import org.cfsj.fuse.kernel.OutHeader;
+import org.cfsj.fuse.sys.Errno;
+import org.cfsj.fuse.sys.Libc;
+import org.cfsj.fuse.sys.LibcException;
+
+/**
+ * One worker's reply path: a preallocated buffer (header, then payload) written with a single
+ * writev on the fd the request was read from, optionally followed by a second iovec pointing at
+ * bytes that already exist elsewhere (e.g. a mapped image), so they are not copied.
+ */
+final class Reply {
+    private final int fd;
+    private final MemorySegment buffer;
+    private final MemorySegment payload;
+    private final MemorySegment iov;
+    private boolean deviceGone;
+
+    /** @param iov room for two iovecs (32 bytes, 8-aligned) */
+    Reply(int fd, MemorySegment buffer, MemorySegment iov) {
+        this.fd = fd;
+        this.buffer = buffer;
+        this.payload = buffer.asSlice(OutHeader.SIZE);
+        this.iov = iov;
+    }
+
+    /** Where the reply's payload goes (after the header). */
+    MemorySegment payload() {
+        return payload;
+    }
+
+    /** True once a write reported ENODEV: the filesystem was unmounted. */
+    boolean deviceGone() {
+        return deviceGone;
+    }
+
+    void ok(long unique, int payloadLength) {
+        send(unique, 0, payloadLength, null);
+    }
+
+    void okWith(long unique, int payloadLength, MemorySegment extra) {
+        send(unique, 0, payloadLength, extra);
+    }
+
+    void error(long unique, int errno) {
+        send(unique, -errno, 0, null);
+    }
+
+    private void send(long unique, int error, int payloadLength, MemorySegment extra) {
+        long extraLength = extra == null ? 0 : extra.byteSize();
+        long total = OutHeader.SIZE + payloadLength + extraLength;
+        buffer.set(Kernel.U32, OutHeader.LEN_OFFSET, (int) total);
+        buffer.set(Kernel.U32, OutHeader.ERROR_OFFSET, error);
+        buffer.set(Kernel.U64, OutHeader.UNIQUE_OFFSET, unique);
+        Libc.setIovec(iov, 0, buffer, OutHeader.SIZE + payloadLength);
+        int count = 1;
+        if (extraLength > 0) {
+            Libc.setIovec(iov, 1, extra, extraLength);
+            count = 2;
+        }
+        try {
+            Libc.writev(fd, iov, count);
+        } catch (LibcException e) {
+            switch (e.errno()) {
+                case Errno.ENOENT -> {
+                    // the request was interrupted and is gone: nothing to answer
+                }
+                case Errno.ENODEV -> deviceGone = true;
+                default -> Log.info("replying to request " + unique + " failed: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package org.cfsj.fuse;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.cfsj.fuse.fs.FsContext;
+import org.cfsj.fuse.fs.ReadOnlyFilesystem;
+import org.cfsj.fuse.kernel.InHeader;
+import org.cfsj.fuse.kernel.InitIn;
+import org.cfsj.fuse.kernel.Kernel;
+import org.cfsj.fuse.kernel.Opcode;
+import org.cfsj.fuse.sys.Libc;
+import org.cfsj.fuse.sys.LibcException;
+
+/**
+ * A mounted FUSE filesystem being served: the mount, the INIT handshake, the worker threads and
+ * the way it ends.
+ *
+ * <p>Lifecycle: {@link #start} mounts, answers INIT and starts the workers. The session ends
+ * when the filesystem is unmounted — by {@link #unmount()} (e.g. on SIGTERM) or by someone
+ * else ({@code umount}, {@code fusermount3 -u}): the kernel then fails every read of /dev/fuse
+ * with ENODEV and the workers stop. {@link #awaitTermination()} waits for that; {@link #close()}
+ * unmounts if needed, waits, closes every fd and lets the filesystem release what it holds.
+ */
+public final class Session implements AutoCloseable {
+    private final ReadOnlyFilesystem fs;
+    private final FuseMount mount;
+    private final SessionOptions options;
+    private final Stats stats = new Stats();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile boolean closed;
+    private InitNegotiation.Result init;
+
+    private Session(ReadOnlyFilesystem fs, FuseMount mount, SessionOptions options) {
+        this.fs = fs;
+        this.mount = mount;
+        this.options = options;
+    }
+
+    /** Mounts {@code fs} at {@code mountpoint} and serves it until unmounted. Nothing is left mounted on failure. */
+    public static Session start(ReadOnlyFilesystem fs, Path mountpoint, SessionOptions options) throws IOException {
+        FuseMount mount = FuseMount.mount(mountpoint, options);
+        Session session = new Session(fs, mount, options);
+        try {
+            session.handshake();
+            session.startWorkers();
+            return session;
+        } catch (IOException | RuntimeException | Error e) {
+            session.stopping = true;
+            try {
+                mount.unmount(true);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            session.closeFds();
+            throw e;
+        }
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    public Path mountpoint() {
+        return mount.mountpoint();
+    }
+
+    /** The FUSE protocol minor version in use. */
+    public int protocolMinor() {
+        return init.minor();
+    }
+
+    /** True when the kernel granted passthrough. */
+    public boolean passthroughGranted() {
+        return init.has(Kernel.PASSTHROUGH);
+    }
+
+    /** Reads INIT from the session fd and answers it, before any worker exists. */
+    private void handshake() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(Worker.IN_BUFFER_SIZE, 4096);
+            MemorySegment out = arena.allocate(Worker.OUT_BUFFER_SIZE, 4096);
+            Reply reply = new Reply(mount.fd(), out, arena.allocate(32, 8));
+            while (true) {
+                int n = (int) Libc.read(mount.fd(), in, Worker.IN_BUFFER_SIZE);
+                if (n < InHeader.SIZE) {
+                    throw new IOException("the kernel sent a " + n + "-byte message instead of INIT");
+                }
+                InHeader h = InHeader.read(in, 0);
+                stats.countRequest(h.opcode());
+                if (h.opcode() != Opcode.INIT.code()) {
+                    throw new IOException("the kernel sent opcode " + h.opcode() + " before INIT");
+                }
+                int bodyLength = n - InHeader.SIZE;
+                if (bodyLength < 16) {
+                    throw new IOException("the kernel's INIT request is too short (" + bodyLength + " bytes)");
+                }
+                // kernels before 7.36 send 16 bytes: read what is there, the rest as zeros
+                MemorySegment body = arena.allocate(InitIn.SIZE, 8);
+                MemorySegment.copy(in, InHeader.SIZE, body, 0, Math.min(bodyLength, InitIn.SIZE));
+                InitNegotiation.Result r = InitNegotiation.negotiate(InitIn.read(body, 0), bodyLength, options.passthrough());
+                if (r.reply() == null) {
+                    reply.error(h.unique(), -r.error());
+                    throw new IOException(r.problem());
+                }
+                r.reply().write(reply.payload(), 0);
+                reply.ok(h.unique(), org.cfsj.fuse.kernel.InitOut.SIZE);
+                if (r.reply().major() == Kernel.KERNEL_VERSION && InitIn.read(body, 0).major() == Kernel.KERNEL_VERSION) {
+                    init = r;
+                    break;
+                }
+                // the kernel spoke a newer major version: it answers our version with a new INIT
+            }
+        }
+        if (options.passthrough() && !init.has(Kernel.PASSTHROUGH)) {
+            Log.info("the kernel did not grant FUSE passthrough (needs Linux 6.9+ with CONFIG_FUSE_PASSTHROUGH);"
+                    + " file data is served by the server");
+        }
+        fs.init(new Context());
+    }
+
+    private void startWorkers() throws IOException {
+        for (int i = 0; i < options.threads(); i++) {
+            int fd = i == 0 ? mount.fd() : FuseDevice.cloneFd(mount.fd());
+            Worker w = new Worker(this, fd, fs, stats);
+            workers.add(w);
+            Thread t = Thread.ofPlatform().name("cfsj-fuse-" + i).daemon(true).unstarted(w);
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** A worker saw the device go away (unmount): the session is over. */
+    void deviceGone() {
+        stopping = true;
+        mount.forgetMounted();
+        ended.countDown();
+    }
+
+    /** Unmounts (lazily: open files keep the detached filesystem alive until closed); the workers then stop. */
+    public void unmount() throws IOException {
+        stopping = true;
+        mount.unmount(true);
+    }
+
+    /** Waits until the filesystem is unmounted and every worker has stopped. */
+    public void awaitTermination() throws InterruptedException {
+        ended.await();
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /** Like {@link #awaitTermination()} with a limit; returns false on timeout. */
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!ended.await(timeout, unit)) {
+            return false;
+        }
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return !t.isAlive();
+            }
+            TimeUnit.NANOSECONDS.timedJoin(t, left);
+        }
+        return threads.stream().noneMatch(Thread::isAlive);
+    }
+
+    /** Unmounts if still mounted, waits (briefly) for the workers, closes the fds, releases the filesystem. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        IOException failure = null;
+        try {
+            if (mount.isMounted()) {
+                unmount();
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        boolean done;
+        try {
+            done = awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            done = false;
+        }
+        if (done) {
+            closeFds();
+        } else {
+            // a worker is still blocked reading a detached mount that has open files: its fd stays
+            // open until the process exits (closing it would not wake it)
+            Log.info("the mount at " + mount.mountpoint() + " is detached but still in use; its fds stay open");
+        }
+        fs.destroy();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void closeFds() {
+        for (Worker w : workers) {
+            if (w.fd() != mount.fd()) {
+                Libc.close(w.fd());
+            }
+        }
+        Libc.close(mount.fd());
+    }
+
+    /** What the filesystem may use of the connection. */
+    private final class Context implements FsContext {
+        @Override
+        public boolean passthroughAvailable() {
+            return init.has(Kernel.PASSTHROUGH);
+        }
+
+        @Override
+        public int openBacking(int fd) throws IOException {
+            return FuseDevice.openBacking(mount.fd(), fd);
+        }
+
+        @Override
+        public void closeBacking(int backingId) {
+            try {
+                FuseDevice.closeBacking(mount.fd(), backingId);
+            } catch (LibcException e) {
+                // the connection may already be gone, which released every backing id
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.cfsj.fuse;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.cfsj.fuse.fs.ReadOnlyFilesystem;
+import org.cfsj.fuse.kernel.OutHeader;
+import org.cfsj.fuse.sys.Errno;
+import org.cfsj.fuse.sys.Libc;
+import org.cfsj.fuse.sys.LibcException;
+
+/**
+ * One worker thread: reads requests from its own /dev/fuse fd into its own off-heap buffer and
+ * answers each on that same fd before reading the next. Nothing is allocated per request for
+ * the buffers; they live as long as the thread.
+ */
+final class Worker implements Runnable {
+    /** Requests carry at most MAX_READ bytes of payload (writes are refused, but the kernel sizes by max_write). */
+    static final int IN_BUFFER_SIZE = SessionOptions.MAX_READ + 4096;
+    static final int OUT_BUFFER_SIZE = OutHeader.SIZE + SessionOptions.MAX_READ;
+
+    private final Session session;
+    private final int fd;
+    private final ReadOnlyFilesystem fs;
+    private final Stats stats;
+
+    Worker(Session session, int fd, ReadOnlyFilesystem fs, Stats stats) {
+        this.session = session;
+        this.fd = fd;
+        this.fs = fs;
+        this.stats = stats;
+    }
+
+    int fd() {
+        return fd;
+    }
+
+    @Override
+    public void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(IN_BUFFER_SIZE, 4096);
+            Reply reply = new Reply(fd, arena.allocate(OUT_BUFFER_SIZE, 4096), arena.allocate(32, 8));
+            Dispatcher dispatcher = new Dispatcher(fs, stats, reply);
+            while (!session.stopping()) {
+                long n;
+                try {
+                    n = Libc.read(fd, in, IN_BUFFER_SIZE);
+                } catch (LibcException e) {
+                    switch (e.errno()) {
+                        case Errno.ENODEV -> {
+                            session.deviceGone(); // unmounted, by us or by someone else
+                            return;
+                        }
+                        case Errno.ENOENT, Errno.EAGAIN -> {
+                            continue; // the request went away before we read it
+                        }
+                        default -> {
+                            Log.info("reading /dev/fuse failed: " + e.getMessage() + "; worker stops");
+                            session.deviceGone();
+                            return;
+                        }
+                    }
+                }
+                if (n == 0) {
+                    session.deviceGone();
+                    return;
+                }
+                dispatcher.handle(in, (int) n);
+                if (reply.deviceGone() || dispatcher.destroyed()) {
+                    session.deviceGone();
+                    return;
+                }
+            }
+        } catch (Throwable t) {
+            Log.info("worker " + Thread.currentThread().getName() + " died: " + t);
+            session.deviceGone();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package org.cfsj.fuse.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code struct fuse_backing_map} (16 bytes). Argument of the FUSE_DEV_IOC_BACKING_OPEN ioctl.
+ *
+ * <p>Mirrors include/uapi/linux/fuse.h field for field (unsigned values kept as raw bits);
+ * {@link #read} and {@link #write} use host byte order, as the kernel does.
+ */
+public record BackingMap(int fd, int flags, long padding) {
+    public static final int SIZE = 16;
+    public static final int FD_OFFSET = 0;
+    public static final int FLAGS_OFFSET = 4;
+    public static final int PADDING_OFFSET = 8;
+
+    public static BackingMap read(MemorySegment s, long off) {
+        return new BackingMap(
+                s.get(Kernel.U32, off + 0),
+                s.get(Kernel.U32, off + 4),
+                s.get(Kernel.U64, off + 8));
+    }
+
+    public void write(MemorySegment s, long off) {
+        s.set(Kernel.U32, off + 0, fd);
+        s.set(Kernel.U32, off + 4, flags);
+        s.set(Kernel.U64, off + 8, padding);
+    }
+}

@@ -1,0 +1,32 @@
+package org.cfsj.fuse.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code struct fuse_flush_in} (24 bytes). Body of FLUSH.
+ *
+ * <p>Mirrors include/uapi/linux/fuse.h field for field (unsigned values kept as raw bits);
+ * {@link #read} and {@link #write} use host byte order, as the kernel does.
+ */
+public record FlushIn(long fh, int unused, int padding, long lockOwner) {
+    public static final int SIZE = 24;
+    public static final int FH_OFFSET = 0;
+    public static final int UNUSED_OFFSET = 8;
+    public static final int PADDING_OFFSET = 12;
+    public static final int LOCK_OWNER_OFFSET = 16;
+
+    public static FlushIn read(MemorySegment s, long off) {
+        return new FlushIn(
+                s.get(Kernel.U64, off + 0),
+                s.get(Kernel.U32, off + 8),
+                s.get(Kernel.U32, off + 12),
+                s.get(Kernel.U64, off + 16));
+    }
+
+    public void write(MemorySegment s, long off) {
+        s.set(Kernel.U64, off + 0, fh);
+        s.set(Kernel.U32, off + 8, unused);
+        s.set(Kernel.U32, off + 12, padding);
+        s.set(Kernel.U64, off + 16, lockOwner);
+    }
+}

@@ -1,0 +1,23 @@
+package org.cfsj.fuse.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code struct fuse_interrupt_in} (8 bytes). Body of INTERRUPT.
+ *
+ * <p>Mirrors include/uapi/linux/fuse.h field for field (unsigned values kept as raw bits);
+ * {@link #read} and {@link #write} use host byte order, as the kernel does.
+ */
+public record InterruptIn(long unique) {
+    public static final int SIZE = 8;
+    public static final int UNIQUE_OFFSET = 0;
+
+    public static InterruptIn read(MemorySegment s, long off) {
+        return new InterruptIn(
+                s.get(Kernel.U64, off + 0));
+    }
+
+    public void write(MemorySegment s, long off) {
+        s.set(Kernel.U64, off + 0, unique);
+    }
+}

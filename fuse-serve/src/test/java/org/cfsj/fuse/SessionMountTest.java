@@ -1,0 +1,111 @@
+package org.cfsj.fuse;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.cfsj.fuse.kernel.Opcode;
+import org.cfsj.fuse.sys.Libc;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Mounts {@link MemoryFs} for real and talks to it through the kernel. */
+class SessionMountTest {
+    @TempDir
+    Path tmp;
+
+    static void assumeFuse() {
+        Assumptions.assumeTrue(Files.exists(FuseDevice.PATH), "SKIPPED: /dev/fuse is missing, cannot test real mounts");
+        Assumptions.assumeTrue(Libc.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
+    }
+
+    static String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void servesLookupsReadsAndListingsThenUnmountsCleanly() throws Exception {
+        assumeFuse();
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        Session session = Session.start(new MemoryFs(), mnt, SessionOptions.defaults().withThreads(2));
+        try {
+            assertTrue(Mounts.isMountPoint(mnt));
+            assertEquals("fuse.cfsj", Mounts.mountAt(mnt).orElseThrow().fsType());
+            Path hello = mnt.resolve("hello");
+            assertArrayEquals(MemoryFs.HELLO, Files.readAllBytes(hello));
+            assertEquals(MemoryFs.HELLO.length, Files.size(hello));
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(hello)));
+            assertEquals(1000, Files.getAttribute(hello, "unix:uid"));
+            assertEquals(MemoryFs.HELLO_NODE, ((Number) Files.getAttribute(hello, "unix:ino")).longValue());
+            assertEquals(Path.of("hello"), Files.readSymbolicLink(mnt.resolve("link")));
+            assertTrue(Files.isDirectory(mnt.resolve("sub"), LinkOption.NOFOLLOW_LINKS));
+            try (Stream<Path> s = Files.list(mnt)) {
+                assertEquals(List.of("hello", "link", "sub"), s.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertFalse(Files.exists(mnt.resolve("missing")));
+            assertEquals("user.greeting=\"hi\"", run("getfattr", "--absolute-names", "-d", hello.toString()).lines()
+                    .filter(l -> l.startsWith("user.")).findFirst().orElse(""));
+            // writes are refused: the mount is read-only and so is the server
+            FileSystemException e = assertThrows(FileSystemException.class, () -> Files.writeString(hello, "x"));
+            assertTrue(e.getMessage().contains("Read-only"), e.getMessage());
+            assertThrows(FileSystemException.class, () -> Files.createDirectory(mnt.resolve("new")));
+            String df = run("stat", "-f", "-c", "%b %S %l", mnt.toString()).strip();
+            assertEquals("10 4096 255", df);
+            Stats stats = session.stats();
+            assertTrue(stats.count(Opcode.LOOKUP) >= 3, "lookups counted");
+            assertTrue(stats.count(Opcode.READ) >= 1, "reads counted");
+            assertTrue(stats.count(Opcode.INIT) == 1);
+            assertTrue(stats.requests() > stats.count(Opcode.LOOKUP));
+            assertTrue(stats.summary(0).contains(" read=" + stats.count(Opcode.READ) + " "));
+        } finally {
+            session.close();
+        }
+        assertTrue(session.awaitTermination(5, TimeUnit.SECONDS));
+        assertFalse(Mounts.isMountPoint(mnt));
+    }
+
+    @Test
+    void externalUnmountEndsTheSession() throws Exception {
+        assumeFuse();
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        Session session = Session.start(new MemoryFs(), mnt, SessionOptions.defaults().withThreads(3));
+        try {
+            assertTrue(Files.exists(mnt.resolve("hello")));
+            assertEquals("", run("umount", mnt.toString()).strip());
+            assertTrue(session.awaitTermination(5, TimeUnit.SECONDS), "workers stop after umount");
+        } finally {
+            session.close();
+        }
+        assertFalse(Mounts.isMountPoint(mnt));
+    }
+
+    @Test
+    void refusesBadMountpoints() throws Exception {
+        assumeFuse();
+        IOException missing = assertThrows(IOException.class,
+                () -> Session.start(new MemoryFs(), tmp.resolve("nope"), SessionOptions.defaults()));
+        assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
+        Path file = Files.createFile(tmp.resolve("file"));
+        IOException notDir = assertThrows(IOException.class,
+                () -> Session.start(new MemoryFs(), file, SessionOptions.defaults()));
+        assertTrue(notDir.getMessage().contains("not a directory"), notDir.getMessage());
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        try (Session s = Session.start(new MemoryFs(), mnt, SessionOptions.defaults())) {
+            IOException busy = assertThrows(IOException.class,
+                    () -> Session.start(new MemoryFs(), mnt, SessionOptions.defaults()));
+            assertTrue(busy.getMessage().contains("already a mount point"), busy.getMessage());
+        }
+    }
+}
