@@ -1,0 +1,98 @@
+package org.cfsj.it.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * With {@code --passthrough} the kernel reads external files straight from their backing objects:
+ * reading every external file makes no READ request reach the server, and the bytes are right.
+ * Inline files (content stored in the image, up to 64 bytes) have no backing file and are still
+ * read by the server: at most one READ per inline inode (a whole page covers them), never more.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class FusePassthroughTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void externalFilesAreReadWithoutTheServer() throws Exception {
+        FuseEnvironment.requireFuse();
+        Path src = Files.createDirectories(tmp.resolve("src/sub"));
+        Random rnd = new Random(42);
+        int[] sizes = {65, 4095, 4096, 4097, 100_000, 1 << 20, (3 << 20) + 17};
+        for (int size : sizes) {
+            byte[] b = new byte[size];
+            rnd.nextBytes(b);
+            Files.write(src.resolve("sub/f" + size), b);
+        }
+        // same content (one object, two inodes), a hardlink (one inode, two names), an empty file
+        Files.copy(src.resolve("sub/f100000"), src.resolve("dup"));
+        Files.createLink(src.resolve("hardlink"), src.resolve("sub/f1048576"));
+        Files.write(src.resolve("empty"), new byte[0]);
+        Path root = src.getParent();
+        Images.Built b = Images.mkcomposefs(root, tmp.resolve("image.cfs"), tmp.resolve("objects"));
+        String dump = Images.imageDump(b.image());
+        assertTrue(dump.lines().noneMatch(FusePassthroughTest::isInlineWithData), "the image should have no inline file with data:\n" + dump);
+
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        try (FuseServer server = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("server"), 120, "--passthrough")) {
+            List<TreeFiles.File> files = TreeFiles.regularFiles(root);
+            TreeFiles.assertSameContents(root, mnt, files, "source vs FUSE --passthrough");
+            // a second pass opens again; still nothing for the server to read
+            TreeFiles.assertSameContents(root, mnt, files, "source vs FUSE --passthrough, second pass");
+            long externalOpens = 2L * files.stream().filter(f -> f.size() > 0).count();
+            Set<Long> externalInodes = new HashSet<>();
+            TreeFiles.regularFiles(mnt).stream().filter(f -> f.size() > 0).forEach(f -> externalInodes.add(f.ino()));
+
+            FuseServer.Exit exit = server.stopCleanly(FuseServer.Stop.SIGTERM);
+            assertEquals(0, exit.stat("read"), "READ requests reached the server despite --passthrough: " + exit.stats()
+                    + "\nstderr:\n" + exit.stderr());
+            assertTrue(exit.stat("passthrough_opens") >= externalInodes.size(),
+                    "passthrough_opens should cover each of the " + externalInodes.size() + " external inodes: " + exit.stats());
+            assertTrue(exit.stat("passthrough_opens") <= externalOpens, "more passthrough opens than opens made (" + externalOpens + "): " + exit.stats());
+            assertEquals(0, exit.stat("eio"), "EIO answers: " + exit.stats());
+        }
+    }
+
+    @Test
+    void inlineFilesAreStillServedAndEverythingMatchesTheKernel() throws Exception {
+        FuseEnvironment.requireKernelComposefs();
+        Images.Built b = Images.fromRandomTree(tmp.resolve("t"), 505, 450);
+        String dump = Images.imageDump(b.image());
+        long inlineWithData = dump.lines().filter(FusePassthroughTest::isInlineWithData).count();
+        assertTrue(inlineWithData > 0, "the random tree should have inline files");
+
+        Path kmnt = Files.createDirectories(tmp.resolve("k/mnt"));
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, tmp.resolve("k"));
+                FuseServer server = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("server"), 120, "--passthrough")) {
+            List<TreeFiles.File> files = TreeFiles.regularFiles(kmnt);
+            TreeFiles.assertSameContents(kmnt, mnt, files, "kernel vs FUSE --passthrough");
+            TreeFiles.assertSameContents(b.source(), mnt, TreeFiles.regularFiles(b.source()), "source vs FUSE --passthrough");
+            Images.assertSameDump(Images.treeDump(kmnt), Images.treeDump(mnt), "create-dumpfile kernel vs FUSE --passthrough");
+
+            FuseServer.Exit exit = server.stopCleanly(FuseServer.Stop.SIGTERM);
+            assertTrue(exit.stat("read") <= inlineWithData, "READ requests (" + exit.stat("read") + ") exceed the " + inlineWithData
+                    + " inline inodes with data: external reads reached the server despite --passthrough; " + exit.stats());
+            assertTrue(exit.stat("passthrough_opens") > 0, "no passthrough open: " + exit.stats());
+            assertEquals(0, exit.stat("eio"), "EIO answers: " + exit.stats() + "\nstderr:\n" + exit.stderr());
+        }
+    }
+
+    /** A dumpfile line of a regular file (not a hardlink line) with data stored in the image. */
+    static boolean isInlineWithData(String line) {
+        String[] f = line.split(" ");
+        return !f[2].startsWith("@") && (Integer.parseInt(f[2], 8) & 0170000) == 0100000 && Long.parseLong(f[1]) > 0 && f[8].equals("-");
+    }
+}
