@@ -1,13 +1,195 @@
 package org.cfsj.cli;
 
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.cfsj.composefs.ComposefsServer;
+import org.cfsj.fuse.Log;
+import org.cfsj.fuse.Mounts;
+import org.cfsj.fuse.SessionOptions;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
-/** Placeholder: being written. */
-@Command(name = "fuse-serve", mixinStandardHelpOptions = true, description = "(not yet implemented)")
+/**
+ * {@code cfsj fuse-serve}: serves a composefs image read-only over FUSE, as the kernel composefs
+ * mount (EROFS + overlayfs) would show it. Runs in the foreground until unmounted or signalled;
+ * {@code --background} starts a detached server and returns once the mount is live.
+ */
+@Command(
+        name = "fuse-serve",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Mount a composefs image read-only with FUSE and serve it until unmounted.",
+            "",
+            "File data of external files is read from the objects under --basedir, each checked against",
+            "the fs-verity digest the image records (in user space where the kernel has no fs-verity).",
+            "Stops on SIGINT/SIGTERM (unmounting) or when unmounted (cfsj umount, umount, fusermount3 -u).",
+            "With --background, the server's messages go to " + "/tmp/cfsj-fuse-serve.<mountpoint>.log.",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:served and unmounted (or, with --background, the mount is live)",
+                "1:the image, mount point or object directory is unusable, or mounting failed", "2:invalid usage"})
 final class FuseServeCommand implements Callable<Integer> {
+    private static final long BACKGROUND_START_TIMEOUT_MS = 60_000;
+    /** After SIGINT/SIGTERM: how long to wait for open files on the detached mount before exiting anyway. */
+    private static final long SIGNAL_GRACE_MS = 2_000;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The composefs image.")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
+    Path mountpoint;
+
+    @Option(names = "--basedir", required = true, paramLabel = "DIR",
+            description = "Object directory holding the file data (objects/XX/digest).")
+    Path basedir;
+
+    @Option(names = "--passthrough",
+            description = "Let the kernel read file data from the objects directly (FUSE passthrough, root, Linux 6.9+).")
+    boolean passthrough;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors, at least 2).")
+    Integer threads;
+
+    @Option(names = "--insecure", description = "Do not check objects against the image's fs-verity digests.")
+    boolean insecure;
+
+    @Option(names = "--background", description = "Start the server detached; return once the mount is live.")
+    boolean background;
+
+    @Option(names = "--allow-suid-dev", description = "Honour setuid/setgid bits and device nodes (for a container rootfs).")
+    boolean allowSuidDev;
+
+    @Option(names = "--stats", description = "On exit, print request counters to stderr.")
+    boolean stats;
+
+    /** Set in the detached child of --background: only warnings are logged. */
+    @Option(names = "--quiet-start", hidden = true)
+    boolean quietStart;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("fuse-serve is not implemented yet");
+    public Integer call() throws Exception {
+        int n = threads == null ? SessionOptions.defaultThreads() : threads;
+        if (n < 1 || n > 1024) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be between 1 and 1024");
+        }
+        if (background) {
+            return startInBackground();
+        }
+        ComposefsServer server = ComposefsServer.start(new ComposefsServer.Config(image, mountpoint, basedir, n,
+                passthrough, insecure, allowSuidDev, quietStart));
+        long[] signalledAt = {0};
+        SignalHandler onSignal = sig -> {
+            synchronized (signalledAt) {
+                if (signalledAt[0] == 0) {
+                    signalledAt[0] = System.nanoTime();
+                }
+            }
+            try {
+                server.unmount();
+            } catch (IOException e) {
+                Log.info("unmounting on SIG" + sig.getName() + " failed: " + e.getMessage());
+            }
+        };
+        Signal.handle(new Signal("INT"), onSignal);
+        Signal.handle(new Signal("TERM"), onSignal);
+        while (!server.session().awaitTermination(100, TimeUnit.MILLISECONDS)) {
+            long since;
+            synchronized (signalledAt) {
+                since = signalledAt[0];
+            }
+            if (since != 0 && System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(SIGNAL_GRACE_MS)) {
+                Log.info("files are still open on the detached mount; exiting anyway");
+                break;
+            }
+        }
+        server.close();
+        if (stats) {
+            System.err.println(server.statsLine());
+        }
+        return 0;
+    }
+
+    /** The log of a background server for this mount point (one per mount point, overwritten). */
+    static Path backgroundLog(Path mountpoint) {
+        String name = mountpoint.toAbsolutePath().normalize().toString().replaceAll("[^A-Za-z0-9._-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "cfsj-fuse-serve." + name + ".log");
+    }
+
+    /**
+     * Re-runs this command without --background as a detached process (own session, stdin and
+     * stdout on /dev/null, stderr to a log file so nobody waiting on our stderr waits for the
+     * server too) and waits until the mount is live or the server has died.
+     */
+    private int startInBackground() throws IOException, InterruptedException {
+        // fail fast on the problems we can see from here, with the usual messages
+        org.cfsj.fuse.FuseMount.checkMountpoint(mountpoint);
+        Path mnt = mountpoint.toRealPath();
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid"); // out of our terminal's session: Ctrl-C here must not stop it
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("fuse-serve");
+        for (String arg : spec.commandLine().getParseResult().originalArgs()) {
+            if (!arg.equals("--background")) {
+                cmd.add(arg);
+            }
+        }
+        cmd.add("--quiet-start");
+        Path log = backgroundLog(mnt);
+        Files.deleteIfExists(log);
+        Process child = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.to(log.toFile()))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BACKGROUND_START_TIMEOUT_MS);
+        while (System.nanoTime() < deadline) {
+            if (Mounts.isMountedOver(mnt)) {
+                printWarnings(log);
+                return 0;
+            }
+            if (child.waitFor(20, TimeUnit.MILLISECONDS)) {
+                String msg = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).strip() : "";
+                if (!msg.isEmpty()) {
+                    System.err.println(msg);
+                    return Errors.FAILED;
+                }
+                throw new IOException("the background server exited with status " + child.exitValue()
+                        + " before the mount was live");
+            }
+        }
+        child.destroy();
+        throw new IOException("the background server did not mount " + mountpoint + " within "
+                + BACKGROUND_START_TIMEOUT_MS / 1000 + " s (log: " + log + ")");
+    }
+
+    private static void printWarnings(Path log) throws IOException {
+        if (Files.exists(log)) {
+            String msg = Files.readString(log, StandardCharsets.UTF_8).strip();
+            if (!msg.isEmpty()) {
+                System.err.println(msg);
+            }
+        }
     }
 }

@@ -1,13 +1,41 @@
 package org.cfsj.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.cfsj.fuse.FuseMount;
+import org.cfsj.fuse.Mounts;
+import org.cfsj.fuse.sys.Libc;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
-/** Placeholder: being written. */
-@Command(name = "umount", mixinStandardHelpOptions = true, description = "(not yet implemented)")
+/**
+ * {@code cfsj umount}: unmounts a cfsj FUSE mount; its server notices and exits by itself. A busy
+ * mount is reported, not detached: the caller decides what to do about the open files.
+ */
+@Command(
+        name = "umount",
+        mixinStandardHelpOptions = true,
+        description = "Unmount a cfsj mount (as made by cfsj fuse-serve); its server then exits.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:unmounted", "1:not a cfsj mount point, busy, or not permitted", "2:invalid usage"})
 final class UmountCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MOUNTPOINT", description = "Where the image is mounted.")
+    Path mountpoint;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("umount is not implemented yet");
+    public Integer call() throws IOException {
+        if (!Files.exists(mountpoint, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(mountpoint + ": no such file or directory");
+        }
+        Mounts.MountEntry entry = Mounts.mountAt(mountpoint)
+                .orElseThrow(() -> new IOException(mountpoint + ": not a mount point"));
+        if (!entry.fsType().equals("fuse.cfsj")) {
+            throw new IOException(mountpoint + ": not a cfsj mount (it is " + entry.fsType() + ")");
+        }
+        FuseMount.unmount(Path.of(entry.mountPoint()), false, Libc.geteuid() != 0);
+        return 0;
     }
 }

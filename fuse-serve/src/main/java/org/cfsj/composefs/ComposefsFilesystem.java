@@ -1,0 +1,344 @@
+package org.cfsj.composefs;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.cfsj.composefs.objects.ObjectStore;
+import org.cfsj.composefs.objects.ObjectVerificationException;
+import org.cfsj.erofs.Dirent;
+import org.cfsj.erofs.ErofsFormatException;
+import org.cfsj.erofs.ErofsImage;
+import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.erofs.Inode;
+import org.cfsj.fuse.fs.Attributes;
+import org.cfsj.fuse.fs.CachePolicy;
+import org.cfsj.fuse.fs.DirectoryListing;
+import org.cfsj.fuse.fs.Entry;
+import org.cfsj.fuse.fs.FsContext;
+import org.cfsj.fuse.fs.FsException;
+import org.cfsj.fuse.fs.FsStatistics;
+import org.cfsj.fuse.fs.OpenedFile;
+import org.cfsj.fuse.fs.ReadOnlyFilesystem;
+import org.cfsj.fuse.sys.Errno;
+import org.cfsj.fuse.sys.Libc;
+import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.tree.Xattr;
+
+/**
+ * A composefs image as the kernel composefs mount (EROFS + overlayfs with the object directory as
+ * a data-only layer) shows it, served straight from the mapped image.
+ *
+ * <p>Stateless per node: a node id is the inode's nid ({@link NodeIds}), so every request decodes
+ * just the inode or directory block it names, nothing is walked at startup, and the only state
+ * kept is the open backing objects ({@link OpenObjects}).
+ *
+ * <p>What overlayfs changes compared with the raw EROFS image, and this view does too: overlay
+ * whiteouts (character devices 0:0, e.g. the image's 256 root entries 00..ff) do not exist;
+ * {@code trusted.overlay.*} xattrs are hidden and escaped ones unescaped ({@link OverlayXattrs});
+ * the data of a file with a redirect comes from its object. Attributes are EROFS's (atime and ctime
+ * are the mtime; st_blocks counts whole 4 KiB blocks).
+ *
+ * <p>A corrupt image is reported per request: a decoding error is EIO for that request (with a log
+ * line naming what is wrong) and the server goes on.
+ */
+public final class ComposefsFilesystem implements ReadOnlyFilesystem {
+    private static final int BLOCK_SIZE = 4096;
+    private static final int NAME_MAX = 255;
+
+    private final ErofsImage image;
+    private final NodeIds ids;
+    private final OpenObjects objects;
+
+    /**
+     * @param image        the composefs (or plain EROFS) image, already opened and validated
+     * @param store        where the data of external files lives
+     * @param passthrough  let the kernel read external files directly when it can
+     */
+    public ComposefsFilesystem(ErofsImage image, ObjectStore store, boolean passthrough) {
+        this.image = image;
+        this.ids = new NodeIds(image.rootNid());
+        this.objects = new OpenObjects(store, passthrough);
+    }
+
+    @Override
+    public void init(FsContext context) {
+        objects.init(context);
+    }
+
+    @Override
+    public CachePolicy cachePolicy() {
+        return CachePolicy.immutable();
+    }
+
+    /** Inodes with an open backing object right now. */
+    public int openObjects() {
+        return objects.openCount();
+    }
+
+    // ------------------------------------------------------------------ nodes and attributes
+
+    private Inode inode(long node) throws FsException {
+        try {
+            return image.inode(ids.nid(node));
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    private static FsException corrupt(ErofsFormatException e) {
+        return new FsException(Errno.EIO, "corrupt image: " + e.getMessage());
+    }
+
+    /** An overlay whiteout: overlayfs shows no file for it. */
+    private static boolean isWhiteout(Inode in) {
+        return in.isCharDevice() && in.rdev() == 0;
+    }
+
+    Attributes attributes(Inode in) {
+        long size = in.size();
+        // EROFS: i_blocks = size rounded up to whole blocks, in 512-byte units; overlayfs shows it
+        long blocks = (size + BLOCK_SIZE - 1) / BLOCK_SIZE * (BLOCK_SIZE / 512);
+        int nlink = (int) Math.min(in.nlink(), Integer.MAX_VALUE);
+        return new Attributes(ids.nodeId(in.nid()), in.mode(), nlink, (int) in.uid(), (int) in.gid(), (int) in.rdev(),
+                size, blocks, BLOCK_SIZE, in.mtimeSec(), in.mtimeNsec(), in.mtimeSec(), in.mtimeNsec(),
+                in.mtimeSec(), in.mtimeNsec());
+    }
+
+    private Entry entry(Inode in) {
+        return new Entry(ids.nodeId(in.nid()), attributes(in));
+    }
+
+    @Override
+    public Attributes getattr(long node) throws FsException {
+        return attributes(inode(node));
+    }
+
+    @Override
+    public Entry lookup(long parent, byte[] name) throws FsException {
+        Inode dir = inode(parent);
+        if (!dir.isDirectory()) {
+            throw new FsException(Errno.ENOTDIR);
+        }
+        if (name.length > NAME_MAX) {
+            return null;
+        }
+        try {
+            Optional<Dirent> d = image.lookup(dir, name);
+            if (d.isEmpty()) {
+                return null;
+            }
+            Inode child = image.inode(d.get().nid());
+            return isWhiteout(child) ? null : entry(child);
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    @Override
+    public byte[] readlink(long node) throws FsException {
+        Inode in = inode(node);
+        if (!in.isSymlink()) {
+            throw new FsException(Errno.EINVAL);
+        }
+        try {
+            byte[] target = image.readlink(in);
+            for (int i = 0; i < target.length; i++) {
+                if (target[i] == 0) {
+                    return Arrays.copyOf(target, i); // a C string to the kernel, as to composefs
+                }
+            }
+            return target;
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ directories
+
+    @Override
+    public long opendir(long node) throws FsException {
+        if (!inode(node).isDirectory()) {
+            throw new FsException(Errno.ENOTDIR);
+        }
+        return 0;
+    }
+
+    @Override
+    public void readdir(long node, long fh, long offset, DirectoryListing listing) throws FsException {
+        Inode dir = inode(node);
+        if (!dir.isDirectory()) {
+            throw new FsException(Errno.ENOTDIR);
+        }
+        boolean plus = listing.wantsEntries();
+        try {
+            image.forEachDirent(dir, offset, d -> {
+                long next = d.index() + 1;
+                if (d.isDotOrDotDot()) {
+                    return listing.add(d.name(), ids.nodeId(d.nid()), Attributes.S_IFDIR, next, null);
+                }
+                int type = typeOf(d.fileType());
+                Inode child = null;
+                if (plus || type == Attributes.S_IFCHR || type == 0) {
+                    child = image.inode(d.nid());
+                    if (isWhiteout(child)) {
+                        return true;
+                    }
+                    type = child.typeBits();
+                }
+                return listing.add(d.name(), ids.nodeId(d.nid()), type, next, plus ? entry(child) : null);
+            });
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    /** EROFS dirent file types (EROFS_FT_*) as st_mode type bits; 0 if unknown. */
+    static int typeOf(int fileType) {
+        return switch (fileType) {
+            case ErofsLayout.FT_REG_FILE -> 0100000;
+            case ErofsLayout.FT_DIR -> 0040000;
+            case ErofsLayout.FT_CHRDEV -> 0020000;
+            case ErofsLayout.FT_BLKDEV -> 0060000;
+            case ErofsLayout.FT_FIFO -> 0010000;
+            case ErofsLayout.FT_SOCK -> 0140000;
+            case ErofsLayout.FT_SYMLINK -> 0120000;
+            default -> 0;
+        };
+    }
+
+    // ------------------------------------------------------------------ file data
+
+    /** Handle of files whose data is in the image. External files use their node id. */
+    private static final long INLINE = 0;
+
+    /** Where an external file's data lives: the redirect's object and the digest it must have. */
+    private record External(String payload, byte[] digest) {}
+
+    private External external(Inode in) throws ErofsFormatException {
+        if (!in.isChunkBased()) {
+            return null; // composefs external files are chunk-based (all holes); inline ones are flat
+        }
+        byte[] redirect = null;
+        byte[] metacopy = null;
+        for (Xattr x : image.xattrs(in)) {
+            if (Arrays.equals(x.nameView(), OverlayXattrs.REDIRECT)) {
+                redirect = x.valueView();
+            } else if (Arrays.equals(x.nameView(), OverlayXattrs.METACOPY)) {
+                metacopy = x.valueView();
+            }
+        }
+        if (redirect == null) {
+            return null;
+        }
+        return new External(OverlayXattrs.payload(redirect), metacopy == null ? null : OverlayXattrs.digest(metacopy));
+    }
+
+    @Override
+    public OpenedFile open(long node, int flags) throws FsException {
+        Inode in = inode(node);
+        if (in.isDirectory()) {
+            throw new FsException(Errno.EISDIR);
+        }
+        if (!in.isRegular()) {
+            throw new FsException(Errno.EINVAL);
+        }
+        External ext;
+        try {
+            ext = in.size() == 0 ? null : external(in);
+            if (ext == null) {
+                image.checkReadable(in);
+                return new OpenedFile.Served(INLINE);
+            }
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+        try {
+            OpenObjects.Handle h = objects.acquire(in.nid(), ext.payload(), ext.digest(), in.size());
+            return h.backingId() > 0 ? new OpenedFile.Passthrough(node, h.backingId()) : new OpenedFile.Served(node);
+        } catch (ObjectVerificationException e) {
+            throw new FsException(Errno.EIO, e.getMessage());
+        } catch (IOException e) {
+            throw new FsException(Errno.EIO, "cannot open the object of inode " + in.nid() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public long read(long node, long fh, long offset, MemorySegment dst) throws FsException {
+        if (fh == INLINE) {
+            try {
+                return image.read(inode(node), offset, dst);
+            } catch (ErofsFormatException e) {
+                throw corrupt(e);
+            }
+        }
+        OpenObjects.Handle h = objects.get(ids.nid(node));
+        if (h == null) {
+            throw new FsException(Errno.EBADF);
+        }
+        long want = Math.min(dst.byteSize(), h.size() - offset);
+        if (want <= 0) {
+            return 0;
+        }
+        try {
+            return Libc.pread(h.fd(), dst, want, offset);
+        } catch (LibcException e) {
+            throw new FsException(Errno.EIO, "reading the object of inode " + ids.nid(node) + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void release(long node, long fh) {
+        if (fh != INLINE) {
+            objects.release(ids.nid(node));
+        }
+    }
+
+    // ------------------------------------------------------------------ xattrs, statfs
+
+    @Override
+    public byte[] getxattr(long node, byte[] name) throws FsException {
+        Inode in = inode(node);
+        try {
+            for (Xattr x : image.xattrs(in)) {
+                if (OverlayXattrs.showsAs(x.nameView(), name)) {
+                    return x.valueView();
+                }
+            }
+            return null;
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    @Override
+    public List<byte[]> listxattr(long node) throws FsException {
+        Inode in = inode(node);
+        try {
+            List<byte[]> names = new ArrayList<>();
+            for (Xattr x : image.xattrs(in)) {
+                byte[] shown = OverlayXattrs.visibleName(x.nameView());
+                if (shown != null) {
+                    names.add(shown);
+                }
+            }
+            return names;
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    /** As EROFS reports it (and overlayfs passes on): all blocks used, inode counts relative to 2^64-1. */
+    @Override
+    public FsStatistics statfs(long node) {
+        long inos = image.superblock().inos();
+        return new FsStatistics(image.superblock().blocks(), 0, 0, -1L, -1L - inos, BLOCK_SIZE, NAME_MAX, BLOCK_SIZE);
+    }
+
+    @Override
+    public void destroy() {
+        objects.closeAll();
+    }
+}

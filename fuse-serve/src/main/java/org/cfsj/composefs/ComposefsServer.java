@@ -1,0 +1,138 @@
+package org.cfsj.composefs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.cfsj.composefs.objects.ObjectStore;
+import org.cfsj.erofs.ErofsFormatException;
+import org.cfsj.erofs.ErofsImage;
+import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.fuse.Log;
+import org.cfsj.fuse.Session;
+import org.cfsj.fuse.SessionOptions;
+import org.cfsj.fuse.Stats;
+
+/**
+ * A composefs image served over FUSE: opens and validates the image, opens the object store,
+ * mounts and serves. Everything it opened is closed again if starting fails, and by {@link #close()}.
+ */
+public final class ComposefsServer implements AutoCloseable {
+    /**
+     * What to serve and how.
+     *
+     * @param quiet log warnings only (no start-up line)
+     */
+    public record Config(Path image, Path mountpoint, Path basedir, int threads, boolean passthrough, boolean insecure,
+            boolean allowSuidDev, boolean quiet) {}
+
+    private final ErofsImage image;
+    private final ObjectStore store;
+    private final ComposefsFilesystem fs;
+    private final Session session;
+
+    private ComposefsServer(ErofsImage image, ObjectStore store, ComposefsFilesystem fs, Session session) {
+        this.image = image;
+        this.store = store;
+        this.fs = fs;
+        this.session = session;
+    }
+
+    /** Opens an image for serving: it must be a readable EROFS image with a valid superblock and root inode. */
+    public static ErofsImage openImage(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString());
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IOException(path + ": not a regular file");
+        }
+        ErofsImage image;
+        try {
+            image = ErofsImage.open(path);
+        } catch (ErofsFormatException e) {
+            throw new IOException(path + ": not a valid composefs/EROFS image: " + e.getMessage(), e);
+        }
+        var header = image.composefsHeader();
+        if (header.isPresent() && header.get().version() != ErofsLayout.COMPOSEFS_VERSION) {
+            image.close();
+            throw new IOException(path + ": unsupported composefs header version " + header.get().version());
+        }
+        return image;
+    }
+
+    public static ComposefsServer start(Config c) throws IOException {
+        if (!Files.isDirectory(c.basedir())) {
+            throw new IOException("--basedir " + c.basedir() + ": "
+                    + (Files.exists(c.basedir()) ? "not a directory" : "does not exist"));
+        }
+        ErofsImage image = openImage(c.image());
+        ObjectStore store = null;
+        try {
+            store = new ObjectStore(c.basedir(), c.insecure());
+            ComposefsFilesystem fs = new ComposefsFilesystem(image, store, c.passthrough());
+            SessionOptions options = SessionOptions.defaults().withThreads(c.threads())
+                    .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev());
+            Session session = Session.start(fs, c.mountpoint(), options);
+            ComposefsServer server = new ComposefsServer(image, store, fs, session);
+            if (c.insecure()) {
+                Log.info("WARNING: --insecure: object contents are not checked against the image's fs-verity digests");
+            } else if (c.passthrough() && session.passthroughGranted() && !store.verityMode().startsWith("kernel")) {
+                Log.info("passthrough: objects are checked when first opened; the kernel then reads them directly,"
+                        + " so later changes to the object directory go unnoticed");
+            }
+            if (!c.quiet()) {
+                Log.info("serving " + c.image() + " at " + session.mountpoint() + " (" + c.threads() + " threads, FUSE 7."
+                        + session.protocolMinor() + ", passthrough " + (session.passthroughGranted() ? "on" : "off")
+                        + "; objects: " + store.verityMode() + ")");
+            }
+            return server;
+        } catch (IOException | RuntimeException | Error e) {
+            if (store != null) {
+                store.close();
+            }
+            image.close();
+            throw e;
+        }
+    }
+
+    public Session session() {
+        return session;
+    }
+
+    public Stats stats() {
+        return session.stats();
+    }
+
+    public ComposefsFilesystem filesystem() {
+        return fs;
+    }
+
+    /** Objects whose fs-verity digest was checked (kernel measurement or user-space computation). */
+    public long verityChecked() {
+        return store.checked();
+    }
+
+    /** The one-line counter summary printed by {@code --stats}. */
+    public String statsLine() {
+        return "cfsj fuse-serve stats: " + stats().summary(verityChecked());
+    }
+
+    /** Waits until the filesystem is unmounted (by {@link #unmount()} or by anyone else). */
+    public void awaitTermination() throws InterruptedException {
+        session.awaitTermination();
+    }
+
+    public void unmount() throws IOException {
+        session.unmount();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            session.close();
+        } finally {
+            store.close();
+            image.close();
+        }
+    }
+}
