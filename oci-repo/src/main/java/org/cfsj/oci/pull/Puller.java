@@ -1,0 +1,213 @@
+package org.cfsj.oci.pull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.cfsj.oci.image.ImageBuilder;
+import org.cfsj.oci.image.OciImage;
+import org.cfsj.oci.image.OciImages;
+import org.cfsj.oci.layer.Compression;
+import org.cfsj.oci.layer.LayerImport;
+import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.oci.source.Descriptor;
+import org.cfsj.oci.source.Digest;
+import org.cfsj.oci.source.ImageSource;
+import org.cfsj.oci.source.ManifestException;
+import org.cfsj.oci.source.ResolvedImage;
+import org.cfsj.oci.source.VerifyingInputStream;
+import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.Repository;
+
+/**
+ * Pulls one image into a repository:
+ *
+ * <ol>
+ *   <li>resolve the manifest (through an index for the platform) and read the config, both
+ *       digest-checked;
+ *   <li>for every layer whose diff_id is not yet in the repository, in parallel (bounded):
+ *       download → decompress (gzip / zstd / plain by magic) → {@link LayerImporter}, which
+ *       checks the diff_id; the blob's own digest is checked before the importer sees the end of
+ *       its stream, so a tampered blob never becomes a linked layer;
+ *   <li>store config and manifest (raw bytes) and, last, the tag;
+ *   <li>build the composefs image unless told not to.
+ * </ol>
+ *
+ * A failure at any point leaves no name pointing at anything new: objects written so far are
+ * unreferenced (gc removes them). Two pulls of one image may run at once: imports are idempotent
+ * and the repository serializes what must be serialized.
+ */
+public final class Puller {
+    private static final long MAX_CONFIG = 16 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Repository repo;
+    private final PullProgress progress;
+
+    public Puller(Repository repo, PullProgress progress) {
+        this.repo = repo;
+        this.progress = progress;
+    }
+
+    public PullResult pull(ImageSource source, PullOptions options) throws IOException {
+        ResolvedImage image = source.resolveManifest(options.platform());
+        progress.resolved(source.describe(), image);
+        byte[] config = source.readBlob(image.parsed().config(), MAX_CONFIG);
+        List<String> diffIds = diffIds(config, image);
+
+        AtomicLong downloaded = new AtomicLong();
+        List<LayerImport> layers = fetchLayers(source, image.parsed().layers(), diffIds, options.parallelism(), downloaded);
+
+        progress.step("storing manifest " + image.manifest().digest());
+        OciImage stored = OciImages.store(repo, image.manifest().bytes(), config, options.name());
+        Optional<ObjectId> imageId = Optional.empty();
+        if (options.createImage()) {
+            progress.step("building composefs image");
+            imageId = Optional.of(ImageBuilder.createImage(repo, stored.manifestDigest()));
+        }
+        return new PullResult(image.manifest().digest().toString(), image.parsed().config().digest().toString(),
+                options.name(), imageId, layers, downloaded.get());
+    }
+
+    /** The config's rootfs.diff_ids, one per manifest layer. */
+    private static List<String> diffIds(byte[] config, ResolvedImage image) throws ManifestException {
+        String what = "config " + image.parsed().config().digest();
+        JsonNode root;
+        try {
+            root = JSON.readTree(config);
+        } catch (IOException e) {
+            throw new ManifestException(what + ": invalid JSON: " + e.getMessage());
+        }
+        JsonNode ids = root == null ? null : root.path("rootfs").get("diff_ids");
+        if (ids == null || !ids.isArray()) {
+            throw new ManifestException(what + ": no rootfs.diff_ids");
+        }
+        if (ids.size() != image.parsed().layers().size()) {
+            throw new ManifestException(what + ": lists " + ids.size() + " diff_ids for the manifest's "
+                    + image.parsed().layers().size() + " layers");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode id : ids) {
+            try {
+                out.add(Digest.parse(id.asText()).toString());
+            } catch (IllegalArgumentException e) {
+                throw new ManifestException(what + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private List<LayerImport> fetchLayers(ImageSource source, List<Descriptor> descriptors, List<String> diffIds,
+            int parallelism, AtomicLong downloaded) throws IOException {
+        // One task per distinct diff_id: an image may list the same layer twice.
+        Map<String, Integer> firstIndex = new LinkedHashMap<>();
+        for (int i = 0; i < diffIds.size(); i++) {
+            firstIndex.putIfAbsent(diffIds.get(i), i);
+        }
+        Map<String, LayerImport> done = new ConcurrentHashMap<>();
+        Set<InputStream> open = ConcurrentHashMap.newKeySet();
+        List<Future<?>> futures = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, firstIndex.size())),
+                Thread.ofPlatform().name("cfsj-pull-", 0).daemon(true).factory());
+        try {
+            for (Map.Entry<String, Integer> e : firstIndex.entrySet()) {
+                String diffId = e.getKey();
+                int index = e.getValue();
+                Descriptor layer = descriptors.get(index);
+                if (repo.hasStream(LayerImporter.streamName(diffId))) {
+                    progress.layerSkipped(index, layer, diffId);
+                    done.put(diffId, LayerImporter.importBlob(repo, InputStream.nullInputStream(), diffId));
+                    continue;
+                }
+                futures.add(pool.submit(() -> {
+                    done.put(diffId, fetchLayer(source, index, layer, diffId, open, downloaded));
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException ex) {
+                    // Stop the other downloads: closing their streams unblocks their reads.
+                    for (InputStream in : open) {
+                        closeQuietly(in);
+                    }
+                    futures.forEach(other -> other.cancel(true));
+                    throw asIOException(ex.getCause());
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("pull interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<LayerImport> result = new ArrayList<>();
+        for (String diffId : firstIndex.keySet()) {
+            result.add(done.get(diffId));
+        }
+        return result;
+    }
+
+    private LayerImport fetchLayer(ImageSource source, int index, Descriptor layer, String diffId,
+            Set<InputStream> open, AtomicLong downloaded) throws IOException {
+        long start = System.nanoTime();
+        progress.layerStarted(index, layer);
+        VerifyingInputStream blob = null;
+        try {
+            blob = source.openBlob(layer);
+            open.add(blob);
+            CountingInputStream counted = new CountingInputStream(blob, n -> progress.layerBytes(index, n));
+            InputStream tar = new VerifiedEndStream(Compression.decompress(counted), blob);
+            LayerImport result = LayerImporter.importLayer(repo, tar, diffId);
+            if (!result.alreadyPresent() && !blob.verified()) {
+                // The importer returned without reaching the end: still refuse an unverified blob.
+                blob.drainAndVerify();
+            }
+            downloaded.addAndGet(counted.count());
+            progress.layerDone(index, layer, result, System.nanoTime() - start);
+            return result;
+        } catch (IOException e) {
+            progress.layerFailed(index, layer, e);
+            throw new LayerFetchException(index, layer, e);
+        } catch (RuntimeException e) {
+            progress.layerFailed(index, layer, e);
+            throw e;
+        } finally {
+            if (blob != null) {
+                open.remove(blob);
+                closeQuietly(blob);
+            }
+        }
+    }
+
+    private static IOException asIOException(Throwable t) {
+        return switch (t) {
+            case IOException io -> io;
+            case RuntimeException re -> throw re;
+            case Error err -> throw err;
+            default -> new IOException(t);
+        };
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // it is being abandoned
+        }
+    }
+}
