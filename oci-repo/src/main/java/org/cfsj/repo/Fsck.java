@@ -1,11 +1,26 @@
 package org.cfsj.repo;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.cfsj.repo.splitstream.SplitStreamFormat;
+import org.cfsj.repo.splitstream.SplitStreamReader;
+import org.cfsj.verity.FsVerity;
+import org.cfsj.verity.FsVerityParams;
 
 /**
  * Checks a repository: every object's content against its name (recomputed fs-verity digest),
- * every stream and image link, every ref, and every reference inside splitstreams.
+ * every stream and image link, every ref, and every reference inside the splitstreams reachable
+ * from them.
  */
 public final class Fsck {
     /**
@@ -24,10 +39,123 @@ public final class Fsck {
         }
     }
 
-    private Fsck() {}
+    private final Repository repo;
+    private final List<String> problems = new ArrayList<>();
+    private final TreeSet<ObjectId> missing = new TreeSet<>();
+    private final List<ObjectId> corrupt = new ArrayList<>();
+
+    private Fsck(Repository repo) {
+        this.repo = repo;
+    }
 
     /** Runs all checks (lock: shared). {@code threads}: 0 for one per processor. */
     public static Report run(Repository repo, int threads) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            Fsck f = new Fsck(repo);
+            long checked = f.checkObjects(threads);
+            f.checkStreams();
+            f.checkImages();
+            return new Report(checked, List.copyOf(f.corrupt), List.copyOf(f.missing), List.copyOf(f.problems),
+                    repo.kernelVerity());
+        }
+    }
+
+    private long checkObjects(int threads) throws IOException {
+        List<ObjectId> ids = repo.listObjects();
+        List<Path> paths = new ArrayList<>(ids.size());
+        for (ObjectId id : ids) {
+            paths.add(repo.objectPath(id));
+        }
+        long[] n = {0};
+        FsVerity.digestAll(paths, FsVerityParams.DEFAULT, threads, (file, digest) -> {
+            ObjectId expected = ids.get((int) n[0]++);
+            ObjectId actual = ObjectId.of(digest);
+            if (!actual.equals(expected)) {
+                corrupt.add(expected);
+                problems.add("corrupt object " + expected + ": its content has digest " + actual);
+            }
+        });
+        return n[0];
+    }
+
+    private void checkStreams() throws IOException {
+        Deque<ObjectId> toCheck = new ArrayDeque<>();
+        for (String name : repo.listStreams()) {
+            Optional<ObjectId> id = Repository.linkedObject(repo.streamsDir().resolve(name));
+            if (id.isEmpty()) {
+                problems.add("stream link " + name + " does not point into objects/");
+            } else if (!repo.hasObject(id.get())) {
+                missing(id.get(), "stream " + name);
+            } else {
+                toCheck.add(id.get());
+            }
+        }
+        for (String ref : repo.listStreamRefs("")) {
+            Path target = repo.streamsDir().resolve("refs").resolve(ref);
+            String name = Files.readSymbolicLink(target).getFileName().toString();
+            if (!repo.listStreams().contains(name)) {
+                problems.add("stream ref " + ref + " points to " + name + ", which is not in streams/");
+            }
+        }
+        Set<ObjectId> seen = new HashSet<>();
+        while (!toCheck.isEmpty()) {
+            ObjectId id = toCheck.pop();
+            if (!seen.add(id) || corrupt.contains(id)) {
+                continue;
+            }
+            SplitStreamReader r;
+            try {
+                r = repo.openStream(id);
+            } catch (RepositoryException e) {
+                problems.add(e.getMessage());
+                continue;
+            }
+            for (ObjectId o : r.objectRefs()) {
+                if (!repo.hasObject(o)) {
+                    missing(o, "splitstream " + id);
+                }
+            }
+            for (ObjectId s : r.streamRefs()) {
+                if (!repo.hasObject(s)) {
+                    missing(s, "splitstream " + id);
+                } else if (isSplitStream(s)) {
+                    toCheck.add(s);
+                }
+            }
+        }
+    }
+
+    private void checkImages() throws IOException {
+        for (ObjectId id : repo.listImages()) {
+            Optional<ObjectId> target = Repository.linkedObject(repo.imagesDir().resolve(id.hex()));
+            if (target.isEmpty() || !target.get().equals(id)) {
+                problems.add("image link " + id + " points to " + target.map(ObjectId::hex).orElse("nothing valid"));
+            } else if (!repo.hasObject(id)) {
+                missing(id, "images/" + id);
+            }
+        }
+        for (String ref : repo.listImageRefs("")) {
+            Optional<ObjectId> id = repo.imageRef(ref);
+            if (id.isEmpty() || !repo.hasImage(id.get())) {
+                problems.add("image ref " + ref + " points to an image that is not in images/");
+            }
+        }
+    }
+
+    private void missing(ObjectId id, String from) {
+        if (missing.add(id)) {
+            problems.add("missing object " + id + " (referenced by " + from + ")");
+        }
+    }
+
+    /** Whether an object starts with the splitstream magic (named refs may also name plain objects). */
+    boolean isSplitStream(ObjectId id) throws IOException {
+        return isSplitStream(repo, id);
+    }
+
+    static boolean isSplitStream(Repository repo, ObjectId id) throws IOException {
+        try (InputStream in = Files.newInputStream(repo.objectPath(id))) {
+            return SplitStreamFormat.hasMagic(in.readNBytes(SplitStreamFormat.MAGIC.length));
+        }
     }
 }

@@ -1,14 +1,27 @@
 package org.cfsj.repo;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 
 /**
  * Removes what no ref reaches. Roots: {@code streams/refs/**} and {@code images/refs/**}. From a
  * root, a stream keeps its object, its {@code object_refs} and {@code stream_refs} (followed
  * recursively when they are splitstreams; a named ref such as {@code composefs.image} may name
  * a plain object). Unreached objects, {@code streams/} and {@code images/} links to them, and
- * leftover temporary files are removed. Holds the repository lock exclusively.
+ * leftover temporary files are removed. Holds the repository lock exclusively, so no import is
+ * between writing an object and referencing it while gc runs.
  */
 public final class GarbageCollector {
     /**
@@ -23,6 +36,99 @@ public final class GarbageCollector {
     private GarbageCollector() {}
 
     public static Report run(Repository repo, boolean dryRun) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        try (RepoLock lock = repo.lock(RepoLock.Mode.EXCLUSIVE)) {
+            Set<ObjectId> live = mark(repo);
+            List<String> removed = new ArrayList<>();
+            long objects = 0;
+            long bytes = 0;
+            long links = 0;
+            for (ObjectId id : repo.listObjects()) {
+                if (live.contains(id)) {
+                    continue;
+                }
+                Path p = repo.objectPath(id);
+                long size = Files.size(p);
+                removed.add("object " + id + " (" + size + " bytes)");
+                objects++;
+                bytes += size;
+                if (!dryRun) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            for (String name : repo.listStreams()) {
+                Optional<ObjectId> id = Repository.linkedObject(repo.streamsDir().resolve(name));
+                if (id.isEmpty() || !live.contains(id.get())) {
+                    removed.add("stream link " + name);
+                    links++;
+                    if (!dryRun) {
+                        repo.unlinkStream(name);
+                    }
+                }
+            }
+            for (ObjectId id : repo.listImages()) {
+                if (!live.contains(id)) {
+                    removed.add("image link " + id);
+                    links++;
+                    if (!dryRun) {
+                        repo.unlinkImage(id);
+                    }
+                }
+            }
+            if (!dryRun) {
+                removeLeftovers(repo);
+            }
+            return new Report(objects, bytes, links, live.size(), removed);
+        }
+    }
+
+    /** Every object reachable from a ref. */
+    static Set<ObjectId> mark(Repository repo) throws IOException {
+        Set<ObjectId> live = new HashSet<>();
+        Deque<ObjectId> work = new ArrayDeque<>();
+        for (String ref : repo.listStreamRefs("")) {
+            String name = Files.readSymbolicLink(repo.streamsDir().resolve("refs").resolve(ref)).getFileName().toString();
+            Repository.linkedObject(repo.streamsDir().resolve(name)).ifPresent(work::add);
+        }
+        for (String ref : repo.listImageRefs("")) {
+            repo.imageRef(ref).ifPresent(work::add);
+        }
+        while (!work.isEmpty()) {
+            ObjectId id = work.pop();
+            if (!live.add(id) || !repo.hasObject(id) || !Fsck.isSplitStream(repo, id)) {
+                continue;
+            }
+            SplitStreamReader r;
+            try {
+                r = repo.openStream(id);
+            } catch (RepositoryException e) {
+                continue; // damaged: keep what we know, fsck reports it
+            }
+            work.addAll(r.objectRefs());
+            work.addAll(r.streamRefs());
+        }
+        return live;
+    }
+
+    /** Temporary files and half-made links of writers that died (no writer runs under the exclusive lock). */
+    private static void removeLeftovers(Repository repo) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(repo.tempDir())) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+        }
+        for (Path base : List.of(repo.streamsDir(), repo.imagesDir())) {
+            try (Stream<Path> walk = Files.walk(base)) {
+                for (Path p : walk.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.startsWith(".") && n.endsWith(".tmp") && Files.isSymbolicLink(p)) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(repo.tempDir());
+        if (!Files.isDirectory(repo.objectsDir(), LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(repo.objectsDir());
+        }
     }
 }

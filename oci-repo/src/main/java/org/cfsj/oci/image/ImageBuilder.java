@@ -1,28 +1,55 @@
 package org.cfsj.oci.image;
 
 import java.io.IOException;
+import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.oci.layer.LayerTrees;
 import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.ObjectWriter;
+import org.cfsj.repo.RepoLock;
 import org.cfsj.repo.Repository;
+import org.cfsj.repo.RepositoryException;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.tree.Directory;
 
 /**
  * Builds the composefs image of a stored OCI image: rebuilds each layer's tree from its
  * splitstream, merges them bottom-up ({@link LayerMerger}: OCI whiteouts, opaque directories,
  * most-derived directory metadata, root metadata from {@code /usr}, {@code /run} emptied),
- * writes the EROFS image with {@link org.cfsj.image.ComposefsImageWriter} into the object
- * store, links {@code images/<id>} and records it on the config. The id is the image's
- * fs-verity digest, a function of the layers alone: same layers, same id, on any machine.
+ * writes the EROFS image with {@link ComposefsImageWriter} into the object store, links
+ * {@code images/<id>} and records it on the config. The id is the image's fs-verity digest, a
+ * function of the layers alone: same layers, same id, on any machine.
  */
 public final class ImageBuilder {
     private ImageBuilder() {}
 
-    /** Builds (or finds, if already built) the composefs image of {@code nameOrDigest}. Lock: shared. */
+    /** Builds the composefs image of {@code nameOrDigest} and returns its id. Lock: shared. */
     public static ObjectId createImage(Repository repo, String nameOrDigest) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            OciImage image = OciImages.resolve(repo, nameOrDigest);
+            Directory root = mergedTree(repo, image);
+            ObjectId id;
+            try (ObjectWriter w = repo.newObject()) {
+                ComposefsImageWriter.write(root, ComposefsImageWriter.Options.DEFAULT, w);
+                id = w.commit();
+            }
+            repo.linkImage(id);
+            OciImages.recordImage(repo, image, id);
+            return id;
+        }
     }
 
     /** The merged tree of an image's layers, as it goes into the composefs image. */
     public static Directory mergedTree(Repository repo, OciImage image) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        SplitStreamReader config = repo.openStream(image.configStream());
+        LayerMerger merger = new LayerMerger();
+        for (String diffId : image.diffIds()) {
+            ObjectId layer = config.namedRef(diffId)
+                    .or(() -> repo.streamId(LayerImporter.streamName(diffId)))
+                    .orElseThrow(() -> new RepositoryException("layer " + diffId + " of " + image.manifestDigest()
+                            + " is not in the repository"));
+            merger.apply(LayerTrees.read(repo, repo.openStream(layer)));
+        }
+        return merger.finish();
     }
 }

@@ -14,6 +14,12 @@ import org.cfsj.repo.ObjectId;
  * @param manifest       the raw manifest JSON, as fetched
  * @param config         the raw config JSON, as fetched
  * @param imageId        the composefs image built from it ({@code composefs.image} on the config), if any
+ * @param manifestStream object id of the manifest splitstream
+ * @param configStream   object id of the config splitstream
  */
 public record OciImage(String name, String manifestDigest, String configDigest, List<String> diffIds,
-        byte[] manifest, byte[] config, Optional<ObjectId> imageId) {}
+        byte[] manifest, byte[] config, Optional<ObjectId> imageId, ObjectId manifestStream, ObjectId configStream) {
+    public OciImage {
+        diffIds = List.copyOf(diffIds);
+    }
+}

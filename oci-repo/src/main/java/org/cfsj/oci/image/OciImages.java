@@ -1,9 +1,27 @@
 package org.cfsj.oci.image;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.RepoLock;
 import org.cfsj.repo.Repository;
+import org.cfsj.repo.RepositoryException;
+import org.cfsj.repo.splitstream.Chunk;
+import org.cfsj.repo.splitstream.SplitStreamFormat;
+import org.cfsj.repo.splitstream.SplitStreamReader;
+import org.cfsj.repo.splitstream.SplitStreamWriter;
 
 /**
  * OCI metadata in the repository, as composefs-rs lays it out (doc/repository.md, "OCI image
@@ -16,15 +34,19 @@ import org.cfsj.repo.Repository;
  * oci-manifest-sha256:&lt;m&gt;  content: manifest JSON named refs: config:sha256:&lt;c&gt; -&gt; config stream,
  *                                                        &lt;diff_id&gt; -&gt; layer stream
  * streams/refs/oci/&lt;percent-encoded tag&gt; -&gt; ../../oci-manifest-sha256:&lt;m&gt;
+ * images/refs/oci/&lt;percent-encoded tag&gt;  -&gt; ../../&lt;image id&gt;   (once built)
  * </pre>
  *
  * A tag therefore keeps the manifest, config, layers and built image alive through gc.
  */
 public final class OciImages {
-    /** Ref directory of tags under {@code streams/refs/}. */
+    /** Ref directory of tags under {@code streams/refs/} and {@code images/refs/}. */
     public static final String TAG_PREFIX = "oci";
     /** Named ref on the config splitstream naming the composefs image built from it. */
     public static final String IMAGE_REF = "composefs.image";
+    private static final String CONFIG_REF_PREFIX = "config:";
+    private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private OciImages() {}
 
@@ -40,58 +62,282 @@ public final class OciImages {
         return "oci-blob-" + blobDigest;
     }
 
-    /** Percent-encodes a tag for use as a file name ('/' and '%' and control bytes are encoded). */
+    /** {@code sha256:<hex>} of bytes, as OCI digests are written. */
+    public static String sha256(byte[] data) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Percent-encodes a tag into one file name: '/', '%', control bytes, DEL and a leading '.'
+     * are written as {@code %XX} (UTF-8 bytes); everything else stays.
+     */
     public static String encodeTag(String tag) {
-        throw new UnsupportedOperationException("in progress");
+        if (tag == null || tag.isEmpty()) {
+            throw new IllegalArgumentException("empty image name");
+        }
+        StringBuilder sb = new StringBuilder();
+        byte[] b = tag.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < b.length; i++) {
+            int c = b[i] & 0xff;
+            if (c == '/' || c == '%' || c < 0x20 || c == 0x7f || (i == 0 && c == '.')) {
+                sb.append('%').append(String.format("%02X", c));
+            } else {
+                sb.append((char) c);
+            }
+        }
+        // Non-ASCII UTF-8 bytes were appended as chars; re-decode them as UTF-8.
+        return new String(sb.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
     }
 
     public static String decodeTag(String encoded) {
-        throw new UnsupportedOperationException("in progress");
+        byte[] raw = encoded.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == '%' && i + 2 < raw.length) {
+                int hi = Character.digit(raw[i + 1], 16);
+                int lo = Character.digit(raw[i + 2], 16);
+                if (hi >= 0 && lo >= 0) {
+                    out.write(hi * 16 + lo);
+                    i += 2;
+                    continue;
+                }
+            }
+            out.write(raw[i]);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String tagRef(String tag) {
+        return TAG_PREFIX + "/" + encodeTag(tag);
     }
 
     /**
      * Stores a pulled image's metadata: the config (checks its sha256 against the manifest's
      * {@code config.digest}, and that every layer of its {@code rootfs.diff_ids} is already
      * imported) then the manifest, and, if {@code tag} is not null, points the tag at it. The
-     * raw bytes are stored as given. Takes the repository lock shared. Idempotent.
+     * raw bytes are stored as given. Takes the repository lock shared. Idempotent: an image
+     * stored before keeps its streams (and the composefs image recorded on its config).
      *
-     * @return the stored image (without an image id unless one was built before)
+     * @return the stored image
      */
     public static OciImage store(Repository repo, byte[] manifestJson, byte[] configJson, String tag) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        JsonNode manifest = parse(manifestJson, "manifest");
+        if (manifest.has("manifests")) {
+            throw new RepositoryException("the manifest is an image index; choose a platform's manifest to store");
+        }
+        String configDigest = manifest.path("config").path("digest").asText("");
+        if (!SHA256.matcher(configDigest).matches()) {
+            throw new RepositoryException("manifest config digest '" + configDigest + "' is not a sha256 digest");
+        }
+        String actualConfig = sha256(configJson);
+        if (!actualConfig.equals(configDigest)) {
+            throw new RepositoryException("config has digest " + actualConfig + " but the manifest says " + configDigest);
+        }
+        List<String> diffIds = diffIds(parse(configJson, "config"));
+        int layers = manifest.path("layers").size();
+        if (layers != diffIds.size()) {
+            throw new RepositoryException("the manifest has " + layers + " layers but the config lists " + diffIds.size()
+                    + " diff_ids");
+        }
+        String manifestDigest = sha256(manifestJson);
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            List<ObjectId> layerStreams = new ArrayList<>();
+            for (String d : diffIds) {
+                layerStreams.add(repo.streamId("oci-layer-" + d).orElseThrow(() -> new RepositoryException(
+                        "layer " + d + " has not been imported; import all layers before the manifest")));
+            }
+            String cName = configStream(configDigest);
+            ObjectId configId = repo.streamId(cName).orElse(null);
+            if (configId == null) {
+                SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG);
+                w.writeExternal(configJson);
+                for (int i = 0; i < diffIds.size(); i++) {
+                    w.addNamedRef(diffIds.get(i), layerStreams.get(i));
+                }
+                configId = w.finish();
+                repo.linkStream(cName, configId);
+            }
+            String mName = manifestStream(manifestDigest);
+            Optional<ObjectId> existing = repo.streamId(mName);
+            boolean current = existing.isPresent() && repo.openStream(existing.get())
+                    .namedRef(CONFIG_REF_PREFIX + configDigest).filter(configId::equals).isPresent();
+            if (!current) {
+                repo.linkStream(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
+            }
+            if (tag != null) {
+                repo.setStreamRef(tagRef(tag), mName);
+            }
+            return load(repo, tag, manifestDigest);
+        }
+    }
+
+    private static ObjectId writeManifest(Repository repo, byte[] manifestJson, String configDigest, ObjectId configId,
+            List<String> diffIds, List<ObjectId> layerStreams) throws IOException {
+        SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST);
+        w.writeExternal(manifestJson);
+        w.addNamedRef(CONFIG_REF_PREFIX + configDigest, configId);
+        for (int i = 0; i < diffIds.size(); i++) {
+            w.addNamedRef(diffIds.get(i), layerStreams.get(i));
+        }
+        return w.finish();
     }
 
     /** Points {@code tag} at an already stored manifest. */
     public static void tag(Repository repo, String tag, String manifestDigest) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            repo.setStreamRef(tagRef(tag), manifestStream(manifestDigest));
+        }
     }
 
     /** Removes a tag (its content stays until gc). Returns false if there was no such tag. */
     public static boolean untag(Repository repo, String tag) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        repo.removeImageRef(tagRef(tag));
+        return repo.removeStreamRef(tagRef(tag));
     }
 
     /**
      * Finds an image by tag (exactly as stored; a name without a tag also tries {@code :latest}),
      * or by manifest digest {@code sha256:<hex>}.
      *
-     * @throws org.cfsj.repo.RepositoryException if there is no such image
+     * @throws RepositoryException if there is no such image
      */
     public static OciImage resolve(Repository repo, String nameOrDigest) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        if (SHA256.matcher(nameOrDigest).matches()) {
+            return load(repo, null, nameOrDigest);
+        }
+        for (String candidate : candidates(nameOrDigest)) {
+            Optional<String> stream = repo.streamRef(tagRef(candidate));
+            if (stream.isPresent()) {
+                String s = stream.get();
+                if (!s.startsWith("oci-manifest-")) {
+                    throw new RepositoryException("tag " + candidate + " does not name a manifest (" + s + ")");
+                }
+                return load(repo, candidate, s.substring("oci-manifest-".length()));
+            }
+        }
+        throw new RepositoryException("no image named " + nameOrDigest + " in " + repo.root() + " (see 'cfsj oci images')");
     }
 
-    /** All tagged images, by tag. */
+    private static List<String> candidates(String name) {
+        int slash = name.lastIndexOf('/');
+        boolean hasTag = name.indexOf(':', slash + 1) >= 0 || name.contains("@");
+        return hasTag ? List.of(name) : List.of(name, name + ":latest");
+    }
+
+    private static OciImage load(Repository repo, String tag, String manifestDigest) throws IOException {
+        String mName = manifestStream(manifestDigest);
+        ObjectId mId = repo.streamId(mName).orElseThrow(
+                () -> new RepositoryException("manifest " + manifestDigest + " is not in the repository"));
+        SplitStreamReader m = repo.openStream(mId).requireContentType(SplitStreamFormat.CONTENT_OCI_MANIFEST, "a manifest");
+        String configDigest = null;
+        ObjectId cId = null;
+        for (Map.Entry<String, ObjectId> e : m.namedRefs().entrySet()) {
+            if (e.getKey().startsWith(CONFIG_REF_PREFIX)) {
+                configDigest = e.getKey().substring(CONFIG_REF_PREFIX.length());
+                cId = e.getValue();
+            }
+        }
+        if (cId == null) {
+            throw new RepositoryException("manifest stream " + mId + " has no config reference");
+        }
+        SplitStreamReader c = repo.openStream(cId).requireContentType(SplitStreamFormat.CONTENT_OCI_CONFIG, "a config");
+        byte[] configJson = c.readContent();
+        byte[] manifestJson = m.readContent();
+        Optional<ObjectId> imageId = c.namedRef(IMAGE_REF).filter(repo::hasObject);
+        return new OciImage(tag, manifestDigest, configDigest, diffIds(parse(configJson, "config")), manifestJson,
+                configJson, imageId, mId, cId);
+    }
+
+    /** All tagged images, by tag. Tags whose content is damaged are skipped. */
     public static List<ImageSummary> list(Repository repo) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        List<ImageSummary> out = new ArrayList<>();
+        for (String ref : repo.listStreamRefs(TAG_PREFIX)) {
+            String tag = decodeTag(ref.substring(TAG_PREFIX.length() + 1));
+            OciImage img;
+            try {
+                img = resolve(repo, tag);
+            } catch (RepositoryException e) {
+                continue;
+            }
+            JsonNode manifest = parse(img.manifest(), "manifest");
+            long size = manifest.path("config").path("size").asLong(0);
+            for (JsonNode l : manifest.path("layers")) {
+                size += l.path("size").asLong(0);
+            }
+            String created = parse(img.config(), "config").path("created").asText("");
+            out.add(new ImageSummary(tag, img.manifestDigest(), img.imageId(), size, created));
+        }
+        return out;
     }
 
     /**
      * Records on the image's config that {@code imageId} was built from it (the config and
      * manifest splitstreams are rewritten with the extra named ref and relinked, as composefs-rs
-     * does), and sets {@code images/refs/oci/<tag>} when the image has a tag.
+     * does), and sets {@code images/refs/oci/<tag>} when the image has a tag. The image must be
+     * linked under {@code images/} already. Caller holds the lock (shared).
      */
     public static void recordImage(Repository repo, OciImage image, ObjectId imageId) throws IOException {
-        throw new UnsupportedOperationException("in progress");
+        SplitStreamReader config = repo.openStream(image.configStream());
+        if (!config.namedRef(IMAGE_REF).filter(imageId::equals).isPresent()) {
+            SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG);
+            copyContent(repo, config, w);
+            config.namedRefs().forEach(w::addNamedRef);
+            w.addNamedRef(IMAGE_REF, imageId);
+            ObjectId newConfig = w.finish();
+            repo.linkStream(configStream(image.configDigest()), newConfig);
+
+            SplitStreamReader manifest = repo.openStream(image.manifestStream());
+            SplitStreamWriter mw = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST);
+            copyContent(repo, manifest, mw);
+            manifest.namedRefs().forEach(mw::addNamedRef);
+            mw.addNamedRef(CONFIG_REF_PREFIX + image.configDigest(), newConfig);
+            repo.linkStream(manifestStream(image.manifestDigest()), mw.finish());
+        }
+        if (image.name() != null) {
+            repo.setImageRef(tagRef(image.name()), imageId);
+        }
+    }
+
+    private static void copyContent(Repository repo, SplitStreamReader from, SplitStreamWriter to) throws IOException {
+        try (SplitStreamReader.ChunkIterator it = from.chunks()) {
+            for (Chunk c = it.next(); c != null; c = it.next()) {
+                switch (c) {
+                    case Chunk.Inline in -> to.writeInline(in.data());
+                    case Chunk.External ex -> to.writeExternal(ex.id(), Files.size(repo.objectPath(ex.id())));
+                }
+            }
+        }
+    }
+
+    private static List<String> diffIds(JsonNode config) throws RepositoryException {
+        JsonNode ids = config.path("rootfs").path("diff_ids");
+        if (!ids.isArray()) {
+            throw new RepositoryException("config has no rootfs.diff_ids");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode d : ids) {
+            String s = d.asText("");
+            if (!SHA256.matcher(s).matches()) {
+                throw new RepositoryException("config diff_id '" + s + "' is not a sha256 digest");
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    static JsonNode parse(byte[] json, String what) throws RepositoryException {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (n == null || !n.isObject()) {
+                throw new RepositoryException("the " + what + " is not a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new RepositoryException("the " + what + " is not valid JSON: " + e.getMessage());
+        }
     }
 }

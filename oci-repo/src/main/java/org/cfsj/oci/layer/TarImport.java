@@ -1,17 +1,49 @@
 package org.cfsj.oci.layer;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.ObjectWriter;
+import org.cfsj.repo.RepoLock;
 import org.cfsj.repo.Repository;
+import org.cfsj.repo.splitstream.SplitStreamFormat;
+import org.cfsj.repo.splitstream.SplitStreamWriter;
 
 /** One layer import in progress (see {@link LayerImporter}). */
-final class TarImport {
+final class TarImport implements TarWalker.Input {
+    private static final Pattern DIFF_ID = Pattern.compile("sha256:[0-9a-f]{64}");
+    private static final int COPY_BUFFER = 1 << 16;
+
     private final Repository repo;
     private final String diffId;
+    private final MessageDigest sha256;
+    private final byte[] copyBuffer = new byte[COPY_BUFFER];
+    private InputStream in;
+    private SplitStreamWriter stream;
+    private long bytes;
+    private long objects;
+    private long newObjects;
 
     TarImport(Repository repo, String diffId) {
+        checkDiffId(diffId);
         this.repo = repo;
         this.diffId = diffId;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void checkDiffId(String diffId) {
+        if (diffId == null || !DIFF_ID.matcher(diffId).matches()) {
+            throw new IllegalArgumentException("not a layer diff_id (sha256:<64 lowercase hex>): " + diffId);
+        }
     }
 
     static LayerImport present(Repository repo, String diffId) throws IOException {
@@ -20,6 +52,68 @@ final class TarImport {
     }
 
     LayerImport run(InputStream tar) throws IOException {
-        throw new UnsupportedOperationException("layer import: in progress");
+        String name = LayerImporter.streamName(diffId);
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            if (repo.hasStream(name)) {
+                return present(repo, diffId);
+            }
+            in = tar instanceof BufferedInputStream ? tar : new BufferedInputStream(tar, 1 << 16);
+            stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
+            long members = TarWalker.walk(this, new LayerTreeBuilder());
+            String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+            if (!actual.equals(diffId)) {
+                throw new BadLayerException("layer content has digest " + actual + " but the image says its diff_id is "
+                        + diffId + "; the layer was not stored");
+            }
+            ObjectId id = stream.finish();
+            repo.linkStream(name, id);
+            return new LayerImport(diffId, name, id, false, bytes, members, objects, newObjects);
+        }
+    }
+
+    @Override
+    public int readInline(byte[] buf, int off, int len) throws IOException {
+        int n = in.readNBytes(buf, off, len);
+        if (n > 0) {
+            sha256.update(buf, off, n);
+            stream.writeInline(buf, off, n);
+            bytes += n;
+        }
+        return n;
+    }
+
+    @Override
+    public ObjectId readExternal(long size, TarEntry entry) throws IOException {
+        try (ObjectWriter w = repo.newObject()) {
+            long left = size;
+            while (left > 0) {
+                int n = in.read(copyBuffer, 0, (int) Math.min(left, copyBuffer.length));
+                if (n < 0) {
+                    throw new BadLayerException("truncated tar: content of " + entry.pathString() + " (at byte "
+                            + entry.offset() + ") is cut off after " + (size - left) + " of " + size + " bytes");
+                }
+                sha256.update(copyBuffer, 0, n);
+                w.write(copyBuffer, 0, n);
+                left -= n;
+            }
+            bytes += size;
+            ObjectId id = w.commit();
+            objects++;
+            if (w.stored()) {
+                newObjects++;
+            }
+            stream.writeExternal(id, size);
+            return id;
+        }
+    }
+
+    @Override
+    public void readTrailer() throws IOException {
+        int n;
+        while ((n = in.read(copyBuffer)) > 0) {
+            sha256.update(copyBuffer, 0, n);
+            stream.writeInline(copyBuffer, 0, n);
+            bytes += n;
+        }
     }
 }

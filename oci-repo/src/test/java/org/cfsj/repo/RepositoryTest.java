@@ -1,0 +1,143 @@
+package org.cfsj.repo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void initCreatesLayoutAndRecordsNoKernelVerity() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        for (String d : List.of("objects", "streams/refs", "images/refs", "tmp")) {
+            assertTrue(Files.isDirectory(repo.root().resolve(d)), d);
+        }
+        String meta = Files.readString(repo.root().resolve("meta.json"));
+        assertTrue(meta.contains("\"version\" : 1"), meta);
+        assertTrue(meta.contains("fsverity-sha256-12"), meta);
+        // This kernel has no fs-verity (CONFIG_FS_VERITY unset): the probe must say so.
+        assertFalse(repo.kernelVerity());
+        assertFalse(Repository.open(repo.root()).kernelVerity());
+        // init on an existing repository opens it.
+        assertEquals(repo.root(), Repository.init(repo.root()).root());
+    }
+
+    @Test
+    void openRefusesMissingForeignAndNewerRepositories() throws IOException {
+        var e1 = assertThrows(RepositoryException.class, () -> Repository.open(tmp.resolve("nope")));
+        assertTrue(e1.getMessage().contains("no repository here"), e1.getMessage());
+        Files.createDirectories(tmp.resolve("plain"));
+        var e2 = assertThrows(RepositoryException.class, () -> Repository.open(tmp.resolve("plain")));
+        assertTrue(e2.getMessage().contains("not a cfsj repository"), e2.getMessage());
+        Repository repo = Repository.init(tmp.resolve("r"));
+        Files.writeString(repo.root().resolve("meta.json"), "{\"version\": 7, \"algorithm\": \"fsverity-sha256-12\"}");
+        var e3 = assertThrows(RepositoryException.class, () -> Repository.open(repo.root()));
+        assertTrue(e3.getMessage().contains("newer"), e3.getMessage());
+        Files.writeString(repo.root().resolve("meta.json"), "{\"version\": 1, \"algorithm\": \"fsverity-sha512-12\"}");
+        var e4 = assertThrows(RepositoryException.class, () -> Repository.open(repo.root()));
+        assertTrue(e4.getMessage().contains("not supported"), e4.getMessage());
+    }
+
+    @Test
+    void defaultLocationPrefersExplicit() {
+        assertEquals(Path.of("/x/y"), Repository.defaultLocation(Path.of("/x/y")));
+        Path def = Repository.defaultLocation(null);
+        String env = System.getenv("CFSJ_REPO");
+        if (env != null && !env.isEmpty()) {
+            assertEquals(Path.of(env), def);
+        } else {
+            assertEquals(Path.of("/var/lib/cfsj"), def); // tests run as root here
+        }
+    }
+
+    @Test
+    void objectsAreNamedByFsVerityDigestAndDeduplicated() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        ObjectId hello = repo.storeObject("hello world".getBytes(StandardCharsets.US_ASCII));
+        assertEquals("1e2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64", hello.hex());
+        assertTrue(Files.isRegularFile(repo.root().resolve("objects/1e/2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64")));
+        ObjectId empty = repo.storeObject(new byte[0]);
+        assertEquals("3d248ca542a24fc62d1c43b916eae5016878e2533c88238480b26128a1f1af95", empty.hex());
+
+        try (ObjectWriter w = repo.newObject()) {
+            w.write("hello ".getBytes(StandardCharsets.US_ASCII));
+            w.write("world".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(hello, w.commit());
+            assertFalse(w.stored(), "second copy must be deduplicated");
+        }
+        assertEquals(List.of(hello, empty).stream().sorted().toList(), repo.listObjects());
+        assertArrayEquals("hello world".getBytes(StandardCharsets.US_ASCII), repo.readObject(hello));
+        assertNoTempFiles(repo);
+    }
+
+    @Test
+    void abandonedWriterLeavesNothing() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        try (ObjectWriter w = repo.newObject()) {
+            w.write(new byte[100_000]);
+            // no commit: e.g. the download failed
+        }
+        assertTrue(repo.listObjects().isEmpty());
+        assertNoTempFiles(repo);
+    }
+
+    @Test
+    void streamLinksAndRefs() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        ObjectId id = repo.storeObject(new byte[] {1, 2, 3});
+        repo.linkStream("oci-blob-sha256:abc", id);
+        assertTrue(repo.hasStream("oci-blob-sha256:abc"));
+        assertEquals(Path.of("../objects/" + id.objectPath()),
+                Files.readSymbolicLink(repo.streamsDir().resolve("oci-blob-sha256:abc")));
+        repo.setStreamRef("oci/my%2Fimage:1", "oci-blob-sha256:abc");
+        assertEquals(Path.of("../../oci-blob-sha256:abc"),
+                Files.readSymbolicLink(repo.streamsDir().resolve("refs/oci/my%2Fimage:1")));
+        assertEquals("oci-blob-sha256:abc", repo.streamRef("oci/my%2Fimage:1").orElseThrow());
+        assertEquals(List.of("oci/my%2Fimage:1"), repo.listStreamRefs("oci"));
+        // The ref resolves through the file system too.
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(repo.streamsDir().resolve("refs/oci/my%2Fimage:1")));
+        assertThrows(RepositoryException.class, () -> repo.setStreamRef("oci/x", "no-such-stream"));
+        assertThrows(IllegalArgumentException.class, () -> repo.setStreamRef("../x", "oci-blob-sha256:abc"));
+    }
+
+    @Test
+    void locksAreSharedAmongImportersAndExclusiveForGc() throws Exception {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        try (RepoLock a = repo.lock(RepoLock.Mode.SHARED); RepoLock b = repo.lock(RepoLock.Mode.SHARED)) {
+            // two shared holders at once in one process: fine
+            var gcThread = new Thread(() -> {
+                try (RepoLock x = repo.lock(RepoLock.Mode.EXCLUSIVE)) {
+                    // acquired only after a and b are released
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            gcThread.start();
+            gcThread.join(300);
+            assertTrue(gcThread.isAlive(), "exclusive lock must wait for shared holders");
+            a.close();
+            b.close();
+            gcThread.join(5000);
+            assertFalse(gcThread.isAlive());
+        }
+    }
+
+    static void assertNoTempFiles(Repository repo) throws IOException {
+        try (Stream<Path> s = Files.list(repo.tempDir())) {
+            assertEquals(List.of(), s.toList(), "temporary files left behind");
+        }
+    }
+}
