@@ -182,7 +182,12 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
                 int type = typeOf(d.fileType());
                 Inode child = null;
                 if (plus || type == Attributes.S_IFCHR || type == 0) {
-                    child = image.inode(d.nid());
+                    try {
+                        child = image.inode(d.nid());
+                    } catch (ErofsFormatException e) {
+                        // list the name anyway (as EROFS does); looking it up will report the corruption
+                        return listing.add(d.name(), ids.nodeId(d.nid()), type, next, null);
+                    }
                     if (isWhiteout(child)) {
                         return true;
                     }

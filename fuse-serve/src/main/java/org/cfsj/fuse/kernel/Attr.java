@@ -27,42 +27,42 @@ public record Attr(long ino, long size, long blocks, long atime, long mtime, lon
     public static final int BLKSIZE_OFFSET = 80;
     public static final int FLAGS_OFFSET = 84;
 
-    public static Attr read(MemorySegment s, long off) {
+    public static Attr read(MemorySegment s, long at) {
         return new Attr(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U64, off + 16),
-                s.get(Kernel.U64, off + 24),
-                s.get(Kernel.U64, off + 32),
-                s.get(Kernel.U64, off + 40),
-                s.get(Kernel.U32, off + 48),
-                s.get(Kernel.U32, off + 52),
-                s.get(Kernel.U32, off + 56),
-                s.get(Kernel.U32, off + 60),
-                s.get(Kernel.U32, off + 64),
-                s.get(Kernel.U32, off + 68),
-                s.get(Kernel.U32, off + 72),
-                s.get(Kernel.U32, off + 76),
-                s.get(Kernel.U32, off + 80),
-                s.get(Kernel.U32, off + 84));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U64, at + 16),
+                s.get(Kernel.U64, at + 24),
+                s.get(Kernel.U64, at + 32),
+                s.get(Kernel.U64, at + 40),
+                s.get(Kernel.U32, at + 48),
+                s.get(Kernel.U32, at + 52),
+                s.get(Kernel.U32, at + 56),
+                s.get(Kernel.U32, at + 60),
+                s.get(Kernel.U32, at + 64),
+                s.get(Kernel.U32, at + 68),
+                s.get(Kernel.U32, at + 72),
+                s.get(Kernel.U32, at + 76),
+                s.get(Kernel.U32, at + 80),
+                s.get(Kernel.U32, at + 84));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, ino);
-        s.set(Kernel.U64, off + 8, size);
-        s.set(Kernel.U64, off + 16, blocks);
-        s.set(Kernel.U64, off + 24, atime);
-        s.set(Kernel.U64, off + 32, mtime);
-        s.set(Kernel.U64, off + 40, ctime);
-        s.set(Kernel.U32, off + 48, atimensec);
-        s.set(Kernel.U32, off + 52, mtimensec);
-        s.set(Kernel.U32, off + 56, ctimensec);
-        s.set(Kernel.U32, off + 60, mode);
-        s.set(Kernel.U32, off + 64, nlink);
-        s.set(Kernel.U32, off + 68, uid);
-        s.set(Kernel.U32, off + 72, gid);
-        s.set(Kernel.U32, off + 76, rdev);
-        s.set(Kernel.U32, off + 80, blksize);
-        s.set(Kernel.U32, off + 84, flags);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, ino);
+        s.set(Kernel.U64, at + 8, size);
+        s.set(Kernel.U64, at + 16, blocks);
+        s.set(Kernel.U64, at + 24, atime);
+        s.set(Kernel.U64, at + 32, mtime);
+        s.set(Kernel.U64, at + 40, ctime);
+        s.set(Kernel.U32, at + 48, atimensec);
+        s.set(Kernel.U32, at + 52, mtimensec);
+        s.set(Kernel.U32, at + 56, ctimensec);
+        s.set(Kernel.U32, at + 60, mode);
+        s.set(Kernel.U32, at + 64, nlink);
+        s.set(Kernel.U32, at + 68, uid);
+        s.set(Kernel.U32, at + 72, gid);
+        s.set(Kernel.U32, at + 76, rdev);
+        s.set(Kernel.U32, at + 80, blksize);
+        s.set(Kernel.U32, at + 84, flags);
     }
 }

@@ -15,18 +15,18 @@ public record AttrOut(long attrValid, int attrValidNsec, int dummy, Attr attr) {
     public static final int DUMMY_OFFSET = 12;
     public static final int ATTR_OFFSET = 16;
 
-    public static AttrOut read(MemorySegment s, long off) {
+    public static AttrOut read(MemorySegment s, long at) {
         return new AttrOut(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12),
-                Attr.read(s, off + 16));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12),
+                Attr.read(s, at + 16));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, attrValid);
-        s.set(Kernel.U32, off + 8, attrValidNsec);
-        s.set(Kernel.U32, off + 12, dummy);
-        attr.write(s, off + 16);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, attrValid);
+        s.set(Kernel.U32, at + 8, attrValidNsec);
+        s.set(Kernel.U32, at + 12, dummy);
+        attr.write(s, at + 16);
     }
 }

@@ -14,16 +14,16 @@ public record BackingMap(int fd, int flags, long padding) {
     public static final int FLAGS_OFFSET = 4;
     public static final int PADDING_OFFSET = 8;
 
-    public static BackingMap read(MemorySegment s, long off) {
+    public static BackingMap read(MemorySegment s, long at) {
         return new BackingMap(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U64, off + 8));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U64, at + 8));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, fd);
-        s.set(Kernel.U32, off + 4, flags);
-        s.set(Kernel.U64, off + 8, padding);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, fd);
+        s.set(Kernel.U32, at + 4, flags);
+        s.set(Kernel.U64, at + 8, padding);
     }
 }

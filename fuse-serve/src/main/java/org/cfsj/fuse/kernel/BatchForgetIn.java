@@ -13,14 +13,14 @@ public record BatchForgetIn(int count, int dummy) {
     public static final int COUNT_OFFSET = 0;
     public static final int DUMMY_OFFSET = 4;
 
-    public static BatchForgetIn read(MemorySegment s, long off) {
+    public static BatchForgetIn read(MemorySegment s, long at) {
         return new BatchForgetIn(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, count);
-        s.set(Kernel.U32, off + 4, dummy);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, count);
+        s.set(Kernel.U32, at + 4, dummy);
     }
 }

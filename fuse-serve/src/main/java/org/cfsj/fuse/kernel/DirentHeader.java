@@ -15,18 +15,18 @@ public record DirentHeader(long ino, long off, int namelen, int type) {
     public static final int NAMELEN_OFFSET = 16;
     public static final int TYPE_OFFSET = 20;
 
-    public static DirentHeader read(MemorySegment s, long off) {
+    public static DirentHeader read(MemorySegment s, long at) {
         return new DirentHeader(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U32, off + 16),
-                s.get(Kernel.U32, off + 20));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U32, at + 16),
+                s.get(Kernel.U32, at + 20));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, ino);
-        s.set(Kernel.U64, off + 8, off);
-        s.set(Kernel.U32, off + 16, namelen);
-        s.set(Kernel.U32, off + 20, type);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, ino);
+        s.set(Kernel.U64, at + 8, off);
+        s.set(Kernel.U32, at + 16, namelen);
+        s.set(Kernel.U32, at + 20, type);
     }
 }

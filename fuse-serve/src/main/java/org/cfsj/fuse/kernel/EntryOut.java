@@ -18,24 +18,24 @@ public record EntryOut(long nodeid, long generation, long entryValid, long attrV
     public static final int ATTR_VALID_NSEC_OFFSET = 36;
     public static final int ATTR_OFFSET = 40;
 
-    public static EntryOut read(MemorySegment s, long off) {
+    public static EntryOut read(MemorySegment s, long at) {
         return new EntryOut(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U64, off + 16),
-                s.get(Kernel.U64, off + 24),
-                s.get(Kernel.U32, off + 32),
-                s.get(Kernel.U32, off + 36),
-                Attr.read(s, off + 40));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U64, at + 16),
+                s.get(Kernel.U64, at + 24),
+                s.get(Kernel.U32, at + 32),
+                s.get(Kernel.U32, at + 36),
+                Attr.read(s, at + 40));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, nodeid);
-        s.set(Kernel.U64, off + 8, generation);
-        s.set(Kernel.U64, off + 16, entryValid);
-        s.set(Kernel.U64, off + 24, attrValid);
-        s.set(Kernel.U32, off + 32, entryValidNsec);
-        s.set(Kernel.U32, off + 36, attrValidNsec);
-        attr.write(s, off + 40);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, nodeid);
+        s.set(Kernel.U64, at + 8, generation);
+        s.set(Kernel.U64, at + 16, entryValid);
+        s.set(Kernel.U64, at + 24, attrValid);
+        s.set(Kernel.U32, at + 32, entryValidNsec);
+        s.set(Kernel.U32, at + 36, attrValidNsec);
+        attr.write(s, at + 40);
     }
 }

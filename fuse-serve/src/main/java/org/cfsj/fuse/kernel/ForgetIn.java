@@ -12,12 +12,12 @@ public record ForgetIn(long nlookup) {
     public static final int SIZE = 8;
     public static final int NLOOKUP_OFFSET = 0;
 
-    public static ForgetIn read(MemorySegment s, long off) {
+    public static ForgetIn read(MemorySegment s, long at) {
         return new ForgetIn(
-                s.get(Kernel.U64, off + 0));
+                s.get(Kernel.U64, at + 0));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, nlookup);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, nlookup);
     }
 }

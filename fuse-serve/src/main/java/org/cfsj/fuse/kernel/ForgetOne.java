@@ -13,14 +13,14 @@ public record ForgetOne(long nodeid, long nlookup) {
     public static final int NODEID_OFFSET = 0;
     public static final int NLOOKUP_OFFSET = 8;
 
-    public static ForgetOne read(MemorySegment s, long off) {
+    public static ForgetOne read(MemorySegment s, long at) {
         return new ForgetOne(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, nodeid);
-        s.set(Kernel.U64, off + 8, nlookup);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, nodeid);
+        s.set(Kernel.U64, at + 8, nlookup);
     }
 }

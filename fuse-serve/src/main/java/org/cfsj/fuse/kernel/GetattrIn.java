@@ -14,16 +14,16 @@ public record GetattrIn(int getattrFlags, int dummy, long fh) {
     public static final int DUMMY_OFFSET = 4;
     public static final int FH_OFFSET = 8;
 
-    public static GetattrIn read(MemorySegment s, long off) {
+    public static GetattrIn read(MemorySegment s, long at) {
         return new GetattrIn(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U64, off + 8));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U64, at + 8));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, getattrFlags);
-        s.set(Kernel.U32, off + 4, dummy);
-        s.set(Kernel.U64, off + 8, fh);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, getattrFlags);
+        s.set(Kernel.U32, at + 4, dummy);
+        s.set(Kernel.U64, at + 8, fh);
     }
 }

@@ -13,14 +13,14 @@ public record GetxattrOut(int size, int padding) {
     public static final int SIZE_OFFSET = 0;
     public static final int PADDING_OFFSET = 4;
 
-    public static GetxattrOut read(MemorySegment s, long off) {
+    public static GetxattrOut read(MemorySegment s, long at) {
         return new GetxattrOut(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, size);
-        s.set(Kernel.U32, off + 4, padding);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, size);
+        s.set(Kernel.U32, at + 4, padding);
     }
 }

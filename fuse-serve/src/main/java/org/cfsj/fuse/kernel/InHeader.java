@@ -20,28 +20,28 @@ public record InHeader(int len, int opcode, long unique, long nodeid, int uid, i
     public static final int TOTAL_EXTLEN_OFFSET = 36;
     public static final int PADDING_OFFSET = 38;
 
-    public static InHeader read(MemorySegment s, long off) {
+    public static InHeader read(MemorySegment s, long at) {
         return new InHeader(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U64, off + 16),
-                s.get(Kernel.U32, off + 24),
-                s.get(Kernel.U32, off + 28),
-                s.get(Kernel.U32, off + 32),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 36)),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 38)));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U64, at + 16),
+                s.get(Kernel.U32, at + 24),
+                s.get(Kernel.U32, at + 28),
+                s.get(Kernel.U32, at + 32),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 36)),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 38)));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, len);
-        s.set(Kernel.U32, off + 4, opcode);
-        s.set(Kernel.U64, off + 8, unique);
-        s.set(Kernel.U64, off + 16, nodeid);
-        s.set(Kernel.U32, off + 24, uid);
-        s.set(Kernel.U32, off + 28, gid);
-        s.set(Kernel.U32, off + 32, pid);
-        s.set(Kernel.U16, off + 36, (short) totalExtlen);
-        s.set(Kernel.U16, off + 38, (short) padding);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, len);
+        s.set(Kernel.U32, at + 4, opcode);
+        s.set(Kernel.U64, at + 8, unique);
+        s.set(Kernel.U64, at + 16, nodeid);
+        s.set(Kernel.U32, at + 24, uid);
+        s.set(Kernel.U32, at + 28, gid);
+        s.set(Kernel.U32, at + 32, pid);
+        s.set(Kernel.U16, at + 36, (short) totalExtlen);
+        s.set(Kernel.U16, at + 38, (short) padding);
     }
 }

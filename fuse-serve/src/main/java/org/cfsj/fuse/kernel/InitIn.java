@@ -16,21 +16,21 @@ public record InitIn(int major, int minor, int maxReadahead, int flags, int flag
     public static final int FLAGS_OFFSET = 12;
     public static final int FLAGS2_OFFSET = 16;
 
-    public static InitIn read(MemorySegment s, long off) {
+    public static InitIn read(MemorySegment s, long at) {
         return new InitIn(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12),
-                s.get(Kernel.U32, off + 16));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12),
+                s.get(Kernel.U32, at + 16));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, major);
-        s.set(Kernel.U32, off + 4, minor);
-        s.set(Kernel.U32, off + 8, maxReadahead);
-        s.set(Kernel.U32, off + 12, flags);
-        s.set(Kernel.U32, off + 16, flags2);
-        s.asSlice(off + 20, 44).fill((byte) 0);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, major);
+        s.set(Kernel.U32, at + 4, minor);
+        s.set(Kernel.U32, at + 8, maxReadahead);
+        s.set(Kernel.U32, at + 12, flags);
+        s.set(Kernel.U32, at + 16, flags2);
+        s.asSlice(at + 20, 44).fill((byte) 0);
     }
 }

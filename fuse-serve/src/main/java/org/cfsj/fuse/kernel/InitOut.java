@@ -24,37 +24,37 @@ public record InitOut(int major, int minor, int maxReadahead, int flags, int max
     public static final int MAX_STACK_DEPTH_OFFSET = 36;
     public static final int REQUEST_TIMEOUT_OFFSET = 40;
 
-    public static InitOut read(MemorySegment s, long off) {
+    public static InitOut read(MemorySegment s, long at) {
         return new InitOut(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 16)),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 18)),
-                s.get(Kernel.U32, off + 20),
-                s.get(Kernel.U32, off + 24),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 28)),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 30)),
-                s.get(Kernel.U32, off + 32),
-                s.get(Kernel.U32, off + 36),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 40)));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 16)),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 18)),
+                s.get(Kernel.U32, at + 20),
+                s.get(Kernel.U32, at + 24),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 28)),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 30)),
+                s.get(Kernel.U32, at + 32),
+                s.get(Kernel.U32, at + 36),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 40)));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, major);
-        s.set(Kernel.U32, off + 4, minor);
-        s.set(Kernel.U32, off + 8, maxReadahead);
-        s.set(Kernel.U32, off + 12, flags);
-        s.set(Kernel.U16, off + 16, (short) maxBackground);
-        s.set(Kernel.U16, off + 18, (short) congestionThreshold);
-        s.set(Kernel.U32, off + 20, maxWrite);
-        s.set(Kernel.U32, off + 24, timeGran);
-        s.set(Kernel.U16, off + 28, (short) maxPages);
-        s.set(Kernel.U16, off + 30, (short) mapAlignment);
-        s.set(Kernel.U32, off + 32, flags2);
-        s.set(Kernel.U32, off + 36, maxStackDepth);
-        s.set(Kernel.U16, off + 40, (short) requestTimeout);
-        s.asSlice(off + 42, 22).fill((byte) 0);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, major);
+        s.set(Kernel.U32, at + 4, minor);
+        s.set(Kernel.U32, at + 8, maxReadahead);
+        s.set(Kernel.U32, at + 12, flags);
+        s.set(Kernel.U16, at + 16, (short) maxBackground);
+        s.set(Kernel.U16, at + 18, (short) congestionThreshold);
+        s.set(Kernel.U32, at + 20, maxWrite);
+        s.set(Kernel.U32, at + 24, timeGran);
+        s.set(Kernel.U16, at + 28, (short) maxPages);
+        s.set(Kernel.U16, at + 30, (short) mapAlignment);
+        s.set(Kernel.U32, at + 32, flags2);
+        s.set(Kernel.U32, at + 36, maxStackDepth);
+        s.set(Kernel.U16, at + 40, (short) requestTimeout);
+        s.asSlice(at + 42, 22).fill((byte) 0);
     }
 }

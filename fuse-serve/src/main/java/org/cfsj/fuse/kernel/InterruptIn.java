@@ -12,12 +12,12 @@ public record InterruptIn(long unique) {
     public static final int SIZE = 8;
     public static final int UNIQUE_OFFSET = 0;
 
-    public static InterruptIn read(MemorySegment s, long off) {
+    public static InterruptIn read(MemorySegment s, long at) {
         return new InterruptIn(
-                s.get(Kernel.U64, off + 0));
+                s.get(Kernel.U64, at + 0));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, unique);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, unique);
     }
 }

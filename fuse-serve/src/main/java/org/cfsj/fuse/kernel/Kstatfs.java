@@ -20,29 +20,29 @@ public record Kstatfs(long blocks, long bfree, long bavail, long files, long ffr
     public static final int FRSIZE_OFFSET = 48;
     public static final int PADDING_OFFSET = 52;
 
-    public static Kstatfs read(MemorySegment s, long off) {
+    public static Kstatfs read(MemorySegment s, long at) {
         return new Kstatfs(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U64, off + 16),
-                s.get(Kernel.U64, off + 24),
-                s.get(Kernel.U64, off + 32),
-                s.get(Kernel.U32, off + 40),
-                s.get(Kernel.U32, off + 44),
-                s.get(Kernel.U32, off + 48),
-                s.get(Kernel.U32, off + 52));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U64, at + 16),
+                s.get(Kernel.U64, at + 24),
+                s.get(Kernel.U64, at + 32),
+                s.get(Kernel.U32, at + 40),
+                s.get(Kernel.U32, at + 44),
+                s.get(Kernel.U32, at + 48),
+                s.get(Kernel.U32, at + 52));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, blocks);
-        s.set(Kernel.U64, off + 8, bfree);
-        s.set(Kernel.U64, off + 16, bavail);
-        s.set(Kernel.U64, off + 24, files);
-        s.set(Kernel.U64, off + 32, ffree);
-        s.set(Kernel.U32, off + 40, bsize);
-        s.set(Kernel.U32, off + 44, namelen);
-        s.set(Kernel.U32, off + 48, frsize);
-        s.set(Kernel.U32, off + 52, padding);
-        s.asSlice(off + 56, 24).fill((byte) 0);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, blocks);
+        s.set(Kernel.U64, at + 8, bfree);
+        s.set(Kernel.U64, at + 16, bavail);
+        s.set(Kernel.U64, at + 24, files);
+        s.set(Kernel.U64, at + 32, ffree);
+        s.set(Kernel.U32, at + 40, bsize);
+        s.set(Kernel.U32, at + 44, namelen);
+        s.set(Kernel.U32, at + 48, frsize);
+        s.set(Kernel.U32, at + 52, padding);
+        s.asSlice(at + 56, 24).fill((byte) 0);
     }
 }

@@ -15,18 +15,18 @@ public record LseekIn(long fh, long offset, int whence, int padding) {
     public static final int WHENCE_OFFSET = 16;
     public static final int PADDING_OFFSET = 20;
 
-    public static LseekIn read(MemorySegment s, long off) {
+    public static LseekIn read(MemorySegment s, long at) {
         return new LseekIn(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U32, off + 16),
-                s.get(Kernel.U32, off + 20));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U32, at + 16),
+                s.get(Kernel.U32, at + 20));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, fh);
-        s.set(Kernel.U64, off + 8, offset);
-        s.set(Kernel.U32, off + 16, whence);
-        s.set(Kernel.U32, off + 20, padding);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, fh);
+        s.set(Kernel.U64, at + 8, offset);
+        s.set(Kernel.U32, at + 16, whence);
+        s.set(Kernel.U32, at + 20, padding);
     }
 }

@@ -12,12 +12,12 @@ public record LseekOut(long offset) {
     public static final int SIZE = 8;
     public static final int OFFSET_OFFSET = 0;
 
-    public static LseekOut read(MemorySegment s, long off) {
+    public static LseekOut read(MemorySegment s, long at) {
         return new LseekOut(
-                s.get(Kernel.U64, off + 0));
+                s.get(Kernel.U64, at + 0));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, offset);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, offset);
     }
 }

@@ -13,14 +13,14 @@ public record OpenIn(int flags, int openFlags) {
     public static final int FLAGS_OFFSET = 0;
     public static final int OPEN_FLAGS_OFFSET = 4;
 
-    public static OpenIn read(MemorySegment s, long off) {
+    public static OpenIn read(MemorySegment s, long at) {
         return new OpenIn(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, flags);
-        s.set(Kernel.U32, off + 4, openFlags);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, flags);
+        s.set(Kernel.U32, at + 4, openFlags);
     }
 }

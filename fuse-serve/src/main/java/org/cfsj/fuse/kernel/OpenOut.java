@@ -14,16 +14,16 @@ public record OpenOut(long fh, int openFlags, int backingId) {
     public static final int OPEN_FLAGS_OFFSET = 8;
     public static final int BACKING_ID_OFFSET = 12;
 
-    public static OpenOut read(MemorySegment s, long off) {
+    public static OpenOut read(MemorySegment s, long at) {
         return new OpenOut(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, fh);
-        s.set(Kernel.U32, off + 8, openFlags);
-        s.set(Kernel.U32, off + 12, backingId);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, fh);
+        s.set(Kernel.U32, at + 8, openFlags);
+        s.set(Kernel.U32, at + 12, backingId);
     }
 }

@@ -14,16 +14,16 @@ public record OutHeader(int len, int error, long unique) {
     public static final int ERROR_OFFSET = 4;
     public static final int UNIQUE_OFFSET = 8;
 
-    public static OutHeader read(MemorySegment s, long off) {
+    public static OutHeader read(MemorySegment s, long at) {
         return new OutHeader(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U64, off + 8));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U64, at + 8));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, len);
-        s.set(Kernel.U32, off + 4, error);
-        s.set(Kernel.U64, off + 8, unique);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, len);
+        s.set(Kernel.U32, at + 4, error);
+        s.set(Kernel.U64, at + 8, unique);
     }
 }

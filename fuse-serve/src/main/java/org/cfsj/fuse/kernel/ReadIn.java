@@ -18,24 +18,24 @@ public record ReadIn(long fh, long offset, int size, int readFlags, long lockOwn
     public static final int FLAGS_OFFSET = 32;
     public static final int PADDING_OFFSET = 36;
 
-    public static ReadIn read(MemorySegment s, long off) {
+    public static ReadIn read(MemorySegment s, long at) {
         return new ReadIn(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U32, off + 16),
-                s.get(Kernel.U32, off + 20),
-                s.get(Kernel.U64, off + 24),
-                s.get(Kernel.U32, off + 32),
-                s.get(Kernel.U32, off + 36));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U32, at + 16),
+                s.get(Kernel.U32, at + 20),
+                s.get(Kernel.U64, at + 24),
+                s.get(Kernel.U32, at + 32),
+                s.get(Kernel.U32, at + 36));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, fh);
-        s.set(Kernel.U64, off + 8, offset);
-        s.set(Kernel.U32, off + 16, size);
-        s.set(Kernel.U32, off + 20, readFlags);
-        s.set(Kernel.U64, off + 24, lockOwner);
-        s.set(Kernel.U32, off + 32, flags);
-        s.set(Kernel.U32, off + 36, padding);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, fh);
+        s.set(Kernel.U64, at + 8, offset);
+        s.set(Kernel.U32, at + 16, size);
+        s.set(Kernel.U32, at + 20, readFlags);
+        s.set(Kernel.U64, at + 24, lockOwner);
+        s.set(Kernel.U32, at + 32, flags);
+        s.set(Kernel.U32, at + 36, padding);
     }
 }

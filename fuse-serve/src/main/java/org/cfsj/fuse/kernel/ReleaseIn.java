@@ -15,18 +15,18 @@ public record ReleaseIn(long fh, int flags, int releaseFlags, long lockOwner) {
     public static final int RELEASE_FLAGS_OFFSET = 12;
     public static final int LOCK_OWNER_OFFSET = 16;
 
-    public static ReleaseIn read(MemorySegment s, long off) {
+    public static ReleaseIn read(MemorySegment s, long at) {
         return new ReleaseIn(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12),
-                s.get(Kernel.U64, off + 16));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12),
+                s.get(Kernel.U64, at + 16));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, fh);
-        s.set(Kernel.U32, off + 8, flags);
-        s.set(Kernel.U32, off + 12, releaseFlags);
-        s.set(Kernel.U64, off + 16, lockOwner);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, fh);
+        s.set(Kernel.U32, at + 8, flags);
+        s.set(Kernel.U32, at + 12, releaseFlags);
+        s.set(Kernel.U64, at + 16, lockOwner);
     }
 }

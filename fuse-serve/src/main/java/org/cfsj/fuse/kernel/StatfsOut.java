@@ -12,12 +12,12 @@ public record StatfsOut(Kstatfs st) {
     public static final int SIZE = 80;
     public static final int ST_OFFSET = 0;
 
-    public static StatfsOut read(MemorySegment s, long off) {
+    public static StatfsOut read(MemorySegment s, long at) {
         return new StatfsOut(
-                Kstatfs.read(s, off + 0));
+                Kstatfs.read(s, at + 0));
     }
 
-    public void write(MemorySegment s, long off) {
-        st.write(s, off + 0);
+    public void write(MemorySegment s, long at) {
+        st.write(s, at + 0);
     }
 }

@@ -30,50 +30,50 @@ public record Statx(int mask, int blksize, long attributes, int nlink, int uid, 
     public static final int DEV_MAJOR_OFFSET = 136;
     public static final int DEV_MINOR_OFFSET = 140;
 
-    public static Statx read(MemorySegment s, long off) {
+    public static Statx read(MemorySegment s, long at) {
         return new Statx(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U32, off + 16),
-                s.get(Kernel.U32, off + 20),
-                s.get(Kernel.U32, off + 24),
-                Short.toUnsignedInt(s.get(Kernel.U16, off + 28)),
-                s.get(Kernel.U64, off + 32),
-                s.get(Kernel.U64, off + 40),
-                s.get(Kernel.U64, off + 48),
-                s.get(Kernel.U64, off + 56),
-                SxTime.read(s, off + 64),
-                SxTime.read(s, off + 80),
-                SxTime.read(s, off + 96),
-                SxTime.read(s, off + 112),
-                s.get(Kernel.U32, off + 128),
-                s.get(Kernel.U32, off + 132),
-                s.get(Kernel.U32, off + 136),
-                s.get(Kernel.U32, off + 140));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U32, at + 16),
+                s.get(Kernel.U32, at + 20),
+                s.get(Kernel.U32, at + 24),
+                Short.toUnsignedInt(s.get(Kernel.U16, at + 28)),
+                s.get(Kernel.U64, at + 32),
+                s.get(Kernel.U64, at + 40),
+                s.get(Kernel.U64, at + 48),
+                s.get(Kernel.U64, at + 56),
+                SxTime.read(s, at + 64),
+                SxTime.read(s, at + 80),
+                SxTime.read(s, at + 96),
+                SxTime.read(s, at + 112),
+                s.get(Kernel.U32, at + 128),
+                s.get(Kernel.U32, at + 132),
+                s.get(Kernel.U32, at + 136),
+                s.get(Kernel.U32, at + 140));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, mask);
-        s.set(Kernel.U32, off + 4, blksize);
-        s.set(Kernel.U64, off + 8, attributes);
-        s.set(Kernel.U32, off + 16, nlink);
-        s.set(Kernel.U32, off + 20, uid);
-        s.set(Kernel.U32, off + 24, gid);
-        s.set(Kernel.U16, off + 28, (short) mode);
-        s.asSlice(off + 30, 2).fill((byte) 0);
-        s.set(Kernel.U64, off + 32, ino);
-        s.set(Kernel.U64, off + 40, size);
-        s.set(Kernel.U64, off + 48, blocks);
-        s.set(Kernel.U64, off + 56, attributesMask);
-        atime.write(s, off + 64);
-        btime.write(s, off + 80);
-        ctime.write(s, off + 96);
-        mtime.write(s, off + 112);
-        s.set(Kernel.U32, off + 128, rdevMajor);
-        s.set(Kernel.U32, off + 132, rdevMinor);
-        s.set(Kernel.U32, off + 136, devMajor);
-        s.set(Kernel.U32, off + 140, devMinor);
-        s.asSlice(off + 144, 112).fill((byte) 0);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, mask);
+        s.set(Kernel.U32, at + 4, blksize);
+        s.set(Kernel.U64, at + 8, attributes);
+        s.set(Kernel.U32, at + 16, nlink);
+        s.set(Kernel.U32, at + 20, uid);
+        s.set(Kernel.U32, at + 24, gid);
+        s.set(Kernel.U16, at + 28, (short) mode);
+        s.asSlice(at + 30, 2).fill((byte) 0);
+        s.set(Kernel.U64, at + 32, ino);
+        s.set(Kernel.U64, at + 40, size);
+        s.set(Kernel.U64, at + 48, blocks);
+        s.set(Kernel.U64, at + 56, attributesMask);
+        atime.write(s, at + 64);
+        btime.write(s, at + 80);
+        ctime.write(s, at + 96);
+        mtime.write(s, at + 112);
+        s.set(Kernel.U32, at + 128, rdevMajor);
+        s.set(Kernel.U32, at + 132, rdevMinor);
+        s.set(Kernel.U32, at + 136, devMajor);
+        s.set(Kernel.U32, at + 140, devMinor);
+        s.asSlice(at + 144, 112).fill((byte) 0);
     }
 }

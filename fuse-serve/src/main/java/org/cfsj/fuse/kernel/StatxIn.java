@@ -16,20 +16,20 @@ public record StatxIn(int getattrFlags, int reserved, long fh, int sxFlags, int 
     public static final int SX_FLAGS_OFFSET = 16;
     public static final int SX_MASK_OFFSET = 20;
 
-    public static StatxIn read(MemorySegment s, long off) {
+    public static StatxIn read(MemorySegment s, long at) {
         return new StatxIn(
-                s.get(Kernel.U32, off + 0),
-                s.get(Kernel.U32, off + 4),
-                s.get(Kernel.U64, off + 8),
-                s.get(Kernel.U32, off + 16),
-                s.get(Kernel.U32, off + 20));
+                s.get(Kernel.U32, at + 0),
+                s.get(Kernel.U32, at + 4),
+                s.get(Kernel.U64, at + 8),
+                s.get(Kernel.U32, at + 16),
+                s.get(Kernel.U32, at + 20));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U32, off + 0, getattrFlags);
-        s.set(Kernel.U32, off + 4, reserved);
-        s.set(Kernel.U64, off + 8, fh);
-        s.set(Kernel.U32, off + 16, sxFlags);
-        s.set(Kernel.U32, off + 20, sxMask);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U32, at + 0, getattrFlags);
+        s.set(Kernel.U32, at + 4, reserved);
+        s.set(Kernel.U64, at + 8, fh);
+        s.set(Kernel.U32, at + 16, sxFlags);
+        s.set(Kernel.U32, at + 20, sxMask);
     }
 }

@@ -15,19 +15,19 @@ public record StatxOut(long attrValid, int attrValidNsec, int flags, Statx stat)
     public static final int FLAGS_OFFSET = 12;
     public static final int STAT_OFFSET = 32;
 
-    public static StatxOut read(MemorySegment s, long off) {
+    public static StatxOut read(MemorySegment s, long at) {
         return new StatxOut(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12),
-                Statx.read(s, off + 32));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12),
+                Statx.read(s, at + 32));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, attrValid);
-        s.set(Kernel.U32, off + 8, attrValidNsec);
-        s.set(Kernel.U32, off + 12, flags);
-        s.asSlice(off + 16, 16).fill((byte) 0);
-        stat.write(s, off + 32);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, attrValid);
+        s.set(Kernel.U32, at + 8, attrValidNsec);
+        s.set(Kernel.U32, at + 12, flags);
+        s.asSlice(at + 16, 16).fill((byte) 0);
+        stat.write(s, at + 32);
     }
 }

@@ -14,16 +14,16 @@ public record SxTime(long tvSec, int tvNsec, int reserved) {
     public static final int TV_NSEC_OFFSET = 8;
     public static final int RESERVED_OFFSET = 12;
 
-    public static SxTime read(MemorySegment s, long off) {
+    public static SxTime read(MemorySegment s, long at) {
         return new SxTime(
-                s.get(Kernel.U64, off + 0),
-                s.get(Kernel.U32, off + 8),
-                s.get(Kernel.U32, off + 12));
+                s.get(Kernel.U64, at + 0),
+                s.get(Kernel.U32, at + 8),
+                s.get(Kernel.U32, at + 12));
     }
 
-    public void write(MemorySegment s, long off) {
-        s.set(Kernel.U64, off + 0, tvSec);
-        s.set(Kernel.U32, off + 8, tvNsec);
-        s.set(Kernel.U32, off + 12, reserved);
+    public void write(MemorySegment s, long at) {
+        s.set(Kernel.U64, at + 0, tvSec);
+        s.set(Kernel.U32, at + 8, tvNsec);
+        s.set(Kernel.U32, at + 12, reserved);
     }
 }

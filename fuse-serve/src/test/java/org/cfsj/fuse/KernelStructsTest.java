@@ -1,0 +1,184 @@
+package org.cfsj.fuse;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cfsj.fuse.kernel.*;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The struct records against the kernel's header: sizes and every field offset as a C compiler
+ * sees them (gcc + fuse_kernel.h / linux/fuse.h), and that write-then-read gives the same record.
+ */
+class KernelStructsTest {
+    /** Java record -> C struct, with sizes from protocol 7.45's fuse_kernel.h. */
+    static final Map<Class<?>, String> STRUCTS = new LinkedHashMap<>();
+    static final Map<Class<?>, Integer> SIZES = new LinkedHashMap<>();
+
+    static {
+        add(InHeader.class, "fuse_in_header", 40);
+        add(OutHeader.class, "fuse_out_header", 16);
+        add(Attr.class, "fuse_attr", 88);
+        add(SxTime.class, "fuse_sx_time", 16);
+        add(Statx.class, "fuse_statx", 256);
+        add(Kstatfs.class, "fuse_kstatfs", 80);
+        add(EntryOut.class, "fuse_entry_out", 128);
+        add(ForgetIn.class, "fuse_forget_in", 8);
+        add(ForgetOne.class, "fuse_forget_one", 16);
+        add(BatchForgetIn.class, "fuse_batch_forget_in", 8);
+        add(GetattrIn.class, "fuse_getattr_in", 16);
+        add(AttrOut.class, "fuse_attr_out", 104);
+        add(StatxIn.class, "fuse_statx_in", 24);
+        add(StatxOut.class, "fuse_statx_out", 288);
+        add(OpenIn.class, "fuse_open_in", 8);
+        add(OpenOut.class, "fuse_open_out", 16);
+        add(ReleaseIn.class, "fuse_release_in", 24);
+        add(FlushIn.class, "fuse_flush_in", 24);
+        add(ReadIn.class, "fuse_read_in", 40);
+        add(StatfsOut.class, "fuse_statfs_out", 80);
+        add(GetxattrIn.class, "fuse_getxattr_in", 8);
+        add(GetxattrOut.class, "fuse_getxattr_out", 8);
+        add(AccessIn.class, "fuse_access_in", 8);
+        add(InitIn.class, "fuse_init_in", 64);
+        add(InitOut.class, "fuse_init_out", 64);
+        add(InterruptIn.class, "fuse_interrupt_in", 8);
+        add(LseekIn.class, "fuse_lseek_in", 24);
+        add(LseekOut.class, "fuse_lseek_out", 8);
+        add(DirentHeader.class, "fuse_dirent", 24);
+        add(BackingMap.class, "fuse_backing_map", 16);
+    }
+
+    private static void add(Class<?> c, String struct, int size) {
+        STRUCTS.put(c, struct);
+        SIZES.put(c, size);
+    }
+
+    @TempDir
+    Path tmp;
+
+    private static int constant(Class<?> c, String name) throws ReflectiveOperationException {
+        return c.getField(name).getInt(null);
+    }
+
+    @Test
+    void sizesMatchProtocol745() throws Exception {
+        for (var e : SIZES.entrySet()) {
+            assertEquals(e.getValue(), constant(e.getKey(), "SIZE"), e.getKey().getSimpleName());
+        }
+        assertEquals(0x8004E500L, Kernel.DEV_IOC_CLONE);
+        assertEquals(0x4010E501L, Kernel.DEV_IOC_BACKING_OPEN);
+        assertEquals(0x4004E502L, Kernel.DEV_IOC_BACKING_CLOSE);
+        assertEquals(32, Kernel.direntSize(1));
+        assertEquals(32, Kernel.direntSize(8));
+        assertEquals(40, Kernel.direntSize(9));
+        assertEquals(160, Kernel.direntPlusSize(3));
+    }
+
+    /** Offsets of every field as gcc lays out the header's structs. */
+    @Test
+    void offsetsMatchTheCHeader() throws Exception {
+        Path header = Stream.of(System.getProperty("fuse.kernel.header"), "/tmp/ref/fuse_kernel.h",
+                        "/usr/include/linux/fuse.h")
+                .filter(p -> p != null && Files.exists(Path.of(p))).map(Path::of).findFirst().orElse(null);
+        Assumptions.assumeTrue(header != null, "SKIPPED: no fuse_kernel.h / linux/fuse.h to compare with");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "SKIPPED: gcc is not installed");
+        List<String> checked = new ArrayList<>();
+        for (var e : STRUCTS.entrySet()) {
+            Class<?> c = e.getKey();
+            StringBuilder src = new StringBuilder("#include <stdint.h>\n#include <stddef.h>\n#include <stdio.h>\n#include \""
+                    + header + "\"\nint main(void) {\n");
+            src.append("printf(\"SIZE %zu\\n\", sizeof(struct ").append(e.getValue()).append("));\n");
+            for (Field f : c.getFields()) {
+                if (f.getName().endsWith("_OFFSET") && Modifier.isStatic(f.getModifiers())) {
+                    String cname = f.getName().substring(0, f.getName().length() - 7).toLowerCase();
+                    if (c == SxTime.class && cname.equals("reserved")) {
+                        cname = "__reserved";
+                    }
+                    src.append("printf(\"").append(f.getName()).append(" %zu\\n\", offsetof(struct ")
+                            .append(e.getValue()).append(", ").append(cname).append("));\n");
+                }
+            }
+            src.append("return 0; }\n");
+            Path cfile = tmp.resolve(c.getSimpleName() + ".c");
+            Path exe = tmp.resolve(c.getSimpleName());
+            Files.writeString(cfile, src);
+            Process gcc = new ProcessBuilder("gcc", "-o", exe.toString(), cfile.toString()).redirectErrorStream(true).start();
+            gcc.getInputStream().readAllBytes();
+            if (gcc.waitFor() != 0) {
+                // an older header lacks newer structs/fields (e.g. linux/fuse.h 7.38 has no backing map)
+                continue;
+            }
+            Process run = new ProcessBuilder(exe.toString()).start();
+            String out = new String(run.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertEquals(0, run.waitFor());
+            for (String line : out.lines().toList()) {
+                String[] kv = line.split(" ");
+                assertEquals(Integer.parseInt(kv[1]), constant(c, kv[0]), c.getSimpleName() + "." + kv[0] + " in " + header);
+            }
+            checked.add(c.getSimpleName());
+        }
+        assertTrue(checked.containsAll(List.of("InHeader", "OutHeader", "Attr", "EntryOut", "AttrOut", "OpenOut",
+                "ReadIn", "InitIn", "InitOut", "Kstatfs", "DirentHeader", "GetxattrIn")), "checked: " + checked);
+    }
+
+    /** write(read(x)) == x for every record, with distinct values in every field. */
+    @Test
+    void recordsRoundTrip() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            for (Class<?> c : STRUCTS.keySet()) {
+                Object value = sample(c, new long[] {1});
+                MemorySegment seg = arena.allocate(512, 8);
+                seg.fill((byte) 0x5A);
+                Method write = c.getMethod("write", MemorySegment.class, long.class);
+                write.invoke(value, seg, 8L);
+                Object back = c.getMethod("read", MemorySegment.class, long.class).invoke(null, seg, 8L);
+                assertEquals(value, back, c.getSimpleName());
+                int size = constant(c, "SIZE");
+                assertEquals((byte) 0x5A, seg.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 8 + size),
+                        c.getSimpleName() + " writes past its size");
+            }
+        }
+    }
+
+    private static Object sample(Class<?> c, long[] counter) throws ReflectiveOperationException {
+        RecordComponent[] rc = c.getRecordComponents();
+        Object[] args = new Object[rc.length];
+        Class<?>[] types = new Class<?>[rc.length];
+        for (int i = 0; i < rc.length; i++) {
+            types[i] = rc[i].getType();
+            long v = counter[0]++;
+            if (types[i] == long.class) {
+                args[i] = v * 0x0101010101L;
+            } else if (types[i] == int.class) {
+                // u16 fields only keep 16 bits
+                args[i] = (int) (v * 7 % 30000);
+            } else {
+                args[i] = sample(types[i], counter);
+            }
+        }
+        Constructor<?> ctor = c.getDeclaredConstructor(types);
+        return ctor.newInstance(args);
+    }
+
+    private interface Stream {
+        static java.util.stream.Stream<String> of(String... s) {
+            return java.util.Arrays.stream(s);
+        }
+    }
+}
