@@ -33,10 +33,11 @@ import sun.misc.SignalHandler;
         description = {
             "Mount a composefs image read-only with FUSE and serve it until unmounted.",
             "",
-            "File data of external files is read from the objects under --basedir, each checked against",
-            "the fs-verity digest the image records (in user space where the kernel has no fs-verity).",
-            "Stops on SIGINT/SIGTERM (unmounting) or when unmounted (cfsj umount, umount, fusermount3 -u).",
-            "With --background, the server's messages go to " + "/tmp/cfsj-fuse-serve.<mountpoint>.log.",
+            "File data comes from the objects under --basedir, each checked against the",
+            "fs-verity digest the image records (in user space where the kernel has no",
+            "fs-verity). Stops on SIGINT/SIGTERM (unmounting) or when unmounted (cfsj umount,",
+            "umount, fusermount3 -u). With --background, the server's messages go to",
+            "/tmp/cfsj-fuse-serve.<mountpoint>.log.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:served and unmounted (or, with --background, the mount is live)",
@@ -149,8 +150,8 @@ final class FuseServeCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.add("fuse-serve");
-        for (String arg : spec.commandLine().getParseResult().originalArgs()) {
+        // the whole original command line ("fuse-serve" included), run in the same working directory
+        for (String arg : spec.root().commandLine().getParseResult().originalArgs()) {
             if (!arg.equals("--background")) {
                 cmd.add(arg);
             }
