@@ -44,7 +44,8 @@ class FuseDumpfileRoundtripTest {
         FuseEnvironment.requireFuse();
         for (long seed : SEEDS) {
             Images.Built b = Images.fromRandomTree(tmp.resolve("seed" + seed), seed, ENTRIES);
-            Images.assertCoversEverything(Images.imageDump(b.image()), "seed " + seed);
+            System.out.println("FuseDumpfileRoundtripTest: seed " + seed + ": "
+                    + Images.assertCoversEverything(Images.imageDump(b.image()), "seed " + seed));
             images.add(b);
         }
     }

@@ -28,7 +28,8 @@ class FusePassthroughTest {
     @Test
     void externalFilesAreReadWithoutTheServer() throws Exception {
         FuseEnvironment.requireFuse();
-        Path src = Files.createDirectories(tmp.resolve("src/sub"));
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src.resolve("sub"));
         Random rnd = new Random(42);
         int[] sizes = {65, 4095, 4096, 4097, 100_000, 1 << 20, (3 << 20) + 17};
         for (int size : sizes) {
@@ -40,7 +41,7 @@ class FusePassthroughTest {
         Files.copy(src.resolve("sub/f100000"), src.resolve("dup"));
         Files.createLink(src.resolve("hardlink"), src.resolve("sub/f1048576"));
         Files.write(src.resolve("empty"), new byte[0]);
-        Path root = src.getParent();
+        Path root = src;
         Images.Built b = Images.mkcomposefs(root, tmp.resolve("image.cfs"), tmp.resolve("objects"));
         String dump = Images.imageDump(b.image());
         assertTrue(dump.lines().noneMatch(FusePassthroughTest::isInlineWithData), "the image should have no inline file with data:\n" + dump);
@@ -62,6 +63,7 @@ class FusePassthroughTest {
                     "passthrough_opens should cover each of the " + externalInodes.size() + " external inodes: " + exit.stats());
             assertTrue(exit.stat("passthrough_opens") <= externalOpens, "more passthrough opens than opens made (" + externalOpens + "): " + exit.stats());
             assertEquals(0, exit.stat("eio"), "EIO answers: " + exit.stats());
+            System.out.println("FusePassthroughTest, external files only: " + exit.stats());
         }
     }
 
@@ -87,6 +89,7 @@ class FusePassthroughTest {
                     + " inline inodes with data: external reads reached the server despite --passthrough; " + exit.stats());
             assertTrue(exit.stat("passthrough_opens") > 0, "no passthrough open: " + exit.stats());
             assertEquals(0, exit.stat("eio"), "EIO answers: " + exit.stats() + "\nstderr:\n" + exit.stderr());
+            System.out.println("FusePassthroughTest, random tree with " + inlineWithData + " inline files: " + exit.stats());
         }
     }
 

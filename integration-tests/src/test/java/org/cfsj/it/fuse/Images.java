@@ -69,7 +69,7 @@ final class Images {
     }
 
     /** Fails unless the dump has every kind of entry the FUSE tests are meant to cover. */
-    static void assertCoversEverything(String dump, String ctx) {
+    static java.util.Map<String, Integer> assertCoversEverything(String dump, String ctx) {
         java.util.Map<String, Integer> seen = new java.util.TreeMap<>();
         for (String line : dump.lines().toList()) {
             String[] f = line.split(" ");
@@ -98,6 +98,7 @@ final class Images {
                 fail(ctx + ": the test tree has no " + k + " (" + seen + ")");
             }
         }
+        return seen;
     }
 
     static byte[] bytes(String dump) {

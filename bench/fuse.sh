@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# bench/fuse.sh — cfsj fuse-serve against the kernel composefs mount and squashfuse_ll, on one
+# generated tree, in one run. Needs root (mounts, drop_caches). See bench/README.md.
+#
+#   bench/fuse.sh
+#   FILES=50000 SMALL_MIB=600 BIG_MIB=1024 FIO_SECONDS=15 WORK=/var/tmp bench/fuse.sh   # the defaults
+set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+
+FILES=${FILES:-50000}          # small files (plus one BIG_MIB file)
+SMALL_MIB=${SMALL_MIB:-600}    # about this much data in the small files
+BIG_MIB=${BIG_MIB:-1024}       # the file read sequentially and randomly
+FIO_SECONDS=${FIO_SECONDS:-15}
+WORK=${WORK:-/var/tmp}         # where the tree, the objects and the images go (a real disk: cold reads hit it)
+
+die() { echo "fuse.sh: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root: the benchmark mounts filesystems and drops the page cache"
+[ -e /dev/fuse ] || die "/dev/fuse is missing"
+
+# The tools the comparison needs, from Debian; installed here when missing (and said so).
+need=()
+command -v mksquashfs >/dev/null || need+=(squashfs-tools)
+command -v squashfuse_ll >/dev/null || need+=(squashfuse)
+command -v fio >/dev/null || need+=(fio)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "fuse.sh: installing ${need[*]} with apt-get (not installed)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || die "apt-get install ${need[*]} failed"
+fi
+
+# The JDK that runs cfsj also runs the two helpers below (single-file source programs).
+java=${JAVA_HOME:+$JAVA_HOME/bin/java}
+if [ -z "$java" ] || [ ! -x "$java" ]; then
+    for c in "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java; do
+        [ -x "$c" ] && [ -f "$(dirname "$(dirname "$(readlink -f "$c")")")/release" ] &&
+            grep -qE '^JAVA_VERSION="(2[5-9]|[3-9][0-9])' "$(dirname "$(dirname "$(readlink -f "$c")")")/release" && { java=$c; break; }
+    done
+fi
+[ -n "$java" ] && [ -x "$java" ] || die "no JDK >= 25 found (set JAVA_HOME)"
+"$here/cfsj" --version >/dev/null || die "cannot build or run $here/cfsj"
+jar="$here/cli/target/cfsj.jar"
+cfsj() { "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" "$@"; }
+
+work=$(mktemp -d "$WORK/cfsj-fuse-bench.XXXXXX")
+mounts=()   # mountpoints to take down, last first
+pids=()     # servers started here
+cleanup() {
+    set +e
+    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
+        mountpoint -q "${mounts[i]}" && { umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}"; }
+    done
+    for p in "${pids[@]}"; do
+        kill -0 "$p" 2>/dev/null && { kill "$p"; sleep 1; kill -9 "$p" 2>/dev/null; }
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- helpers (Java, FFM)
+cat >"$work/GenTree.java" <<'EOF'
+import java.io.*;
+import java.nio.file.*;
+import java.util.SplittableRandom;
+
+/** GenTree DIR FILES SMALL_MIB BIG_MIB: a tree of FILES mixed-size files in 2-level directories, plus big/seq.bin. */
+public class GenTree {
+    public static void main(String[] a) throws IOException {
+        Path root = Path.of(a[0]);
+        int files = Integer.parseInt(a[1]);
+        long smallBytes = Long.parseLong(a[2]) << 20;
+        long bigBytes = Long.parseLong(a[3]) << 20;
+        SplittableRandom rnd = new SplittableRandom(1);
+        byte[] pool = new byte[8 << 20];
+        rnd.nextBytes(pool);
+        // sizes like a system tree: many tiny (inline in composefs), most a few KiB, a few large
+        long[] sizes = new long[files];
+        long total = 0;
+        for (int i = 0; i < files; i++) {
+            int k = rnd.nextInt(100);
+            sizes[i] = k < 25 ? rnd.nextInt(65) : k < 70 ? 65 + rnd.nextInt(8 << 10) : k < 95 ? (8 << 10) + rnd.nextInt(56 << 10)
+                    : (64 << 10) + rnd.nextInt(1 << 20);
+            total += sizes[i];
+        }
+        double scale = (double) smallBytes / total;
+        int perDir = 25;
+        for (int i = 0; i < files; i++) {
+            Path dir = root.resolve(String.format("d%03d/s%03d", i / perDir / 40, i / perDir % 40));
+            if (i % perDir == 0) {
+                Files.createDirectories(dir);
+            }
+            long size = sizes[i] <= 64 ? sizes[i] : Math.max(65, (long) (sizes[i] * scale));
+            try (OutputStream out = new FileOutputStream(dir.resolve("f" + i + ".dat").toFile())) {
+                int off = rnd.nextInt(pool.length - (2 << 20));
+                for (long done = 0; done < size; ) {
+                    int n = (int) Math.min(size - done, 2 << 20);
+                    out.write(pool, off, n);
+                    done += n;
+                    // distinct content per file: objects are named by digest, duplicates would share one
+                    pool[rnd.nextInt(pool.length)] ^= 1;
+                }
+            }
+            if (i % 500 == 0) {
+                Files.createSymbolicLink(dir.resolve("link" + i), Path.of("f" + i + ".dat"));
+            }
+        }
+        Files.createDirectories(root.resolve("big"));
+        try (OutputStream out = new FileOutputStream(root.resolve("big/seq.bin").toFile())) {
+            for (long done = 0; done < bigBytes; done += 1 << 20) {
+                pool[rnd.nextInt(pool.length)] ^= 1;
+                out.write(pool, (int) (done % (pool.length - (1 << 20))) & ~4095, 1 << 20);
+            }
+        }
+    }
+}
+EOF
+cat >"$work/Mount.java" <<'EOF'
+import java.lang.foreign.*;
+import java.lang.invoke.*;
+
+/**
+ * Mount SOURCE TARGET TYPE DATA|-: mount(2) read-only. util-linux mount puts an EROFS image file on a
+ * loop device; mount(2) with the file as source is the file-backed mount composefs uses.
+ */
+public class Mount {
+    public static void main(String[] a) throws Throwable {
+        Linker l = Linker.nativeLinker();
+        StructLayout st = Linker.Option.captureStateLayout();
+        MethodHandle mount = l.downcallHandle(l.defaultLookup().find("mount").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+                Linker.Option.captureCallState("errno"));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(st);
+            MemorySegment data = a[3].equals("-") ? MemorySegment.NULL : arena.allocateFrom(a[3]);
+            int r = (int) mount.invokeExact(state, arena.allocateFrom(a[0]), arena.allocateFrom(a[1]), arena.allocateFrom(a[2]), 1L, data);
+            if (r != 0) {
+                int errno = (int) st.varHandle(MemoryLayout.PathElement.groupElement("errno")).get(state, 0L);
+                System.err.println("mount -t " + a[2] + " " + a[0] + " " + a[1] + ": errno " + errno);
+                System.exit(1);
+            }
+        }
+    }
+}
+EOF
+kmount() { "$java" --enable-native-access=ALL-UNNAMED "$work/Mount.java" "$@"; }
+
+now() { date +%s.%N; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# timed CMD...: runs CMD, prints its wall time in seconds
+timed() { local t0; t0=$(now); "$@" >/dev/null; awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }'; }
+best_of() { # best_of N CMD...: the fastest of N runs
+    local n=$1 best=; shift
+    for ((r = 0; r < n; r++)); do
+        local t; t=$(timed "$@")
+        if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
+    done
+    echo "$best"
+}
+
+# ---------------------------------------------------------------- the tree and its images
+echo "fuse.sh: generating $FILES files (~$SMALL_MIB MiB) + one $BIG_MIB MiB file in $work" >&2
+t=$(timed "$java" "$work/GenTree.java" "$work/src" "$FILES" "$SMALL_MIB" "$BIG_MIB")
+echo "fuse.sh:   $(du -sh --apparent-size "$work/src" | cut -f1), $(find "$work/src" | wc -l) entries, ${t%.*} s" >&2
+echo "fuse.sh: cfsj mkcomposefs --digest-store, mksquashfs (uncompressed)" >&2
+cfsj mkcomposefs "$work/src" "$work/image.cfs" --digest-store "$work/objects"
+mksquashfs "$work/src" "$work/image.sqfs" -noI -noId -noD -noF -noX -no-progress -quiet -processors "$(nproc)" >/dev/null
+
+k="$work/mnt-kernel"; e="$work/mnt-erofs"; f="$work/mnt-cfsj"; p="$work/mnt-cfsj-pt"; s="$work/mnt-squashfuse"
+mkdir -p "$k" "$e" "$f" "$p" "$s"
+labels=(kernel cfsj cfsj-pt squashfuse)
+declare -A mnt=([kernel]=$k [cfsj]=$f [cfsj-pt]=$p [squashfuse]=$s)
+
+mount_one() { # mount_one LABEL: mounts and waits until live
+    case $1 in
+        kernel)
+            kmount "$work/image.cfs" "$e" erofs - && mounts+=("$e")
+            kmount overlay "$k" overlay "ro,metacopy=on,redirect_dir=on,lowerdir=$e::$work/objects" && mounts+=("$k") ;;
+        cfsj | cfsj-pt)
+            local opt=(); [ "$1" = cfsj-pt ] && opt=(--passthrough)
+            # java itself in the background (not the cfsj function), so that $! is the server
+            "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" fuse-serve "$work/image.cfs" "${mnt[$1]}" \
+                --basedir "$work/objects" --stats "${opt[@]}" 2>>"$work/$1.log" &
+            pids+=($!); mounts+=("${mnt[$1]}")
+            for ((w = 0; w < 400; w++)); do mountpoint -q "${mnt[$1]}" && break; sleep 0.05; done
+            mountpoint -q "${mnt[$1]}" || { cat "$work/$1.log" >&2; die "cfsj fuse-serve ($1) did not mount"; } ;;
+        squashfuse)
+            squashfuse_ll "$work/image.sqfs" "$s" && mounts+=("$s") ;;
+    esac
+    ls "${mnt[$1]}" >/dev/null
+}
+umount_one() {
+    case $1 in
+        kernel) umount "$k"; umount "$e" ;;
+        cfsj | cfsj-pt) cfsj umount "${mnt[$1]}"; wait "${pids[-1]}" 2>/dev/null || true ;;
+        squashfuse) umount "$s" ;;
+    esac
+}
+
+# ---------------------------------------------------------------- measurements
+declare -A T
+walk() { find "$1" -ls; }
+read_all() { (cd "$1" && tar cf - . | cat); }
+seq_read() { dd if="$1/big/seq.bin" of=/dev/null bs=1M status=none; }
+fio_iops() { # 4 threads of random 4 KiB reads in the big file, page cache dropped first; prints IOPS
+    fio --name=randread --filename="$1/big/seq.bin" --readonly --rw=randread --bs=4k --numjobs=4 --thread \
+        --ioengine=psync --time_based --runtime="$FIO_SECONDS" --group_reporting --output-format=terse --terse-version=3 |
+        awk -F';' '{print $8}'
+}
+
+for l in "${labels[@]}"; do
+    echo "fuse.sh: measuring $l" >&2
+    m=${mnt[$l]}
+    drop_caches
+    mount_one "$l"
+    T[$l,cold_walk]=$(timed walk "$m")
+    T[$l,warm_walk]=$(best_of 3 walk "$m")
+    drop_caches
+    T[$l,read_all]=$(timed read_all "$m")
+    T[$l,read_all_warm]=$(timed read_all "$m")
+    drop_caches
+    T[$l,seq_cold]=$(timed seq_read "$m")
+    T[$l,seq_warm]=$(best_of 2 seq_read "$m")
+    drop_caches
+    T[$l,fio]=$(fio_iops "$m")
+    umount_one "$l"
+done
+
+# ---------------------------------------------------------------- the table
+rows=(cold_walk warm_walk read_all read_all_warm seq_cold seq_warm fio)
+declare -A what=([cold_walk]="find -ls, cold, right after mount" [warm_walk]="find -ls, warm (best of 3)"
+    [read_all]="read all files (tar), cold" [read_all_warm]="read all files (tar), warm"
+    [seq_cold]="$BIG_MIB MiB sequential read, cold" [seq_warm]="$BIG_MIB MiB sequential read, warm"
+    [fio]="random 4 KiB reads, 4 threads (IOPS)")
+ratio() { # time ratio a/b (for IOPS: b/a, so that > 1 always means slower than the reference)
+    if [ "$3" = fio ]; then set -- "$2" "$1"; fi
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+echo
+echo "cfsj FUSE benchmark: $FILES files + ${BIG_MIB} MiB file ($(du -sh --apparent-size "$work/src" | cut -f1)), $(nproc) CPUs, $(uname -r)"
+echo "times in seconds (fio: IOPS); ratios are slowdowns (time / reference time; for fio, reference IOPS / IOPS): 1.00 = as fast"
+printf '%-40s %9s %9s %9s %9s | %8s %8s %8s %8s\n' "" kernel cfsj cfsj-pt squashfuse "cfsj/k" "pt/k" "cfsj/sq" "pt/sq"
+for r in "${rows[@]}"; do
+    printf '%-40s %9.2f %9.2f %9.2f %9.2f | %8s %8s %8s %8s\n' "${what[$r]}" \
+        "${T[kernel,$r]}" "${T[cfsj,$r]}" "${T[cfsj-pt,$r]}" "${T[squashfuse,$r]}" \
+        "$(ratio "${T[cfsj,$r]}" "${T[kernel,$r]}" "$r")" "$(ratio "${T[cfsj-pt,$r]}" "${T[kernel,$r]}" "$r")" \
+        "$(ratio "${T[cfsj,$r]}" "${T[squashfuse,$r]}" "$r")" "$(ratio "${T[cfsj-pt,$r]}" "${T[squashfuse,$r]}" "$r")"
+done
+echo
+echo "goals: warm walk <= 1.5x kernel; passthrough sequential >= 0.95x kernel speed (pt/k <= 1.05); cfsj without passthrough no slower than squashfuse_ll on every row (cfsj/sq <= 1)"
+for l in cfsj cfsj-pt; do
+    echo "$l server: $(grep -h 'stats:' "$work/$l.log" | tail -1)"
+done
