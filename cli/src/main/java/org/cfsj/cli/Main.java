@@ -16,11 +16,24 @@ import picocli.CommandLine.Command;
             CreateDumpfileCommand.class,
             FuseServeCommand.class,
             UmountCommand.class,
+            InitCommand.class,
+            FsckCommand.class,
+            GcCommand.class,
+            ImagesCommand.class,
+            OciCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Global: the repository directory, for every command that uses one (see {@link RepoOption}). */
+    @CommandLine.Option(names = "--repo", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+            description = "Repository directory (default: $CFSJ_REPO, else /var/lib/cfsj for root, "
+                    + "~/.local/share/cfsj otherwise).")
+    void setRepo(java.nio.file.Path dir) {
+        RepoOption.set(dir);
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -28,6 +41,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this in-process). */
     public static int run(String... args) {
+        RepoOption.reset();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
         return cl.execute(args);

@@ -1,0 +1,31 @@
+package org.cfsj.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.concurrent.Callable;
+import org.cfsj.repo.Repository;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code cfsj init}: creates the repository (or confirms an existing one). */
+@Command(name = "init", mixinStandardHelpOptions = true,
+        description = "Create a cfsj repository at --repo (or $CFSJ_REPO, or the default location).")
+final class InitCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        var location = RepoOption.location();
+        boolean existed = Files.exists(location.resolve("meta.json"));
+        Repository repo = Repository.init(location);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println((existed ? "Repository already initialized at " : "Initialized cfsj repository at ") + repo.root());
+        if (!repo.kernelVerity()) {
+            out.println("note: this filesystem has no kernel fs-verity; objects are checked in user space only");
+        }
+        out.flush();
+        return 0;
+    }
+}
