@@ -1,13 +1,115 @@
 package org.cfsj.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.cfsj.oci.image.ImageBuilder;
+import org.cfsj.oci.image.OciImage;
+import org.cfsj.oci.image.OciImages;
+import org.cfsj.oci.mount.KernelComposefsMount;
+import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.Repository;
+import org.cfsj.repo.RepositoryException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** Placeholder: being written. */
-@Command(name = "mount", mixinStandardHelpOptions = true, description = "(not yet implemented)")
+/**
+ * {@code cfsj oci mount [--fuse[=passthrough]] NAME MOUNTPOINT}: mounts a stored image read-only,
+ * with cfsj's FUSE server or with the kernel (EROFS + overlayfs). {@code cfsj umount} undoes
+ * either.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Mount an image's composefs tree read-only at MOUNTPOINT; returns once the mount is live.",
+            "",
+            "Without --fuse, the kernel mounts it: the EROFS image file-backed, then overlayfs with the",
+            "repository's objects as a data-only layer (ro,metacopy=on,redirect_dir=on,lowerdir=IMG::OBJECTS),",
+            "with verity=require when the repository has kernel fs-verity.",
+            "With --fuse, cfsj's FUSE server serves it (cfsj fuse-serve), in the background unless --foreground.",
+            "cfsj umount MOUNTPOINT unmounts either.",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:mounted (with --foreground: served and unmounted)", "1:mounting failed", "2:invalid usage"})
 final class OciMountCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Tag or manifest digest (sha256:…).")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing directory.")
+    Path mountpoint;
+
+    @Option(names = "--fuse", arity = "0..1", paramLabel = "passthrough", fallbackValue = "on",
+            description = "Serve with cfsj's FUSE server; --fuse=passthrough lets the kernel read file data directly.")
+    String fuse;
+
+    @Option(names = "--foreground", description = "With --fuse: serve in this process until unmounted.")
+    boolean foreground;
+
+    @Option(names = "--insecure",
+            description = "Mount although objects cannot be checked against their fs-verity digests by the kernel"
+                    + " (kernel mount without kernel fs-verity; with --fuse: skip the server's own checks).")
+    boolean insecure;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("oci mount is not implemented yet");
+    public Integer call() throws Exception {
+        if (fuse != null && !fuse.equals("on") && !fuse.equals("passthrough")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--fuse takes no value or 'passthrough', not '" + fuse + "'");
+        }
+        if (foreground && fuse == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--foreground applies to --fuse (a kernel mount needs no process)");
+        }
+        Repository repo = RepoOption.open();
+        OciImage image = OciImages.resolve(repo, name);
+        ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
+        Path imageFile = repo.objectPath(id);
+        if (!Files.isRegularFile(imageFile)) {
+            throw new RepositoryException("composefs image " + id.hex() + " of " + name + " is missing from the repository (run cfsj fsck)");
+        }
+        if (!Files.isDirectory(mountpoint)) {
+            throw new IOException(mountpoint + ": not a directory");
+        }
+        return fuse != null ? mountFuse(repo, imageFile) : mountKernel(repo, imageFile);
+    }
+
+    private int mountKernel(Repository repo, Path imageFile) throws IOException {
+        boolean verity = repo.kernelVerity();
+        if (!verity && !insecure) {
+            throw new RepositoryException("the repository's objects are not protected by kernel fs-verity (" + repo.root()
+                    + " is on a filesystem or kernel without it), so the kernel mount could not notice a changed object"
+                    + " and would serve its bytes; pass --insecure to mount anyway, or use --fuse, whose server checks"
+                    + " every object's digest itself");
+        }
+        KernelComposefsMount.mount(imageFile, repo.objectsDir(), mountpoint, verity);
+        return 0;
+    }
+
+    /** Runs {@code cfsj fuse-serve} in this JVM: it detaches a server itself for --background. */
+    private int mountFuse(Repository repo, Path imageFile) {
+        List<String> args = new ArrayList<>(List.of("fuse-serve", imageFile.toString(), mountpoint.toString(),
+                "--basedir", repo.objectsDir().toString()));
+        if (fuse.equals("passthrough")) {
+            args.add("--passthrough");
+        }
+        if (insecure) {
+            args.add("--insecure");
+        }
+        if (isRoot()) {
+            args.add("--allow-suid-dev"); // as the kernel mount does: a container rootfs needs setuid and devices
+        }
+        if (!foreground) {
+            args.add("--background");
+        }
+        return Main.run(args.toArray(String[]::new));
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
     }
 }
