@@ -27,11 +27,16 @@ final class UmountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!Files.exists(mountpoint, LinkOption.NOFOLLOW_LINKS)) {
+        Mounts.MountEntry entry;
+        try {
+            entry = Mounts.mountAt(mountpoint).orElse(null);
+        } catch (IOException e) {
             throw new IOException(mountpoint + ": no such file or directory");
         }
-        Mounts.MountEntry entry = Mounts.mountAt(mountpoint)
-                .orElseThrow(() -> new IOException(mountpoint + ": not a mount point"));
+        if (entry == null) {
+            throw new IOException(mountpoint + (Files.exists(mountpoint, LinkOption.NOFOLLOW_LINKS)
+                    ? ": not a mount point" : ": no such file or directory"));
+        }
         if (!entry.fsType().equals("fuse.cfsj")) {
             throw new IOException(mountpoint + ": not a cfsj mount (it is " + entry.fsType() + ")");
         }

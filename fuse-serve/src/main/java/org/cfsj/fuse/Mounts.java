@@ -18,7 +18,7 @@ public final class Mounts {
 
     /** The topmost mount at exactly {@code dir} (canonical path), if any. */
     public static Optional<MountEntry> mountAt(Path dir) throws IOException {
-        String target = dir.toRealPath().toString();
+        String target = canonical(dir).toString();
         MountEntry found = null;
         for (String line : Files.readAllLines(MOUNTINFO, StandardCharsets.ISO_8859_1)) {
             // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
@@ -37,6 +37,22 @@ public final class Mounts {
 
     public static boolean isMountPoint(Path dir) throws IOException {
         return mountAt(dir).isPresent();
+    }
+
+    /**
+     * The canonical path of {@code p}. A FUSE mount whose server died cannot be stat'ed (ENOTCONN),
+     * so only its parent is resolved: that is still enough to find and unmount it.
+     */
+    static Path canonical(Path p) throws IOException {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            Path abs = p.toAbsolutePath().normalize();
+            if (abs.getParent() == null || abs.getFileName() == null) {
+                throw e;
+            }
+            return abs.getParent().toRealPath().resolve(abs.getFileName());
+        }
     }
 
     /** mountinfo escapes space, tab, newline and backslash as \ooo. */
