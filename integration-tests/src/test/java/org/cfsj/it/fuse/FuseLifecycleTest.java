@@ -53,18 +53,30 @@ class FuseLifecycleTest {
         List<Path> tmpDirs = new ArrayList<>();
         FuseServer.Stop[] ways = FuseServer.Stop.values();
         long started = System.nanoTime();
+        long[] startNanos = new long[ways.length];
+        long[] stopNanos = new long[ways.length];
         for (int i = 0; i < CYCLES; i++) {
             FuseServer.Stop how = ways[i % ways.length];
+            long t0 = System.nanoTime();
             try (FuseServer s = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("cycles/" + i), 60)) {
+                startNanos[how.ordinal()] += System.nanoTime() - t0;
                 pids.add(s.pid());
                 tmpDirs.add(s.tmpDir());
                 assertArrayEquals(big, TreeFiles.read(mnt, Bytes.of("big")), "cycle " + i);
                 assertArrayEquals(Bytes.of("inline\n"), TreeFiles.read(mnt, Bytes.of("inline.txt")), "cycle " + i);
+                long t1 = System.nanoTime();
                 FuseServer.Exit e = s.stopCleanly(how);
+                stopNanos[how.ordinal()] += System.nanoTime() - t1;
                 assertEquals(0, e.stat("eio"), "cycle " + i + ": " + e.stats());
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        StringBuilder timing = new StringBuilder();
+        for (FuseServer.Stop how : ways) {
+            int n = (CYCLES + ways.length - 1 - how.ordinal()) / ways.length;
+            timing.append(String.format(" %s: start %.0f ms, stop %.0f ms;", how, startNanos[how.ordinal()] / 1e6 / n,
+                    stopNanos[how.ordinal()] / 1e6 / n));
+        }
 
         assertEquals(List.of(), Mounts.under(tmp), "mounts left below " + tmp);
         for (long pid : pids) {
@@ -85,7 +97,8 @@ class FuseLifecycleTest {
                 }
             }
         }
-        System.out.printf("FuseLifecycleTest: %d cycles in %.1f s (%.0f ms each)%n", CYCLES, seconds, seconds * 1000 / CYCLES);
+        System.out.printf("FuseLifecycleTest: %d cycles in %.1f s (%.0f ms each; averages by way of stopping:%s)%n", CYCLES, seconds,
+                seconds * 1000 / CYCLES, timing);
     }
 
     @Test
