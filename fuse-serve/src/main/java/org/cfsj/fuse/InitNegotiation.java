@@ -10,9 +10,12 @@ import org.cfsj.fuse.kernel.InitOut;
  * the reply and the features both sides agreed on.
  */
 final class InitNegotiation {
-    /** What every session asks for; each is only used if the kernel offers it. */
+    /**
+     * What every session asks for; each is only used if the kernel offers it. POSIX_ACL makes the
+     * kernel enforce the image's ACLs as the kernel composefs mount does.
+     */
     static final long WANTED = ASYNC_READ | PARALLEL_DIROPS | DO_READDIRPLUS | READDIRPLUS_AUTO | MAX_PAGES
-            | CACHE_SYMLINKS | EXPORT_SUPPORT;
+            | CACHE_SYMLINKS | EXPORT_SUPPORT | POSIX_ACL;
     static final int MAX_BACKGROUND = 64;
     static final int CONGESTION_THRESHOLD = 48;
 
