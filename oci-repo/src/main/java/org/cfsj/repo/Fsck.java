@@ -80,7 +80,8 @@ public final class Fsck {
 
     private void checkStreams() throws IOException {
         Deque<ObjectId> toCheck = new ArrayDeque<>();
-        for (String name : repo.listStreams()) {
+        Set<String> streams = new HashSet<>(repo.listStreams());
+        for (String name : streams) {
             Optional<ObjectId> id = Repository.linkedObject(repo.streamsDir().resolve(name));
             if (id.isEmpty()) {
                 problems.add("stream link " + name + " does not point into objects/");
@@ -93,7 +94,7 @@ public final class Fsck {
         for (String ref : repo.listStreamRefs("")) {
             Path target = repo.streamsDir().resolve("refs").resolve(ref);
             String name = Files.readSymbolicLink(target).getFileName().toString();
-            if (!repo.listStreams().contains(name)) {
+            if (!streams.contains(name)) {
                 problems.add("stream ref " + ref + " points to " + name + ", which is not in streams/");
             }
         }

@@ -22,6 +22,7 @@ public final class ObjectWriter extends OutputStream {
     private static final int BUFFER = 1 << 17;
 
     private final Repository repo;
+    private final ObjectBatch batch;
     private final Path temp;
     private final FileChannel channel;
     private final FsVerityHasher hasher = new FsVerityHasher();
@@ -31,7 +32,12 @@ public final class ObjectWriter extends OutputStream {
     private ObjectId id;
 
     ObjectWriter(Repository repo, Path tempDir) throws IOException {
+        this(repo, tempDir, null);
+    }
+
+    ObjectWriter(Repository repo, Path tempDir, ObjectBatch batch) throws IOException {
         this.repo = repo;
+        this.batch = batch;
         this.temp = Files.createTempFile(tempDir, "obj-", ".tmp");
         this.channel = FileChannel.open(temp, StandardOpenOption.WRITE);
     }
@@ -75,6 +81,14 @@ public final class ObjectWriter extends OutputStream {
         }
         checkOpen();
         drain();
+        if (batch != null) {
+            // The batch makes all its files durable with one syncfs before naming any of them.
+            channel.close();
+            done = true;
+            id = ObjectId.of(hasher.finish());
+            stored = batch.defer(temp, id);
+            return id;
+        }
         channel.force(true);
         channel.close();
         done = true;
@@ -87,7 +101,10 @@ public final class ObjectWriter extends OutputStream {
         return id;
     }
 
-    /** After {@link #commit()}: whether this write added the object (false: it was already there). */
+    /**
+     * After {@link #commit()}: whether this write added the object (false: it was already there).
+     * In a batch: whether it will be added when the batch installs.
+     */
     public boolean stored() {
         return stored;
     }

@@ -206,6 +206,11 @@ public final class Repository implements AutoCloseable {
         return new ObjectWriter(this, tempDir());
     }
 
+    /** Starts a batch of objects named together after one sync; see {@link ObjectBatch}. */
+    public ObjectBatch newBatch() {
+        return new ObjectBatch(this);
+    }
+
     public ObjectId storeObject(byte[] data) throws IOException {
         try (ObjectWriter w = newObject()) {
             w.write(data);

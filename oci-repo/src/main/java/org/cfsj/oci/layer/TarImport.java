@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.cfsj.repo.ObjectBatch;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.ObjectWriter;
 import org.cfsj.repo.RepoLock;
@@ -25,6 +26,7 @@ final class TarImport implements TarWalker.Input {
     private final byte[] copyBuffer = new byte[COPY_BUFFER];
     private InputStream in;
     private SplitStreamWriter stream;
+    private ObjectBatch batch;
     private long bytes;
     private long objects;
     private long newObjects;
@@ -53,10 +55,11 @@ final class TarImport implements TarWalker.Input {
 
     LayerImport run(InputStream tar) throws IOException {
         String name = LayerImporter.streamName(diffId);
-        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED); ObjectBatch pendingObjects = repo.newBatch()) {
             if (repo.hasStream(name)) {
                 return present(repo, diffId);
             }
+            batch = pendingObjects;
             in = tar instanceof BufferedInputStream ? tar : new BufferedInputStream(tar, 1 << 16);
             stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
             long members = TarWalker.walk(this, new LayerTreeBuilder());
@@ -65,6 +68,7 @@ final class TarImport implements TarWalker.Input {
                 throw new BadLayerException("layer content has digest " + actual + " but the image says its diff_id is "
                         + diffId + "; the layer was not stored");
             }
+            pendingObjects.install();
             ObjectId id = stream.finish();
             repo.linkStream(name, id);
             return new LayerImport(diffId, name, id, false, bytes, members, objects, newObjects);
@@ -84,7 +88,7 @@ final class TarImport implements TarWalker.Input {
 
     @Override
     public ObjectId readExternal(long size, TarEntry entry) throws IOException {
-        try (ObjectWriter w = repo.newObject()) {
+        try (ObjectWriter w = batch.newObject()) {
             long left = size;
             while (left > 0) {
                 int n = in.read(copyBuffer, 0, (int) Math.min(left, copyBuffer.length));

@@ -3,7 +3,6 @@ package org.cfsj.repo.splitstream;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -257,11 +256,5 @@ public final class SplitStreamReader {
 
     private RepositoryException bad(String what) {
         return new RepositoryException("splitstream " + id + ": " + what);
-    }
-
-    static void require(boolean cond, String msg) throws EOFException {
-        if (!cond) {
-            throw new EOFException(msg);
-        }
     }
 }

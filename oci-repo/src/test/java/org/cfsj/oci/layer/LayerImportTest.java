@@ -214,6 +214,11 @@ class LayerImportTest {
         assertTrue(e.getMessage().contains("diff_id"), e.getMessage());
         assertFalse(repo.hasStream("oci-layer-" + wrong));
         assertEquals(List.of(), repo.listStreams());
+        // Objects of failed imports are never named (the batch deletes its files).
+        assertEquals(List.of(), repo.listObjects());
+        try (var t = Files.list(repo.tempDir())) {
+            assertEquals(0, t.count());
+        }
     }
 
     private static void expectBad(Repository repo, byte[] tar, String messagePart) {
