@@ -13,8 +13,8 @@ public final class Mounts {
 
     private Mounts() {}
 
-    /** One mountinfo line: where, what type, from what source. */
-    public record MountEntry(String mountPoint, String fsType, String source) {}
+    /** One mountinfo line: where, what type, from what source, and its device ("major:minor"). */
+    public record MountEntry(String mountPoint, String fsType, String source, String device) {}
 
     /** The topmost mount at exactly {@code dir} (canonical path), if any. */
     public static Optional<MountEntry> mountAt(Path dir) throws IOException {
@@ -29,7 +29,7 @@ public final class Mounts {
             }
             if (unescape(f[4]).equals(target)) {
                 String[] tail = line.substring(dash + 3).split(" ");
-                found = new MountEntry(target, tail[0], tail.length > 1 ? unescape(tail[1]) : "");
+                found = new MountEntry(target, tail[0], tail.length > 1 ? unescape(tail[1]) : "", f[2]);
             }
         }
         return Optional.ofNullable(found);

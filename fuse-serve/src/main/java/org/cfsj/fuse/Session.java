@@ -3,6 +3,7 @@ package org.cfsj.fuse;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,7 @@ public final class Session implements AutoCloseable {
         try {
             session.handshake();
             session.startWorkers();
+            session.raiseReadahead();
             return session;
         } catch (IOException | RuntimeException | Error e) {
             session.stopping = true;
@@ -136,6 +138,27 @@ public final class Session implements AutoCloseable {
             threads.add(t);
         }
         threads.forEach(Thread::start);
+    }
+
+    /**
+     * The kernel gives a new FUSE mount 128 KiB of readahead, so sequential reads arrive as many
+     * small requests; raising it to the largest request (1 MiB, as root, for this mount's bdi
+     * only) roughly halves the requests and the time of a large sequential read. Best effort.
+     */
+    private void raiseReadahead() {
+        try {
+            var entry = Mounts.mountAt(mount.mountpoint());
+            if (entry.isEmpty() || Libc.geteuid() != 0) {
+                return;
+            }
+            Path knob = Path.of("/sys/class/bdi", entry.get().device(), "read_ahead_kb");
+            int wanted = SessionOptions.MAX_READ / 1024;
+            if (Integer.parseInt(Files.readString(knob).strip()) < wanted) {
+                Files.writeString(knob, Integer.toString(wanted));
+            }
+        } catch (IOException | RuntimeException e) {
+            // no sysfs, or not allowed: the default readahead works, only slower
+        }
     }
 
     boolean stopping() {
