@@ -45,9 +45,25 @@ final class OciMountCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing directory.")
     Path mountpoint;
 
-    @Option(names = "--fuse", arity = "0..1", paramLabel = "passthrough", fallbackValue = "on",
+    @Option(names = "--fuse", arity = "0..1", paramLabel = "passthrough", parameterConsumer = FuseMode.class,
             description = "Serve with cfsj's FUSE server; --fuse=passthrough lets the kernel read file data directly.")
     String fuse;
+
+    /**
+     * {@code --fuse} takes a value only if it is "passthrough": picocli's optional values would
+     * otherwise swallow the image name in {@code --fuse NAME MOUNTPOINT}.
+     */
+    static final class FuseMode implements CommandLine.IParameterConsumer {
+        @Override
+        public void consumeParameters(java.util.Stack<String> args, CommandLine.Model.ArgSpec argSpec,
+                CommandLine.Model.CommandSpec commandSpec) {
+            boolean passthrough = !args.isEmpty() && args.peek().equals("passthrough");
+            if (passthrough) {
+                args.pop();
+            }
+            argSpec.setValue(passthrough ? "passthrough" : "on");
+        }
+    }
 
     @Option(names = "--foreground", description = "With --fuse: serve in this process until unmounted.")
     boolean foreground;

@@ -23,6 +23,7 @@ import org.cfsj.oci.image.OciImages;
 import org.cfsj.oci.layer.Compression;
 import org.cfsj.oci.layer.LayerImport;
 import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.oci.source.BlobDigestException;
 import org.cfsj.oci.source.Descriptor;
 import org.cfsj.oci.source.Digest;
 import org.cfsj.oci.source.ImageSource;
@@ -182,7 +183,7 @@ public final class Puller {
             return result;
         } catch (IOException e) {
             progress.layerFailed(index, layer, e);
-            throw new LayerFetchException(index, layer, e);
+            throw new LayerFetchException(index, layer, rootCause(e, blob));
         } catch (RuntimeException e) {
             progress.layerFailed(index, layer, e);
             throw e;
@@ -192,6 +193,26 @@ public final class Puller {
                 closeQuietly(blob);
             }
         }
+    }
+
+    /**
+     * A corrupt blob usually fails in the decompressor or the tar parser before its digest can
+     * be compared; the digest is the real verdict, so finish reading the blob and report a
+     * mismatch in preference to the symptom.
+     */
+    private static IOException rootCause(IOException e, VerifyingInputStream blob) {
+        if (blob == null || e instanceof BlobDigestException || blob.verified()) {
+            return e;
+        }
+        try {
+            blob.drainAndVerify();
+        } catch (BlobDigestException mismatch) {
+            mismatch.addSuppressed(e);
+            return mismatch;
+        } catch (IOException ignored) {
+            // the stream is unusable (closed, connection lost): the original error stands
+        }
+        return e;
     }
 
     private static IOException asIOException(Throwable t) {
