@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.cfsj.fuse.FuseMount;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.sys.Libc;
+import org.cfsj.oci.mount.KernelComposefsMount;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -18,7 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "umount",
         mixinStandardHelpOptions = true,
-        description = "Unmount a cfsj mount (as made by cfsj fuse-serve); its server then exits.",
+        description = "Unmount a cfsj mount: a FUSE mount made by cfsj fuse-serve / oci mount --fuse (its server then exits), or a kernel composefs mount made by cfsj oci mount.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:unmounted", "1:not a cfsj mount point, busy, or not permitted", "2:invalid usage"})
 final class UmountCommand implements Callable<Integer> {
@@ -37,10 +38,14 @@ final class UmountCommand implements Callable<Integer> {
             throw new IOException(mountpoint + (Files.exists(mountpoint, LinkOption.NOFOLLOW_LINKS)
                     ? ": not a mount point" : ": no such file or directory"));
         }
-        if (!entry.fsType().equals("fuse.cfsj")) {
+        if (entry.fsType().equals("fuse.cfsj")) {
+            FuseMount.unmount(Path.of(entry.mountPoint()), false, Libc.geteuid() != 0);
+        } else if (entry.fsType().equals("overlay") && entry.source().equals("composefs")) {
+            // cfsj oci mount's kernel variant: an overlay over a (detached) EROFS mount.
+            KernelComposefsMount.unmount(Path.of(entry.mountPoint()), false);
+        } else {
             throw new IOException(mountpoint + ": not a cfsj mount (it is " + entry.fsType() + ")");
         }
-        FuseMount.unmount(Path.of(entry.mountPoint()), false, Libc.geteuid() != 0);
         return 0;
     }
 }
