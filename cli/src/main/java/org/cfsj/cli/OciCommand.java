@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
             OciInspectCommand.class,
             OciCreateImageCommand.class,
             OciExportLayerCommand.class,
-            OciMountCommand.class
+            OciMountCommand.class,
+            OciBundleCommand.class,
+            OciRunCommand.class
         })
 final class OciCommand implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,157 @@
+package org.cfsj.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.cfsj.composefs.ComposefsServer;
+import org.cfsj.fuse.SessionOptions;
+import org.cfsj.oci.image.OciImage;
+import org.cfsj.oci.image.OciImages;
+import org.cfsj.oci.mount.KernelComposefsMount;
+import org.cfsj.oci.runtime.CgroupLayout;
+import org.cfsj.oci.runtime.ForegroundRun;
+import org.cfsj.oci.runtime.Network;
+import org.cfsj.oci.runtime.OciRuntime;
+import org.cfsj.oci.runtime.RuntimeConfig;
+import org.cfsj.repo.Repository;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cfsj oci run NAME [-- CMD ARGS...]}: runs a container on a read-only mount of a stored
+ * image. The FUSE server runs inside this process (no second JVM to start), the bundle lives in
+ * a temporary directory, and the mount and the bundle are removed afterwards whatever happens:
+ * when the container exits, on Ctrl-C (the signal goes on to the runtime and from there to the
+ * container; this process waits for it), or on a fatal error (a shutdown hook).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run a container from an image with crun (or --runtime): bundle it in a temporary directory",
+            "(as 'cfsj oci bundle' does), run 'crun run --bundle DIR ID' in the foreground with this terminal's",
+            "stdin, stdout and stderr, then unmount and remove the bundle. The exit status is the container's.",
+            "A command after '--' replaces the image's Cmd (its Entrypoint stays).",
+            "",
+            "On hosts with the hybrid cgroup layout (v1 controllers plus a v2 hierarchy with controllers",
+            "enabled at /sys/fs/cgroup/unified), crun 1.8 refuses to start ('cgroups in hybrid mode not",
+            "supported'). --hide-cgroup-v2-controllers runs crun in a private mount namespace (unshare -m)",
+            "where /dev/null covers /sys/fs/cgroup/unified/cgroup.controllers; the host is not changed.",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"N:the container's exit status", "1:also: cfsj could not set up or run the container (message on stderr)",
+                "2:also: invalid usage"})
+final class OciRunCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    OciBundleCommand.MountChoice mount = new OciBundleCommand.MountChoice();
+
+    @Option(names = "--runtime", paramLabel = "PATH", description = "The OCI runtime (default: crun on PATH), e.g. runc.")
+    String runtime;
+
+    @Option(names = "--hide-cgroup-v2-controllers",
+            description = "Run the runtime in a private mount namespace that hides the cgroup v2 controllers (crun 1.8 on a hybrid cgroup host).")
+    boolean hideCgroupV2Controllers;
+
+    @Option(names = {"-t", "--tty"}, negatable = true,
+            description = "Give the container a terminal (default: when stdin is a terminal).")
+    Boolean tty;
+
+    @Option(names = "--network", paramLabel = "none|host", defaultValue = "none", converter = OciBundleCommand.NetworkConverter.class,
+            description = "none (default): a network namespace of its own (loopback only); host: share the host's.")
+    Network network;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Tag or manifest digest (sha256:…).")
+    String name;
+
+    @Parameters(index = "1..*", paramLabel = "CMD", description = "After '--': the command to run instead of the image's Cmd.")
+    List<String> command = new ArrayList<>();
+
+    /** What has been set up so far, torn down once by whoever gets there first (the command or the shutdown hook). */
+    private final class Teardown {
+        Path bundle;
+        ComposefsServer server;
+        boolean kernelMounted;
+        boolean done;
+
+        synchronized void run() {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                if (server != null) {
+                    server.unmount(); // lazy: nothing in the container holds it once the runtime has exited
+                    server.close();
+                } else if (kernelMounted) {
+                    KernelComposefsMount.unmount(bundle.resolve("rootfs"), true);
+                }
+            } catch (IOException e) {
+                System.err.println("cfsj oci run: unmounting " + bundle.resolve("rootfs") + " failed: " + Errors.message(e)
+                        + " (cfsj umount it by hand)");
+                return; // never delete a directory that may still have the image mounted in it
+            }
+            try {
+                Files.deleteIfExists(bundle.resolve("config.json"));
+                Files.deleteIfExists(bundle.resolve("rootfs"));
+                Files.deleteIfExists(bundle);
+            } catch (IOException e) {
+                System.err.println("cfsj oci run: removing the bundle " + bundle + " failed: " + Errors.message(e));
+            }
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        mount.validate(spec.commandLine());
+        OciRuntime rt = OciRuntime.find(Optional.ofNullable(runtime), hideCgroupV2Controllers);
+        Repository repo = RepoOption.open();
+        OciImage image = OciImages.resolve(repo, name);
+        Path imageFile = OciBundleCommand.imageFile(repo, image, name);
+        boolean terminal = tty != null ? tty : ForegroundRun.stdinIsTerminal();
+        String id = "cfsj-" + HexFormat.of().formatHex(randomBytes());
+
+        Teardown teardown = new Teardown();
+        teardown.bundle = Files.createTempDirectory("cfsj-run-");
+        Thread hook = new Thread(teardown::run, "cfsj-oci-run-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Path rootfs = Files.createDirectory(teardown.bundle.resolve("rootfs"));
+            if (mount.kernel) {
+                OciBundleCommand.mountKernel(repo, imageFile, rootfs, mount.insecure);
+                teardown.kernelMounted = true;
+            } else {
+                teardown.server = ComposefsServer.start(new ComposefsServer.Config(imageFile, rootfs, repo.objectsDir(),
+                        SessionOptions.defaultThreads(), mount.passthrough(), mount.insecure, OciBundleCommand.isRoot(), true));
+            }
+            RuntimeConfig config = OciBundleCommand.writeConfig(image, teardown.bundle, command, terminal, network, id);
+            config.warnings().forEach(w -> System.err.println("cfsj oci run: warning: " + w));
+            int status = ForegroundRun.run(rt, teardown.bundle, id);
+            if (status != 0 && !hideCgroupV2Controllers && CgroupLayout.isHybridWithV2Controllers()) {
+                System.err.println("cfsj oci run: note: this host has the hybrid cgroup layout, which crun 1.8 refuses"
+                        + " ('cgroups in hybrid mode not supported'); if that is the message above, add --hide-cgroup-v2-controllers");
+            }
+            return status;
+        } finally {
+            teardown.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: teardown is idempotent
+            }
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[6];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
+    }
+}
