@@ -38,25 +38,23 @@ final class Tools {
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+        // stderr on a thread of its own, stdout here: a pool (CompletableFuture's common pool has
+        // one thread on a 2-core machine) could run one reader after the other and deadlock on a
+        // full pipe
+        CompletableFuture<String> err = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
             try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                return "(reading stderr failed: " + e + ")";
+                err.complete("(reading stderr failed: " + e + ")");
             }
         });
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(reading stdout failed: " + e + ")";
-            }
-        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IOException("timed out after " + timeoutSeconds + " s: " + cmd);
         }
-        return new Result(p.exitValue(), out.join(), err.join());
+        return new Result(p.exitValue(), out, err.join());
     }
 
     /** Runs a tool and throws with its output unless it exits 0; returns stdout. */
