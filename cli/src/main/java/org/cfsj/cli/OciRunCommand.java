@@ -111,6 +111,12 @@ final class OciRunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         mount.validate(spec.commandLine());
+        if (!OciBundleCommand.isRoot()) {
+            // crun as another user would need a rootless setup (user namespace, no allow_other
+            // mount of the image): not supported, so say so before mounting anything
+            throw new IOException("cfsj oci run needs root (try: sudo ./cfsj oci run ...): the image is mounted with"
+                    + " allow_other,suid,dev for crun, which runs the container as root");
+        }
         OciRuntime rt = OciRuntime.find(Optional.ofNullable(runtime), hideCgroupV2Controllers);
         Repository repo = RepoOption.open();
         OciImage image = OciImages.resolve(repo, name);
