@@ -32,14 +32,15 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Make an OCI runtime bundle of an image: mount it read-only at DIR/rootfs and write DIR/config.json",
-            "(process from the image config: Entrypoint + Cmd, Env, WorkingDir, User looked up in the image's",
-            "/etc/passwd and /etc/group; read-only root; /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys;",
-            "the default capabilities of runc/crun/Docker; pid, ipc, uts, mount and network namespaces).",
+            "Make an OCI runtime bundle of an image: mount it read-only at DIR/rootfs and",
+            "write DIR/config.json: Entrypoint + Cmd, Env, WorkingDir, User (looked up in",
+            "the image's /etc/passwd and /etc/group) from the image config; read-only root;",
+            "/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys; the default capabilities",
+            "of runc/crun/Docker; pid, ipc, uts, mount and network namespaces.",
             "",
-            "The mount is served by cfsj's FUSE server in the background (allow_other, and suid,dev as root),",
-            "or with --kernel by the kernel (EROFS + overlayfs). Run it with 'crun run --bundle DIR ID';",
-            "clean up with 'cfsj umount DIR/rootfs' (FUSE) or 'umount DIR/rootfs' (--kernel).",
+            "A background cfsj FUSE server serves the mount (allow_other, and suid,dev as",
+            "root), or with --kernel the kernel (EROFS + overlayfs). Run the bundle with",
+            "'crun run --bundle DIR ID'; clean up with 'cfsj umount DIR/rootfs'.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the bundle is ready", "1:mounting or writing the bundle failed", "2:invalid usage"})
@@ -97,7 +98,7 @@ final class OciBundleCommand implements Callable<Integer> {
         }
 
         String describe() {
-            return kernel ? "kernel (EROFS + overlayfs)" : passthrough() ? "FUSE with passthrough" : "FUSE";
+            return kernel ? "kernel: EROFS + overlayfs" : passthrough() ? "FUSE with passthrough" : "FUSE";
         }
     }
 
@@ -135,7 +136,7 @@ final class OciBundleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("bundle " + dir + ": " + name + " mounted at " + rootfs + " (" + mount.describe() + "), config.json written");
         out.println("run it:    crun run --bundle " + dir + " <container-id>");
-        out.println("clean up:  " + (mount.kernel ? "umount " : "cfsj umount ") + rootfs);
+        out.println("clean up:  cfsj umount " + rootfs);
         out.flush();
         return 0;
     }
