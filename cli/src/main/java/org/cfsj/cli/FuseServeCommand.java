@@ -92,6 +92,9 @@ final class FuseServeCommand implements Callable<Integer> {
         if (background) {
             return startInBackground();
         }
+        // The detached child of --background writes to a log; a clean run that logged nothing
+        // removes it on exit, so that routine mounts leave no files behind.
+        Path ownLog = quietStart ? backgroundLog(mountpoint.toRealPath()) : null;
         ComposefsServer server = ComposefsServer.start(new ComposefsServer.Config(image, mountpoint, basedir, n,
                 passthrough, insecure, allowSuidDev, quietStart));
         long[] signalledAt = {0};
@@ -122,6 +125,9 @@ final class FuseServeCommand implements Callable<Integer> {
         server.close();
         if (stats) {
             System.err.println(server.statsLine());
+        }
+        if (ownLog != null && Files.exists(ownLog) && Files.size(ownLog) == 0) {
+            Files.deleteIfExists(ownLog);
         }
         return 0;
     }
