@@ -1,5 +1,6 @@
 package org.cfsj.it.run;
 
+import org.cfsj.it.TestRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,18 +34,18 @@ class CrunBusyboxTest {
 
     private static Path work;
     private static Path repo;
-    private static LocalRegistry registry;
+    private static TestRegistry registry;
 
     @BeforeAll
     static void buildPushPull() throws Exception {
         Assumptions.assumeTrue(Tools.isRoot(), "container tests need root (FUSE with allow_other,suid,dev; crun)");
         Assumptions.assumeTrue(Tools.onPath("crun"), "crun is not installed (apt-get install crun; .ci/run installs it)");
-        Assumptions.assumeTrue(LocalRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
+        Assumptions.assumeTrue(TestRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
         Assumptions.assumeTrue(Tools.onPath("skopeo"), "skopeo is not installed (apt-get install skopeo)");
         Assumptions.assumeTrue(BusyboxRootfs.available(), "busybox-static is not installed (apt-get install busybox-static)");
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing");
         work = Files.createTempDirectory("cfsj-run-it");
-        registry = LocalRegistry.start(work.resolve("registry"));
+        registry = TestRegistry.start(work.resolve("registry"));
         Path tar = OciLayouts.tar(BusyboxRootfs.build(work.resolve("rootfs")), work.resolve("layer.tar"));
         OciLayouts layout = new OciLayouts(work.resolve("layout"));
         layout.addImage("bb", tar, OciLayouts.Codec.GZIP, BusyboxRootfs.SHELL_CONFIG);

@@ -1,5 +1,6 @@
 package org.cfsj.it.run;
 
+import org.cfsj.it.TestRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,7 @@ class DebianContainerTest {
     private static Path work;
     private static Path repo;
     private static Path debootstrap;
-    private static LocalRegistry registry;
+    private static TestRegistry registry;
 
     @BeforeAll
     static void buildPushPull() throws Exception {
@@ -40,11 +41,11 @@ class DebianContainerTest {
         }
         Assumptions.assumeTrue(why.isEmpty(), () -> "Debian minbase image: " + why.get());
         Assumptions.assumeTrue(Tools.onPath("crun"), "crun is not installed (apt-get install crun)");
-        Assumptions.assumeTrue(LocalRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
+        Assumptions.assumeTrue(TestRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
         Assumptions.assumeTrue(Tools.onPath("skopeo"), "skopeo is not installed (apt-get install skopeo)");
         debootstrap = DebianMinbase.rootfs();
         work = Files.createTempDirectory("cfsj-debian-it");
-        registry = LocalRegistry.start(work.resolve("registry"));
+        registry = TestRegistry.start(work.resolve("registry"));
         Path tar = OciLayouts.tar(debootstrap, work.resolve("layer.tar"));
         OciLayouts layout = new OciLayouts(work.resolve("layout"));
         layout.addImage("minbase", tar, OciLayouts.Codec.ZSTD,

@@ -1,5 +1,6 @@
 package org.cfsj.it.run;
 
+import org.cfsj.it.TestRegistry;
 import com.github.luben.zstd.ZstdOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,7 +74,7 @@ final class OciLayouts {
     }
 
     /** {@code skopeo copy oci:LAYOUT:TAG docker://HOST/REPO:TAG} (plain HTTP to the loopback registry). */
-    void push(String tag, LocalRegistry registry, String repoAndTag) throws IOException, InterruptedException {
+    void push(String tag, TestRegistry registry, String repoAndTag) throws IOException, InterruptedException {
         Tools.check("skopeo", "copy", "-q", "--dest-tls-verify=false", "oci:" + layout + ":" + tag,
                 "docker://" + registry.host() + "/" + repoAndTag);
     }

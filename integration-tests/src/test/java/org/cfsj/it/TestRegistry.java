@@ -1,4 +1,4 @@
-package org.cfsj.it.oci;
+package org.cfsj.it;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * temporary directory, no authentication, and its access log in a file (which is how tests
  * count blob downloads). Stopped by PID on {@link #close()}.
  */
-final class TestRegistry implements AutoCloseable {
-    static final String BINARY = "/usr/bin/docker-registry";
+public final class TestRegistry implements AutoCloseable {
+    public static final String BINARY = "/usr/bin/docker-registry";
 
     private final Path dir;
     private final Path log;
@@ -32,11 +32,11 @@ final class TestRegistry implements AutoCloseable {
         this.process = process;
     }
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(Path.of(BINARY));
     }
 
-    static TestRegistry start(Path dir) throws IOException, InterruptedException {
+    public static TestRegistry start(Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("storage"));
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -97,16 +97,16 @@ final class TestRegistry implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:PORT}. */
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
-    Path storage() {
+    public Path storage() {
         return dir.resolve("storage");
     }
 
     /** The file holding a blob's bytes in the registry's storage. */
-    Path blobData(String digest) {
+    public Path blobData(String digest) {
         String hex = digest.substring("sha256:".length());
         return storage().resolve("docker/registry/v2/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data");
     }
@@ -114,7 +114,7 @@ final class TestRegistry implements AutoCloseable {
     private static final Pattern ACCESS = Pattern.compile("\"(GET|HEAD) /v2/([^ ]+)/blobs/(sha256:[0-9a-f]{64}) HTTP/[0-9.]+\" (\\d+)");
 
     /** How many successful blob GETs the registry has logged for these digests so far. */
-    long blobGets(List<String> digests) throws IOException {
+    public long blobGets(List<String> digests) throws IOException {
         long n = 0;
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             Matcher m = ACCESS.matcher(line);
