@@ -34,11 +34,14 @@ final class Sh {
     static Result run(List<String> cmd, long timeoutSeconds) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().close();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+        // stderr on a thread of its own: CompletableFuture's common pool has one thread on a
+        // 2-core machine, so a busy pool could leave stderr unread and the child blocked on it
+        CompletableFuture<String> err = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
             try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                return "(reading stderr failed: " + e + ")";
+                err.complete("(reading stderr failed: " + e + ")");
             }
         });
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
