@@ -51,6 +51,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private final ErofsImage image;
     private final NodeIds ids;
     private final OpenObjects objects;
+    private final boolean passthrough;
+    /** Object fds an open-less session keeps open between reads (each file's readahead comes in bursts). */
+    private static final int MAX_IDLE_OBJECTS = 4096;
 
     /**
      * @param image        the composefs (or plain EROFS) image, already opened and validated
@@ -60,7 +63,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     public ComposefsFilesystem(ErofsImage image, ObjectStore store, boolean passthrough) {
         this.image = image;
         this.ids = new NodeIds(image.rootNid());
-        this.objects = new OpenObjects(store, passthrough);
+        this.passthrough = passthrough;
+        // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
+        this.objects = new OpenObjects(store, passthrough, !passthrough, MAX_IDLE_OBJECTS);
     }
 
     @Override
@@ -73,7 +78,22 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         return CachePolicy.immutable();
     }
 
-    /** Inodes with an open backing object right now. */
+    @Override
+    public boolean filesNeedOpen() {
+        return passthrough;
+    }
+
+    @Override
+    public boolean directoriesNeedOpen() {
+        return false; // readdir ignores the handle
+    }
+
+    @Override
+    public void forget(long node, long nlookup) {
+        objects.forget(ids.nid(node));
+    }
+
+    /** Inodes whose backing object is in use right now. */
     public int openObjects() {
         return objects.openCount();
     }
@@ -260,9 +280,14 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         } catch (ErofsFormatException e) {
             throw corrupt(e);
         }
+        OpenObjects.Handle h = acquire(in, ext);
+        return h.backingId() > 0 ? new OpenedFile.Passthrough(node, h.backingId()) : new OpenedFile.Served(node);
+    }
+
+    /** A user of the inode's object, opened and verified if it is not open yet. */
+    private OpenObjects.Handle acquire(Inode in, External ext) throws FsException {
         try {
-            OpenObjects.Handle h = objects.acquire(in.nid(), ext.payload(), ext.digest(), in.size());
-            return h.backingId() > 0 ? new OpenedFile.Passthrough(node, h.backingId()) : new OpenedFile.Served(node);
+            return objects.acquire(in.nid(), ext.payload(), ext.digest(), in.size());
         } catch (ObjectVerificationException e) {
             throw new FsException(Errno.EIO, e.getMessage());
         } catch (IOException e) {
@@ -272,14 +297,44 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public long read(long node, long fh, long offset, MemorySegment dst) throws FsException {
-        if (fh == INLINE) {
+        if (fh != INLINE) {
+            return readObject(objects.get(ids.nid(node)), node, offset, dst);
+        }
+        if (passthrough) {
+            return readInline(inode(node), offset, dst); // opened: handle 0 means data in the image
+        }
+        // open-less: handle 0 for every file, so look at the inode (unless its object is open already)
+        long nid = ids.nid(node);
+        OpenObjects.Handle h = objects.acquireIfOpen(nid);
+        if (h == null) {
+            Inode in = inode(node);
+            External ext;
             try {
-                return image.read(inode(node), offset, dst);
+                ext = in.size() == 0 ? null : external(in);
             } catch (ErofsFormatException e) {
                 throw corrupt(e);
             }
+            if (ext == null) {
+                return readInline(in, offset, dst);
+            }
+            h = acquire(in, ext);
         }
-        OpenObjects.Handle h = objects.get(ids.nid(node));
+        try {
+            return readObject(h, node, offset, dst);
+        } finally {
+            objects.release(h);
+        }
+    }
+
+    private long readInline(Inode in, long offset, MemorySegment dst) throws FsException {
+        try {
+            return image.read(in, offset, dst);
+        } catch (ErofsFormatException e) {
+            throw corrupt(e);
+        }
+    }
+
+    private long readObject(OpenObjects.Handle h, long node, long offset, MemorySegment dst) throws FsException {
         if (h == null) {
             throw new FsException(Errno.EBADF);
         }

@@ -80,7 +80,7 @@ final class Dispatcher {
         this.attrValidNsec = p.attrTimeout().toNanosPart();
         this.negativeValid = seconds(p.negativeTimeout());
         this.negativeValidNsec = p.negativeTimeout().toNanosPart();
-        this.fileOpenFlags = p.keepCache() ? Kernel.FOPEN_KEEP_CACHE : 0;
+        this.fileOpenFlags = (p.keepCache() ? Kernel.FOPEN_KEEP_CACHE : 0) | Kernel.FOPEN_NOFLUSH;
         this.dirOpenFlags = p.cacheDir() ? Kernel.FOPEN_CACHE_DIR | Kernel.FOPEN_KEEP_CACHE : 0;
     }
 
@@ -189,6 +189,11 @@ final class Dispatcher {
                 reply.ok(unique, 0);
             }
             case OPENDIR -> {
+                if (!fs.directoriesNeedOpen()) {
+                    // the kernel then opens directories itself from now on, with FOPEN_CACHE_DIR
+                    reply.error(unique, Errno.ENOSYS);
+                    return;
+                }
                 long fh = fs.opendir(node);
                 new OpenOut(fh, dirOpenFlags, 0).write(reply.payload(), 0);
                 reply.ok(unique, OpenOut.SIZE);
@@ -207,7 +212,9 @@ final class Dispatcher {
                 need(body, AccessIn.SIZE);
                 reply.error(unique, (AccessIn.read(body, 0).mask() & W_OK) != 0 ? Errno.EROFS : 0);
             }
-            case FLUSH, FSYNC, FSYNCDIR, SYNCFS -> reply.ok(unique, 0); // nothing is ever dirty
+            // Nothing is ever dirty. ENOSYS to FLUSH makes the kernel stop sending one on every close(2).
+            case FLUSH -> reply.error(unique, Errno.ENOSYS);
+            case FSYNC, FSYNCDIR, SYNCFS -> reply.ok(unique, 0);
             case LSEEK -> lseek(unique, node, body);
             case INTERRUPT, NOTIFY_REPLY -> {
                 // requests finish without blocking, so there is nothing to interrupt; no answer is expected
@@ -285,11 +292,17 @@ final class Dispatcher {
             reply.error(unique, Errno.EROFS);
             return;
         }
+        if (!fs.filesNeedOpen()) {
+            // FUSE_NO_OPEN_SUPPORT: after this ENOSYS the kernel opens files itself (FOPEN_KEEP_CACHE),
+            // sends READ with fh 0 and no OPEN, FLUSH or RELEASE: one round trip per file instead of four
+            reply.error(unique, Errno.ENOSYS);
+            return;
+        }
         OpenOut out = switch (fs.open(node, flags)) {
             case OpenedFile.Served s -> new OpenOut(s.fh(), fileOpenFlags, 0);
             case OpenedFile.Passthrough p -> {
                 stats.countPassthroughOpen();
-                yield new OpenOut(p.fh(), Kernel.FOPEN_PASSTHROUGH, p.backingId());
+                yield new OpenOut(p.fh(), Kernel.FOPEN_PASSTHROUGH | Kernel.FOPEN_NOFLUSH, p.backingId());
             }
         };
         out.write(reply.payload(), 0);

@@ -163,4 +163,31 @@ class DispatcherTest {
         assertEquals(0040755, AttrOut.read(out, OutHeader.SIZE).attr().mode());
         assertEquals(9, stats.requests());
     }
+
+    @Test
+    void opensAskForNoFlushAndFlushIsNotImplemented() throws Exception {
+        request(Opcode.OPEN.code(), MemoryFs.HELLO_NODE, bytes(OpenIn.SIZE, s -> new OpenIn(0, 0).write(s, 0)));
+        assertEquals(0, header().error());
+        OpenOut open = OpenOut.read(out, OutHeader.SIZE);
+        assertEquals(Kernel.FOPEN_KEEP_CACHE | Kernel.FOPEN_NOFLUSH, open.openFlags());
+        // ENOSYS, not 0: the kernel then stops sending FLUSH on every close(2)
+        request(Opcode.FLUSH.code(), MemoryFs.HELLO_NODE, new byte[FlushIn.SIZE]);
+        assertEquals(-Errno.ENOSYS, header().error());
+    }
+
+    @Test
+    void openLessFilesystemsAnswerOpenWithEnosysAndServeReadsWithHandleZero() throws Exception {
+        dispatcher = new Dispatcher(new MemoryFs(true), stats, new Reply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8),
+                arena.allocate(32, 8)));
+        request(Opcode.OPEN.code(), MemoryFs.HELLO_NODE, bytes(OpenIn.SIZE, s -> new OpenIn(0, 0).write(s, 0)));
+        assertEquals(-Errno.ENOSYS, header().error(), "FUSE_NO_OPEN_SUPPORT: the kernel opens files itself");
+        request(Opcode.OPENDIR.code(), org.cfsj.fuse.fs.ReadOnlyFilesystem.ROOT, bytes(OpenIn.SIZE, s -> new OpenIn(0, 0).write(s, 0)));
+        assertEquals(-Errno.ENOSYS, header().error(), "and directories");
+        // a write open is still refused as such
+        request(Opcode.OPEN.code(), MemoryFs.HELLO_NODE, bytes(OpenIn.SIZE, s -> new OpenIn(1 /* O_WRONLY */, 0).write(s, 0)));
+        assertEquals(-Errno.EROFS, header().error());
+        int n = request(Opcode.READ.code(), MemoryFs.HELLO_NODE, bytes(ReadIn.SIZE, s -> new ReadIn(0, 0, 4096, 0, 0, 0, 0).write(s, 0)));
+        assertEquals(0, header().error());
+        assertArrayEquals(MemoryFs.HELLO, out.asSlice(OutHeader.SIZE, n - OutHeader.SIZE).toArray(ValueLayout.JAVA_BYTE));
+    }
 }

@@ -26,6 +26,26 @@ final class MemoryFs implements ReadOnlyFilesystem {
     static final long SUB_NODE = 4;
     private static final String[] NAMES = {"hello", "link", "sub"};
     private static final long[] NODES = {HELLO_NODE, LINK_NODE, SUB_NODE};
+    private final boolean openLess;
+
+    MemoryFs() {
+        this(false);
+    }
+
+    /** @param openLess serve files and directories without OPEN / OPENDIR */
+    MemoryFs(boolean openLess) {
+        this.openLess = openLess;
+    }
+
+    @Override
+    public boolean filesNeedOpen() {
+        return !openLess;
+    }
+
+    @Override
+    public boolean directoriesNeedOpen() {
+        return !openLess;
+    }
 
     @Override
     public CachePolicy cachePolicy() {

@@ -31,6 +31,22 @@ public interface ReadOnlyFilesystem {
 
     byte[] readlink(long node) throws FsException;
 
+    /**
+     * False if {@link #read} serves any regular file with handle 0 without it being opened. The
+     * session then answers OPEN with ENOSYS and the kernel (FUSE_NO_OPEN_SUPPORT) stops sending
+     * OPEN and RELEASE for the rest of the session: one round trip per small file instead of three.
+     * Must not change during a session; a filesystem that needs {@link OpenedFile.Passthrough}
+     * must return true.
+     */
+    default boolean filesNeedOpen() {
+        return true;
+    }
+
+    /** False if {@link #readdir} lists any directory with handle 0: OPENDIR and RELEASEDIR then stop. */
+    default boolean directoriesNeedOpen() {
+        return true;
+    }
+
     /** Opens a file for reading ({@code flags} are the open(2) flags). */
     OpenedFile open(long node, int flags) throws FsException;
 
