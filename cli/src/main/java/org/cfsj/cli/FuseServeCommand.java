@@ -70,6 +70,11 @@ final class FuseServeCommand implements Callable<Integer> {
     @Option(names = "--insecure", description = "Do not check objects against the image's fs-verity digests.")
     boolean insecure;
 
+    @Option(names = "--digest-ledger", paramLabel = "FILE",
+            description = {"Remember user-space object digests in FILE (created 0600 if missing) across servers, so",
+                "a later mount need not hash an unchanged object again. cfsj oci mount uses the repository's."})
+    Path digestLedger;
+
     @Option(names = "--background", description = "Start the server detached; return once the mount is live.")
     boolean background;
 
@@ -96,7 +101,7 @@ final class FuseServeCommand implements Callable<Integer> {
         // removes it on exit, so that routine mounts leave no files behind.
         Path ownLog = quietStart ? backgroundLog(mountpoint.toRealPath()) : null;
         ComposefsServer server = ComposefsServer.start(new ComposefsServer.Config(image, mountpoint, basedir, n,
-                passthrough, insecure, allowSuidDev, quietStart));
+                passthrough, insecure, allowSuidDev, quietStart, digestLedger));
         long[] signalledAt = {0};
         SignalHandler onSignal = sig -> {
             synchronized (signalledAt) {

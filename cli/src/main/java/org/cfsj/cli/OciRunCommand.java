@@ -137,7 +137,8 @@ final class OciRunCommand implements Callable<Integer> {
                 teardown.kernelMounted = true;
             } else {
                 teardown.server = ComposefsServer.start(new ComposefsServer.Config(imageFile, rootfs, repo.objectsDir(),
-                        SessionOptions.defaultThreads(), mount.passthrough(), mount.insecure, OciBundleCommand.isRoot(), true));
+                        SessionOptions.defaultThreads(), mount.passthrough(), mount.insecure, OciBundleCommand.isRoot(), true,
+                        OciMountCommand.digestLedger(repo)));
             }
             RuntimeConfig config = OciBundleCommand.writeConfig(image, teardown.bundle, command, terminal, network, id);
             config.warnings().forEach(w -> System.err.println("cfsj oci run: warning: " + w));

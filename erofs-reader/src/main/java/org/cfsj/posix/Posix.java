@@ -127,7 +127,9 @@ public final class Posix {
                     buf.get(JAVA_INT, 132),
                     buf.get(JAVA_LONG, 40),
                     buf.get(JAVA_LONG, 112),
-                    buf.get(JAVA_INT, 120));
+                    buf.get(JAVA_INT, 120),
+                    buf.get(JAVA_LONG, 96),
+                    buf.get(JAVA_INT, 104));
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

@@ -5,6 +5,8 @@ package org.cfsj.posix;
  * Unsigned kernel values are kept as raw bits: {@code uid}/{@code gid} as int, the rest widened.
  *
  * @param mode st_mode: type bits and permission bits
+ * @param ctimeSec st_ctime: changes with every change to the inode or its data, and unlike mtime it
+ *     cannot be set by utimensat(2)
  */
 public record Stat(
         int mode,
@@ -18,7 +20,9 @@ public record Stat(
         int rdevMinor,
         long size,
         long mtimeSec,
-        int mtimeNsec) {
+        int mtimeNsec,
+        long ctimeSec,
+        int ctimeNsec) {
 
     public static final int S_IFMT = 0170000;
     public static final int S_IFDIR = 0040000;

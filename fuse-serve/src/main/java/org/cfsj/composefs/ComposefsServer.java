@@ -12,6 +12,7 @@ import org.cfsj.fuse.Log;
 import org.cfsj.fuse.Session;
 import org.cfsj.fuse.SessionOptions;
 import org.cfsj.fuse.Stats;
+import org.cfsj.verity.DigestLedger;
 
 /**
  * A composefs image served over FUSE: opens and validates the image, opens the object store,
@@ -22,18 +23,22 @@ public final class ComposefsServer implements AutoCloseable {
      * What to serve and how.
      *
      * @param quiet log warnings only (no start-up line)
+     * @param digestLedger where user-space object digests are remembered across servers, or null
      */
     public record Config(Path image, Path mountpoint, Path basedir, int threads, boolean passthrough, boolean insecure,
-            boolean allowSuidDev, boolean quiet) {}
+            boolean allowSuidDev, boolean quiet, Path digestLedger) {}
 
     private final ErofsImage image;
     private final ObjectStore store;
+    private final DigestLedger ledger;
     private final ComposefsFilesystem fs;
     private final Session session;
 
-    private ComposefsServer(ErofsImage image, ObjectStore store, ComposefsFilesystem fs, Session session) {
+    private ComposefsServer(ErofsImage image, ObjectStore store, DigestLedger ledger, ComposefsFilesystem fs,
+            Session session) {
         this.image = image;
         this.store = store;
+        this.ledger = ledger;
         this.fs = fs;
         this.session = session;
     }
@@ -67,13 +72,15 @@ public final class ComposefsServer implements AutoCloseable {
         }
         ErofsImage image = openImage(c.image());
         ObjectStore store = null;
+        DigestLedger ledger = null;
         try {
-            store = new ObjectStore(c.basedir(), c.insecure());
+            ledger = c.insecure() ? null : openLedger(c.digestLedger());
+            store = new ObjectStore(c.basedir(), c.insecure(), ObjectStore.DEFAULT_CACHE_ENTRIES, ledger);
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, c.passthrough());
             SessionOptions options = SessionOptions.defaults().withThreads(c.threads())
                     .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev());
             Session session = Session.start(fs, c.mountpoint(), options);
-            ComposefsServer server = new ComposefsServer(image, store, fs, session);
+            ComposefsServer server = new ComposefsServer(image, store, ledger, fs, session);
             if (c.insecure()) {
                 Log.info("WARNING: --insecure: object contents are not checked against the image's fs-verity digests");
             } else if (c.passthrough() && session.passthroughGranted() && !store.verityMode().startsWith("kernel")) {
@@ -90,8 +97,32 @@ public final class ComposefsServer implements AutoCloseable {
             if (store != null) {
                 store.close();
             }
+            closeQuietly(ledger);
             image.close();
             throw e;
+        }
+    }
+
+    /** The ledger, or null (with a log line) if there is none or it cannot be used: objects are then hashed. */
+    private static DigestLedger openLedger(Path path) {
+        if (path == null) {
+            return null;
+        }
+        try {
+            return DigestLedger.open(path);
+        } catch (IOException e) {
+            Log.info("not using the digest ledger: " + e.getMessage() + "; objects are hashed on first open");
+            return null;
+        }
+    }
+
+    private static void closeQuietly(DigestLedger ledger) {
+        if (ledger != null) {
+            try {
+                ledger.close();
+            } catch (IOException e) {
+                Log.info("closing the digest ledger: " + e.getMessage());
+            }
         }
     }
 
@@ -107,7 +138,7 @@ public final class ComposefsServer implements AutoCloseable {
         return fs;
     }
 
-    /** Objects whose fs-verity digest was checked (kernel measurement or user-space computation). */
+    /** Objects whose fs-verity digest was checked (kernel measurement, digest ledger or user-space computation). */
     public long verityChecked() {
         return store.checked();
     }
@@ -132,6 +163,7 @@ public final class ComposefsServer implements AutoCloseable {
             session.close();
         } finally {
             store.close();
+            closeQuietly(ledger);
             image.close();
         }
     }

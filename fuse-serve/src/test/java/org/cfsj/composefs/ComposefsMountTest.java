@@ -104,7 +104,7 @@ class ComposefsMountTest {
     }
 
     private ComposefsServer serve(boolean passthrough) throws IOException {
-        return ComposefsServer.start(new ComposefsServer.Config(image, mnt, objects, 2, passthrough, false, false, true));
+        return ComposefsServer.start(new ComposefsServer.Config(image, mnt, objects, 2, passthrough, false, false, true, null));
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {
@@ -206,7 +206,7 @@ class ComposefsMountTest {
         Path garbage = tmp.resolve("garbage.cfs");
         Files.write(garbage, new byte[8192]);
         IOException e = assertThrows(IOException.class, () -> ComposefsServer.start(
-                new ComposefsServer.Config(garbage, mnt, objects, 2, false, false, false, true)));
+                new ComposefsServer.Config(garbage, mnt, objects, 2, false, false, false, true, null)));
         assertTrue(e.getMessage().contains("not a valid composefs/EROFS image"), e.getMessage());
         assertFalse(Mounts.isMountPoint(mnt));
 

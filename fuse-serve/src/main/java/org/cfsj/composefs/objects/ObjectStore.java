@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.cfsj.composefs.objects.VerityIoctl.Measurement;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
+import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
 
@@ -26,10 +27,12 @@ import org.cfsj.verity.FsVerityParams;
  *   <li>by the kernel, if the file has fs-verity enabled ({@code FS_IOC_MEASURE_VERITY}): the
  *       kernel then also guards every later read, so this costs one ioctl per open;
  *   <li>otherwise in user space: the file's fs-verity digest is computed on its first open and
- *       remembered per file (name, device, inode, size, mtime), so later opens are free and a bad
- *       object keeps failing fast until it is replaced. This proves the content at the time it was
- *       hashed; unlike kernel fs-verity, it cannot stop someone who can write to the object
- *       directory from changing a file afterwards while keeping its size and mtime.
+ *       remembered per file (name, device, inode, size, mtime, ctime), so later opens are free and
+ *       a bad object keeps failing fast until it is replaced. With a {@link DigestLedger} the digest
+ *       is also remembered across processes: a later server finds it there instead of hashing the
+ *       file again, as long as the file has not changed since (see the ledger for why that holds).
+ *       This proves the content at the time it was checked; unlike kernel fs-verity, it does not
+ *       guard each later read against someone with root access to the object directory's disk.
  * </ol>
  *
  * <p>User-space digests run on the caller's thread with one hashing thread per object: a FUSE
@@ -56,6 +59,8 @@ public final class ObjectStore implements AutoCloseable {
     private final boolean insecure;
     private final String verityMode;
     private final DigestCache cache;
+    private final DigestLedger ledger;
+    private final LongAdder ledgerHits = new LongAdder();
     private final LongAdder kernelMeasurements = new LongAdder();
     private final LongAdder failures = new LongAdder();
     /** Opens share it; close takes it exclusively so the directory fd is never reused under an open. */
@@ -67,11 +72,14 @@ public final class ObjectStore implements AutoCloseable {
      * @param insecure serve objects without checking them (for the {@code --insecure} option)
      */
     public ObjectStore(Path basedir, boolean insecure) throws IOException {
-        this(basedir, insecure, DEFAULT_CACHE_ENTRIES);
+        this(basedir, insecure, DEFAULT_CACHE_ENTRIES, null);
     }
 
-    /** As above, remembering at most {@code maxCacheEntries} user-space digests. */
-    public ObjectStore(Path basedir, boolean insecure, int maxCacheEntries) throws IOException {
+    /**
+     * As above, remembering at most {@code maxCacheEntries} user-space digests in memory, and all
+     * of them in {@code ledger} if not null (the store does not close it).
+     */
+    public ObjectStore(Path basedir, boolean insecure, int maxCacheEntries, DigestLedger ledger) throws IOException {
         if (!Files.isDirectory(basedir)) {
             throw Files.exists(basedir, LinkOption.NOFOLLOW_LINKS) || Files.exists(basedir)
                     ? new NotDirectoryException("object store " + basedir + " is not a directory")
@@ -80,6 +88,7 @@ public final class ObjectStore implements AutoCloseable {
         this.basedir = basedir.toRealPath();
         this.insecure = insecure;
         this.cache = new DigestCache(maxCacheEntries);
+        this.ledger = ledger;
         // Path keeps the name's bytes encoded with sun.jnu.encoding; encoding back gives them again.
         Charset jnu = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
         this.dirfd = Posix.openat(Posix.AT_FDCWD, this.basedir.toString().getBytes(jnu),
@@ -165,7 +174,7 @@ public final class ObjectStore implements AutoCloseable {
             }
             case Measurement.Unavailable _ -> {
                 FileIdentity id = FileIdentity.of(payload, st);
-                byte[] actual = cache.digest(id, () -> digestInUserSpace(fd, id, what));
+                byte[] actual = cache.digest(id, () -> fromLedgerOrHashed(fd, id, st, what, expected));
                 if (!Arrays.equals(actual, expected)) {
                     failures.increment();
                     throw new ObjectVerificationException(payload, expected, actual, "computed in user space");
@@ -173,6 +182,31 @@ public final class ObjectStore implements AutoCloseable {
             }
             case Measurement.Failed f -> throw new IOException(what + ": FS_IOC_MEASURE_VERITY: " + f.message());
         }
+    }
+
+    /**
+     * The ledger's digest for the file if it has one that matches what the image expects, else the
+     * digest computed now (and recorded). A recorded digest that does not match is not believed:
+     * the file is hashed again, so a stale or wrong record can never make a good object fail.
+     */
+    private byte[] fromLedgerOrHashed(int fd, FileIdentity id, Stat st, String what, byte[] expected)
+            throws IOException {
+        if (ledger != null) {
+            byte[] known = ledger.lookup(st);
+            if (known != null && Arrays.equals(known, expected)) {
+                ledgerHits.increment();
+                return known;
+            }
+        }
+        byte[] digest = digestInUserSpace(fd, id, what);
+        if (ledger != null) {
+            try {
+                ledger.record(st, digest);
+            } catch (IOException e) {
+                throw new IOException(what + ": cannot record its digest in " + ledger.file() + ": " + e.getMessage(), e);
+            }
+        }
+        return digest;
     }
 
     /**
@@ -203,9 +237,17 @@ public final class ObjectStore implements AutoCloseable {
         return verityMode;
     }
 
-    /** Objects whose digest was computed in user space or measured by the kernel (cache hits do not count). */
+    /**
+     * Objects whose digest was computed in user space, found in the ledger or measured by the
+     * kernel (in-memory cache hits do not count).
+     */
     public long checked() {
         return cache.computations() + kernelMeasurements.sum();
+    }
+
+    /** Objects whose digest was found in the ledger instead of being computed. */
+    public long ledgerHits() {
+        return ledgerHits.sum();
     }
 
     /** Opens refused because an object's digest did not match (each refused open counts). */

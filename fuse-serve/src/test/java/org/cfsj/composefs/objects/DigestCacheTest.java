@@ -30,7 +30,7 @@ class DigestCacheTest {
     }
 
     private static FileIdentity id(String payload) {
-        return new FileIdentity(payload, 1, 2, 3, 4, 5);
+        return new FileIdentity(payload, 1, 2, 3, 4, 5, 6, 7);
     }
 
     @Test

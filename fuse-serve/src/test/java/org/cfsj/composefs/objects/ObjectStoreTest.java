@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.posix.ErrnoException;
 import org.cfsj.posix.Posix;
+import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -136,6 +137,49 @@ class ObjectStoreTest {
             Files.setLastModifiedTime(object, FileTime.fromMillis(1_000_000_000_000L));
             assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
             assertEquals(3, store.checked());
+        }
+    }
+
+    @Test
+    void aDigestLedgerLetsALaterStoreSkipHashing() throws IOException {
+        byte[] digest = put(randomBytes(50_000, 4));
+        String payload = FsVerity.objectPath(digest);
+        Path ledgerFile = base.resolve("ledger");
+        try (DigestLedger ledger = DigestLedger.open(ledgerFile);
+                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
+            ObjectStore.close(store.open(payload, digest).fd());
+            assertEquals(0, store.ledgerHits(), "first store: hashed");
+        }
+        try (DigestLedger ledger = DigestLedger.open(ledgerFile);
+                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
+            ObjectStore.close(store.open(payload, digest).fd());
+            assertEquals(1, store.ledgerHits(), "a later store: found in the ledger, not hashed");
+            // an image expecting another digest for the same object is not answered from the ledger
+            byte[] other = digest.clone();
+            other[0] ^= 1;
+            assertThrows(ObjectVerificationException.class, () -> store.open(payload, other));
+        }
+    }
+
+    @Test
+    void aLedgerRecordOfAFileChangedSinceIsNotBelieved() throws IOException {
+        byte[] digest = put(randomBytes(40_000, 5));
+        String payload = FsVerity.objectPath(digest);
+        Path object = base.resolve(payload);
+        Path ledgerFile = base.resolve("ledger");
+        try (DigestLedger ledger = DigestLedger.open(ledgerFile);
+                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
+            ObjectStore.close(store.open(payload, digest).fd());
+        }
+        // rewritten in place, same size, and the old mtime put back: only ctime tells
+        FileTime mtime = Files.getLastModifiedTime(object);
+        flipByte(object, 777);
+        Files.setLastModifiedTime(object, mtime);
+        try (DigestLedger ledger = DigestLedger.open(ledgerFile);
+                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
+            assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
+            assertEquals(0, store.ledgerHits());
+            assertEquals(1, store.checked(), "hashed again");
         }
     }
 
