@@ -124,4 +124,35 @@ class FuseVerityTest {
             assertTrue(said.lines().anyMatch(l -> !l.isBlank()), "--insecure should say at start that objects are not verified; stderr was empty");
         }
     }
+
+    /**
+     * A later server with the same digest ledger believes a recorded digest only for an unchanged
+     * file: an object rewritten in place after it was recorded (same size, old mtime put back)
+     * reads as EIO, not as the changed bytes.
+     */
+    @Test
+    void theDigestLedgerNeverVouchesForAChangedObject() throws Exception {
+        Path ledger = tmp.resolve("ledger");
+        Path intact = object(Images.imageDump(image.image()), "/intact");
+        byte[] good = Files.readAllBytes(intact);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-ledger"));
+        try (FuseServer server = FuseServer.start(image.image(), mnt, image.objects(), tmp.resolve("server-ledger-1"), 120,
+                "--digest-ledger", ledger.toString())) {
+            assertArrayEquals(good, TreeFiles.read(mnt, Bytes.of("intact")));
+            server.stopCleanly(FuseServer.Stop.SIGTERM);
+        }
+        assertTrue(Files.size(ledger) > 0, "the first server recorded the digest it computed");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ledger)));
+
+        var mtime = Files.getLastModifiedTime(intact);
+        byte[] changed = good.clone();
+        changed[500_000] ^= 0x01;
+        Files.write(intact, changed);
+        Files.setLastModifiedTime(intact, mtime);
+        try (FuseServer server = FuseServer.start(image.image(), mnt, image.objects(), tmp.resolve("server-ledger-2"), 120,
+                "--digest-ledger", ledger.toString())) {
+            assertEio(mnt, "intact", "changed after its digest was recorded");
+            server.stopCleanly(FuseServer.Stop.SIGTERM);
+        }
+    }
 }
