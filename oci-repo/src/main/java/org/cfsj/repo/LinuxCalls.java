@@ -16,7 +16,8 @@ import java.nio.file.Path;
 /**
  * The few Linux calls the repository needs that the JDK does not offer: {@code flock} (locks
  * per open file, so two threads of one JVM can hold shared locks independently, which
- * {@code FileChannel.lock} cannot), {@code syncfs}, and the fs-verity ioctls.
+ * {@code FileChannel.lock} cannot), {@code syncfs}, {@code renameat2} (rename unless the target
+ * exists, in one call) and the fs-verity ioctls.
  */
 final class LinuxCalls {
     static final int O_RDONLY = 0;
@@ -31,6 +32,11 @@ final class LinuxCalls {
     static final int EOPNOTSUPP = 95;
     static final int EEXIST = 17;
     static final int ENODATA = 61;
+    static final int ENOENT = 2;
+    static final int EINVAL = 22;
+    static final int ENOSYS = 38;
+    static final int AT_FDCWD = -100;
+    static final int RENAME_NOREPLACE = 1;
     /** _IOW('f', 133, struct fsverity_enable_arg), the struct being 128 bytes. */
     static final long FS_IOC_ENABLE_VERITY = 0x40806685L;
     /** _IOWR('f', 134, struct fsverity_digest), the header being 4 bytes. */
@@ -52,6 +58,9 @@ final class LinuxCalls {
     private static final MethodHandle IOCTL = downcall("ioctl",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle RENAMEAT2 = downcall("renameat2",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -115,6 +124,36 @@ final class LinuxCalls {
             int r = (int) SYNCFS.invokeExact(state, fd);
             if (r != 0) {
                 throw new Failure(what, (int) ERRNO.get(state, 0L));
+            }
+        } catch (Failure f) {
+            throw f;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * renameat2(2) with RENAME_NOREPLACE: renames {@code from} to {@code to} unless {@code to}
+     * exists, in one atomic step. Returns false (nothing renamed) if it exists. Throws with errno
+     * EINVAL or ENOSYS where the filesystem or kernel cannot do it.
+     */
+    static boolean renameNoReplace(Path from, Path to) throws Failure {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment a = arena.allocateFrom(from.toString(), StandardCharsets.UTF_8);
+            MemorySegment b = arena.allocateFrom(to.toString(), StandardCharsets.UTF_8);
+            while (true) {
+                int r = (int) RENAMEAT2.invokeExact(state, AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE);
+                if (r == 0) {
+                    return true;
+                }
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno == EEXIST) {
+                    return false;
+                }
+                if (errno != EINTR) {
+                    throw new Failure(from + " -> " + to, errno);
+                }
             }
         } catch (Failure f) {
             throw f;

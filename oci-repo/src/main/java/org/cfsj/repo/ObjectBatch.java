@@ -3,8 +3,10 @@ package org.cfsj.repo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Many objects written together (the files of one layer) and named together: each file is
@@ -15,23 +17,24 @@ import java.util.Map;
  * splitstream can refer to them before they are installed; it must be linked only after
  * {@code install}. Closing an uninstalled batch deletes its files.
  *
- * <p>Not thread-safe.
+ * <p>Thread-safe: the writers of one batch may run on several threads (each writer on one).
+ * {@link #install()} and {@link #close()} must not overlap with writers still committing.
  */
 public final class ObjectBatch implements AutoCloseable {
     private final Repository repo;
-    private final Map<ObjectId, Path> pending = new LinkedHashMap<>();
-    private boolean installed;
+    private final Map<ObjectId, Path> pending = new ConcurrentHashMap<>();
+    private volatile boolean installed;
 
     ObjectBatch(Repository repo) {
         this.repo = repo;
     }
 
     /** A writer whose {@link ObjectWriter#commit()} defers naming to {@link #install()}. */
-    public ObjectWriter newObject() throws IOException {
+    public ObjectWriter newObject() {
         if (installed) {
             throw new IllegalStateException("batch already installed");
         }
-        return new ObjectWriter(repo, repo.tempDir(), this);
+        return new ObjectWriter(repo, this);
     }
 
     /** Objects waiting to be named. */
@@ -39,38 +42,46 @@ public final class ObjectBatch implements AutoCloseable {
         return pending.size();
     }
 
+    /** Whether the object is in the repository or waiting in this batch. */
+    boolean has(ObjectId id) {
+        return pending.containsKey(id) || repo.hasObject(id);
+    }
+
     /** Takes a finished temporary file; returns false (and drops it) if the object exists or is pending. */
     boolean defer(Path temp, ObjectId id) throws IOException {
-        if (pending.containsKey(id) || repo.hasObject(id)) {
+        if (repo.hasObject(id) || pending.putIfAbsent(id, temp) != null) {
             Files.deleteIfExists(temp);
             return false;
         }
-        pending.put(id, temp);
         return true;
     }
 
     /** Syncs the filesystem once, then gives every pending file its object name. */
-    public void install() throws IOException {
+    public synchronized void install() throws IOException {
         if (installed) {
             return;
         }
         if (!pending.isEmpty()) {
             repo.syncBeforeLink();
-            for (Map.Entry<ObjectId, Path> e : pending.entrySet()) {
+            List<Map.Entry<ObjectId, Path>> todo = new ArrayList<>(pending.entrySet());
+            for (Map.Entry<ObjectId, Path> e : todo) {
+                boolean named = false;
                 try {
-                    repo.installObject(e.getValue(), e.getKey());
+                    named = repo.installObject(e.getValue(), e.getKey());
                 } finally {
-                    Files.deleteIfExists(e.getValue());
+                    if (!named) {
+                        Files.deleteIfExists(e.getValue()); // a failure, or another writer named it first
+                    }
                 }
+                pending.remove(e.getKey());
             }
-            pending.clear();
         }
         installed = true;
     }
 
     /** Deletes the files of a batch that was not installed (a failed import). */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         for (Path p : pending.values()) {
             Files.deleteIfExists(p);
         }

@@ -6,61 +6,70 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Objects;
 import org.cfsj.verity.FsVerityHasher;
 
 /**
- * Writes one object: the bytes go to a temporary file inside the repository (same filesystem,
- * so the final rename is atomic) while their fs-verity digest is computed; {@link #commit()}
- * fsyncs the file and renames it to {@code objects/xx/<rest>}, or drops it if that object is
- * already there. Closing without committing deletes the temporary file, so a failed write leaves
- * nothing behind; a crash leaves at most a file under {@code tmp/}, which {@code gc} removes.
+ * Writes one object. Its fs-verity digest is computed while the bytes come in; up to {@link
+ * #MEMORY_LIMIT} bytes are only kept in memory, so an object that turns out to be in the
+ * repository already (most files of a layer that shares content) costs no file at all. Larger
+ * objects go to a temporary file inside the repository (same filesystem, so the final rename is
+ * atomic) as they come. {@link #commit()} then makes the file durable (fsync, or one syncfs for a
+ * whole {@link ObjectBatch}) and renames it to {@code objects/xx/<rest>}, or drops it if that
+ * object is already there. Closing without committing deletes the temporary file, so a failed
+ * write leaves nothing behind; a crash leaves at most a file under {@code tmp/}, which {@code gc}
+ * removes.
  *
  * <p>Not thread-safe; one writer per object.
  */
 public final class ObjectWriter extends OutputStream {
-    private static final int BUFFER = 1 << 17;
+    /** Objects up to this size are hashed before any file is made (so duplicates make none). */
+    static final int MEMORY_LIMIT = 1 << 20;
+    private static final int INITIAL_BUFFER = 1 << 13;
 
     private final Repository repo;
     private final ObjectBatch batch;
-    private final Path temp;
-    private final FileChannel channel;
     private final FsVerityHasher hasher = new FsVerityHasher();
-    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    /** Bytes not yet hashed nor written; all of the object while it fits in memory. */
+    private byte[] buffer;
+    private int buffered;
+    private long size;
+    /** The temporary file, once the object outgrew memory (or at commit of a new object). */
+    private Path temp;
+    private FileChannel channel;
     private boolean done;
     private boolean stored;
     private ObjectId id;
 
-    ObjectWriter(Repository repo, Path tempDir) throws IOException {
-        this(repo, tempDir, null);
-    }
-
-    ObjectWriter(Repository repo, Path tempDir, ObjectBatch batch) throws IOException {
+    ObjectWriter(Repository repo, ObjectBatch batch) {
         this.repo = repo;
         this.batch = batch;
-        this.temp = Files.createTempFile(tempDir, "obj-", ".tmp");
-        this.channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+        this.buffer = new byte[INITIAL_BUFFER];
     }
 
     @Override
     public void write(int b) throws IOException {
         checkOpen();
-        if (!buffer.hasRemaining()) {
-            drain();
+        if (buffered == buffer.length) {
+            makeRoom(1);
         }
-        buffer.put((byte) b);
+        buffer[buffered++] = (byte) b;
+        size++;
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
         checkOpen();
-        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        Objects.checkFromIndexSize(off, len, b.length);
+        size += len;
         while (len > 0) {
-            if (!buffer.hasRemaining()) {
-                drain();
+            if (buffered == buffer.length) {
+                makeRoom(len);
             }
-            int n = Math.min(len, buffer.remaining());
-            buffer.put(b, off, n);
+            int n = Math.min(len, buffer.length - buffered);
+            System.arraycopy(b, off, buffer, buffered, n);
+            buffered += n;
             off += n;
             len -= n;
         }
@@ -68,7 +77,7 @@ public final class ObjectWriter extends OutputStream {
 
     /** Bytes written so far. */
     public long size() {
-        return hasher.dataSize() + buffer.position();
+        return size;
     }
 
     /**
@@ -80,24 +89,35 @@ public final class ObjectWriter extends OutputStream {
             return id;
         }
         checkOpen();
-        drain();
+        hasher.update(buffer, 0, buffered);
+        ObjectId digest = ObjectId.of(hasher.finish());
+        if (channel == null && (batch != null ? batch.has(digest) : repo.hasObject(digest))) {
+            // Already stored (or about to be): no file was made, none is needed.
+            done = true;
+            id = digest;
+            return id;
+        }
+        writeBuffer();
+        done = true;
         if (batch != null) {
             // The batch makes all its files durable with one syncfs before naming any of them.
             channel.close();
-            done = true;
-            id = ObjectId.of(hasher.finish());
+            id = digest;
             stored = batch.defer(temp, id);
             return id;
         }
-        channel.force(true);
-        channel.close();
-        done = true;
-        id = ObjectId.of(hasher.finish());
+        boolean named = false;
         try {
-            stored = repo.installObject(temp, id);
+            channel.force(true);
+            channel.close();
+            named = repo.installObject(temp, digest);
         } finally {
-            Files.deleteIfExists(temp);
+            if (!named) {
+                Files.deleteIfExists(temp); // a failure, or the object was there already
+            }
         }
+        stored = named;
+        id = digest;
         return id;
     }
 
@@ -114,18 +134,37 @@ public final class ObjectWriter extends OutputStream {
     public void close() throws IOException {
         if (!done) {
             done = true;
-            channel.close();
-            Files.deleteIfExists(temp);
+            buffer = null;
+            if (channel != null) {
+                channel.close();
+                Files.deleteIfExists(temp);
+            }
         }
     }
 
-    private void drain() throws IOException {
-        buffer.flip();
-        hasher.update(buffer.array(), 0, buffer.limit());
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
+    /** Grows the memory buffer, or once it is at the limit, hashes and writes it out. */
+    private void makeRoom(int wanted) throws IOException {
+        if (channel == null && buffer.length < MEMORY_LIMIT) {
+            long grown = Math.max((long) buffer.length * 2, (long) buffered + wanted);
+            buffer = Arrays.copyOf(buffer, (int) Math.min(grown, MEMORY_LIMIT));
+            return;
         }
-        buffer.clear();
+        hasher.update(buffer, 0, buffered);
+        writeBuffer();
+    }
+
+    /** Writes the buffered bytes (already hashed) to the temporary file, creating it if need be. */
+    private void writeBuffer() throws IOException {
+        if (channel == null) {
+            Repository.TempFile t = repo.newTempFile();
+            temp = t.path();
+            channel = t.channel();
+        }
+        ByteBuffer b = ByteBuffer.wrap(buffer, 0, buffered);
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+        buffered = 0;
     }
 
     private void checkOpen() throws IOException {

@@ -2,6 +2,7 @@ package org.cfsj.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -9,11 +10,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.repo.splitstream.SplitStreamWriter;
@@ -51,6 +55,13 @@ public final class Repository implements AutoCloseable {
 
     private final Path root;
     private final RepoMeta meta;
+    /** Temporary file names: {@code obj-<prefix>-<counter>.tmp}. */
+    private final String tempPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    private final AtomicLong tempCounter = new AtomicLong();
+    /** Which {@code objects/xx} directories this instance knows to exist (1) — saves a stat per object. */
+    private final AtomicIntegerArray objectDirs = new AtomicIntegerArray(256);
+    /** False once renameat2(RENAME_NOREPLACE) was refused by the filesystem. */
+    private volatile boolean noReplaceRename = true;
 
     private Repository(Path root, RepoMeta meta) {
         this.root = root;
@@ -202,8 +213,8 @@ public final class Repository implements AutoCloseable {
     // ---- objects ---------------------------------------------------------------------------
 
     /** Starts writing a new object; see {@link ObjectWriter}. */
-    public ObjectWriter newObject() throws IOException {
-        return new ObjectWriter(this, tempDir());
+    public ObjectWriter newObject() {
+        return new ObjectWriter(this, null);
     }
 
     /** Starts a batch of objects named together after one sync; see {@link ObjectBatch}. */
@@ -269,22 +280,67 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /** A new, empty temporary file under {@code tmp/}, open for writing. */
+    record TempFile(Path path, FileChannel channel) {}
+
+    /**
+     * Creates a temporary file with a name no other writer uses: a random per-instance prefix and
+     * a counter (cheaper than {@link Files#createTempFile}, which draws from SecureRandom for
+     * every file), created exclusively, so a clash with another process just takes the next name.
+     */
+    TempFile newTempFile() throws IOException {
+        while (true) {
+            Path p = tempDir().resolve("obj-" + tempPrefix + "-" + tempCounter.incrementAndGet() + ".tmp");
+            try {
+                return new TempFile(p, FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+            } catch (FileAlreadyExistsException e) {
+                // another process drew the same prefix: next name
+            }
+        }
+    }
+
     /**
      * Gives a finished temporary file its object name. With kernel verity, verity is enabled
-     * before the file becomes visible. Returns false if the object already existed.
+     * before the file becomes visible. Returns false if the object already existed; the
+     * temporary file is then still there, for the caller to delete.
      */
     boolean installObject(Path temp, ObjectId id) throws IOException {
         Path target = objectPath(id);
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
         if (kernelVerity()) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
             int fd = LinuxCalls.open(temp, LinuxCalls.O_RDONLY, 0);
             try {
                 LinuxCalls.enableVerity(fd, temp.toString());
             } finally {
                 LinuxCalls.close(fd);
             }
+        }
+        int prefix = Integer.parseInt(id.hex(), 0, 2, 16);
+        if (objectDirs.get(prefix) == 0) {
+            Files.createDirectories(target.getParent());
+            objectDirs.set(prefix, 1);
+        }
+        if (noReplaceRename) {
+            // One call that both checks and names: a writer that installed the same object
+            // meanwhile wins, and this one reports "already there".
+            try {
+                return LinuxCalls.renameNoReplace(temp, target);
+            } catch (LinuxCalls.Failure f) {
+                if (f.errno == LinuxCalls.ENOENT) {
+                    // the directory went away under us (removed by hand): make it again
+                    Files.createDirectories(target.getParent());
+                    return LinuxCalls.renameNoReplace(temp, target);
+                }
+                if (f.errno != LinuxCalls.EINVAL && f.errno != LinuxCalls.ENOSYS) {
+                    throw f;
+                }
+                noReplaceRename = false; // this filesystem cannot: check, then rename
+            }
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
         }
         Files.createDirectories(target.getParent());
         // rename(2): if another writer installed the same object meanwhile, same bytes either way.
