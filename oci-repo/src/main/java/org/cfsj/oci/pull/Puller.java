@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.cfsj.oci.image.ImageBuilder;
 import org.cfsj.oci.image.OciImage;
 import org.cfsj.oci.image.OciImages;
-import org.cfsj.oci.layer.Compression;
 import org.cfsj.oci.layer.LayerImport;
 import org.cfsj.oci.layer.LayerImporter;
 import org.cfsj.oci.source.BlobDigestException;
@@ -40,9 +39,10 @@ import org.cfsj.repo.Repository;
  *   <li>resolve the manifest (through an index for the platform) and read the config, both
  *       digest-checked;
  *   <li>for every layer whose diff_id is not yet in the repository, in parallel (bounded):
- *       download → decompress (gzip / zstd / plain by magic) → {@link LayerImporter}, which
- *       checks the diff_id; the blob's own digest is checked before the importer sees the end of
- *       its stream, so a tampered blob never becomes a linked layer;
+ *       download → decompress (gzip / zstd / plain by magic) on one thread ({@link
+ *       InflatingPipe}) → {@link LayerImporter} on another, which checks the diff_id; the blob's
+ *       own digest is checked before the importer sees the end of its stream, so a tampered blob
+ *       never becomes a linked layer;
  *   <li>store config and manifest (raw bytes) and, last, the tag;
  *   <li>build the composefs image unless told not to.
  * </ol>
@@ -168,22 +168,29 @@ public final class Puller {
         long start = System.nanoTime();
         progress.layerStarted(index, layer);
         VerifyingInputStream blob = null;
+        InflatingPipe pipe = null;
         try {
             blob = source.openBlob(layer);
             open.add(blob);
             CountingInputStream counted = new CountingInputStream(blob, n -> progress.layerBytes(index, n));
-            InputStream tar = new VerifiedEndStream(Compression.decompress(counted), blob);
-            LayerImport result = LayerImporter.importLayer(repo, tar, diffId);
+            pipe = new InflatingPipe(blob, counted);
+            LayerImport result;
+            try {
+                result = LayerImporter.importLayer(repo, pipe.tar(), diffId);
+            } catch (IOException e) {
+                throw pipe.verdict(e);
+            }
             if (!result.alreadyPresent() && !blob.verified()) {
-                // The importer returned without reaching the end: still refuse an unverified blob.
-                blob.drainAndVerify();
+                // Cannot happen (the importer only returns after the end, which is only reported
+                // once verified); still refuse an unverified blob.
+                throw new BlobDigestException("blob " + layer.digest() + " was not verified");
             }
             downloaded.addAndGet(counted.count());
             progress.layerDone(index, layer, result, System.nanoTime() - start);
             return result;
         } catch (IOException e) {
             progress.layerFailed(index, layer, e);
-            throw new LayerFetchException(index, layer, rootCause(e, blob));
+            throw new LayerFetchException(index, layer, e);
         } catch (RuntimeException e) {
             progress.layerFailed(index, layer, e);
             throw e;
@@ -192,27 +199,10 @@ public final class Puller {
                 open.remove(blob);
                 closeQuietly(blob);
             }
+            if (pipe != null) {
+                pipe.close();
+            }
         }
-    }
-
-    /**
-     * A corrupt blob usually fails in the decompressor or the tar parser before its digest can
-     * be compared; the digest is the real verdict, so finish reading the blob and report a
-     * mismatch in preference to the symptom.
-     */
-    private static IOException rootCause(IOException e, VerifyingInputStream blob) {
-        if (blob == null || e instanceof BlobDigestException || blob.verified()) {
-            return e;
-        }
-        try {
-            blob.drainAndVerify();
-        } catch (BlobDigestException mismatch) {
-            mismatch.addSuppressed(e);
-            return mismatch;
-        } catch (IOException ignored) {
-            // the stream is unusable (closed, connection lost): the original error stands
-        }
-        return e;
     }
 
     private static IOException asIOException(Throwable t) {
