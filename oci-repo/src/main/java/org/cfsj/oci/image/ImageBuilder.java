@@ -1,8 +1,11 @@
 package org.cfsj.oci.image;
 
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
 import org.cfsj.image.ComposefsImageWriter;
 import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.oci.layer.LayerTree;
 import org.cfsj.oci.layer.LayerTrees;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.ObjectWriter;
@@ -25,9 +28,20 @@ public final class ImageBuilder {
 
     /** Builds the composefs image of {@code nameOrDigest} and returns its id. Lock: shared. */
     public static ObjectId createImage(Repository repo, String nameOrDigest) throws IOException {
+        return createImage(repo, nameOrDigest, Map.of());
+    }
+
+    /**
+     * As {@link #createImage(Repository, String)}, with the trees of layers just imported (by
+     * diff_id, as {@link LayerImporter#importLayerWithTree} gives them), which are then not read
+     * back from the repository. Each given tree is used at most once (the merge takes its
+     * nodes), so a layer listed twice is read for its second use. The result is the same image.
+     */
+    public static ObjectId createImage(Repository repo, String nameOrDigest, Map<String, LayerTree> imported)
+            throws IOException {
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
             OciImage image = OciImages.resolve(repo, nameOrDigest);
-            Directory root = mergedTree(repo, image);
+            Directory root = mergedTree(repo, image, imported);
             ObjectId id;
             try (ObjectWriter w = repo.newObject()) {
                 ComposefsImageWriter.write(root, ComposefsImageWriter.Options.DEFAULT, w);
@@ -41,9 +55,20 @@ public final class ImageBuilder {
 
     /** The merged tree of an image's layers, as it goes into the composefs image. */
     public static Directory mergedTree(Repository repo, OciImage image) throws IOException {
+        return mergedTree(repo, image, Map.of());
+    }
+
+    private static Directory mergedTree(Repository repo, OciImage image, Map<String, LayerTree> imported)
+            throws IOException {
+        Map<String, LayerTree> unused = new HashMap<>(imported);
         SplitStreamReader config = repo.openStream(image.configStream());
         LayerMerger merger = new LayerMerger();
         for (String diffId : image.diffIds()) {
+            LayerTree tree = unused.remove(diffId);
+            if (tree != null) {
+                merger.apply(tree);
+                continue;
+            }
             ObjectId layer = config.namedRef(diffId)
                     .or(() -> repo.streamId(LayerImporter.streamName(diffId)))
                     .orElseThrow(() -> new RepositoryException("layer " + diffId + " of " + image.manifestDigest()

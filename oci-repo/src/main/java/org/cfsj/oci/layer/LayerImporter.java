@@ -41,6 +41,20 @@ public final class LayerImporter {
     }
 
     /**
+     * A layer import and the layer's tree as the import built it, which is the tree {@link
+     * LayerTrees#read} would rebuild from the stored splitstream; so an image can be built right
+     * after a pull without reading its layers back.
+     *
+     * @param tree null if the layer was already present (nothing was read)
+     */
+    public record Imported(LayerImport result, LayerTree tree) {}
+
+    /** {@link #importLayer}, also returning the layer's tree. */
+    public static Imported importLayerWithTree(Repository repo, InputStream tar, String diffId) throws IOException {
+        return new TarImport(repo, diffId).runWithTree(tar);
+    }
+
+    /**
      * Imports a layer blob as downloaded: gzip, zstd or plain, detected by magic bytes
      * ({@link Compression}). The blob's own (compressed) digest is the caller's to check.
      */

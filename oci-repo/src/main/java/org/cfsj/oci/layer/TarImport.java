@@ -54,15 +54,20 @@ final class TarImport implements TarWalker.Input {
     }
 
     LayerImport run(InputStream tar) throws IOException {
+        return runWithTree(tar).result();
+    }
+
+    LayerImporter.Imported runWithTree(InputStream tar) throws IOException {
         String name = LayerImporter.streamName(diffId);
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED); ObjectBatch pendingObjects = repo.newBatch()) {
             if (repo.hasStream(name)) {
-                return present(repo, diffId);
+                return new LayerImporter.Imported(present(repo, diffId), null);
             }
             batch = pendingObjects;
             in = tar instanceof BufferedInputStream ? tar : new BufferedInputStream(tar, 1 << 16);
             stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
-            long members = TarWalker.walk(this, new LayerTreeBuilder());
+            LayerTreeBuilder tree = new LayerTreeBuilder();
+            long members = TarWalker.walk(this, tree);
             String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
             if (!actual.equals(diffId)) {
                 throw new BadLayerException("layer content has digest " + actual + " but the image says its diff_id is "
@@ -71,7 +76,8 @@ final class TarImport implements TarWalker.Input {
             pendingObjects.install();
             ObjectId id = stream.finish();
             repo.linkStream(name, id);
-            return new LayerImport(diffId, name, id, false, bytes, members, objects, newObjects);
+            return new LayerImporter.Imported(new LayerImport(diffId, name, id, false, bytes, members, objects, newObjects),
+                    tree.result());
         }
     }
 

@@ -22,6 +22,7 @@ import org.cfsj.oci.image.OciImage;
 import org.cfsj.oci.image.OciImages;
 import org.cfsj.oci.layer.LayerImport;
 import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.oci.layer.LayerTree;
 import org.cfsj.oci.source.BlobDigestException;
 import org.cfsj.oci.source.Descriptor;
 import org.cfsj.oci.source.Digest;
@@ -70,14 +71,17 @@ public final class Puller {
         List<String> diffIds = diffIds(config, image);
 
         AtomicLong downloaded = new AtomicLong();
-        List<LayerImport> layers = fetchLayers(source, image.parsed().layers(), diffIds, options.parallelism(), downloaded);
+        Map<String, LayerTree> trees = new ConcurrentHashMap<>();
+        List<LayerImport> layers = fetchLayers(source, image.parsed().layers(), diffIds, options.parallelism(), downloaded,
+                trees);
 
         progress.step("storing manifest " + image.manifest().digest());
         OciImage stored = OciImages.store(repo, image.manifest().bytes(), config, options.name());
         Optional<ObjectId> imageId = Optional.empty();
         if (options.createImage()) {
             progress.step("building composefs image");
-            imageId = Optional.of(ImageBuilder.createImage(repo, stored.manifestDigest()));
+            // The trees the imports built: the layers need not be read back.
+            imageId = Optional.of(ImageBuilder.createImage(repo, stored.manifestDigest(), trees));
         }
         return new PullResult(image.manifest().digest().toString(), image.parsed().config().digest().toString(),
                 options.name(), imageId, layers, downloaded.get());
@@ -112,7 +116,7 @@ public final class Puller {
     }
 
     private List<LayerImport> fetchLayers(ImageSource source, List<Descriptor> descriptors, List<String> diffIds,
-            int parallelism, AtomicLong downloaded) throws IOException {
+            int parallelism, AtomicLong downloaded, Map<String, LayerTree> trees) throws IOException {
         // One task per distinct diff_id: an image may list the same layer twice.
         Map<String, Integer> firstIndex = new LinkedHashMap<>();
         for (int i = 0; i < diffIds.size(); i++) {
@@ -134,7 +138,11 @@ public final class Puller {
                     continue;
                 }
                 futures.add(pool.submit(() -> {
-                    done.put(diffId, fetchLayer(source, index, layer, diffId, open, downloaded));
+                    LayerImporter.Imported imported = fetchLayer(source, index, layer, diffId, open, downloaded);
+                    if (imported.tree() != null) {
+                        trees.put(diffId, imported.tree());
+                    }
+                    done.put(diffId, imported.result());
                     return null;
                 }));
             }
@@ -163,7 +171,7 @@ public final class Puller {
         return result;
     }
 
-    private LayerImport fetchLayer(ImageSource source, int index, Descriptor layer, String diffId,
+    private LayerImporter.Imported fetchLayer(ImageSource source, int index, Descriptor layer, String diffId,
             Set<InputStream> open, AtomicLong downloaded) throws IOException {
         long start = System.nanoTime();
         progress.layerStarted(index, layer);
@@ -174,12 +182,13 @@ public final class Puller {
             open.add(blob);
             CountingInputStream counted = new CountingInputStream(blob, n -> progress.layerBytes(index, n));
             pipe = new InflatingPipe(blob, counted);
-            LayerImport result;
+            LayerImporter.Imported imported;
             try {
-                result = LayerImporter.importLayer(repo, pipe.tar(), diffId);
+                imported = LayerImporter.importLayerWithTree(repo, pipe.tar(), diffId);
             } catch (IOException e) {
                 throw pipe.verdict(e);
             }
+            LayerImport result = imported.result();
             if (!result.alreadyPresent() && !blob.verified()) {
                 // Cannot happen (the importer only returns after the end, which is only reported
                 // once verified); still refuse an unverified blob.
@@ -187,7 +196,7 @@ public final class Puller {
             }
             downloaded.addAndGet(counted.count());
             progress.layerDone(index, layer, result, System.nanoTime() - start);
-            return result;
+            return imported;
         } catch (IOException e) {
             progress.layerFailed(index, layer, e);
             throw new LayerFetchException(index, layer, e);

@@ -10,14 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.oci.TestImages;
 import org.cfsj.oci.TestTar;
+import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.oci.layer.LayerTree;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
@@ -131,6 +136,29 @@ class ImageBuildTest {
         RegularFile big = (RegularFile) ((Directory) merged.get("usr")).get("big");
         assertTrue(a.hasObject(ObjectId.of(big.digest())));
         assertEquals(ObjectId.of(big.digest()).objectPath(), big.payload());
+    }
+
+    @Test
+    void treesFromTheImportGiveTheSameImageAsReadingTheLayersBack() throws IOException {
+        // l1 twice: its imported tree serves one use, the other is read back.
+        List<byte[]> layers = List.of(layers().get(0), layers().get(1), layers().get(0));
+        Repository a = Repository.init(tmp.resolve("a"));
+        Map<String, LayerTree> trees = new HashMap<>();
+        for (byte[] tar : layers) {
+            String diffId = TestTar.diffId(tar);
+            LayerImporter.Imported imported = LayerImporter.importLayerWithTree(a, new ByteArrayInputStream(tar), diffId);
+            if (imported.tree() != null) {
+                trees.put(diffId, imported.tree());
+            }
+        }
+        assertEquals(2, trees.size(), "the second import of l1 finds it present: no tree");
+        TestImages.store(a, "x", layers);
+        ObjectId fromTrees = ImageBuilder.createImage(a, "x", trees);
+
+        Repository b = Repository.init(tmp.resolve("b"));
+        TestImages.store(b, "x", layers);
+        assertEquals(ImageBuilder.createImage(b, "x"), fromTrees);
+        assertEquals(fromTrees, ImageBuilder.createImage(a, "x"));
     }
 
     @Test
