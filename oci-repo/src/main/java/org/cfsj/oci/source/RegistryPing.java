@@ -21,10 +21,15 @@ import javax.net.ssl.X509TrustManager;
 final class RegistryPing {
     private RegistryPing() {}
 
-    /** The challenge header, or null when {@code /v2/} answers without asking for credentials. */
-    static String challenge(String registry, boolean insecure, int timeoutMillis) throws IOException {
+    /**
+     * The challenge header, or null when {@code /v2/} answers without asking for credentials.
+     *
+     * @param plainHttp the registry is known to speak plain HTTP (and {@code insecure} allows it)
+     */
+    static String challenge(String registry, boolean insecure, boolean plainHttp, int timeoutMillis) throws IOException {
         IOException first = null;
-        String[] attempts = insecure ? new String[] {"https", "https-unverified", "http"} : new String[] {"https"};
+        String[] attempts = plainHttp ? new String[] {"http"}
+                : insecure ? new String[] {"https", "https-unverified", "http"} : new String[] {"https"};
         for (String mode : attempts) {
             try {
                 return ping(registry, mode, timeoutMillis);

@@ -48,8 +48,10 @@ public final class RegistrySource implements ImageSource {
     private final ImageReference reference;
     private final SourceOptions options;
     private final FailoverHttpClient http;
-    private final String apiBase;
     private final boolean insecure;
+    /** {@code http(s)://registry/v2/repository/}, decided on the first request ({@link #apiBase()}). */
+    private volatile String apiBase;
+    private volatile boolean plainHttp;
     private volatile Authorization authorization;
     private Optional<Credential> credential;
 
@@ -58,7 +60,6 @@ public final class RegistrySource implements ImageSource {
         this.options = options;
         this.insecure = !options.tlsVerify() || isLoopback(reference.getRegistry());
         this.http = new FailoverHttpClient(insecure, insecure, this::log);
-        this.apiBase = "https://" + reference.getRegistry() + "/v2/" + reference.getRepository() + "/";
     }
 
     private void log(LogEvent event) {
@@ -162,9 +163,29 @@ public final class RegistrySource implements ImageSource {
         return new VerifyingInputStream(closing, descriptor.digest(), descriptor.size(), what);
     }
 
+    /**
+     * The API base URL: {@code https://}, or {@code http://} where plain HTTP is allowed and the
+     * registry speaks it ({@link PlainHttpProbe}; jib would fall back to the same URL after two
+     * failed TLS handshakes).
+     */
+    private String apiBase() {
+        String base = apiBase;
+        if (base == null) {
+            synchronized (this) {
+                base = apiBase;
+                if (base == null) {
+                    plainHttp = insecure && PlainHttpProbe.speaksPlainHttp(reference.getRegistry(), 30_000);
+                    base = (plainHttp ? "http://" : "https://") + reference.getRegistry() + "/v2/" + reference.getRepository() + "/";
+                    apiBase = base;
+                }
+            }
+        }
+        return base;
+    }
+
     /** A GET under the repository's API path; answers one authentication challenge and retries. */
     private Response get(String path, List<String> accept, String what) throws IOException {
-        URL url = url(apiBase + path);
+        URL url = url(apiBase() + path);
         for (int attempt = 0; ; attempt++) {
             Request.Builder b = Request.builder().setUserAgent(USER_AGENT);
             if (!accept.isEmpty()) {
@@ -225,7 +246,7 @@ public final class RegistrySource implements ImageSource {
         if (authorization != stale) {
             return;
         }
-        String header = RegistryPing.challenge(reference.getRegistry(), insecure, 30_000);
+        String header = RegistryPing.challenge(reference.getRegistry(), insecure, plainHttp, 30_000);
         if (header == null) {
             throw new IOException(reference.getRegistry() + ": refused the request (HTTP 401) but asks for no authentication at /v2/");
         }
