@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             GcCommand.class,
             ImagesCommand.class,
             OciCommand.class,
+            AotTrainingCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
