@@ -4,7 +4,6 @@ import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * How a layer blob is compressed, told by its first bytes (media types are not trusted: Docker
@@ -42,7 +41,7 @@ public enum Compression {
         byte[] head = in.readNBytes(4);
         in.reset();
         return switch (detect(head, head.length)) {
-            case GZIP -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case GZIP -> new GzipInputStream(in);
             case ZSTD -> new ZstdInputStreamNoFinalizer(in).setContinuous(false);
             case NONE -> in;
         };

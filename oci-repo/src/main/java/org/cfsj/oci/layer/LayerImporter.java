@@ -18,8 +18,8 @@ import org.cfsj.repo.Repository;
  * already written stay unreferenced (gc removes them) and no name is linked.
  *
  * <p>Tar headers are parsed by cfsj's own parser ({@link TarHeaderParser}: ustar, PAX incl.
- * xattrs, GNU long names/links), because the raw blocks must be kept exactly; commons-compress
- * is used for gzip.
+ * xattrs, GNU long names/links), because the raw blocks must be kept exactly; gzip by {@link
+ * GzipInputStream}.
  */
 public final class LayerImporter {
     private LayerImporter() {}
