@@ -27,6 +27,12 @@ public final class ObjectWriter extends OutputStream {
     /** Objects up to this size are hashed before any file is made (so duplicates make none). */
     static final int MEMORY_LIMIT = 1 << 20;
     private static final int INITIAL_BUFFER = 1 << 13;
+    /**
+     * A full-size buffer a finished writer left for the next one on its thread: an import writes
+     * thousands of objects one after another, and growing a fresh buffer for each (and collecting
+     * it) cost more than the copying it is for.
+     */
+    private static final ThreadLocal<byte[]> SPARE = new ThreadLocal<>();
 
     private final Repository repo;
     private final ObjectBatch batch;
@@ -45,7 +51,13 @@ public final class ObjectWriter extends OutputStream {
     ObjectWriter(Repository repo, ObjectBatch batch) {
         this.repo = repo;
         this.batch = batch;
-        this.buffer = new byte[INITIAL_BUFFER];
+        byte[] spare = SPARE.get();
+        if (spare != null) {
+            SPARE.remove();
+            this.buffer = spare;
+        } else {
+            this.buffer = new byte[INITIAL_BUFFER];
+        }
     }
 
     @Override
@@ -94,11 +106,13 @@ public final class ObjectWriter extends OutputStream {
         if (channel == null && (batch != null ? batch.has(digest) : repo.hasObject(digest))) {
             // Already stored (or about to be): no file was made, none is needed.
             done = true;
+            releaseBuffer();
             id = digest;
             return id;
         }
         writeBuffer();
         done = true;
+        releaseBuffer();
         if (batch != null) {
             // The batch makes all its files durable with one syncfs before naming any of them.
             channel.close();
@@ -134,12 +148,19 @@ public final class ObjectWriter extends OutputStream {
     public void close() throws IOException {
         if (!done) {
             done = true;
-            buffer = null;
+            releaseBuffer();
             if (channel != null) {
                 channel.close();
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    private void releaseBuffer() {
+        if (buffer != null && buffer.length == MEMORY_LIMIT) {
+            SPARE.set(buffer);
+        }
+        buffer = null;
     }
 
     /** Grows the memory buffer, or once it is at the limit, hashes and writes it out. */
