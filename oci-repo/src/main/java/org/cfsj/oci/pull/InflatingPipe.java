@@ -64,6 +64,14 @@ final class InflatingPipe implements AutoCloseable {
         Thread.ofPlatform().name("cfsj-inflate-" + THREADS.getAndIncrement()).daemon(true).start(this::produce);
     }
 
+    /**
+     * Runs {@code action} once the producer has stopped (the whole blob read, or a failure), on
+     * the producer's thread, or at once if it has already stopped.
+     */
+    void whenProducerDone(Runnable action) {
+        producerDone.whenComplete((v, t) -> action.run());
+    }
+
     /** The decompressed tar; read it from one thread. */
     InputStream tar() {
         return reader;

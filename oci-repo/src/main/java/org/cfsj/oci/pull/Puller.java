@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.cfsj.oci.image.ImageBuilder;
 import org.cfsj.oci.image.OciImage;
@@ -122,13 +125,21 @@ public final class Puller {
         for (int i = 0; i < diffIds.size(); i++) {
             firstIndex.putIfAbsent(diffIds.get(i), i);
         }
+        // Largest first: the biggest layer is the longest job, so it should not be the last to start.
+        List<Map.Entry<String, Integer>> order = new ArrayList<>(firstIndex.entrySet());
+        order.sort(Comparator.comparingLong((Map.Entry<String, Integer> e) -> descriptors.get(e.getValue()).size())
+                .reversed());
         Map<String, LayerImport> done = new ConcurrentHashMap<>();
         Set<InputStream> open = ConcurrentHashMap.newKeySet();
         List<Future<?>> futures = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, firstIndex.size())),
+        // At most `parallelism` layers download (and decompress) at once. A layer whose blob has
+        // been read gives its slot to the next one while it finishes (last objects, syncfs,
+        // renames, links): hence twice as many threads as slots.
+        Semaphore downloads = new Semaphore(parallelism, true);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(2 * parallelism, Math.max(1, firstIndex.size())),
                 Thread.ofPlatform().name("cfsj-pull-", 0).daemon(true).factory());
         try {
-            for (Map.Entry<String, Integer> e : firstIndex.entrySet()) {
+            for (Map.Entry<String, Integer> e : order) {
                 String diffId = e.getKey();
                 int index = e.getValue();
                 Descriptor layer = descriptors.get(index);
@@ -138,7 +149,8 @@ public final class Puller {
                     continue;
                 }
                 futures.add(pool.submit(() -> {
-                    LayerImporter.Imported imported = fetchLayer(source, index, layer, diffId, open, downloaded);
+                    LayerImporter.Imported imported = fetchLayer(source, index, layer, diffId, open, downloaded,
+                            downloads);
                     if (imported.tree() != null) {
                         trees.put(diffId, imported.tree());
                     }
@@ -172,7 +184,19 @@ public final class Puller {
     }
 
     private LayerImporter.Imported fetchLayer(ImageSource source, int index, Descriptor layer, String diffId,
-            Set<InputStream> open, AtomicLong downloaded) throws IOException {
+            Set<InputStream> open, AtomicLong downloaded, Semaphore downloads) throws IOException {
+        try {
+            downloads.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("pull interrupted");
+        }
+        AtomicBoolean slotHeld = new AtomicBoolean(true);
+        Runnable releaseSlot = () -> {
+            if (slotHeld.compareAndSet(true, false)) {
+                downloads.release();
+            }
+        };
         long start = System.nanoTime();
         progress.layerStarted(index, layer);
         VerifyingInputStream blob = null;
@@ -182,6 +206,7 @@ public final class Puller {
             open.add(blob);
             CountingInputStream counted = new CountingInputStream(blob, n -> progress.layerBytes(index, n));
             pipe = new InflatingPipe(blob, counted);
+            pipe.whenProducerDone(releaseSlot);
             LayerImporter.Imported imported;
             try {
                 imported = LayerImporter.importLayerWithTree(repo, pipe.tar(), diffId);
@@ -211,6 +236,7 @@ public final class Puller {
             if (pipe != null) {
                 pipe.close();
             }
+            releaseSlot.run();
         }
     }
 
