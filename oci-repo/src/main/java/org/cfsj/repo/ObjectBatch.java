@@ -1,12 +1,15 @@
 package org.cfsj.repo;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.cfsj.verity.FsVerityHasher;
 
 /**
  * Many objects written together (the files of one layer) and named together: each file is
@@ -35,6 +38,41 @@ public final class ObjectBatch implements AutoCloseable {
             throw new IllegalStateException("batch already installed");
         }
         return new ObjectWriter(repo, this);
+    }
+
+    /** What {@link #store} did: the object's id, and whether this batch adds it (false: already stored or pending). */
+    public record Stored(ObjectId id, boolean added) {}
+
+    /**
+     * Stores {@code len} bytes held in memory as an object of this batch: hashes them first and
+     * writes a file only if the object is neither in the repository nor pending here. Unlike an
+     * {@link ObjectWriter}, copies nothing; may be called from several threads at once (the
+     * array is only read).
+     */
+    public Stored store(byte[] data, int off, int len) throws IOException {
+        if (installed) {
+            throw new IllegalStateException("batch already installed");
+        }
+        FsVerityHasher hasher = new FsVerityHasher();
+        hasher.update(data, off, len);
+        ObjectId id = ObjectId.of(hasher.finish());
+        if (has(id)) {
+            return new Stored(id, false);
+        }
+        Repository.TempFile temp = repo.newTempFile();
+        boolean written = false;
+        try (FileChannel channel = temp.channel()) {
+            ByteBuffer b = ByteBuffer.wrap(data, off, len);
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+            written = true;
+        } finally {
+            if (!written) {
+                Files.deleteIfExists(temp.path());
+            }
+        }
+        return new Stored(id, defer(temp.path(), id));
     }
 
     /** Objects waiting to be named. */

@@ -23,7 +23,7 @@ import org.cfsj.tree.Symlink;
  * start with {@code ./} or {@code /}. A later member with the same path replaces the earlier
  * one (a directory over a directory only updates its metadata), as extraction would.
  */
-final class LayerTreeBuilder implements TarWalker.Visitor {
+final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
     /** Metadata of a directory the tar only implies: what extraction would create (0755, root). */
     static final Metadata IMPLICIT_DIR = new Metadata(0755, 0, 0, 0, 0, 1, List.of());
 

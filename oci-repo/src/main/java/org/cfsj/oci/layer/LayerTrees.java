@@ -42,7 +42,7 @@ public final class LayerTrees {
     }
 
     /** Feeds the walker from the chunks of a splitstream. */
-    private static final class Replay implements TarWalker.Input {
+    private static final class Replay implements TarWalker.Input<ObjectId> {
         private final Repository repo;
         private final ObjectId streamId;
         private final SplitStreamReader.ChunkIterator chunks;

@@ -15,24 +15,35 @@ import org.cfsj.repo.Repository;
 import org.cfsj.repo.splitstream.SplitStreamFormat;
 import org.cfsj.repo.splitstream.SplitStreamWriter;
 
-/** One layer import in progress (see {@link LayerImporter}). */
-final class TarImport implements TarWalker.Input {
+/**
+ * One layer import in progress (see {@link LayerImporter}): reads the tar on the calling thread
+ * (its sha256 is the diff_id, so that part is sequential) and hands file contents to an {@link
+ * ImportSequencer}, which stores them on worker threads.
+ */
+final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
     private static final Pattern DIFF_ID = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final int COPY_BUFFER = 1 << 16;
+    /** Threads storing a layer's file objects: one per processor (the tar thread mostly reads and hashes). */
+    private static final int WORKERS = Runtime.getRuntime().availableProcessors();
 
     private final Repository repo;
     private final String diffId;
     private final MessageDigest sha256;
     private final byte[] copyBuffer = new byte[COPY_BUFFER];
     private InputStream in;
-    private SplitStreamWriter stream;
+    private final int workers;
     private ObjectBatch batch;
+    private ImportSequencer sequencer;
     private long bytes;
-    private long objects;
-    private long newObjects;
 
     TarImport(Repository repo, String diffId) {
+        this(repo, diffId, WORKERS);
+    }
+
+    /** @param workers threads storing file objects (1: the reading thread does it) */
+    TarImport(Repository repo, String diffId, int workers) {
         checkDiffId(diffId);
+        this.workers = workers;
         this.repo = repo;
         this.diffId = diffId;
         try {
@@ -65,9 +76,15 @@ final class TarImport implements TarWalker.Input {
             }
             batch = pendingObjects;
             in = tar instanceof BufferedInputStream ? tar : new BufferedInputStream(tar, 1 << 16);
-            stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
+            SplitStreamWriter stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
             LayerTreeBuilder tree = new LayerTreeBuilder();
-            long members = TarWalker.walk(this, tree);
+            long members;
+            // Closed (its workers stopped) before the batch: a failed import's files are then all known to it.
+            try (ImportSequencer seq = new ImportSequencer(pendingObjects, stream, tree, workers)) {
+                sequencer = seq;
+                members = TarWalker.walk(this, seq::member);
+                seq.finish();
+            }
             String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
             if (!actual.equals(diffId)) {
                 throw new BadLayerException("layer content has digest " + actual + " but the image says its diff_id is "
@@ -76,8 +93,8 @@ final class TarImport implements TarWalker.Input {
             pendingObjects.install();
             ObjectId id = stream.finish();
             repo.linkStream(name, id);
-            return new LayerImporter.Imported(new LayerImport(diffId, name, id, false, bytes, members, objects, newObjects),
-                    tree.result());
+            return new LayerImporter.Imported(new LayerImport(diffId, name, id, false, bytes, members,
+                    sequencer.objects(), sequencer.newObjects()), tree.result());
         }
     }
 
@@ -86,21 +103,32 @@ final class TarImport implements TarWalker.Input {
         int n = in.readNBytes(buf, off, len);
         if (n > 0) {
             sha256.update(buf, off, n);
-            stream.writeInline(buf, off, n);
+            sequencer.inline(buf, off, n);
             bytes += n;
         }
         return n;
     }
 
     @Override
-    public ObjectId readExternal(long size, TarEntry entry) throws IOException {
+    public ImportSequencer.Pending readExternal(long size, TarEntry entry) throws IOException {
+        if (size <= ImportSequencer.PARALLEL_MAX) {
+            // Read whole, hashed and written by a worker while the tar reading goes on.
+            byte[] data = new byte[(int) size];
+            int n = in.readNBytes(data, 0, data.length);
+            if (n < size) {
+                throw truncated(entry, size, n);
+            }
+            sha256.update(data);
+            bytes += size;
+            return sequencer.store(data);
+        }
+        // Too large to hold: streamed through a writer on this thread.
         try (ObjectWriter w = batch.newObject()) {
             long left = size;
             while (left > 0) {
                 int n = in.read(copyBuffer, 0, (int) Math.min(left, copyBuffer.length));
                 if (n < 0) {
-                    throw new BadLayerException("truncated tar: content of " + entry.pathString() + " (at byte "
-                            + entry.offset() + ") is cut off after " + (size - left) + " of " + size + " bytes");
+                    throw truncated(entry, size, size - left);
                 }
                 sha256.update(copyBuffer, 0, n);
                 w.write(copyBuffer, 0, n);
@@ -108,13 +136,13 @@ final class TarImport implements TarWalker.Input {
             }
             bytes += size;
             ObjectId id = w.commit();
-            objects++;
-            if (w.stored()) {
-                newObjects++;
-            }
-            stream.writeExternal(id, size);
-            return id;
+            return sequencer.stored(id, size, w.stored());
         }
+    }
+
+    private static BadLayerException truncated(TarEntry entry, long size, long got) {
+        return new BadLayerException("truncated tar: content of " + entry.pathString() + " (at byte " + entry.offset()
+                + ") is cut off after " + got + " of " + size + " bytes");
     }
 
     @Override
@@ -122,7 +150,7 @@ final class TarImport implements TarWalker.Input {
         int n;
         while ((n = in.read(copyBuffer)) > 0) {
             sha256.update(copyBuffer, 0, n);
-            stream.writeInline(copyBuffer, 0, n);
+            sequencer.inline(copyBuffer, 0, n);
             bytes += n;
         }
     }

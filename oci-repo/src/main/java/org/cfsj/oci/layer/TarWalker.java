@@ -1,7 +1,6 @@
 package org.cfsj.oci.layer;
 
 import java.io.IOException;
-import org.cfsj.repo.ObjectId;
 
 /**
  * Walks a tar block by block. Where the bytes come from, and where they go, is the {@link
@@ -10,25 +9,29 @@ import org.cfsj.repo.ObjectId;
  * files above {@link TarLayout#INLINE_MAX}), so they see the same chunk boundaries.
  */
 final class TarWalker {
-    /** The source of the tar's bytes. */
-    interface Input {
+    /**
+     * The source of the tar's bytes.
+     *
+     * @param <R> what stands for a stored file content: an object id, or one being stored
+     */
+    interface Input<R> {
         /** Reads up to {@code len} bytes of inline data; fewer only at the end of the tar. */
         int readInline(byte[] buf, int off, int len) throws IOException;
 
         /** The content of a large regular file, {@code size} bytes, as one object. */
-        ObjectId readExternal(long size, TarEntry entry) throws IOException;
+        R readExternal(long size, TarEntry entry) throws IOException;
 
         /** Everything after the end-of-archive block (more zero blocks, padding, garbage). */
         void readTrailer() throws IOException;
     }
 
     /** Receives members in archive order. */
-    interface Visitor {
+    interface Visitor<R> {
         /**
          * @param inline   content of a small regular file (empty array for other kinds)
          * @param external object holding a large regular file's content, else null
          */
-        void member(TarEntry entry, byte[] inline, ObjectId external) throws IOException;
+        void member(TarEntry entry, byte[] inline, R external) throws IOException;
     }
 
     private static final byte[] NO_CONTENT = new byte[0];
@@ -36,7 +39,7 @@ final class TarWalker {
     private TarWalker() {}
 
     /** Walks the whole tar; returns the number of members. */
-    static long walk(Input in, Visitor visitor) throws IOException {
+    static <R> long walk(Input<R> in, Visitor<R> visitor) throws IOException {
         TarHeaderParser parser = new TarHeaderParser();
         byte[] block = new byte[TarLayout.BLOCK];
         long offset = 0;
@@ -71,7 +74,7 @@ final class TarWalker {
                     TarEntry e = m.entry();
                     long size = e.dataSize();
                     byte[] inline = NO_CONTENT;
-                    ObjectId external = null;
+                    R external = null;
                     if (size > TarLayout.INLINE_MAX) {
                         external = in.readExternal(size, e);
                     } else if (size > 0) {
@@ -86,7 +89,7 @@ final class TarWalker {
         }
     }
 
-    private static int readFully(Input in, byte[] buf, int len) throws IOException {
+    private static int readFully(Input<?> in, byte[] buf, int len) throws IOException {
         int got = 0;
         while (got < len) {
             int n = in.readInline(buf, got, len - got);
@@ -98,7 +101,7 @@ final class TarWalker {
         return got;
     }
 
-    private static byte[] readExactly(Input in, int len, long headerAt) throws IOException {
+    private static byte[] readExactly(Input<?> in, int len, long headerAt) throws IOException {
         byte[] b = new byte[len];
         if (readFully(in, b, len) != len) {
             throw new BadLayerException("truncated tar: content of the member at byte " + headerAt + " is cut off");
@@ -106,7 +109,7 @@ final class TarWalker {
         return b;
     }
 
-    private static void skipPadding(Input in, long size, long headerAt) throws IOException {
+    private static void skipPadding(Input<?> in, long size, long headerAt) throws IOException {
         int pad = (int) TarLayout.padding(size);
         if (pad > 0) {
             byte[] b = new byte[pad];
