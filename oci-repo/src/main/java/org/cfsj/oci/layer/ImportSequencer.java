@@ -22,8 +22,9 @@ import org.cfsj.repo.splitstream.SplitStreamWriter;
  *
  * <p>Operations queue up in archive order (inline bytes, a file's object, a member for the tree)
  * and are applied as soon as the objects they wait for are stored. The queue is bounded: while
- * more than {@link #IN_FLIGHT_BYTES} of file contents or {@link #IN_FLIGHT_OBJECTS} objects are
- * outstanding, the tar thread waits for the oldest, so memory does not grow with the layer.
+ * more than {@link #IN_FLIGHT_BYTES} of file contents, {@link #IN_FLIGHT_OBJECTS} objects or
+ * {@link #MAX_QUEUED} operations are outstanding, the tar thread waits for the oldest, so memory
+ * does not grow with the layer.
  *
  * <p>Not thread-safe: the tar thread calls it; only the object stores run elsewhere.
  */
@@ -32,6 +33,8 @@ final class ImportSequencer implements AutoCloseable {
     static final int PARALLEL_MAX = 1 << 20;
     static final long IN_FLIGHT_BYTES = 16 << 20;
     static final int IN_FLIGHT_OBJECTS = 1024;
+    /** Queued operations (members without content too): a slow store cannot make the queue grow without end. */
+    static final int MAX_QUEUED = 8192;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     /** A file content being stored, or stored. */
@@ -170,7 +173,8 @@ final class ImportSequencer implements AutoCloseable {
     /** Applies the operations that are ready; waits for the oldest while too much is outstanding. */
     private void pump() throws IOException {
         while (!queue.isEmpty()) {
-            boolean tooMuch = inFlightBytes > IN_FLIGHT_BYTES || inFlightObjects > IN_FLIGHT_OBJECTS;
+            boolean tooMuch = inFlightBytes > IN_FLIGHT_BYTES || inFlightObjects > IN_FLIGHT_OBJECTS
+                    || queue.size() > MAX_QUEUED;
             if (!tooMuch && !ready(queue.peekFirst())) {
                 return;
             }
