@@ -85,9 +85,13 @@ public final class ObjectBatch implements AutoCloseable {
         return pending.containsKey(id) || repo.hasObject(id);
     }
 
-    /** Takes a finished temporary file; returns false (and drops it) if the object exists or is pending. */
+    /**
+     * Takes a finished temporary file; returns false (and drops it) if the object is pending. The
+     * writer asked {@link #has} before writing; one that another process stores meanwhile is
+     * found by the no-replace rename at {@link #install()}.
+     */
     boolean defer(Path temp, ObjectId id) throws IOException {
-        if (repo.hasObject(id) || pending.putIfAbsent(id, temp) != null) {
+        if (pending.putIfAbsent(id, temp) != null) {
             Files.deleteIfExists(temp);
             return false;
         }

@@ -1,7 +1,6 @@
 package org.cfsj.repo;
 
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 import org.cfsj.verity.FsVerity;
 
 /**
@@ -12,10 +11,9 @@ import org.cfsj.verity.FsVerity;
  */
 public record ObjectId(String hex) implements Comparable<ObjectId> {
     public static final int BYTES = 32;
-    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
 
     public ObjectId {
-        if (hex == null || !HEX64.matcher(hex).matches()) {
+        if (!isHex64(hex)) {
             throw new IllegalArgumentException("not a sha256 fs-verity digest (64 lowercase hex digits): " + hex);
         }
     }
@@ -33,7 +31,21 @@ public record ObjectId(String hex) implements Comparable<ObjectId> {
             return null;
         }
         String lower = s.toLowerCase(java.util.Locale.ROOT);
-        return HEX64.matcher(lower).matches() ? new ObjectId(lower) : null;
+        return isHex64(lower) ? new ObjectId(lower) : null;
+    }
+
+    /** 64 lowercase hex digits (checked by hand: every object written makes one of these). */
+    private static boolean isHex64(String s) {
+        if (s == null || s.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public byte[] bytes() {

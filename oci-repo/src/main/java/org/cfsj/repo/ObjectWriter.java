@@ -103,10 +103,14 @@ public final class ObjectWriter extends OutputStream {
         checkOpen();
         hasher.update(buffer, 0, buffered);
         ObjectId digest = ObjectId.of(hasher.finish());
-        if (channel == null && (batch != null ? batch.has(digest) : repo.hasObject(digest))) {
-            // Already stored (or about to be): no file was made, none is needed.
+        if (batch != null ? batch.has(digest) : repo.hasObject(digest)) {
+            // Already stored (or about to be): no file is needed (and none was made if it fit in memory).
             done = true;
             releaseBuffer();
+            if (channel != null) {
+                channel.close();
+                Files.deleteIfExists(temp);
+            }
             id = digest;
             return id;
         }

@@ -76,9 +76,18 @@ final class TarHeaderParser {
     }
 
     private TarEntry member(byte[] b, byte type, long headerSize, long offset) throws BadLayerException {
-        Map<String, byte[]> records = new LinkedHashMap<>(globalPax);
-        records.putAll(pax);
-        pax = new LinkedHashMap<>();
+        // Global records, overridden by this member's (read only below); no copies when one side is empty.
+        Map<String, byte[]> records;
+        if (pax.isEmpty()) {
+            records = globalPax;
+        } else if (globalPax.isEmpty()) {
+            records = pax;
+            pax = new LinkedHashMap<>();
+        } else {
+            records = new LinkedHashMap<>(globalPax);
+            records.putAll(pax);
+            pax = new LinkedHashMap<>();
+        }
 
         boolean posixUstar = Arrays.equals(b, 257, 263, USTAR_POSIX, 0, 6);
         byte[] name = cString(b, 0, 100);
@@ -254,12 +263,50 @@ final class TarHeaderParser {
 
     /** PAX times are decimal seconds with an optional fraction: keep whole seconds, rounding down. */
     private static long paxSeconds(byte[] v, long offset) throws BadLayerException {
+        long fast = plainSeconds(v);
+        if (fast != Long.MIN_VALUE) {
+            return fast;
+        }
         String s = new String(v, StandardCharsets.US_ASCII).strip();
         try {
             return new java.math.BigDecimal(s).setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
         } catch (NumberFormatException | ArithmeticException e) {
             throw bad(offset, "PAX mtime is not a number");
         }
+    }
+
+    /**
+     * The common form, {@code [-]digits[.digits]} (GNU tar writes one per member), parsed
+     * without BigDecimal; {@link Long#MIN_VALUE} for anything else (then BigDecimal decides).
+     */
+    static long plainSeconds(byte[] v) {
+        int i = 0;
+        boolean negative = v.length > 0 && v[0] == '-';
+        if (negative) {
+            i++;
+        }
+        int digitsStart = i;
+        long whole = 0;
+        for (; i < v.length && v[i] >= '0' && v[i] <= '9'; i++) {
+            if (i - digitsStart >= 18) {
+                return Long.MIN_VALUE; // could overflow: the slow path
+            }
+            whole = whole * 10 + (v[i] - '0');
+        }
+        if (i == digitsStart) {
+            return Long.MIN_VALUE;
+        }
+        boolean fraction = false;
+        if (i < v.length && v[i] == '.') {
+            for (i++; i < v.length && v[i] >= '0' && v[i] <= '9'; i++) {
+                fraction |= v[i] != '0';
+            }
+        }
+        if (i != v.length) {
+            return Long.MIN_VALUE;
+        }
+        // Rounding down: -1.5 is -2.
+        return negative ? -whole - (fraction ? 1 : 0) : whole;
     }
 
     private static String urlDecode(String s) {
