@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
 
 /**
  * Debian's {@code docker-registry} on a free 127.0.0.1 port, with filesystem storage in a
- * temporary directory, no authentication, and its access log in a file (which is how tests
- * count blob downloads). Stopped by PID on {@link #close()}.
+ * temporary directory, plain HTTP and no authentication (or, from {@link #startSecured}, HTTPS
+ * and basic authentication), and its access log in a file (which is how tests count blob
+ * downloads). Stopped by PID on {@link #close()}.
  */
 public final class TestRegistry implements AutoCloseable {
     public static final String BINARY = "/usr/bin/docker-registry";
@@ -37,6 +38,47 @@ public final class TestRegistry implements AutoCloseable {
     }
 
     public static TestRegistry start(Path dir) throws IOException, InterruptedException {
+        return start(dir, null, null);
+    }
+
+    /**
+     * A registry that speaks only HTTPS, with a self-signed certificate for 127.0.0.1 (made with
+     * openssl), and wants HTTP basic authentication as {@code user}/{@code password} (a bcrypt
+     * htpasswd file made with {@code htpasswd}, Debian package apache2-utils): what a private
+     * registry looks like to a client.
+     */
+    public static TestRegistry startSecured(Path dir, String user, String password) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path key = dir.resolve("key.pem");
+        Path cert = dir.resolve("cert.pem");
+        Path htpasswd = dir.resolve("htpasswd");
+        run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key.toString(), "-out", cert.toString()), null);
+        run(List.of("htpasswd", "-Bbn", user, password), htpasswd);
+        String security = """
+                  tls:
+                    certificate: %s
+                    key: %s
+                auth:
+                  htpasswd:
+                    realm: cfsj-test
+                    path: %s
+                """.formatted(cert, key, htpasswd);
+        return start(dir, security, cert);
+    }
+
+    private static void run(List<String> cmd, Path stdout) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(stdout == null);
+        pb.redirectOutput(stdout == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(stdout.toFile()));
+        Process p = pb.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + " failed"
+                    + (p.isAlive() ? "" : ": " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static TestRegistry start(Path dir, String security, Path cert) throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("storage"));
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -58,13 +100,13 @@ public final class TestRegistry implements AutoCloseable {
                         enabled: true
                     http:
                       addr: 127.0.0.1:%d
-                    """.formatted(dir.resolve("storage"), port));
+                    """.formatted(dir.resolve("storage"), port) + (security == null ? "" : security));
             Process p = new ProcessBuilder(BINARY, "serve", config.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("registry.log").toFile())
                     .start();
             TestRegistry r = new TestRegistry(dir, port, p);
-            if (r.awaitReady()) {
+            if (cert == null ? r.awaitReady() : r.awaitListening()) {
                 return r;
             }
             r.close();
@@ -92,6 +134,19 @@ public final class TestRegistry implements AutoCloseable {
                 // still starting
             }
             Thread.sleep(100);
+        }
+        return false;
+    }
+
+    /** For a TLS registry: the port accepts connections (its HTTP answers need the certificate). */
+    private boolean awaitListening() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                return true;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
         }
         return false;
     }

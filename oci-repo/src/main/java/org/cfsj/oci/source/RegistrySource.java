@@ -38,8 +38,9 @@ import javax.net.ssl.SSLException;
  * credential, or the distribution token flow (GET realm?service&scope, Basic-authenticated when
  * a credential exists) for Bearer.
  *
- * <p>Plain HTTP / unverified TLS only with {@code --tls-verify=false}, or for loopback
- * registries (as Docker and podman treat 127.0.0.0/8).
+ * <p>Unverified TLS only with {@code --tls-verify=false}; plain HTTP with it, or for loopback
+ * registries that speak only HTTP (as Docker and podman treat 127.0.0.0/8). A loopback registry
+ * that speaks TLS gets its certificate checked like any other.
  */
 public final class RegistrySource implements ImageSource {
     private static final String USER_AGENT = "cfsj/0.1";
@@ -47,8 +48,11 @@ public final class RegistrySource implements ImageSource {
 
     private final ImageReference reference;
     private final SourceOptions options;
-    private final FailoverHttpClient http;
+    private volatile FailoverHttpClient http;
+    /** {@code --tls-verify=false}: unverified TLS and plain HTTP. */
     private final boolean insecure;
+    /** Plain HTTP allowed: {@code --tls-verify=false}, or a loopback registry. */
+    private final boolean plainHttpAllowed;
     /** {@code http(s)://registry/v2/repository/}, decided on the first request ({@link #apiBase()}). */
     private volatile String apiBase;
     private volatile boolean plainHttp;
@@ -58,7 +62,8 @@ public final class RegistrySource implements ImageSource {
     public RegistrySource(ImageReference reference, SourceOptions options) {
         this.reference = reference;
         this.options = options;
-        this.insecure = !options.tlsVerify() || isLoopback(reference.getRegistry());
+        this.insecure = !options.tlsVerify();
+        this.plainHttpAllowed = insecure || isLoopback(reference.getRegistry());
         this.http = new FailoverHttpClient(insecure, insecure, this::log);
     }
 
@@ -168,19 +173,62 @@ public final class RegistrySource implements ImageSource {
      * registry speaks it ({@link PlainHttpProbe}; jib would fall back to the same URL after two
      * failed TLS handshakes).
      */
-    private String apiBase() {
+    private String apiBase() throws IOException {
         String base = apiBase;
         if (base == null) {
             synchronized (this) {
                 base = apiBase;
                 if (base == null) {
-                    plainHttp = insecure && PlainHttpProbe.speaksPlainHttp(reference.getRegistry(), 30_000);
+                    plainHttp = plainHttpAllowed && PlainHttpProbe.speaksPlainHttp(reference.getRegistry(), 30_000);
+                    if (plainHttp && !insecure) {
+                        // jib's client refuses http:// URLs unless its failover is on; it is only
+                        // ever given this plain-HTTP registry's URLs from here on
+                        FailoverHttpClient strict = http;
+                        http = new FailoverHttpClient(true, true, this::log);
+                        try {
+                            strict.shutDown();
+                        } catch (java.io.IOException unused) {
+                            // it made no connection yet: nothing to release
+                        }
+                    }
+                    if (!plainHttp && !insecure) {
+                        checkTls();
+                    }
                     base = (plainHttp ? "http://" : "https://") + reference.getRegistry() + "/v2/" + reference.getRepository() + "/";
                     apiBase = base;
                 }
             }
         }
         return base;
+    }
+
+    /**
+     * One verified TLS handshake before jib's client is used: jib retries every I/O error with
+     * backoff for about a minute, which is right for a flaky network but turns an untrusted
+     * certificate or a closed port into a minute of silence before the error.
+     */
+    private void checkTls() throws IOException {
+        java.net.InetSocketAddress address = PlainHttpProbe.address(reference.getRegistry());
+        if (address == null) {
+            return; // not host[:port] as expected: let the client report what is wrong
+        }
+        javax.net.ssl.SSLSocketFactory factory = (javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault();
+        try (java.net.Socket plain = new java.net.Socket()) {
+            plain.connect(address, 30_000);
+            plain.setSoTimeout(30_000);
+            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(plain,
+                    address.getHostString(), address.getPort(), false)) {
+                javax.net.ssl.SSLParameters params = tls.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+                tls.setSSLParameters(params);
+                tls.startHandshake();
+            }
+        } catch (SSLException e) {
+            throw new IOException(reference.getRegistry() + ": TLS failed (" + e.getMessage()
+                    + "); for a registry without valid TLS use --tls-verify=false", e);
+        } catch (java.net.ConnectException e) {
+            throw new IOException(reference.getRegistry() + ": cannot connect (" + e.getMessage() + ")", e);
+        }
     }
 
     /** A GET under the repository's API path; answers one authentication challenge and retries. */
