@@ -28,10 +28,10 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
 
     private final Repository repo;
     private final String diffId;
+    private final int workers;
     private final MessageDigest sha256;
     private final byte[] copyBuffer = new byte[COPY_BUFFER];
     private InputStream in;
-    private final int workers;
     private ObjectBatch batch;
     private ImportSequencer sequencer;
     private long bytes;
@@ -43,9 +43,9 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
     /** @param workers threads storing file objects (1: the reading thread does it) */
     TarImport(Repository repo, String diffId, int workers) {
         checkDiffId(diffId);
-        this.workers = workers;
         this.repo = repo;
         this.diffId = diffId;
+        this.workers = workers;
         try {
             this.sha256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
