@@ -130,7 +130,7 @@ final class OciMountCommand implements Callable<Integer> {
      * fs-verity), shared by every FUSE server of the repository.
      */
     static Path digestLedger(Repository repo) {
-        return repo.root().resolve("digest-ledger");
+        return repo.digestLedgerPath();
     }
 
     private static boolean isRoot() {

@@ -86,6 +86,24 @@ public final class DigestLedger implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens (creating it if missing) the ledger at {@code file} to add records only: nothing is
+     * read, so {@link #lookup} knows only what this instance records (for writers such as a
+     * repository import, which learn digests and never need to look them up).
+     */
+    public static DigestLedger openForAppend(Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            checkPrivate(file);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return new DigestLedger(file, channel);
+    }
+
     private static void checkPrivate(Path file) throws IOException {
         PosixFileAttributes a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!a.isRegularFile()) {

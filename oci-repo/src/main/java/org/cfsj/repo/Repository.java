@@ -19,6 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.cfsj.verity.DigestLedger;
+import org.cfsj.posix.Posix;
+import org.cfsj.posix.Stat;
 import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.repo.splitstream.SplitStreamWriter;
 
@@ -52,6 +55,10 @@ public final class Repository implements AutoCloseable {
     private static final String REFS = "refs";
     private static final String TMP = "tmp";
     private static final String LOCK = "lock";
+    private static final String DIGEST_LEDGER = "digest-ledger";
+    /** How the JDK encodes path names for the kernel (statx gets them as bytes). */
+    private static final java.nio.charset.Charset PATH_CHARSET =
+            java.nio.charset.Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     private final Path root;
     private final RepoMeta meta;
@@ -62,6 +69,8 @@ public final class Repository implements AutoCloseable {
     private final AtomicIntegerArray objectDirs = new AtomicIntegerArray(256);
     /** False once renameat2(RENAME_NOREPLACE) was refused by the filesystem. */
     private volatile boolean noReplaceRename = true;
+    private DigestLedger ledger;
+    private boolean ledgerUnusable;
 
     private Repository(Path root, RepoMeta meta) {
         this.root = root;
@@ -171,6 +180,16 @@ public final class Repository implements AutoCloseable {
         return root;
     }
 
+    /**
+     * The repository's {@link DigestLedger}: where the kernel has no fs-verity, every object's
+     * digest is recorded there when the object is named (it was computed from the very bytes
+     * written), so FUSE servers find it instead of hashing each object on its first open. The
+     * ledger is the repository owner's alone (0600), like the rest of the repository.
+     */
+    public Path digestLedgerPath() {
+        return root.resolve(DIGEST_LEDGER);
+    }
+
     public Path objectsDir() {
         return root.resolve(OBJECTS);
     }
@@ -208,7 +227,50 @@ public final class Repository implements AutoCloseable {
 
     /** Nothing to release: the repository keeps no open files between operations. */
     @Override
-    public void close() {}
+    public void close() {
+        synchronized (this) {
+            if (ledger != null) {
+                try {
+                    ledger.close();
+                } catch (IOException ignored) {
+                    // records are written as they come; nothing is lost by a failed close
+                }
+                ledger = null;
+            }
+        }
+    }
+
+    /** The ledger to record into, opened on first use; null where it cannot be used. */
+    private synchronized DigestLedger ledger() {
+        if (ledger == null && !ledgerUnusable) {
+            try {
+                ledger = DigestLedger.openForAppend(digestLedgerPath());
+            } catch (IOException e) {
+                ledgerUnusable = true; // only an optimisation: servers then hash objects themselves
+            }
+        }
+        return ledger;
+    }
+
+    /** Records the digest of an object just named at {@code target} (see {@link #digestLedgerPath()}). */
+    private void recordDigest(Path target, ObjectId id) {
+        if (kernelVerity()) {
+            return; // the kernel measures objects; nobody hashes them
+        }
+        DigestLedger l = ledger();
+        if (l == null) {
+            return;
+        }
+        try {
+            Stat st = Posix.statx(Posix.AT_FDCWD, target.toString().getBytes(PATH_CHARSET), Posix.AT_SYMLINK_NOFOLLOW,
+                    target.toString());
+            l.record(st, id.bytes());
+        } catch (IOException e) {
+            synchronized (this) {
+                ledgerUnusable = true;
+            }
+        }
+    }
 
     // ---- objects ---------------------------------------------------------------------------
 
@@ -326,12 +388,12 @@ public final class Repository implements AutoCloseable {
             // One call that both checks and names: a writer that installed the same object
             // meanwhile wins, and this one reports "already there".
             try {
-                return LinuxCalls.renameNoReplace(temp, target);
+                return recorded(LinuxCalls.renameNoReplace(temp, target), target, id);
             } catch (LinuxCalls.Failure f) {
                 if (f.errno == LinuxCalls.ENOENT) {
                     // the directory went away under us (removed by hand): make it again
                     Files.createDirectories(target.getParent());
-                    return LinuxCalls.renameNoReplace(temp, target);
+                    return recorded(LinuxCalls.renameNoReplace(temp, target), target, id);
                 }
                 if (f.errno != LinuxCalls.EINVAL && f.errno != LinuxCalls.ENOSYS) {
                     throw f;
@@ -345,7 +407,15 @@ public final class Repository implements AutoCloseable {
         Files.createDirectories(target.getParent());
         // rename(2): if another writer installed the same object meanwhile, same bytes either way.
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        return true;
+        return recorded(true, target, id);
+    }
+
+    /** After naming: records the digest of an object this call named (after the rename, which sets its ctime). */
+    private boolean recorded(boolean named, Path target, ObjectId id) {
+        if (named) {
+            recordDigest(target, id);
+        }
+        return named;
     }
 
     /** Every object in the store, in name order. */

@@ -3,6 +3,7 @@ package org.cfsj.repo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +82,41 @@ class RepositoryTest {
         assertEquals(List.of(hello, empty).stream().sorted().toList(), repo.listObjects());
         assertArrayEquals("hello world".getBytes(StandardCharsets.US_ASCII), repo.readObject(hello));
         assertNoTempFiles(repo);
+    }
+
+    @Test
+    void namedObjectsAreRecordedInTheDigestLedgerForFuseServers() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(repo.kernelVerity(), "SKIPPED: kernel fs-verity: nothing is recorded");
+        byte[] data = new byte[50_000];
+        new java.util.Random(3).nextBytes(data);
+        ObjectId small = repo.storeObject("hello world".getBytes(StandardCharsets.US_ASCII));
+        ObjectId big;
+        ObjectBatch batch = repo.newBatch();
+        try (batch; ObjectWriter w = batch.newObject()) {
+            w.write(data, 0, data.length);
+            big = w.commit();
+            batch.install();
+        }
+        repo.close();
+        try (org.cfsj.verity.DigestLedger ledger = org.cfsj.verity.DigestLedger.open(repo.digestLedgerPath())) {
+            for (ObjectId id : List.of(small, big)) {
+                org.cfsj.posix.Stat st = stat(repo.objectPath(id));
+                assertArrayEquals(id.bytes(), ledger.lookup(st), "recorded when named: " + id);
+            }
+            // changed in place afterwards: the record no longer describes the file
+            Path object = repo.objectPath(big);
+            data[7] ^= 1;
+            Files.write(object, data);
+            assertNull(ledger.lookup(stat(object)));
+        }
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(repo.digestLedgerPath())));
+    }
+
+    private static org.cfsj.posix.Stat stat(Path p) throws IOException {
+        return org.cfsj.posix.Posix.statx(org.cfsj.posix.Posix.AT_FDCWD, p.toString().getBytes(StandardCharsets.UTF_8),
+                org.cfsj.posix.Posix.AT_SYMLINK_NOFOLLOW, p.toString());
     }
 
     @Test
