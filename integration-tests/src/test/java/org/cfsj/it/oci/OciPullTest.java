@@ -256,7 +256,10 @@ class OciPullTest {
         Path repo = tmp.resolve("repo");
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        List<String> cmd = Sh.cfsjCommand(List.of("--repo", repo.toString(), "oci", "pull", "--quiet", reg("big:1"), "big"));
+        List<String> cmd = new ArrayList<>(Sh.cfsjCommand(List.of("--repo", repo.toString(), "oci", "pull", "--quiet", reg("big:1"), "big")));
+        // a JVM killed at a random moment cannot clean up its temp files (zstd-jni extracts its
+        // native library there): keep them in this test's directory, not in /tmp
+        cmd.add(1, "-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve("killed-jvm-tmp")));
         // Kill moments are drawn from the length of a whole first pull, so they land in every
         // phase; a pull that finished before its kill does not count, and its repository is
         // started over so that the next kill meets a pull with work left to do.
