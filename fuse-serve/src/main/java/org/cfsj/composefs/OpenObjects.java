@@ -81,7 +81,7 @@ final class OpenObjects {
     }
 
     /** True if passthrough was asked for and the kernel offers it. */
-    boolean passthroughPossible() {
+    private boolean passthroughPossible() {
         FsContext c = context;
         return passthroughWanted && c != null && c.passthroughAvailable();
     }
@@ -93,13 +93,18 @@ final class OpenObjects {
             return null;
         }
         synchronized (h) {
-            if (h.gone) {
-                return null;
+            if (h.gone || h.fd < 0) {
+                return null; // closed, or another thread is still opening it: acquire() waits for that
             }
-            if (h.users++ == 0 && keepIdle) {
-                idle.decrementAndGet();
-            }
+            addUser(h);
             return h;
+        }
+    }
+
+    /** One more user of an open handle; an idle one stops being idle. The caller holds its monitor. */
+    private void addUser(Handle h) {
+        if (h.users++ == 0 && keepIdle) {
+            idle.decrementAndGet();
         }
     }
 
@@ -118,10 +123,10 @@ final class OpenObjects {
                 }
                 if (h.fd < 0) {
                     open(h, payload, digest, expectedSize);
-                } else if (h.users == 0 && keepIdle) {
-                    idle.decrementAndGet();
+                    h.users++; // a new handle was never idle
+                } else {
+                    addUser(h);
                 }
-                h.users++;
                 return h;
             }
         }
