@@ -42,6 +42,15 @@ public final class DigestLedger implements AutoCloseable {
     static final int RECORD_SIZE = 96;
     static final int MAGIC = 0x4c444643; // "CFDL" little-endian
     private static final int DIGEST_SIZE = 32;
+    // record layout, little-endian: magic, 4 reserved bytes, then these fields, then the CRC
+    private static final int DEV = 8;
+    private static final int INO = 16;
+    private static final int SIZE = 24;
+    private static final int MTIME_SEC = 32;
+    private static final int MTIME_NSEC = 40;
+    private static final int CTIME_NSEC = 44;
+    private static final int CTIME_SEC = 48;
+    private static final int DIGEST = 56;
     private static final int CRC_OFFSET = RECORD_SIZE - 4;
 
     /** What the ledger knows about one file. */
@@ -69,20 +78,13 @@ public final class DigestLedger implements AutoCloseable {
      * @throws IOException if it cannot be opened, or is writable by others or owned by another user
      */
     public static DigestLedger open(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        boolean ok = false;
+        DigestLedger ledger = openForAppend(file);
         try {
-            checkPrivate(file);
-            DigestLedger ledger = new DigestLedger(file, channel);
             ledger.load();
-            ok = true;
             return ledger;
-        } finally {
-            if (!ok) {
-                channel.close();
-            }
+        } catch (IOException | RuntimeException e) {
+            ledger.close();
+            throw e;
         }
     }
 
@@ -142,9 +144,10 @@ public final class DigestLedger implements AutoCloseable {
                 continue;
             }
             byte[] digest = new byte[DIGEST_SIZE];
-            all.get(at + 56, digest);
-            known.put(new FileKey(all.getLong(at + 8), all.getLong(at + 16)), new Known(all.getLong(at + 24),
-                    all.getLong(at + 32), all.getInt(at + 40), all.getLong(at + 48), all.getInt(at + 44), digest));
+            all.get(at + DIGEST, digest);
+            known.put(new FileKey(all.getLong(at + DEV), all.getLong(at + INO)), new Known(all.getLong(at + SIZE),
+                    all.getLong(at + MTIME_SEC), all.getInt(at + MTIME_NSEC), all.getLong(at + CTIME_SEC),
+                    all.getInt(at + CTIME_NSEC), digest));
             at += RECORD_SIZE;
         }
     }
@@ -172,14 +175,14 @@ public final class DigestLedger implements AutoCloseable {
         Known k = new Known(st.size(), st.mtimeSec(), st.mtimeNsec(), st.ctimeSec(), st.ctimeNsec(), digest.clone());
         ByteBuffer r = ByteBuffer.allocate(RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         r.putInt(0, MAGIC);
-        r.putLong(8, st.dev());
-        r.putLong(16, st.ino());
-        r.putLong(24, k.size());
-        r.putLong(32, k.mtimeSec());
-        r.putInt(40, k.mtimeNsec());
-        r.putInt(44, k.ctimeNsec());
-        r.putLong(48, k.ctimeSec());
-        r.put(56, digest);
+        r.putLong(DEV, st.dev());
+        r.putLong(INO, st.ino());
+        r.putLong(SIZE, k.size());
+        r.putLong(MTIME_SEC, k.mtimeSec());
+        r.putInt(MTIME_NSEC, k.mtimeNsec());
+        r.putInt(CTIME_NSEC, k.ctimeNsec());
+        r.putLong(CTIME_SEC, k.ctimeSec());
+        r.put(DIGEST, digest);
         CRC32C crc = new CRC32C();
         crc.update(r.slice(0, CRC_OFFSET));
         r.putInt(CRC_OFFSET, (int) crc.getValue());
