@@ -7,10 +7,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.cfsj.composefs.objects.VerityIoctl.Measurement;
+import org.cfsj.fuse.Log;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.verity.DigestLedger;
@@ -61,6 +63,7 @@ public final class ObjectStore implements AutoCloseable {
     private final DigestCache cache;
     private final DigestLedger ledger;
     private final LongAdder ledgerHits = new LongAdder();
+    private final AtomicBoolean ledgerFailed = new AtomicBoolean();
     private final LongAdder kernelMeasurements = new LongAdder();
     private final LongAdder failures = new LongAdder();
     /** Opens share it; close takes it exclusively so the directory fd is never reused under an open. */
@@ -203,7 +206,11 @@ public final class ObjectStore implements AutoCloseable {
             try {
                 ledger.record(st, digest);
             } catch (IOException e) {
-                throw new IOException(what + ": cannot record its digest in " + ledger.file() + ": " + e.getMessage(), e);
+                // the object was checked; only a later server's shortcut is lost (e.g. disk full)
+                if (ledgerFailed.compareAndSet(false, true)) {
+                    Log.info("cannot record digests in " + ledger.file() + " (" + e.getMessage()
+                            + "); objects are still checked, later servers will hash them again");
+                }
             }
         }
         return digest;
