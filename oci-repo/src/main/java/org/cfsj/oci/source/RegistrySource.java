@@ -180,19 +180,21 @@ public final class RegistrySource implements ImageSource {
                 base = apiBase;
                 if (base == null) {
                     plainHttp = plainHttpAllowed && PlainHttpProbe.speaksPlainHttp(reference.getRegistry(), 30_000);
-                    if (plainHttp && !insecure) {
+                    if (!insecure && plainHttp) {
                         // jib's client refuses http:// URLs unless its failover is on; it is only
                         // ever given this plain-HTTP registry's URLs from here on
                         FailoverHttpClient strict = http;
                         http = new FailoverHttpClient(true, true, this::log);
                         try {
                             strict.shutDown();
-                        } catch (java.io.IOException unused) {
+                        } catch (IOException unused) {
                             // it made no connection yet: nothing to release
                         }
-                    }
-                    if (!plainHttp && !insecure) {
-                        checkTls();
+                    } else if (!insecure) {
+                        // One verified request first: jib retries every I/O error with backoff for
+                        // about a minute, which turns an untrusted certificate or a closed port into
+                        // a minute of silence before the error; the ping fails at once, saying why.
+                        RegistryPing.challenge(reference.getRegistry(), false, false, 30_000);
                     }
                     base = (plainHttp ? "http://" : "https://") + reference.getRegistry() + "/v2/" + reference.getRepository() + "/";
                     apiBase = base;
@@ -200,35 +202,6 @@ public final class RegistrySource implements ImageSource {
             }
         }
         return base;
-    }
-
-    /**
-     * One verified TLS handshake before jib's client is used: jib retries every I/O error with
-     * backoff for about a minute, which is right for a flaky network but turns an untrusted
-     * certificate or a closed port into a minute of silence before the error.
-     */
-    private void checkTls() throws IOException {
-        java.net.InetSocketAddress address = PlainHttpProbe.address(reference.getRegistry());
-        if (address == null) {
-            return; // not host[:port] as expected: let the client report what is wrong
-        }
-        javax.net.ssl.SSLSocketFactory factory = (javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault();
-        try (java.net.Socket plain = new java.net.Socket()) {
-            plain.connect(address, 30_000);
-            plain.setSoTimeout(30_000);
-            try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) factory.createSocket(plain,
-                    address.getHostString(), address.getPort(), false)) {
-                javax.net.ssl.SSLParameters params = tls.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
-                tls.setSSLParameters(params);
-                tls.startHandshake();
-            }
-        } catch (SSLException e) {
-            throw new IOException(reference.getRegistry() + ": TLS failed (" + e.getMessage()
-                    + "); for a registry without valid TLS use --tls-verify=false", e);
-        } catch (java.net.ConnectException e) {
-            throw new IOException(reference.getRegistry() + ": cannot connect (" + e.getMessage() + ")", e);
-        }
     }
 
     /** A GET under the repository's API path; answers one authentication challenge and retries. */
