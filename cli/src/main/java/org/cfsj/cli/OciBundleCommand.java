@@ -169,7 +169,7 @@ final class OciBundleCommand implements Callable<Integer> {
     /** {@code cfsj fuse-serve --background} in this JVM: it detaches a server and returns once the mount is live. */
     private static void mountFuseInBackground(Repository repo, Path imageFile, Path rootfs, MountChoice mount) throws IOException {
         List<String> args = new ArrayList<>(List.of("fuse-serve", imageFile.toString(), rootfs.toString(),
-                "--basedir", repo.objectsDir().toString(), "--background", "--digest-ledger", OciMountCommand.digestLedger(repo).toString()));
+                "--basedir", repo.objectsDir().toString(), "--background", "--digest-ledger", repo.digestLedgerPath().toString()));
         if (mount.passthrough()) {
             args.add("--passthrough");
         }

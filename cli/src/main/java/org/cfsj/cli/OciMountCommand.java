@@ -109,7 +109,7 @@ final class OciMountCommand implements Callable<Integer> {
     /** Runs {@code cfsj fuse-serve} in this JVM: it detaches a server itself for --background. */
     private int mountFuse(Repository repo, Path imageFile) {
         List<String> args = new ArrayList<>(List.of("fuse-serve", imageFile.toString(), mountpoint.toString(),
-                "--basedir", repo.objectsDir().toString(), "--digest-ledger", digestLedger(repo).toString()));
+                "--basedir", repo.objectsDir().toString(), "--digest-ledger", repo.digestLedgerPath().toString()));
         if (fuse.equals("passthrough")) {
             args.add("--passthrough");
         }
@@ -123,14 +123,6 @@ final class OciMountCommand implements Callable<Integer> {
             args.add("--background");
         }
         return Main.run(args.toArray(String[]::new));
-    }
-
-    /**
-     * The repository's record of object digests computed in user space (where the kernel has no
-     * fs-verity), shared by every FUSE server of the repository.
-     */
-    static Path digestLedger(Repository repo) {
-        return repo.digestLedgerPath();
     }
 
     private static boolean isRoot() {

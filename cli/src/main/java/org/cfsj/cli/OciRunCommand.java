@@ -138,7 +138,7 @@ final class OciRunCommand implements Callable<Integer> {
             } else {
                 teardown.server = ComposefsServer.start(new ComposefsServer.Config(imageFile, rootfs, repo.objectsDir(),
                         SessionOptions.defaultThreads(), mount.passthrough(), mount.insecure, OciBundleCommand.isRoot(), true,
-                        OciMountCommand.digestLedger(repo)));
+                        repo.digestLedgerPath()));
             }
             RuntimeConfig config = OciBundleCommand.writeConfig(image, teardown.bundle, command, terminal, network, id);
             config.warnings().forEach(w -> System.err.println("cfsj oci run: warning: " + w));

@@ -225,18 +225,16 @@ public final class Repository implements AutoCloseable {
         return RepoLock.acquire(root.resolve(LOCK), mode);
     }
 
-    /** Nothing to release: the repository keeps no open files between operations. */
+    /** Closes the digest ledger, the one file the repository keeps open between operations. */
     @Override
-    public void close() {
-        synchronized (this) {
-            if (ledger != null) {
-                try {
-                    ledger.close();
-                } catch (IOException ignored) {
-                    // records are written as they come; nothing is lost by a failed close
-                }
-                ledger = null;
+    public synchronized void close() {
+        if (ledger != null) {
+            try {
+                ledger.close();
+            } catch (IOException ignored) {
+                // records are written as they come; nothing is lost by a failed close
             }
+            ledger = null;
         }
     }
 
@@ -250,6 +248,10 @@ public final class Repository implements AutoCloseable {
             }
         }
         return ledger;
+    }
+
+    private synchronized void ledgerFailed() {
+        ledgerUnusable = true; // e.g. disk full: servers hash what is not recorded
     }
 
     /** Records the digest of an object just named at {@code target} (see {@link #digestLedgerPath()}). */
@@ -266,9 +268,7 @@ public final class Repository implements AutoCloseable {
                     target.toString());
             l.record(st, id.bytes());
         } catch (IOException e) {
-            synchronized (this) {
-                ledgerUnusable = true;
-            }
+            ledgerFailed();
         }
     }
 
