@@ -3,7 +3,7 @@
 # generated tree, in one run. Needs root (mounts, drop_caches). See bench/README.md.
 #
 #   bench/fuse.sh
-#   FILES=50000 SMALL_MIB=600 BIG_MIB=1024 FIO_SECONDS=15 WORK=/var/tmp bench/fuse.sh   # the defaults
+#   FILES=50000 SMALL_MIB=600 BIG_MIB=1024 FIO_SECONDS=15 SEQ_ROUNDS=5 WORK=/var/tmp bench/fuse.sh   # the defaults
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
@@ -11,6 +11,7 @@ FILES=${FILES:-50000}          # small files (plus one BIG_MIB file)
 SMALL_MIB=${SMALL_MIB:-600}    # about this much data in the small files
 BIG_MIB=${BIG_MIB:-1024}       # the file read sequentially and randomly
 FIO_SECONDS=${FIO_SECONDS:-15}
+SEQ_ROUNDS=${SEQ_ROUNDS:-5}    # the sequential rows take the median (cold) and best (warm) of this many reads
 WORK=${WORK:-/var/tmp}         # where the tree, the objects and the images go (a real disk: cold reads hit it)
 
 die() { echo "fuse.sh: $*" >&2; exit 1; }
@@ -155,6 +156,10 @@ best_of() { # best_of N CMD...: the fastest of N runs
     done
     echo "$best"
 }
+cold_median() { # cold_median N CMD...: the median of N runs, each after drop_caches
+    local n=$1; shift
+    for ((r = 0; r < n; r++)); do drop_caches; timed "$@"; echo; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 
 # ---------------------------------------------------------------- the tree and its images
 echo "fuse.sh: generating $FILES files (~$SMALL_MIB MiB) + one $BIG_MIB MiB file in $work" >&2
@@ -228,9 +233,9 @@ for l in "${labels[@]}"; do
     drop_caches
     T[$l,read_all]=$(timed read_all "$m")
     T[$l,read_all_warm]=$(timed read_all "$m")
-    drop_caches
-    T[$l,seq_cold]=$(timed seq_read "$m")
-    T[$l,seq_warm]=$(best_of 2 seq_read "$m")
+    # One cold 1 GiB read varies by 1.5x here from run to run: median and best of SEQ_ROUNDS.
+    T[$l,seq_cold]=$(cold_median "$SEQ_ROUNDS" seq_read "$m")
+    T[$l,seq_warm]=$(best_of "$SEQ_ROUNDS" seq_read "$m")
     T[$l,fio]=$(fio_iops "$m")
     umount_one "$l"
 done
@@ -239,7 +244,7 @@ done
 rows=(cold_walk warm_walk read_all read_all_warm seq_cold seq_warm fio)
 declare -A what=([cold_walk]="find -ls, cold, right after mount" [warm_walk]="find -ls, warm (best of 3)"
     [read_all]="read all files (tar), cold" [read_all_warm]="read all files (tar), warm"
-    [seq_cold]="$BIG_MIB MiB sequential read, cold" [seq_warm]="$BIG_MIB MiB sequential read, warm"
+    [seq_cold]="$BIG_MIB MiB sequential, cold (median of $SEQ_ROUNDS)" [seq_warm]="$BIG_MIB MiB sequential, warm (best of $SEQ_ROUNDS)"
     [fio]="random 4 KiB reads, 4 threads, warm (IOPS)")
 ratio() { # time ratio a/b (for IOPS: b/a, so that > 1 always means slower than the reference)
     if [ "$3" = fio ]; then set -- "$2" "$1"; fi
@@ -251,7 +256,8 @@ echo "times in seconds (fio: IOPS); ratios are slowdowns (time / reference time;
 printf '%-40s %9s %9s %9s %9s %9s | %7s %7s %7s %7s %7s %7s\n' "" kernel cfsj cfsj-pt cfsj-L squashfuse \
     "cfsj/k" "pt/k" "L/k" "cfsj/sq" "pt/sq" "L/sq"
 for r in "${rows[@]}"; do
-    printf '%-40s %9.2f %9.2f %9.2f %9.2f %9.2f | %7s %7s %7s %7s %7s %7s\n' "${what[$r]}" \
+    f='%9.3f'; [ "$r" = fio ] && f='%9.0f'
+    printf "%-40s $f $f $f $f $f | %7s %7s %7s %7s %7s %7s\n" "${what[$r]}" \
         "${T[kernel,$r]}" "${T[cfsj,$r]}" "${T[cfsj-pt,$r]}" "${T[cfsj-L,$r]}" "${T[squashfuse,$r]}" \
         "$(ratio "${T[cfsj,$r]}" "${T[kernel,$r]}" "$r")" "$(ratio "${T[cfsj-pt,$r]}" "${T[kernel,$r]}" "$r")" \
         "$(ratio "${T[cfsj-L,$r]}" "${T[kernel,$r]}" "$r")" \

@@ -52,6 +52,8 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private final NodeIds ids;
     private final OpenObjects objects;
     private final boolean passthrough;
+    /** Pushes the next files of a directory read in order; null with passthrough (reads bypass the server). */
+    private final DirectoryReadahead readahead;
     /** Object fds an open-less session keeps open between reads (each file's readahead comes in bursts). */
     private static final int MAX_IDLE_OBJECTS = 4096;
 
@@ -66,11 +68,15 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         this.passthrough = passthrough;
         // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
         this.objects = new OpenObjects(store, passthrough, !passthrough, MAX_IDLE_OBJECTS);
+        this.readahead = passthrough ? null : new DirectoryReadahead(this::readWhole, ids);
     }
 
     @Override
     public void init(FsContext context) {
         objects.init(context);
+        if (readahead != null) {
+            readahead.start(context);
+        }
     }
 
     @Override
@@ -90,7 +96,16 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public void forget(long node, long nlookup) {
-        objects.forget(ids.nid(node));
+        long nid = ids.nid(node);
+        objects.forget(nid);
+        if (readahead != null) {
+            readahead.forget(nid);
+        }
+    }
+
+    /** Files whose data was put into the kernel's page cache before they were read ({@link DirectoryReadahead}). */
+    public long readaheadFiles() {
+        return readahead == null ? 0 : readahead.pushed();
     }
 
     /** Inodes whose backing object is in use right now. */
@@ -212,6 +227,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
                         return true;
                     }
                     type = child.typeBits();
+                    if (plus && readahead != null && child.isRegular()) {
+                        readahead.listed(dir.nid(), d.index(), d.nid(), child.size());
+                    }
                 }
                 return listing.add(d.name(), ids.nodeId(d.nid()), type, next, plus ? entry(child) : null);
             });
@@ -297,6 +315,27 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public long read(long node, long fh, long offset, MemorySegment dst) throws FsException {
+        if (offset == 0 && readahead != null) {
+            readahead.firstRead(ids.nid(node));
+        }
+        return readData(node, fh, offset, dst);
+    }
+
+    /** A whole (small) file, for {@link DirectoryReadahead}: the same checked path as a READ. */
+    private long readWhole(long nid, MemorySegment dst) throws FsException {
+        long node = ids.nodeId(nid);
+        long done = 0;
+        while (done < dst.byteSize()) {
+            long n = readData(node, INLINE, done, dst.asSlice(done));
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    private long readData(long node, long fh, long offset, MemorySegment dst) throws FsException {
         if (fh != INLINE) {
             return readObject(objects.get(ids.nid(node)), node, offset, dst);
         }
@@ -399,6 +438,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public void destroy() {
+        if (readahead != null) {
+            readahead.stop();
+        }
         objects.closeAll();
     }
 }

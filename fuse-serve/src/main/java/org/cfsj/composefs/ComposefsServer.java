@@ -145,7 +145,7 @@ public final class ComposefsServer implements AutoCloseable {
 
     /** The one-line counter summary printed by {@code --stats}. */
     public String statsLine() {
-        return "cfsj fuse-serve stats: " + stats().summary(verityChecked());
+        return "cfsj fuse-serve stats: " + stats().summary(verityChecked()) + " readahead_files=" + fs.readaheadFiles();
     }
 
     /** Waits until the filesystem is unmounted (by {@link #unmount()} or by anyone else). */

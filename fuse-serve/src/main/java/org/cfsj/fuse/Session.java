@@ -36,6 +36,7 @@ public final class Session implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<Worker> workers = new ArrayList<>();
     private final CountDownLatch ended = new CountDownLatch(1);
+    private final Notifications notifications;
     private volatile boolean stopping;
     private volatile boolean closed;
     private InitNegotiation.Result init;
@@ -44,6 +45,7 @@ public final class Session implements AutoCloseable {
         this.fs = fs;
         this.mount = mount;
         this.options = options;
+        this.notifications = new Notifications(mount.fd());
     }
 
     /** Mounts {@code fs} at {@code mountpoint} and serves it until unmounted. Nothing is left mounted on failure. */
@@ -238,6 +240,7 @@ public final class Session implements AutoCloseable {
     }
 
     private void closeFds() {
+        notifications.close();
         for (Worker w : workers) {
             if (w.fd() != mount.fd()) {
                 Libc.close(w.fd());
@@ -256,6 +259,11 @@ public final class Session implements AutoCloseable {
         @Override
         public int openBacking(int fd) throws IOException {
             return FuseDevice.openBacking(mount.fd(), fd);
+        }
+
+        @Override
+        public boolean storeData(long node, long offset, MemorySegment data) {
+            return notifications.store(node, offset, data);
         }
 
         @Override

@@ -62,6 +62,7 @@ class KernelStructsTest {
         add(LseekOut.class, "fuse_lseek_out", 8);
         add(DirentHeader.class, "fuse_dirent", 24);
         add(BackingMap.class, "fuse_backing_map", 16);
+        add(NotifyStoreOut.class, "fuse_notify_store_out", 24);
     }
 
     private static void add(Class<?> c, String struct, int size) {

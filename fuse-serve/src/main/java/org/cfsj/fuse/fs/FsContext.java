@@ -1,6 +1,7 @@
 package org.cfsj.fuse.fs;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 
 /** What the session offers the filesystem once the kernel connection is negotiated. */
 public interface FsContext {
@@ -15,4 +16,13 @@ public interface FsContext {
 
     /** Drops a backing id when no open file uses it any more. */
     void closeBacking(int backingId);
+
+    /**
+     * Puts {@code data} into the kernel's page cache of regular file {@code node} at {@code offset}
+     * (FUSE_NOTIFY_STORE), so that reading it later needs no request; the data must be exactly the
+     * file's bytes there. Returns false if the kernel does not hold the node (never looked up, or
+     * forgotten) or the session is ending. Must not be called from a request handler: the kernel
+     * may be waiting on the same pages for that request's answer.
+     */
+    boolean storeData(long node, long offset, MemorySegment data);
 }

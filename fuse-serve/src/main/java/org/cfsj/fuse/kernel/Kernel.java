@@ -56,6 +56,9 @@ public final class Kernel {
     public static final int FOPEN_NOFLUSH = 1 << 5;
     public static final int FOPEN_PASSTHROUGH = 1 << 7;
 
+    // enum fuse_notify_code: a notification is an out header with unique 0 and this code as error
+    public static final int NOTIFY_STORE = 4;
+
     // device ioctls (asm-generic _IOR/_IOW encoding, used by x86_64 and aarch64)
     private static final int IOC_MAGIC = 229;
     public static final long DEV_IOC_CLONE = ioc(2, IOC_MAGIC, 0, 4);
