@@ -6,6 +6,7 @@
 #   bench/run.sh
 #   ROUNDS=10 READ_ROUNDS=5 WORK=/var/tmp AOT=0 bench/run.sh    # the defaults
 #   AOT=1 bench/run.sh    # every cfsj JVM with a JDK AOT cache (-XX:AOTCache) trained by one run first
+#   JVM_OPTS="-XX:TieredStopAtLevel=1" bench/run.sh    # more options for every cfsj JVM
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
@@ -31,7 +32,8 @@ fi
 "$here/cfsj" --version >/dev/null || die "cannot build or run $here/cfsj"
 jar="$here/cli/target/cfsj.jar"
 # the jar directly: the ./cfsj launcher's staleness check would be part of every sample
-jvmopts=()
+read -ra extra <<<"${JVM_OPTS:-}"   # more JVM options for every cfsj run, e.g. JVM_OPTS="-XX:+UseSerialGC"
+jvmopts=("${extra[@]}")
 cfsj() { "$java" --enable-native-access=ALL-UNNAMED "${jvmopts[@]}" -jar "$jar" --repo "$repo" "$@"; }
 
 work=$(mktemp -d "$WORK/cfsj-run-bench.XXXXXX")
@@ -86,9 +88,9 @@ if [ "${AOT:-0}" = 1 ]; then
     # JDK 25 AOT cache (JEP 483/514/515): classes loaded and linked, method profiles, from one
     # training run that starts the FUSE server, runs crun and reads /usr
     echo "== AOT cache: training run" >&2
-    jvmopts=(-XX:AOTCacheOutput="$work/cfsj.aot")
+    jvmopts=("${extra[@]}" -XX:AOTCacheOutput="$work/cfsj.aot")
     cfsj oci run --fuse "${runopts[@]}" debian -- sh -c 'tar cf - /usr | cat >/dev/null' >/dev/null 2>&1
-    jvmopts=(-XX:AOTCache="$work/cfsj.aot")
+    jvmopts=("${extra[@]}" -XX:AOTCache="$work/cfsj.aot")
 fi
 
 modes=("--fuse" "--fuse=passthrough" "--kernel --insecure")
