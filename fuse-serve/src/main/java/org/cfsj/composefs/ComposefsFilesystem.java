@@ -166,7 +166,13 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
                 return null;
             }
             Inode child = image.inode(d.get().nid());
-            return isWhiteout(child) ? null : entry(child);
+            if (isWhiteout(child)) {
+                return null;
+            }
+            if (readahead != null && child.isRegular()) {
+                readahead.listed(dir.nid(), d.get().index(), child.nid(), child.size());
+            }
+            return entry(child);
         } catch (ErofsFormatException e) {
             throw corrupt(e);
         }

@@ -25,8 +25,9 @@ import org.cfsj.fuse.fs.FsException;
  * and the next, larger window follows. Any other first read resets it, so random access (a
  * container starting a few binaries) pushes next to nothing.
  *
- * <p>Only files the kernel got from READDIRPLUS are candidates: the kernel then holds their
- * inodes, which a store needs. Sizes are capped ({@link #MAX_FILE}) so large files stay with the
+ * <p>Only files the kernel got from READDIRPLUS or LOOKUP are candidates: the kernel then holds
+ * their inodes, which a store needs (with READDIRPLUS_AUTO, the kernel lists a large directory
+ * partly with plain READDIR and looks the rest up). Sizes are capped ({@link #MAX_FILE}) so large files stay with the
  * kernel's own readahead. Pushed data comes from the same verified read path as a READ.
  */
 final class DirectoryReadahead {
@@ -56,19 +57,32 @@ final class DirectoryReadahead {
         int pushedTo = -1;
         int window = INITIAL_WINDOW;
 
+        /** Adds a file in index order (listings append; lookups may come in any order); once only. */
         void add(long index, long nid, long size) {
-            if (count > 0 && index <= indexes[count - 1]) {
-                return; // listed again (another readdir of the same directory)
+            int at = count > 0 && index > indexes[count - 1] ? count : Arrays.binarySearch(indexes, 0, count, index);
+            if (at >= 0 && at < count) {
+                return; // known already (listed again, or looked up after being listed)
             }
+            at = at < 0 ? -at - 1 : at;
             if (count == indexes.length) {
                 indexes = Arrays.copyOf(indexes, count * 2);
                 nids = Arrays.copyOf(nids, count * 2);
                 sizes = Arrays.copyOf(sizes, count * 2);
             }
-            indexes[count] = index;
-            nids[count] = nid;
-            sizes[count] = size;
+            System.arraycopy(indexes, at, indexes, at + 1, count - at);
+            System.arraycopy(nids, at, nids, at + 1, count - at);
+            System.arraycopy(sizes, at, sizes, at + 1, count - at);
+            indexes[at] = index;
+            nids[at] = nid;
+            sizes[at] = size;
             count++;
+            // a file inserted before the reader's position shifts the positions after it
+            if (at <= lastMiss) {
+                lastMiss++;
+            }
+            if (at <= pushedTo) {
+                pushedTo++;
+            }
         }
     }
 
@@ -115,7 +129,7 @@ final class DirectoryReadahead {
         return pushed.sum();
     }
 
-    /** READDIRPLUS gave the kernel regular file {@code nid} of {@code size} bytes at {@code index} of {@code dir}. */
+    /** READDIRPLUS or LOOKUP gave the kernel regular file {@code nid} of {@code size} bytes, entry {@code index} of {@code dir}. */
     synchronized void listed(long dir, long index, long nid, long size) {
         if (size <= 0 || size > MAX_FILE) {
             return;

@@ -63,6 +63,18 @@ class DirectoryReadaheadTest {
     }
 
     @Test
+    void filesLookedUpInAnyOrderTakeTheirPlaceInTheListing() {
+        DirectoryReadahead r = new DirectoryReadahead((nid, dst) -> 0, new NodeIds(1));
+        r.listed(DIR, 6, 1004, 1000); // looked up before its directory was listed
+        r.listed(DIR, 2, 1000, 1000);
+        r.listed(DIR, 3, 1001, 1000);
+        r.listed(DIR, 6, 1004, 1000); // listed again: once only
+        r.listed(DIR, 5, 1003, 1000);
+        r.listed(DIR, 4, 1002, 1000);
+        assertArrayEquals(new long[] {1001, 1002, 1003, 1004}, r.plan(1000));
+    }
+
+    @Test
     void onlySmallNonEmptyFilesAreCandidatesAndWindowsAreCappedInBytes() {
         DirectoryReadahead r = new DirectoryReadahead((nid, dst) -> 0, new NodeIds(1));
         r.listed(DIR, 2, 1000, 10);
