@@ -14,19 +14,11 @@ import picocli.CommandLine.Command;
 /**
  * The training run for the launcher's JDK AOT cache ({@code ./cfsj} runs it once per jar with
  * {@code -XX:AOTCacheOutput}): a small, typical workload whose loaded classes and method profiles
- * go into the cache, so that later runs start with them instead of warming up. The workload:
- *
- * <ul>
- *   <li>{@code oci pull} of a generated image ({@link TrainingImage}) from a registry served in
- *       this process ({@link TrainingRegistry}): a pull is short and spends much of its time in
- *       class loading and JIT warm-up (registry client, decompression, tar import, hashing,
- *       image build);
- *   <li>a small image built with {@code mkcomposefs --digest-store} and, where it can mount (root
- *       and {@code /dev/fuse}), served a few times with every file read: serving requests is what
- *       a fresh FUSE server spends its first half second on (interpreted, unprofiled code).
- * </ul>
- *
- * Everything lives in a temp directory that is unmounted and removed at the end, whatever happens.
+ * go into the cache, so that later runs start with them instead of warming up. Serving requests
+ * is what a fresh FUSE server spends its first half second on (interpreted, unprofiled code), so
+ * the workload builds a small image with {@code mkcomposefs --digest-store} and, where it can
+ * mount (root and {@code /dev/fuse}), serves it a few times and reads every file. Everything lives
+ * in a temp directory that is unmounted and removed at the end, whatever happens.
  */
 @Command(name = "aot-training", hidden = true,
         description = "Internal: the workload the launcher records its JDK AOT cache from.")
@@ -52,7 +44,6 @@ final class AotTrainingCommand implements Callable<Integer> {
         }, "cfsj-aot-training-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            trainPull(work.resolve("repo"));
             Path src = Files.createDirectories(work.resolve("src"));
             writeTree(src);
             Path image = work.resolve("image.cfs");
@@ -75,19 +66,6 @@ final class AotTrainingCommand implements Callable<Integer> {
         } finally {
             Runtime.getRuntime().removeShutdownHook(hook);
             deleteTree(work);
-        }
-    }
-
-    /**
-     * Pulls the training image into a new repository. A failure is reported and the training goes
-     * on: the rest of the cache is still worth having.
-     */
-    private static void trainPull(Path repo) throws IOException {
-        try (TrainingRegistry registry = TrainingRegistry.serve(TrainingImage.generate())) {
-            int exit = Main.run("--repo", repo.toString(), "oci", "pull", "--quiet", registry.reference(), "training");
-            if (exit != 0) {
-                System.err.println("cfsj aot-training: the training pull failed (exit " + exit + ")");
-            }
         }
     }
 
