@@ -4,17 +4,15 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
-import java.util.zip.CRC32;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
 import java.util.zip.ZipException;
 
 /**
- * gzip (RFC 1952) decompression straight on {@link Inflater}: every member of a multi-member
- * file (pigz, concatenation), header fields skipped, each member's CRC-32 and size checked, and
- * anything after the last member that is not another member refused, as Go's gzip reader (what
- * registries and Docker use) and commons-compress do. The JDK's {@code GZIPInputStream} would
- * silently ignore such trailing bytes.
+ * gzip (RFC 1952) decompression on a {@link DeflateDecoder} (ISA-L when installed, else the JDK's
+ * zlib): every member of a multi-member file (pigz, concatenation), header fields skipped, each
+ * member's CRC-32 and size checked, and anything after the last member that is not another member
+ * refused, as Go's gzip reader (what registries and Docker use) and commons-compress do. The JDK's
+ * {@code GZIPInputStream} would silently ignore such trailing bytes. The framing is parsed here,
+ * not by the decoder, so that both decoders accept and refuse the same files.
  *
  * <p>Why not commons-compress: it feeds the inflater 8 KiB at a time; with 64 KiB a layer
  * decompresses about a tenth faster, and decompressing is the largest single cost of a pull.
@@ -27,10 +25,12 @@ final class GzipInputStream extends InputStream {
     private static final int FCOMMENT = 0x10;
 
     private final InputStream in;
-    private final Inflater inflater = new Inflater(true);
-    private final CRC32 crc = new CRC32();
-    /** Compressed input; {@code [pos, limit)} not yet handed to the inflater or the header parser. */
-    private final byte[] buf = new byte[1 << 16];
+    private final DeflateDecoder decoder;
+    /**
+     * Compressed input: {@code [pos, limit)} not yet handed to the decoder or the header parser,
+     * and up to {@link DeflateDecoder#HISTORY} bytes before {@code pos} kept for the decoder.
+     */
+    private final byte[] buf = new byte[DeflateDecoder.INPUT_WINDOW];
     private int pos;
     private int limit;
     private long memberSize;
@@ -38,9 +38,20 @@ final class GzipInputStream extends InputStream {
     private boolean closed;
 
     GzipInputStream(InputStream in) throws IOException {
+        this(in, DeflateDecoder.create());
+    }
+
+    /** Decompresses {@code in} with {@code decoder}, which this stream closes. */
+    GzipInputStream(InputStream in, DeflateDecoder decoder) throws IOException {
         this.in = Objects.requireNonNull(in);
-        if (!readHeader(true)) {
-            throw new EOFException("empty gzip stream");
+        this.decoder = Objects.requireNonNull(decoder);
+        try {
+            if (!readHeader(true)) {
+                throw new EOFException("empty gzip stream");
+            }
+        } catch (IOException | RuntimeException e) {
+            decoder.close();
+            throw e;
         }
     }
 
@@ -61,30 +72,24 @@ final class GzipInputStream extends InputStream {
             return 0;
         }
         while (!eof) {
-            int n;
-            try {
-                n = inflater.inflate(b, off, len);
-            } catch (DataFormatException e) {
-                throw new ZipException("corrupt gzip data: " + e.getMessage());
-            }
+            int n = decoder.inflate(b, off, len);
             if (n > 0) {
-                crc.update(b, off, n);
                 memberSize += n;
                 return n;
             }
-            if (inflater.finished()) {
-                pos = limit - inflater.getRemaining();
+            if (decoder.finished()) {
+                // may lie before the last input handed over: see DeflateDecoder
+                pos = limit - decoder.remaining();
                 finishMember();
                 if (!readHeader(false)) {
                     eof = true;
                 }
-            } else if (inflater.needsDictionary()) {
-                throw new ZipException("corrupt gzip data: a preset dictionary is required");
-            } else if (inflater.needsInput()) {
+            } else if (decoder.needsInput()) {
+                pos = limit - decoder.remaining();
                 if (fill() < 0) {
                     throw new EOFException("truncated gzip stream");
                 }
-                inflater.setInput(buf, pos, limit - pos);
+                decoder.setInput(buf, pos, limit - pos);
                 pos = limit;
             }
         }
@@ -95,7 +100,7 @@ final class GzipInputStream extends InputStream {
     private void finishMember() throws IOException {
         long expectedCrc = readIntLE();
         long expectedSize = readIntLE();
-        if (expectedCrc != crc.getValue()) {
+        if (expectedCrc != decoder.crc()) {
             throw new ZipException("corrupt gzip data: CRC-32 mismatch");
         }
         if (expectedSize != (memberSize & 0xffffffffL)) {
@@ -136,10 +141,9 @@ final class GzipInputStream extends InputStream {
         if ((flags & FHCRC) != 0) {
             skip(2);
         }
-        inflater.reset();
-        crc.reset();
+        decoder.startMember();
         memberSize = 0;
-        inflater.setInput(buf, pos, limit - pos);
+        decoder.setInput(buf, pos, limit - pos);
         pos = limit;
         return true;
     }
@@ -176,14 +180,23 @@ final class GzipInputStream extends InputStream {
         return buf[pos++] & 0xff;
     }
 
-    /** Refills the (fully consumed) buffer; -1 at the end of input. */
+    /**
+     * Reads more input after {@code [pos, limit)}, first moving that and the history before it to
+     * the front of the buffer; -1 at the end of input.
+     */
     private int fill() throws IOException {
-        int n = in.read(buf, 0, buf.length);
+        int keepFrom = Math.max(0, pos - DeflateDecoder.HISTORY);
+        System.arraycopy(buf, keepFrom, buf, 0, limit - keepFrom);
+        pos -= keepFrom;
+        limit -= keepFrom;
+        if (limit == buf.length) {
+            throw new IOException("gzip decoder stalled with a full input buffer");
+        }
+        int n = in.read(buf, limit, buf.length - limit);
         if (n < 0) {
             return -1;
         }
-        pos = 0;
-        limit = n;
+        limit += n;
         return n;
     }
 
@@ -191,8 +204,11 @@ final class GzipInputStream extends InputStream {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
-            inflater.end();
-            in.close();
+            try {
+                in.close();
+            } finally {
+                decoder.close();
+            }
         }
     }
 }

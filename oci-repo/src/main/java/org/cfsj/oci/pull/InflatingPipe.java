@@ -1,5 +1,6 @@
 package org.cfsj.oci.pull;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -78,8 +79,11 @@ final class InflatingPipe implements AutoCloseable {
     }
 
     private void produce() {
+        // The decompressor is closed here, when the producer stops, to free its native memory
+        // (zstd context, ISA-L state); the blob under it stays open: the puller owns it.
+        InputStream tar = null;
         try {
-            InputStream tar = new VerifiedEndStream(Compression.decompress(raw), blob);
+            tar = new VerifiedEndStream(Compression.decompress(new KeepOpen(raw)), blob);
             while (true) {
                 byte[] buf = free.take();
                 if (buf == STOP) {
@@ -107,6 +111,14 @@ final class InflatingPipe implements AutoCloseable {
             fail(preferDigestMismatch(e));
         } catch (RuntimeException | Error e) {
             fail(e);
+        } finally {
+            if (tar != null) {
+                try {
+                    tar.close();
+                } catch (IOException ignored) {
+                    // nothing was written: the outcome is already decided
+                }
+            }
         }
     }
 
@@ -172,6 +184,23 @@ final class InflatingPipe implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
             throw new IllegalStateException(e); // handle() never fails
+        }
+    }
+
+    /** The blob as the decompressor sees it: closing the decompressor does not close it. */
+    private static final class KeepOpen extends FilterInputStream {
+        KeepOpen(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in.read(b, off, len); // FilterInputStream's would go through read(byte[])
+        }
+
+        @Override
+        public void close() {
+            // the puller closes the blob
         }
     }
 
