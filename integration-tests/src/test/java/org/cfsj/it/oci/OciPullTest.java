@@ -226,6 +226,17 @@ class OciPullTest {
     }
 
     @Test
+    void archivesWrittenBySkopeoGiveTheSameImage() throws Exception {
+        String fromLayout = pull(tmp.resolve("a"), "oci:" + images.layout() + ":bb", "bb");
+        Path ociArchive = tmp.resolve("bb-oci.tar");
+        Path dockerArchive = tmp.resolve("bb-docker.tar");
+        Sh.check("skopeo", "copy", "-q", "oci:" + images.layout() + ":bb", "oci-archive:" + ociArchive + ":bb");
+        Sh.check("skopeo", "copy", "-q", "oci:" + images.layout() + ":bb", "docker-archive:" + dockerArchive + ":bb:latest");
+        assertEquals(fromLayout, pull(tmp.resolve("b"), "oci-archive:" + ociArchive + ":bb", "bb"), "oci-archive from skopeo");
+        assertEquals(fromLayout, pull(tmp.resolve("c"), "docker-archive:" + dockerArchive, "bb"), "docker-archive from skopeo");
+    }
+
+    @Test
     void tamperedBlobIsRejectedAndNothingIsNamed() throws Exception {
         Path data = registry.blobData(tamperBlob);
         byte[] original = Files.readAllBytes(data);
