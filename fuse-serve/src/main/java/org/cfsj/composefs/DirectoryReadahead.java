@@ -38,6 +38,11 @@ final class DirectoryReadahead {
     /** At most this many bytes are pushed per window. */
     static final long MAX_WINDOW_BYTES = 8L << 20;
     private static final int QUEUE = 1024;
+    /**
+     * Files tracked at most (about 100 bytes each): a walk over a million-file image must not
+     * grow the server by 100 MB. When full, tracking starts over with what is listed next.
+     */
+    static final int MAX_TRACKED = 1 << 18;
 
     /** Reads a whole file (at most {@link #MAX_FILE} bytes) into {@code dst}; returns its length. */
     interface Loader {
@@ -88,6 +93,7 @@ final class DirectoryReadahead {
 
     private final Loader loader;
     private final NodeIds ids;
+    private final int maxTracked;
     private final Map<Long, Position> positions = new HashMap<>(); // guarded by this
     private final Map<Long, Listing> listings = new HashMap<>(); // guarded by this
     private final BlockingQueue<Long> queue = new ArrayBlockingQueue<>(QUEUE);
@@ -96,8 +102,13 @@ final class DirectoryReadahead {
     private Thread pusher;
 
     DirectoryReadahead(Loader loader, NodeIds ids) {
+        this(loader, ids, MAX_TRACKED);
+    }
+
+    DirectoryReadahead(Loader loader, NodeIds ids, int maxTracked) {
         this.loader = loader;
         this.ids = ids;
+        this.maxTracked = maxTracked;
     }
 
     /** Starts the pushing thread; without a call to this, nothing is ever pushed. */
@@ -133,6 +144,10 @@ final class DirectoryReadahead {
     synchronized void listed(long dir, long index, long nid, long size) {
         if (size <= 0 || size > MAX_FILE) {
             return;
+        }
+        if (positions.size() >= maxTracked && !positions.containsKey(nid)) {
+            positions.clear(); // start over: the directories being read now matter, not old ones
+            listings.clear();
         }
         positions.put(nid, new Position(dir, index));
         listings.computeIfAbsent(dir, d -> new Listing()).add(index, nid, size);

@@ -75,6 +75,18 @@ class DirectoryReadaheadTest {
     }
 
     @Test
+    void trackingIsBoundedAndStartsOverWhenFull() {
+        DirectoryReadahead r = new DirectoryReadahead((nid, dst) -> 0, new NodeIds(1), 6);
+        for (int i = 0; i < 6; i++) {
+            r.listed(DIR, i + 2, 1000 + i, 1000);
+        }
+        r.listed(DIR + 1, 2, 2000, 1000); // the seventh file: everything older is dropped
+        r.listed(DIR + 1, 3, 2001, 1000);
+        assertArrayEquals(new long[0], r.plan(1000), "forgotten");
+        assertArrayEquals(new long[] {2001}, r.plan(2000), "tracked from the restart on");
+    }
+
+    @Test
     void onlySmallNonEmptyFilesAreCandidatesAndWindowsAreCappedInBytes() {
         DirectoryReadahead r = new DirectoryReadahead((nid, dst) -> 0, new NodeIds(1));
         r.listed(DIR, 2, 1000, 10);
