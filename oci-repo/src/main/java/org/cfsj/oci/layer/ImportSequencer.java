@@ -62,12 +62,7 @@ final class ImportSequencer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("layer import interrupted");
                 } catch (ExecutionException e) {
-                    switch (e.getCause()) {
-                        case IOException io -> throw io;
-                        case RuntimeException re -> throw re;
-                        case Error err -> throw err;
-                        default -> throw new IOException(e.getCause());
-                    }
+                    throw WorkerFailure.asIOException(e.getCause());
                 }
             }
             return stored;

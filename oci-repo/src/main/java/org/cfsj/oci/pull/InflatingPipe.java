@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cfsj.oci.layer.Compression;
+import org.cfsj.oci.layer.WorkerFailure;
 import org.cfsj.oci.source.BlobDigestException;
 import org.cfsj.oci.source.VerifyingInputStream;
 
@@ -243,7 +244,7 @@ final class InflatingPipe implements AutoCloseable {
                 return true;
             }
             if (failed != null) {
-                throw rethrow(failed); // again: a failed pipe never turns into an end
+                throw WorkerFailure.asIOException(failed); // again: a failed pipe never turns into an end
             }
             if (ended) {
                 return false;
@@ -257,7 +258,7 @@ final class InflatingPipe implements AutoCloseable {
             }
             if (p.failure() != null) {
                 failed = p.failure();
-                throw rethrow(failed);
+                throw WorkerFailure.asIOException(failed);
             }
             if (p == Piece.END) {
                 ended = true;
@@ -272,15 +273,5 @@ final class InflatingPipe implements AutoCloseable {
         public int available() {
             return current == null ? 0 : current.length() - pos;
         }
-    }
-
-    /** The producer's failure, thrown again on the importer's thread as the same object. */
-    private static IOException rethrow(Throwable t) {
-        return switch (t) {
-            case IOException io -> io;
-            case RuntimeException re -> throw re;
-            case Error err -> throw err;
-            default -> new IOException(t);
-        };
     }
 }

@@ -26,6 +26,7 @@ import org.cfsj.oci.image.OciImages;
 import org.cfsj.oci.layer.LayerImport;
 import org.cfsj.oci.layer.LayerImporter;
 import org.cfsj.oci.layer.LayerTree;
+import org.cfsj.oci.layer.WorkerFailure;
 import org.cfsj.oci.source.BlobDigestException;
 import org.cfsj.oci.source.Descriptor;
 import org.cfsj.oci.source.Digest;
@@ -167,7 +168,7 @@ public final class Puller {
                         closeQuietly(in);
                     }
                     futures.forEach(other -> other.cancel(true));
-                    throw asIOException(ex.getCause());
+                    throw WorkerFailure.asIOException(ex.getCause());
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("pull interrupted");
@@ -238,15 +239,6 @@ public final class Puller {
             }
             releaseSlot.run();
         }
-    }
-
-    private static IOException asIOException(Throwable t) {
-        return switch (t) {
-            case IOException io -> io;
-            case RuntimeException re -> throw re;
-            case Error err -> throw err;
-            default -> new IOException(t);
-        };
     }
 
     private static void closeQuietly(InputStream in) {
