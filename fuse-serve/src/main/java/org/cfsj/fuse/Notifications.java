@@ -19,6 +19,9 @@ import org.cfsj.fuse.sys.LibcException;
  */
 final class Notifications {
     private final int fd;
+    // header + store_out, and the two iovecs: used only under this object's lock
+    private final MemorySegment head = Arena.ofAuto().allocate(OutHeader.SIZE + NotifyStoreOut.SIZE, 8);
+    private final MemorySegment iov = Arena.ofAuto().allocate(32, 8);
     private boolean closed; // guarded by this: once set, fd may be closed and its number reused
 
     Notifications(int fd) {
@@ -33,9 +36,7 @@ final class Notifications {
         if (closed) {
             return false;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment head = arena.allocate(OutHeader.SIZE + NotifyStoreOut.SIZE, 8);
-            MemorySegment iov = arena.allocate(32, 8);
+        try {
             new OutHeader((int) (head.byteSize() + data.byteSize()), Kernel.NOTIFY_STORE, 0).write(head, 0);
             new NotifyStoreOut(node, offset, (int) data.byteSize(), 0).write(head, OutHeader.SIZE);
             Libc.setIovec(iov, 0, head, head.byteSize());
