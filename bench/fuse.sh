@@ -10,8 +10,8 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 FILES=${FILES:-50000}          # small files (plus one BIG_MIB file)
 SMALL_MIB=${SMALL_MIB:-600}    # about this much data in the small files
 BIG_MIB=${BIG_MIB:-1024}       # the file read sequentially and randomly
-FIO_SECONDS=${FIO_SECONDS:-15}
-SEQ_ROUNDS=${SEQ_ROUNDS:-5}    # the sequential rows take the median (cold) and best (warm) of this many reads
+FIO_SECONDS=${FIO_SECONDS:-15}  # per mount, spread over the SEQ_ROUNDS rounds
+SEQ_ROUNDS=${SEQ_ROUNDS:-5}    # rounds over all mounts for the big-file rows (sequential cold, warm, fio): medians
 WORK=${WORK:-/var/tmp}         # where the tree, the objects and the images go (a real disk: cold reads hit it)
 
 die() { echo "fuse.sh: $*" >&2; exit 1; }
@@ -156,10 +156,6 @@ best_of() { # best_of N CMD...: the fastest of N runs
     done
     echo "$best"
 }
-cold_median() { # cold_median N CMD...: the median of N runs, each after drop_caches
-    local n=$1; shift
-    for ((r = 0; r < n; r++)); do drop_caches; timed "$@"; echo; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 
 # ---------------------------------------------------------------- the tree and its images
 echo "fuse.sh: generating $FILES files (~$SMALL_MIB MiB) + one $BIG_MIB MiB file in $work" >&2
@@ -173,6 +169,7 @@ k="$work/mnt-kernel"; e="$work/mnt-erofs"; f="$work/mnt-cfsj"; p="$work/mnt-cfsj
 L="$work/mnt-cfsj-L"
 mkdir -p "$k" "$e" "$f" "$p" "$s" "$L"
 labels=(kernel cfsj cfsj-pt cfsj-L squashfuse)
+declare -A pid   # label -> its server's PID
 declare -A mnt=([kernel]=$k [cfsj]=$f [cfsj-pt]=$p [cfsj-L]=$L [squashfuse]=$s)
 
 mount_one() { # mount_one LABEL: mounts and waits until live
@@ -185,7 +182,7 @@ mount_one() { # mount_one LABEL: mounts and waits until live
             # java itself in the background (not the cfsj function), so that $! is the server
             "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" fuse-serve "$work/image.cfs" "${mnt[$1]}" \
                 --basedir "$work/objects" --stats "${opt[@]}" 2>>"$work/$1.log" &
-            pids+=($!); mounts+=("${mnt[$1]}")
+            pids+=($!); pid[$1]=$!; mounts+=("${mnt[$1]}")
             for ((w = 0; w < 400; w++)); do mountpoint -q "${mnt[$1]}" && break; sleep 0.05; done
             mountpoint -q "${mnt[$1]}" || { cat "$work/$1.log" >&2; die "cfsj fuse-serve ($1) did not mount"; } ;;
         squashfuse)
@@ -196,7 +193,7 @@ mount_one() { # mount_one LABEL: mounts and waits until live
 umount_one() {
     case $1 in
         kernel) umount "$k"; umount "$e" ;;
-        cfsj | cfsj-pt | cfsj-L) cfsj umount "${mnt[$1]}"; wait "${pids[-1]}" 2>/dev/null || true ;;
+        cfsj | cfsj-pt | cfsj-L) cfsj umount "${mnt[$1]}"; wait "${pid[$1]}" 2>/dev/null || true ;;
         squashfuse) umount "$s" ;;
     esac
 }
@@ -206,12 +203,12 @@ declare -A T
 walk() { find "$1" -ls; }
 read_all() { (cd "$1" && tar cf - . | cat); }
 seq_read() { dd if="$1/big/seq.bin" of=/dev/null bs=1M status=none; }
-fio_iops() { # 4 threads of random 4 KiB reads in the big file, in the page cache; prints IOPS
+fio_iops() { # fio_iops MNT SECONDS: 4 threads of random 4 KiB reads in the big file, in the page cache; prints IOPS
     # Warm on purpose: without kernel fs-verity, cfsj checks an object's digest in user space when it
     # is first opened, reading all of it, so a "cold" run would be cold for the kernel mount only.
     cat "$1/big/seq.bin" >/dev/null
     fio --name=randread --filename="$1/big/seq.bin" --readonly --invalidate=0 --rw=randread --bs=4k --numjobs=4 --thread \
-        --ioengine=psync --time_based --runtime="$FIO_SECONDS" --group_reporting --output-format=terse --terse-version=3 |
+        --ioengine=psync --time_based --runtime="$2" --group_reporting --output-format=terse --terse-version=3 |
         awk -F';' '{print $8}'
 }
 
@@ -223,8 +220,9 @@ read_all "$L" >/dev/null
 umount_one cfsj-L
 mv "$work/cfsj-L.log" "$work/cfsj-L-fill.log"
 
+# Walks and whole-tree reads: one mount at a time, each fresh (the cold walk is right after mounting).
 for l in "${labels[@]}"; do
-    echo "fuse.sh: measuring $l" >&2
+    echo "fuse.sh: measuring $l (walks, whole-tree reads)" >&2
     m=${mnt[$l]}
     drop_caches
     mount_one "$l"
@@ -233,19 +231,44 @@ for l in "${labels[@]}"; do
     drop_caches
     T[$l,read_all]=$(timed read_all "$m")
     T[$l,read_all_warm]=$(timed read_all "$m")
-    # One cold 1 GiB read varies by 1.5x here from run to run: median and best of SEQ_ROUNDS.
-    T[$l,seq_cold]=$(cold_median "$SEQ_ROUNDS" seq_read "$m")
-    T[$l,seq_warm]=$(best_of "$SEQ_ROUNDS" seq_read "$m")
-    T[$l,fio]=$(fio_iops "$m")
     umount_one "$l"
 done
+
+# The big file: all five mounted at once, measured in SEQ_ROUNDS rounds, the mounts in a rotated
+# order in each round. A page-cache read of 1 GiB takes 50 ms here or 95 ms, depending on where in
+# this VM's memory its pages landed (this VM returns freed memory to the host: virtio_balloon free
+# page reporting) and on how busy the machine is that minute; measured one mount after the other,
+# minutes apart, that drift decided the warm row. Interleaved, every mount sees the same machine.
+echo "fuse.sh: measuring the ${BIG_MIB} MiB file: $SEQ_ROUNDS rounds, all mounts interleaved" >&2
+for l in "${labels[@]}"; do drop_caches; mount_one "$l"; done
+fio_round=$(( (FIO_SECONDS + SEQ_ROUNDS - 1) / SEQ_ROUNDS ))
+declare -A cold warm iops
+for ((r = 0; r < SEQ_ROUNDS; r++)); do
+    for ((i = 0; i < ${#labels[@]}; i++)); do
+        l=${labels[(i + r) % ${#labels[@]}]}; m=${mnt[$l]}
+        drop_caches   # before each cold read: the kernel mount and cfsj-pt read the same object files
+        cold[$l]+="$(timed seq_read "$m") "
+        # the first read after a cold one also moves the pages to the active LRU list: not counted
+        seq_read "$m"
+        warm[$l]+="$(timed seq_read "$m") "
+        iops[$l]+="$(fio_iops "$m" "$fio_round") "
+    done
+done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for l in "${labels[@]}"; do
+    T[$l,seq_cold]=$(echo "${cold[$l]}" | median)
+    T[$l,seq_warm]=$(echo "${warm[$l]}" | median)
+    T[$l,fio]=$(echo "${iops[$l]}" | median)
+    echo "fuse.sh:   $l: cold ${cold[$l]}| warm ${warm[$l]}| IOPS ${iops[$l]}" >&2
+done
+for l in "${labels[@]}"; do umount_one "$l"; done
 
 # ---------------------------------------------------------------- the table
 rows=(cold_walk warm_walk read_all read_all_warm seq_cold seq_warm fio)
 declare -A what=([cold_walk]="find -ls, cold, right after mount" [warm_walk]="find -ls, warm (best of 3)"
     [read_all]="read all files (tar), cold" [read_all_warm]="read all files (tar), warm"
-    [seq_cold]="$BIG_MIB MiB sequential, cold (median of $SEQ_ROUNDS)" [seq_warm]="$BIG_MIB MiB sequential, warm (best of $SEQ_ROUNDS)"
-    [fio]="random 4 KiB reads, 4 threads, warm (IOPS)")
+    [seq_cold]="$BIG_MIB MiB sequential, cold (median of $SEQ_ROUNDS)" [seq_warm]="$BIG_MIB MiB sequential, warm (median of $SEQ_ROUNDS)"
+    [fio]="random 4 KiB reads, 4 threads, warm (IOPS, median of $SEQ_ROUNDS)")
 ratio() { # time ratio a/b (for IOPS: b/a, so that > 1 always means slower than the reference)
     if [ "$3" = fio ]; then set -- "$2" "$1"; fi
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
@@ -267,6 +290,6 @@ done
 echo
 echo "goals: warm walk <= 1.5x kernel; passthrough sequential >= 0.95x kernel speed (pt/k <= 1.05); cfsj without passthrough no slower than squashfuse_ll on every row (cfsj/sq <= 1)"
 echo "cfsj: first mount, hashes each object on first open; cfsj-pt: the same with passthrough; cfsj-L: a later mount, digests from the ledger"
-for l in cfsj cfsj-pt cfsj-L; do
-    echo "$l server: $(grep -h 'stats:' "$work/$l.log" | tail -1)"
+for l in cfsj cfsj-pt cfsj-L; do   # one server for the walks and tree reads, one for the big file
+    grep -h 'stats:' "$work/$l.log" | sed "1s/^/$l server, walks and tree reads: /; 2s/^/$l server, big file: /"
 done
