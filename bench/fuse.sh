@@ -3,7 +3,7 @@
 # generated tree, in one run. Needs root (mounts, drop_caches). See bench/README.md.
 #
 #   bench/fuse.sh
-#   FILES=50000 SMALL_MIB=600 BIG_MIB=1024 FIO_SECONDS=15 SEQ_ROUNDS=5 WORK=/var/tmp bench/fuse.sh   # the defaults
+#   FILES=50000 SMALL_MIB=600 BIG_MIB=1024 FIO_SECONDS=15 SEQ_ROUNDS=7 WORK=/var/tmp bench/fuse.sh   # the defaults
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
@@ -11,7 +11,7 @@ FILES=${FILES:-50000}          # small files (plus one BIG_MIB file)
 SMALL_MIB=${SMALL_MIB:-600}    # about this much data in the small files
 BIG_MIB=${BIG_MIB:-1024}       # the file read sequentially and randomly
 FIO_SECONDS=${FIO_SECONDS:-15}  # per mount, spread over the SEQ_ROUNDS rounds
-SEQ_ROUNDS=${SEQ_ROUNDS:-5}    # rounds over all mounts for the big-file rows (sequential cold, warm, fio): medians
+SEQ_ROUNDS=${SEQ_ROUNDS:-7}    # rounds over all mounts for the big-file rows (sequential cold, warm, fio): medians
 WORK=${WORK:-/var/tmp}         # where the tree, the objects and the images go (a real disk: cold reads hit it)
 
 die() { echo "fuse.sh: $*" >&2; exit 1; }
@@ -240,12 +240,14 @@ done
 # page reporting) and on how busy the machine is that minute; measured one mount after the other,
 # minutes apart, that drift decided the warm row. Interleaved, every mount sees the same machine.
 echo "fuse.sh: measuring the ${BIG_MIB} MiB file: $SEQ_ROUNDS rounds, all mounts interleaved" >&2
-for l in "${labels[@]}"; do drop_caches; mount_one "$l"; done
+# The pairs the goals compare (kernel and cfsj-pt, cfsj and squashfuse_ll) stay next to each other.
+round=(kernel cfsj-pt cfsj squashfuse cfsj-L)
+for l in "${round[@]}"; do drop_caches; mount_one "$l"; done
 fio_round=$(( (FIO_SECONDS + SEQ_ROUNDS - 1) / SEQ_ROUNDS ))
 declare -A cold warm iops
 for ((r = 0; r < SEQ_ROUNDS; r++)); do
-    for ((i = 0; i < ${#labels[@]}; i++)); do
-        l=${labels[(i + r) % ${#labels[@]}]}; m=${mnt[$l]}
+    for ((i = 0; i < ${#round[@]}; i++)); do
+        l=${round[(i + r) % ${#round[@]}]}; m=${mnt[$l]}
         drop_caches   # before each cold read: the kernel mount and cfsj-pt read the same object files
         cold[$l]+="$(timed seq_read "$m") "
         # the first read after a cold one also moves the pages to the active LRU list: not counted
