@@ -148,6 +148,7 @@ final class FileDigest {
             throw new UncheckedIOException(e);
         } finally {
             ReadBuffers.release(buf);
+            hasher.close();
         }
         return out;
     }

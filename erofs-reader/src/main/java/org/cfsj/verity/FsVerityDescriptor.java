@@ -47,7 +47,7 @@ record FsVerityDescriptor(FsVerityParams params, long dataSize, byte[] rootHash)
     }
 
     /** The fs-verity file digest: the descriptor hashed with the tree's algorithm, never salted. */
-    byte[] digest() {
-        return params.algorithm().newDigest().digest(toBytes());
+    byte[] digest(BlockHasher hasher) {
+        return hasher.hashPlain(toBytes());
     }
 }

@@ -112,7 +112,7 @@ public final class FsVerityHasher {
             return;
         }
         checkOpen();
-        // Direct or read-only buffers: MessageDigest needs an array, so copy block by block.
+        // Direct or read-only buffers: copied block by block (a copy costs little next to the hash).
         while (buf.hasRemaining()) {
             int n = Math.min(buf.remaining(), blockSize - partialLength);
             buf.get(partial, partialLength, n);
@@ -149,7 +149,9 @@ public final class FsVerityHasher {
 
     /** Completes the tree and returns the fs-verity file digest. */
     public byte[] finish() {
-        return new FsVerityDescriptor(params, dataSize, rootHash()).digest();
+        byte[] digest = new FsVerityDescriptor(params, dataSize, rootHash()).digest(blockHasher);
+        blockHasher.close();
+        return digest;
     }
 
     /** Completes the tree and returns its root hash (all zeros for empty data). */

@@ -1,8 +1,7 @@
 package org.cfsj.verity;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import org.cfsj.digest.HashContext;
 
 /**
  * The hash functions fs-verity supports, with the number the kernel stores in {@code
@@ -15,8 +14,6 @@ public enum HashAlgorithm {
     private final int kernelId;
     private final String jcaName;
     private final int digestSize;
-    /** Never updated; cloning it skips the provider lookup of getInstance (costly per small file). */
-    private volatile MessageDigest prototype;
 
     HashAlgorithm(int kernelId, String jcaName, int digestSize) {
         this.kernelId = kernelId;
@@ -29,7 +26,7 @@ public enum HashAlgorithm {
         return kernelId;
     }
 
-    /** The standard JCA name, for {@link MessageDigest#getInstance(String)}. */
+    /** The standard JCA name, for {@link java.security.MessageDigest#getInstance(String)}. */
     public String jcaName() {
         return jcaName;
     }
@@ -62,23 +59,8 @@ public enum HashAlgorithm {
         throw new IllegalArgumentException("unknown hash algorithm '" + name + "' (expected sha256 or sha512)");
     }
 
-    /** A fresh instance. Both algorithms are mandatory in every Java platform, so this cannot fail. */
-    public MessageDigest newDigest() {
-        try {
-            MessageDigest p = prototype;
-            if (p == null) {
-                prototype = p = MessageDigest.getInstance(jcaName);
-            }
-            return (MessageDigest) p.clone();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks mandatory " + jcaName, e);
-        } catch (CloneNotSupportedException e) {
-            // Not the case for the JDK's providers; a third-party one might be installed first.
-            try {
-                return MessageDigest.getInstance(jcaName);
-            } catch (NoSuchAlgorithmException impossible) {
-                throw new IllegalStateException(impossible);
-            }
-        }
+    /** A fresh hash context ({@link HashContext#create}: OpenSSL's SHA-256 when available). */
+    public HashContext newContext() {
+        return HashContext.create(jcaName);
     }
 }

@@ -35,6 +35,50 @@ class FsVerityTest {
     @TempDir
     Path dir;
 
+    /**
+     * The JDK's SHA-256 and OpenSSL's (the default where installed) give the same fs-verity
+     * digests, whichever way they are computed: in memory, from a file sequentially, from a file in
+     * parallel (over 8 MiB), salted.
+     */
+    @Test
+    void sameDigestsWithTheJdksSha256() throws IOException {
+        Random r = new Random(11);
+        FsVerityParams salted = new FsVerityParams(HashAlgorithm.SHA256, 4096, HexFormat.of().parseHex("0011223344"));
+        for (int size : new int[] {0, 1, 4095, 4096, 4097, 128 * 4096 + 1, 3 * MiB + 5, 9 * MiB + 4097}) {
+            byte[] data = new byte[size];
+            r.nextBytes(data);
+            Path file = Files.write(dir.resolve("f" + size), data);
+            byte[][] byDefault = digestsEveryWay(data, file, salted);
+            String before = System.getProperty("cfsj.sha256");
+            System.setProperty("cfsj.sha256", "jdk");
+            byte[][] byJdk;
+            try {
+                byJdk = digestsEveryWay(data, file, salted);
+            } finally {
+                if (before == null) {
+                    System.clearProperty("cfsj.sha256");
+                } else {
+                    System.setProperty("cfsj.sha256", before);
+                }
+            }
+            for (int i = 0; i < byDefault.length; i++) {
+                assertArrayEquals(byJdk[i], byDefault[i], size + " bytes, way " + i);
+            }
+            assertArrayEquals(byDefault[0], byDefault[1], size + " bytes: memory vs sequential file");
+            assertArrayEquals(byDefault[0], byDefault[2], size + " bytes: memory vs parallel file");
+        }
+        assertEquals(HELLO_SHA256, FsVerity.toHex(FsVerity.digest("hello world".getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    private static byte[][] digestsEveryWay(byte[] data, Path file, FsVerityParams salted) throws IOException {
+        return new byte[][] {
+            FsVerity.digest(data),
+            FsVerity.digest(file, FsVerityParams.DEFAULT, 1),
+            FsVerity.digest(file, FsVerityParams.DEFAULT, 3),
+            FsVerity.digest(file, salted, 2),
+        };
+    }
+
     @Test
     void emptyDataHasTheKnownDigest() {
         assertEquals(EMPTY_SHA256, FsVerity.toHex(FsVerity.digest(new byte[0])));

@@ -6,8 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import org.cfsj.digest.HashContext;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -64,10 +63,9 @@ public final class OciImages {
 
     /** {@code sha256:<hex>} of bytes, as OCI digests are written. */
     public static String sha256(byte[] data) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        try (HashContext sha = HashContext.sha256()) {
+            sha.update(data);
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
         }
     }
 

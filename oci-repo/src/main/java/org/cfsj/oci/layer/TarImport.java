@@ -3,8 +3,7 @@ package org.cfsj.oci.layer;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import org.cfsj.digest.HashContext;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 import org.cfsj.repo.ObjectBatch;
@@ -29,7 +28,7 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
     private final Repository repo;
     private final String diffId;
     private final int workers;
-    private final MessageDigest sha256;
+    private final HashContext sha256 = HashContext.sha256();
     private final byte[] copyBuffer = new byte[COPY_BUFFER];
     private InputStream in;
     private ObjectBatch batch;
@@ -46,11 +45,6 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
         this.repo = repo;
         this.diffId = diffId;
         this.workers = workers;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static void checkDiffId(String diffId) {

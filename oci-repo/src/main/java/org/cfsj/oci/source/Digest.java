@@ -1,9 +1,8 @@
 package org.cfsj.oci.source;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.cfsj.digest.HashContext;
 
 /**
  * A content digest as OCI writes it: {@code sha256:<64 lowercase hex>}. Only sha256 is accepted:
@@ -28,14 +27,9 @@ public record Digest(String hex) {
     }
 
     public static Digest of(byte[] content) {
-        return new Digest(HexFormat.of().formatHex(sha256().digest(content)));
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("every JDK has SHA-256", e);
+        try (HashContext sha = HashContext.sha256()) {
+            sha.update(content);
+            return new Digest(HexFormat.of().formatHex(sha.digest()));
         }
     }
 

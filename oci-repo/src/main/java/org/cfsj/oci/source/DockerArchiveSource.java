@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import org.cfsj.digest.HashContext;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -98,11 +98,11 @@ public final class DockerArchiveSource implements ImageSource {
 
     /** One pass over a layer member: its sha256, size and compression (by magic bytes). */
     private LayerFacts inspectLayer(String path) throws IOException {
-        MessageDigest sha = Digest.sha256();
         long size = 0;
         byte[] head = new byte[4];
         int headLen = 0;
-        try (InputStream in = store.open(path)) {
+        byte[] digest;
+        try (InputStream in = store.open(path); HashContext sha = HashContext.sha256()) {
             byte[] buf = new byte[1 << 16];
             int n;
             while ((n = in.read(buf)) >= 0) {
@@ -114,6 +114,7 @@ public final class DockerArchiveSource implements ImageSource {
                 sha.update(buf, 0, n);
                 size += n;
             }
+            digest = sha.digest();
         } catch (NoSuchFileException e) {
             throw new ManifestException("docker-archive:" + file + ": layer " + path + " is missing");
         }
@@ -126,7 +127,7 @@ public final class DockerArchiveSource implements ImageSource {
         } else {
             type = MediaTypes.DOCKER_LAYER;
         }
-        return new LayerFacts(new Digest(HexFormat.of().formatHex(sha.digest())), size, type);
+        return new LayerFacts(new Digest(HexFormat.of().formatHex(digest)), size, type);
     }
 
     @Override

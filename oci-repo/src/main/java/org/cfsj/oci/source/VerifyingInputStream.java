@@ -3,8 +3,8 @@ package org.cfsj.oci.source;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.HexFormat;
+import org.cfsj.digest.HashContext;
 
 /**
  * Passes a blob through while hashing it, and refuses to report end-of-stream unless the bytes
@@ -16,7 +16,7 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final Digest expected;
     private final long expectedSize;
     private final String what;
-    private final MessageDigest sha256 = Digest.sha256();
+    private final HashContext sha256 = HashContext.sha256();
     private long count;
     private boolean verified;
 
