@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
+import org.cfsj.posix.OptionalLibrary;
 
 /**
  * OpenSSL's SHA-256 ({@code libcrypto.so.3}, Debian package {@code libssl3}) through FFM's EVP
@@ -58,49 +59,34 @@ final class OpenSslLibrary {
     }
 
     private static final class Holder {
-        static final Optional<Functions> FUNCTIONS = load();
+        static final Optional<Functions> FUNCTIONS = OptionalLibrary.load("libcrypto.so.3",
+                "SHA-256 through the JDK", LOG, OpenSslLibrary::bind, OpenSslLibrary::selfTest);
     }
 
-    private static Optional<Functions> load() {
-        Functions f;
+    private static Functions bind(Linker linker, SymbolLookup lib) {
+        Linker.Option critical = Linker.Option.critical(true);
+        MethodHandle fetch = linker.downcallHandle(lib.find("EVP_MD_fetch").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+        MemorySegment sha256;
         try {
-            Linker linker = Linker.nativeLinker();
-            SymbolLookup lib = SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
-            Linker.Option critical = Linker.Option.critical(true);
-            MethodHandle fetch = linker.downcallHandle(lib.find("EVP_MD_fetch").orElseThrow(),
-                    FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-            MemorySegment sha256;
-            try {
-                sha256 = (MemorySegment) fetch.invokeExact(MemorySegment.NULL,
-                        Arena.global().allocateFrom("SHA256"), MemorySegment.NULL);
-            } catch (Throwable t) {
-                throw new IllegalStateException("EVP_MD_fetch failed", t);
-            }
-            if (sha256.equals(MemorySegment.NULL)) {
-                throw new IllegalStateException("EVP_MD_fetch found no SHA256");
-            }
-            f = new Functions(
-                    linker.downcallHandle(lib.find("EVP_MD_CTX_new").orElseThrow(), FunctionDescriptor.of(ADDRESS)),
-                    linker.downcallHandle(lib.find("EVP_MD_CTX_free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS)),
-                    linker.downcallHandle(lib.find("EVP_DigestInit_ex2").orElseThrow(),
-                            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical),
-                    linker.downcallHandle(lib.find("EVP_DigestUpdate").orElseThrow(),
-                            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), critical),
-                    linker.downcallHandle(lib.find("EVP_DigestFinal_ex").orElseThrow(),
-                            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical),
-                    sha256);
-        } catch (RuntimeException e) {
-            // not installed (IllegalArgumentException), a symbol missing, native access denied
-            LOG.log(System.Logger.Level.DEBUG, "OpenSSL (libcrypto.so.3) not usable, SHA-256 through the JDK: " + e);
-            return Optional.empty();
+            sha256 = (MemorySegment) fetch.invokeExact(MemorySegment.NULL,
+                    Arena.global().allocateFrom("SHA256"), MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw new IllegalStateException("EVP_MD_fetch failed", t);
         }
-        String failure = selfTest(f);
-        if (failure != null) {
-            LOG.log(System.Logger.Level.DEBUG, "OpenSSL (libcrypto.so.3) failed its self-test (" + failure
-                    + "), SHA-256 through the JDK");
-            return Optional.empty();
+        if (sha256.equals(MemorySegment.NULL)) {
+            throw new IllegalStateException("EVP_MD_fetch found no SHA256");
         }
-        return Optional.of(f);
+        return new Functions(
+                linker.downcallHandle(lib.find("EVP_MD_CTX_new").orElseThrow(), FunctionDescriptor.of(ADDRESS)),
+                linker.downcallHandle(lib.find("EVP_MD_CTX_free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS)),
+                linker.downcallHandle(lib.find("EVP_DigestInit_ex2").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical),
+                linker.downcallHandle(lib.find("EVP_DigestUpdate").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), critical),
+                linker.downcallHandle(lib.find("EVP_DigestFinal_ex").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical),
+                sha256);
     }
 
     /**

@@ -2,7 +2,6 @@ package org.cfsj.oci.layer;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
@@ -10,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.Optional;
+import org.cfsj.posix.OptionalLibrary;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.ZipException;
@@ -60,32 +60,17 @@ final class IsalLibrary {
     }
 
     private static final class Holder {
-        static final Optional<Functions> FUNCTIONS = load();
+        static final Optional<Functions> FUNCTIONS = OptionalLibrary.load("libisal.so.2",
+                "gzip through the JDK's zlib", LOG, IsalLibrary::bind, IsalLibrary::selfTest);
     }
 
-    private static Optional<Functions> load() {
-        Functions f;
-        try {
-            Linker linker = Linker.nativeLinker();
-            SymbolLookup lib = SymbolLookup.libraryLookup("libisal.so.2", Arena.global());
-            FunctionDescriptor voidOfState = FunctionDescriptor.ofVoid(ADDRESS);
-            f = new Functions(
-                    linker.downcallHandle(lib.find("isal_inflate_init").orElseThrow(), voidOfState),
-                    linker.downcallHandle(lib.find("isal_inflate_reset").orElseThrow(), voidOfState),
-                    linker.downcallHandle(lib.find("isal_inflate").orElseThrow(),
-                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ADDRESS)));
-        } catch (RuntimeException e) {
-            // not installed (IllegalArgumentException), a symbol missing, native access denied
-            LOG.log(System.Logger.Level.DEBUG, "ISA-L (libisal.so.2) not usable, gzip through the JDK's zlib: " + e);
-            return Optional.empty();
-        }
-        String failure = selfTest(f);
-        if (failure != null) {
-            LOG.log(System.Logger.Level.DEBUG, "ISA-L (libisal.so.2) failed its self-test (" + failure
-                    + "), gzip through the JDK's zlib");
-            return Optional.empty();
-        }
-        return Optional.of(f);
+    private static Functions bind(Linker linker, SymbolLookup lib) {
+        FunctionDescriptor voidOfState = FunctionDescriptor.ofVoid(ADDRESS);
+        return new Functions(
+                linker.downcallHandle(lib.find("isal_inflate_init").orElseThrow(), voidOfState),
+                linker.downcallHandle(lib.find("isal_inflate_reset").orElseThrow(), voidOfState),
+                linker.downcallHandle(lib.find("isal_inflate").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ADDRESS)));
     }
 
     /**
