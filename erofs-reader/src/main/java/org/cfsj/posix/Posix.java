@@ -12,6 +12,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -73,6 +76,31 @@ public final class Posix {
             Native.withErrno("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
     private Posix() {}
+
+    /** How the JDK encodes file names for the kernel ({@code sun.jnu.encoding}; UTF-8 if unknown). */
+    private static final Charset NAME_CHARSET = nameCharset();
+
+    private static Charset nameCharset() {
+        String name = System.getProperty("sun.jnu.encoding");
+        try {
+            return name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    /**
+     * The bytes of a path that came from a Java string (a command-line argument, a {@link Path}):
+     * encoded back the way the JDK decoded them, which gives the original bytes again.
+     */
+    public static byte[] nameBytes(String path) {
+        return path.getBytes(NAME_CHARSET);
+    }
+
+    /** {@link #nameBytes(String)} of {@code path.toString()}. */
+    public static byte[] nameBytes(Path path) {
+        return nameBytes(path.toString());
+    }
 
     /** {@code openat(2)}; returns the new fd. {@code name} is raw bytes (relative or absolute). */
     public static int openat(int dirfd, byte[] name, int flags, String what) throws ErrnoException {

@@ -1,7 +1,6 @@
 package org.cfsj.scan;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -60,9 +59,8 @@ public final class DirectoryScanner {
     /** Scans {@code dir} (which must be a directory, not a symlink to one). */
     public static Directory scan(Path dir, ScanOptions opts) throws IOException {
         String display = dir.toString();
-        // The root comes from a Java string (a command-line argument); encode it back the way the
-        // JDK decoded it. Everything below the root is read as bytes.
-        byte[] rootBytes = display.getBytes(jnuCharset());
+        // The root comes from a Java string (a command-line argument); everything below it is read as bytes.
+        byte[] rootBytes = Posix.nameBytes(display);
         Stat st = Posix.statx(Posix.AT_FDCWD, rootBytes, Posix.AT_SYMLINK_NOFOLLOW, display);
         if (!st.isDirectory()) {
             throw new IOException(display + ": not a directory");
@@ -78,15 +76,6 @@ public final class DirectoryScanner {
             return root;
         } finally {
             Posix.close(rootFd);
-        }
-    }
-
-    private static java.nio.charset.Charset jnuCharset() {
-        String name = System.getProperty("sun.jnu.encoding");
-        try {
-            return name == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(name);
-        } catch (IllegalArgumentException e) {
-            return StandardCharsets.UTF_8;
         }
     }
 

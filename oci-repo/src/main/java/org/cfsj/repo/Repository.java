@@ -56,9 +56,6 @@ public final class Repository implements AutoCloseable {
     private static final String TMP = "tmp";
     private static final String LOCK = "lock";
     private static final String DIGEST_LEDGER = "digest-ledger";
-    /** How the JDK encodes path names for the kernel (statx gets them as bytes). */
-    private static final java.nio.charset.Charset PATH_CHARSET =
-            java.nio.charset.Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
     private final Path root;
     private final RepoMeta meta;
@@ -264,7 +261,7 @@ public final class Repository implements AutoCloseable {
             return;
         }
         try {
-            Stat st = Posix.statx(Posix.AT_FDCWD, target.toString().getBytes(PATH_CHARSET), Posix.AT_SYMLINK_NOFOLLOW,
+            Stat st = Posix.statx(Posix.AT_FDCWD, Posix.nameBytes(target), Posix.AT_SYMLINK_NOFOLLOW,
                     target.toString());
             l.record(st, id.bytes());
         } catch (IOException e) {

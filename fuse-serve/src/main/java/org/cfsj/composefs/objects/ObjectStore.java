@@ -1,7 +1,6 @@
 package org.cfsj.composefs.objects;
 
 import java.io.IOException;
-import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
@@ -92,9 +91,7 @@ public final class ObjectStore implements AutoCloseable {
         this.insecure = insecure;
         this.cache = new DigestCache(maxCacheEntries);
         this.ledger = ledger;
-        // Path keeps the name's bytes encoded with sun.jnu.encoding; encoding back gives them again.
-        Charset jnu = Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
-        this.dirfd = Posix.openat(Posix.AT_FDCWD, this.basedir.toString().getBytes(jnu),
+        this.dirfd = Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(this.basedir),
                 Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "object store " + this.basedir);
         this.verityMode = insecure ? "INSECURE: not checked (--insecure)" : probeVerityMode(dirfd);
     }
