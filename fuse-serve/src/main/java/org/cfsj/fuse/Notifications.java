@@ -5,9 +5,6 @@ import java.lang.foreign.MemorySegment;
 import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.NotifyStoreOut;
 import org.cfsj.fuse.kernel.OutHeader;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
 
 /**
  * Messages the server sends the kernel unasked (an out header with unique 0 and the notify code
@@ -18,14 +15,13 @@ import org.cfsj.fuse.sys.LibcException;
  * for a page the kernel has locked for a pending READ must not hold up the worker answering it.
  */
 final class Notifications {
-    private final int fd;
-    // header + store_out, and the two iovecs: used only under this object's lock
-    private final MemorySegment head = Arena.ofAuto().allocate(OutHeader.SIZE + NotifyStoreOut.SIZE, 8);
-    private final MemorySegment iov = Arena.ofAuto().allocate(32, 8);
+    // its own buffer (header + store_out) and iovecs, apart from the workers'; used only under this lock
+    private final Reply out;
     private boolean closed; // guarded by this: once set, fd may be closed and its number reused
 
     Notifications(int fd) {
-        this.fd = fd;
+        Arena arena = Arena.ofAuto();
+        this.out = new Reply(fd, arena.allocate(OutHeader.SIZE + NotifyStoreOut.SIZE, 8), arena.allocate(32, 8));
     }
 
     /**
@@ -36,19 +32,11 @@ final class Notifications {
         if (closed) {
             return false;
         }
-        try {
-            new OutHeader((int) (head.byteSize() + data.byteSize()), Kernel.NOTIFY_STORE, 0).write(head, 0);
-            new NotifyStoreOut(node, offset, (int) data.byteSize(), 0).write(head, OutHeader.SIZE);
-            Libc.setIovec(iov, 0, head, head.byteSize());
-            Libc.setIovec(iov, 1, data, data.byteSize());
-            Libc.writev(fd, iov, 2);
-            return true;
-        } catch (LibcException e) {
-            if (e.errno() == Errno.ENODEV) {
-                closed = true; // unmounted
-            }
-            return false; // ENOENT: the inode is not cached; anything else: the data is simply not stored
-        }
+        new NotifyStoreOut(node, offset, (int) data.byteSize(), 0).write(out.payload(), 0);
+        // ENOENT: the inode is not cached; anything else: the data is simply not stored
+        boolean stored = out.notify(Kernel.NOTIFY_STORE, NotifyStoreOut.SIZE, data);
+        closed = out.deviceGone(); // unmounted
+        return stored;
     }
 
     /** No store may start after this returns (the session is about to close its fds). */

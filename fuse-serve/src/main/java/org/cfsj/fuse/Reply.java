@@ -49,7 +49,32 @@ final class Reply {
         send(unique, -errno, 0, null);
     }
 
+    /**
+     * Sends a notification (unique 0, the notify code in place of the error) with {@code
+     * payloadLength} bytes of {@link #payload()} and then {@code extra}. Returns false if the
+     * kernel refused it (ENOENT: e.g. the inode is not cached) or the device is gone.
+     */
+    boolean notify(int code, int payloadLength, MemorySegment extra) {
+        return write(0, code, payloadLength, extra) == null;
+    }
+
     private void send(long unique, int error, int payloadLength, MemorySegment extra) {
+        LibcException e = write(unique, error, payloadLength, extra);
+        if (e != null) {
+            switch (e.errno()) {
+                case Errno.ENOENT -> {
+                    // the request was interrupted and is gone: nothing to answer
+                }
+                case Errno.ENODEV -> {
+                    // unmounted: deviceGone() says so
+                }
+                default -> Log.info("replying to request " + unique + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** One writev of header, payload and extra; null, or how it failed. */
+    private LibcException write(long unique, int error, int payloadLength, MemorySegment extra) {
         long extraLength = extra == null ? 0 : extra.byteSize();
         long total = OutHeader.SIZE + payloadLength + extraLength;
         buffer.set(Kernel.U32, OutHeader.LEN_OFFSET, (int) total);
@@ -63,14 +88,12 @@ final class Reply {
         }
         try {
             Libc.writev(fd, iov, count);
+            return null;
         } catch (LibcException e) {
-            switch (e.errno()) {
-                case Errno.ENOENT -> {
-                    // the request was interrupted and is gone: nothing to answer
-                }
-                case Errno.ENODEV -> deviceGone = true;
-                default -> Log.info("replying to request " + unique + " failed: " + e.getMessage());
+            if (e.errno() == Errno.ENODEV) {
+                deviceGone = true;
             }
+            return e;
         }
     }
 }
