@@ -135,6 +135,40 @@ for ((i = 1; i <= READ_ROUNDS; i++)); do
 done
 echo >&2
 
+# The same /usr read on the host, no container: a fresh mount per sample (`cfsj oci mount`, as a
+# container gets one), backing files in the page cache; with squashfuse_ll (a C FUSE server, the
+# same tree as an uncompressed squashfs) beside it, to show what a FUSE server costs here.
+host_read_ms() { # MODE: mounts at $work/hmnt, reads, unmounts
+    local s e
+    if [ "$1" = squashfuse_ll ]; then
+        squashfuse_ll "$work/debian.sqfs" "$work/hmnt" || return 1
+    else
+        # shellcheck disable=SC2086
+        cfsj oci mount $1 debian "$work/hmnt" >/dev/null || return 1
+    fi
+    s=$(date +%s%N); tar cf - -C "$work/hmnt" usr 2>/dev/null | cat >/dev/null; e=$(date +%s%N)
+    if [ "$1" = squashfuse_ll ]; then umount "$work/hmnt"; else cfsj umount "$work/hmnt" >/dev/null; fi
+    echo $(( (e - s) / 1000000 ))
+}
+mkdir -p "$work/hmnt"
+hmodes=("--fuse" "--fuse=passthrough" "--insecure") # oci mount: the kernel without --fuse
+sq=
+if command -v mksquashfs >/dev/null && command -v squashfuse_ll >/dev/null; then
+    mksquashfs "$deb" "$work/debian.sqfs" -noappend -quiet -noI -noD -noF -noX -no-fragments >/dev/null 2>&1 && sq=1
+else
+    echo "run.sh: mksquashfs or squashfuse_ll missing (apt-get install squashfs-tools squashfuse): no squashfuse_ll row" >&2
+fi
+declare -A hres
+echo "== host /usr read: $READ_ROUNDS rounds, fresh mount each, warm page cache, modes interleaved" >&2
+for ((i = 0; i <= READ_ROUNDS; i++)); do # round 0 warms the page cache and is not counted
+    for m in "${hmodes[@]}" ${sq:+squashfuse_ll}; do
+        v=$(host_read_ms "$m")
+        [ "$i" -gt 0 ] && hres["$m"]+="$v "
+    done
+    printf '.' >&2
+done
+echo >&2
+
 kernel_of() { echo "${res["$1 --kernel --insecure"]}" | tr ' ' '\n' | grep . | median; }
 echo
 echo "cfsj oci run, crun $(crun --version | sed -n 's/^crun version //p'), $(nproc) cores, $(uname -r); median of $ROUNDS (start) / $READ_ROUNDS (read) in ms${jvmopts:+; JVM: ${jvmopts[*]}}"
@@ -156,4 +190,16 @@ done
 echo
 echo "all samples (ms):"
 for key in "${!res[@]}"; do echo "  $key: ${res[$key]}"; done | sort
+echo
+hmed() { echo "${hres["$1"]}" | tr ' ' '\n' | grep . | median; }
+hk=$(hmed "--insecure")
+echo "host: tar cf - usr | cat on a fresh mount (no container), warm page cache, median of $READ_ROUNDS, ms (ratio to the kernel mount)"
+for m in "${hmodes[@]}" squashfuse_ll; do
+    [ -n "${hres["$m"]:-}" ] || continue
+    v=$(hmed "$m")
+    case "$m" in squashfuse_ll) name="squashfuse_ll (C)" ;; --insecure) name=kernel ;; *) name=$(label "$m") ;; esac
+    printf '  %-24s %6s  %s\n' "$name" "$v" "$(awk -v a="$v" -v b="$hk" 'BEGIN{printf "%.2fx", a/b}')"
+done
+for key in "${!hres[@]}"; do echo "  samples $key: ${hres[$key]}"; done | sort
+echo
 echo "goal (issue 5): FUSE within 1.3x of the kernel mount for start latency and the /usr read"
