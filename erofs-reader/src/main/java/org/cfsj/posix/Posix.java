@@ -66,6 +66,7 @@ public final class Posix {
     private static final MethodHandle OPENAT = Native.withErrno(
             "openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = Native.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle ISATTY = Native.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STATX = Native.withErrno(
             "statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle READLINKAT = Native.withErrno(
@@ -128,6 +129,19 @@ public final class Posix {
     public static void close(int fd) {
         try {
             int ignored = (int) CLOSE.invokeExact(fd);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code isatty(3)}: whether {@code fd} is a terminal. For one fd: {@code System.console()}
+     * looks at stdin and stdout together, so it says "no terminal" for {@code x=$(cfsj ...)} even
+     * though stderr, where progress goes, is one.
+     */
+    public static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(fd) == 1;
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -365,4 +365,51 @@ class OciPullTest {
         assertEquals(1, refused.exit(), refused.describe());
         assertTrue(refused.err().contains("--insecure"), refused.err());
     }
+
+    /**
+     * Progress as skopeo and podman show it: when stderr is a terminal (here the pseudo-terminal
+     * of script(1), with stdout a pipe) one row per layer redrawn in place, ending in "done" with a rate; in a pipe,
+     * one plain line per layer with no escape codes; a pull that finds every layer present says
+     * so per layer; {@code --quiet} prints only the image id.
+     */
+    @Test
+    void progressIsATableOnATerminalAndPlainLinesInAPipe() throws Exception {
+        Assumptions.assumeTrue(Sh.onPath("script"), "script(1) is not installed (apt-get install bsdutils)");
+        String source = reg("big:1");
+        Path piped = tmp.resolve("piped");
+        Sh.Result lines = Sh.cfsj("--repo", piped.toString(), "oci", "pull", source, "big");
+        assertEquals(0, lines.exit(), lines.describe());
+        assertFalse(lines.err().contains("\033"), "no terminal escapes in a pipe:\n" + lines.err());
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(lines.err().lines().anyMatch(l -> l.matches(
+                    "layer [1-3]/3 [0-9a-f]{12}: [0-9.]+ [KMG]?i?B in [0-9.]+s \\([0-9.]+ [KMG]?i?B/s\\), \\d+ entries, \\d+ new objects of \\d+")),
+                    "a line per layer:\n" + lines.err());
+        }
+        assertEquals(3, lines.err().lines().filter(l -> l.startsWith("layer ")).count(), lines.err());
+        Sh.Result again = Sh.cfsj("--repo", piped.toString(), "oci", "pull", source, "big");
+        assertEquals(3, again.err().lines().filter(l -> l.matches("layer [1-3]/3 [0-9a-f]{12}: already present")).count(),
+                again.describe());
+
+        Path onTty = tmp.resolve("tty");
+        StringBuilder cmd = new StringBuilder();
+        for (String arg : Sh.cfsjCommand(List.of("--repo", onTty.toString(), "oci", "pull", source, "big"))) {
+            cmd.append('\'').append(arg.replace("'", "'\\''")).append("' ");
+        }
+        // stdout into a pipe, as in id=$(cfsj oci pull ...): the progress on stderr is still for a person
+        Sh.Result tty = Sh.run(List.of("script", "-qfec", cmd + "| cat", "/dev/null"), 300);
+        assertEquals(0, tty.exit(), tty.describe());
+        String screen = tty.out();
+        assertTrue(screen.contains("pulled " + source + " as big: 3 layers fetched"), screen);
+        assertTrue(screen.contains("\033[2K"), "rows are cleared and redrawn:\n" + screen);
+        assertTrue(screen.matches("(?s).*\033\\[\\d+A.*"), "the cursor moves up over the table to redraw it:\n" + screen);
+        long doneRows = screen.lines().map(l -> l.substring(l.lastIndexOf('\r') + 1))
+                .filter(l -> l.matches("\\s+[0-9a-f]{12}\\s+[0-9.]+ [KMG]?i?B\\s+done\\s+[0-9.]+ [KMG]?i?B/s\\s*"))
+                .map(l -> l.strip().substring(0, 12)).distinct().count();
+        assertEquals(3, doneRows, "each of the 3 layers ends as a done row with its rate:\n" + screen);
+
+        Sh.Result quiet = Sh.cfsj("--repo", tmp.resolve("quiet").toString(), "oci", "pull", "--quiet", source, "big");
+        assertEquals(0, quiet.exit(), quiet.describe());
+        assertEquals("", quiet.err(), "--quiet prints no progress");
+        assertTrue(quiet.out().strip().matches("[0-9a-f]{64}"), quiet.out());
+    }
 }

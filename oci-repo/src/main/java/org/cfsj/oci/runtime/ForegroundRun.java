@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cfsj.posix.Posix;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -25,7 +26,7 @@ public final class ForegroundRun {
 
     /** Whether stdin is a terminal: then the container gets one too ({@code process.terminal}). */
     public static boolean stdinIsTerminal() {
-        return ProcessCalls.isatty(0);
+        return Posix.isatty(0);
     }
 
     /**

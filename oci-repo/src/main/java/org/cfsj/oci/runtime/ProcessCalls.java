@@ -7,9 +7,7 @@ import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
 
 /**
- * {@code kill(2)} and {@code isatty(3)} through FFM: the JDK can only send SIGTERM and SIGKILL to
- * a child, and cannot tell whether stdin is a terminal ({@code System.console()} looks at more
- * than stdin).
+ * {@code kill(2)} through FFM: the JDK can only send SIGTERM and SIGKILL to a child.
  */
 final class ProcessCalls {
     static final int SIGHUP = 1;
@@ -20,8 +18,6 @@ final class ProcessCalls {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle KILL = LINKER.downcallHandle(
             LINKER.defaultLookup().find("kill").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ISATTY = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("isatty").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private ProcessCalls() {}
 
@@ -34,14 +30,6 @@ final class ProcessCalls {
             return (int) KILL.invokeExact((int) pid, signal) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("kill(2) call failed", t);
-        }
-    }
-
-    static boolean isatty(int fd) {
-        try {
-            return (int) ISATTY.invokeExact(fd) == 1;
-        } catch (Throwable t) {
-            throw new IllegalStateException("isatty(3) call failed", t);
         }
     }
 }
