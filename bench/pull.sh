@@ -8,6 +8,9 @@ here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(dirname "$here")
 CFSJ=${CFSJ:-$root/cfsj}
 ROUNDS=${ROUNDS:-3}
+# REPULL=1: each timed cfsj pull goes into a repository that was pulled and deleted right
+# before (not timed): file creation right after many deletions, as after a gc.
+REPULL=${REPULL:-}
 # The image: one layer per directory (real files from this machine's /usr), gzip -6 as
 # registries usually serve them.
 LAYERS=${LAYERS:-"usr/bin usr/include usr/share/doc usr/lib/python3.11 usr/share/perl"}
@@ -123,6 +126,10 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_cfsj=; best_skopeo=
 for r in $(seq "$ROUNDS"); do
     repo=$tmp/repo$r
+    if [ -n "$REPULL" ]; then
+        $CFSJ --repo "$repo" oci pull --quiet "docker://$reg/bench/a:1" a > /dev/null
+        rm -rf "$repo"
+    fi
     sync
     t0=$(now)
     $CFSJ --repo "$repo" oci pull --quiet "docker://$reg/bench/a:1" a > "$tmp/id"

@@ -109,11 +109,27 @@ public final class GarbageCollector {
         return live;
     }
 
-    /** Temporary files and half-made links of writers that died (no writer runs under the exclusive lock). */
+    /**
+     * Temporary files (under {@code tmp/} and in {@code objects/xx/}) and half-made links of
+     * writers that died (no writer runs under the exclusive lock).
+     */
     private static void removeLeftovers(Repository repo) throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(repo.tempDir())) {
             for (Path p : ds) {
                 Files.deleteIfExists(p);
+            }
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(repo.objectsDir())) {
+            for (Path d : dirs) {
+                if (d.getFileName().toString().length() != 2 || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(d,
+                        f -> Repository.isObjectTempName(f.getFileName().toString()))) {
+                    for (Path f : files) {
+                        Files.deleteIfExists(f);
+                    }
+                }
             }
         }
         for (Path base : List.of(repo.streamsDir(), repo.imagesDir())) {

@@ -59,7 +59,7 @@ public final class ObjectBatch implements AutoCloseable {
         if (has(id)) {
             return new Stored(id, false);
         }
-        Repository.TempFile temp = repo.newTempFile();
+        Repository.TempFile temp = repo.newTempFile(id);
         boolean written = false;
         try (FileChannel channel = temp.channel()) {
             ByteBuffer b = ByteBuffer.wrap(data, off, len);

@@ -114,7 +114,7 @@ public final class ObjectWriter extends OutputStream {
             id = digest;
             return id;
         }
-        writeBuffer();
+        writeBuffer(digest);
         done = true;
         releaseBuffer();
         if (batch != null) {
@@ -175,13 +175,16 @@ public final class ObjectWriter extends OutputStream {
             return;
         }
         hasher.update(buffer, 0, buffered);
-        writeBuffer();
+        writeBuffer(null);
     }
 
-    /** Writes the buffered bytes (already hashed) to the temporary file, creating it if need be. */
-    private void writeBuffer() throws IOException {
+    /**
+     * Writes the buffered bytes (already hashed) to the temporary file, creating it if need be:
+     * next to its object when the digest is known ({@code id}), else under {@code tmp/}.
+     */
+    private void writeBuffer(ObjectId id) throws IOException {
         if (channel == null) {
-            Repository.TempFile t = repo.newTempFile();
+            Repository.TempFile t = id != null ? repo.newTempFile(id) : repo.newTempFile();
             temp = t.path();
             channel = t.channel();
         }

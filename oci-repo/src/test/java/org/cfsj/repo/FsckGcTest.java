@@ -73,6 +73,7 @@ class FsckGcTest {
         LayerImporter.importLayer(repo, new ByteArrayInputStream(orphan), TestTar.diffId(orphan));
         ObjectId stray = repo.storeObject(TestTar.data(5000, 99));
         Files.write(repo.tempDir().resolve("obj-crashed.tmp"), new byte[10]);
+        Files.write(repo.objectPath(stray).resolveSibling(".obj-crashed-1.tmp"), new byte[10]);
         List<ObjectId> before = repo.listObjects();
 
         GarbageCollector.Report dry = GarbageCollector.run(repo, true);

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RepositoryTest {
+public class RepositoryTest {
     @TempDir
     Path tmp;
 
@@ -171,9 +171,14 @@ class RepositoryTest {
         }
     }
 
-    static void assertNoTempFiles(Repository repo) throws IOException {
+    /** Neither {@code tmp/} nor an {@code objects/xx} directory holds a temporary file. */
+    public static void assertNoTempFiles(Repository repo) throws IOException {
         try (Stream<Path> s = Files.list(repo.tempDir())) {
             assertEquals(List.of(), s.toList(), "temporary files left behind");
+        }
+        try (Stream<Path> s = Files.walk(repo.objectsDir())) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(),
+                    "temporary files left behind in objects/");
         }
     }
 }

@@ -91,8 +91,6 @@ class ConcurrentImportTest {
         LayerExporter.exportLayer(repo, diffId, export);
         assertEquals(diffId, TestTar.diffId(export.toByteArray()));
         assertTrue(Fsck.run(repo, 0).clean());
-        try (var s = Files.list(repo.tempDir())) {
-            assertEquals(0, s.count());
-        }
+        org.cfsj.repo.RepositoryTest.assertNoTempFiles(repo);
     }
 }

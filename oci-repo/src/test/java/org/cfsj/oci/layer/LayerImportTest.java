@@ -216,9 +216,7 @@ class LayerImportTest {
         assertEquals(List.of(), repo.listStreams());
         // Objects of failed imports are never named (the batch deletes its files).
         assertEquals(List.of(), repo.listObjects());
-        try (var t = Files.list(repo.tempDir())) {
-            assertEquals(0, t.count());
-        }
+        org.cfsj.repo.RepositoryTest.assertNoTempFiles(repo);
     }
 
     private static void expectBad(Repository repo, byte[] tar, String messagePart) {

@@ -67,8 +67,6 @@ class ParallelImportTest {
         assertTrue(e.getMessage().contains("hardlink"), e.getMessage());
         assertEquals(List.of(), repo.listObjects());
         assertEquals(List.of(), repo.listStreams());
-        try (var t = Files.list(repo.tempDir())) {
-            assertEquals(0, t.count(), "no temporary file left behind");
-        }
+        org.cfsj.repo.RepositoryTest.assertNoTempFiles(repo);
     }
 }
