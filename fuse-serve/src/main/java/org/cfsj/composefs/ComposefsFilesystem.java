@@ -49,6 +49,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private static final int NAME_MAX = 255;
 
     private final ErofsImage image;
+    private final ObjectStore store;
     private final NodeIds ids;
     private final OpenObjects objects;
     private final boolean passthrough;
@@ -64,11 +65,22 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      */
     public ComposefsFilesystem(ErofsImage image, ObjectStore store, boolean passthrough) {
         this.image = image;
+        this.store = store;
         this.ids = new NodeIds(image.rootNid());
         this.passthrough = passthrough;
         // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
         this.objects = new OpenObjects(store, passthrough, !passthrough, MAX_IDLE_OBJECTS);
-        this.readahead = passthrough ? null : new DirectoryReadahead(this::readWhole, ids);
+        this.readahead = passthrough ? null : new DirectoryReadahead(new DirectoryReadahead.Loader() {
+            @Override
+            public long load(long nid, MemorySegment dst) throws FsException {
+                return readWhole(nid, dst);
+            }
+
+            @Override
+            public void prefetch(long nid) {
+                startReading(nid);
+            }
+        }, ids);
     }
 
     @Override
@@ -339,6 +351,22 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             done += n;
         }
         return done;
+    }
+
+    /**
+     * Asks the kernel to start reading an external file's object from disk, so that the reads of
+     * a readahead window's objects overlap instead of waiting one after the other.
+     */
+    private void startReading(long nid) {
+        try {
+            Inode in = image.inode(nid);
+            External ext = in.size() == 0 ? null : external(in);
+            if (ext != null) {
+                store.willNeed(ext.payload());
+            }
+        } catch (ErofsFormatException e) {
+            // the push itself will meet (and skip) the same problem
+        }
     }
 
     private long readData(long node, long fh, long offset, MemorySegment dst) throws FsException {

@@ -29,6 +29,11 @@ import org.cfsj.fuse.fs.FsException;
  * their inodes, which a store needs (with READDIRPLUS_AUTO, the kernel lists a large directory
  * partly with plain READDIR and looks the rest up). Sizes are capped ({@link #MAX_FILE}) so large files stay with the
  * kernel's own readahead. Pushed data comes from the same verified read path as a READ.
+ *
+ * <p>A window's files are pushed one after the other, but their data is asked for all at once
+ * first ({@link Loader#prefetch}): with the page cache cold, the disk then reads the window's
+ * files in parallel instead of one per round trip (the Debian minbase /usr read cold: ~1.0 s →
+ * ~0.76 s, the kernel composefs mount ~0.62 s).
  */
 final class DirectoryReadahead {
     /** Files larger than this are left to the kernel's in-file readahead. */
@@ -37,7 +42,8 @@ final class DirectoryReadahead {
     static final int MAX_WINDOW = 64;
     /** At most this many bytes are pushed per window. */
     static final long MAX_WINDOW_BYTES = 8L << 20;
-    private static final int QUEUE = 1024;
+    /** Windows waiting for the pusher; when it is this far behind, new ones are dropped. */
+    private static final int QUEUE = 64;
     /**
      * Files tracked at most (about 100 bytes each): a walk over a million-file image must not
      * grow the server by 100 MB. When full, tracking starts over with what is listed next.
@@ -47,6 +53,9 @@ final class DirectoryReadahead {
     /** Reads a whole file (at most {@link #MAX_FILE} bytes) into {@code dst}; returns its length. */
     interface Loader {
         long load(long nid, MemorySegment dst) throws FsException;
+
+        /** Starts reading file {@code nid}'s data from disk without waiting for it; best effort. */
+        default void prefetch(long nid) {}
     }
 
     /** Where a file was listed: its directory and its dirent index there. */
@@ -96,7 +105,7 @@ final class DirectoryReadahead {
     private final int maxTracked;
     private final Map<Long, Position> positions = new HashMap<>(); // guarded by this
     private final Map<Long, Listing> listings = new HashMap<>(); // guarded by this
-    private final BlockingQueue<Long> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final BlockingQueue<long[]> queue = new ArrayBlockingQueue<>(QUEUE);
     private final LongAdder pushed = new LongAdder();
     private volatile FsContext context;
     private Thread pusher;
@@ -164,11 +173,9 @@ final class DirectoryReadahead {
         if (context == null) {
             return;
         }
-        long[] batch = plan(nid);
-        for (long n : batch) {
-            if (!queue.offer(n)) {
-                break; // the pusher is far behind: let the reader's own requests catch up
-            }
+        long[] window = plan(nid);
+        if (window.length > 0) {
+            queue.offer(window); // dropped when the pusher is far behind: the reader's own requests catch up
         }
     }
 
@@ -206,19 +213,28 @@ final class DirectoryReadahead {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(MAX_FILE, 4096);
             while (!Thread.currentThread().isInterrupted()) {
-                long nid = queue.take();
-                long length;
-                try {
-                    length = loader.load(nid, buffer);
-                } catch (FsException | RuntimeException e) {
-                    continue; // the reader's own READ will meet (and report) the same problem
+                long[] window = queue.take();
+                for (int i = 1; i < window.length; i++) {
+                    loader.prefetch(window[i]); // the first is read right away
                 }
-                if (length > 0 && context.storeData(ids.nodeId(nid), 0, buffer.asSlice(0, length))) {
-                    pushed.increment();
+                for (long nid : window) {
+                    push(nid, buffer);
                 }
             }
         } catch (InterruptedException e) {
             // stopped
+        }
+    }
+
+    private void push(long nid, MemorySegment buffer) {
+        long length;
+        try {
+            length = loader.load(nid, buffer);
+        } catch (FsException | RuntimeException e) {
+            return; // the reader's own READ will meet (and report) the same problem
+        }
+        if (length > 0 && context.storeData(ids.nodeId(nid), 0, buffer.asSlice(0, length))) {
+            pushed.increment();
         }
     }
 }

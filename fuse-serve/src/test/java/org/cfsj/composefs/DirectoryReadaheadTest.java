@@ -3,14 +3,19 @@ package org.cfsj.composefs;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
+import org.cfsj.fuse.fs.FsContext;
 import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.fuse.sys.Libc;
 import org.cfsj.image.ComposefsImageWriter;
@@ -101,6 +106,56 @@ class DirectoryReadaheadTest {
         assertEquals(DirectoryReadahead.MAX_WINDOW_BYTES / DirectoryReadahead.MAX_FILE, capped.length,
                 "a window of 16 files capped at MAX_WINDOW_BYTES");
         assertEquals(2014, capped[0]);
+    }
+
+    @Test
+    void aWindowsFilesAreAllAskedForBeforeTheFirstIsPushed() throws Exception {
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        DirectoryReadahead r = new DirectoryReadahead(new DirectoryReadahead.Loader() {
+            @Override
+            public long load(long nid, MemorySegment dst) {
+                events.add("load " + nid);
+                return 1;
+            }
+
+            @Override
+            public void prefetch(long nid) {
+                events.add("prefetch " + nid);
+            }
+        }, new NodeIds(1));
+        for (int i = 0; i < 10; i++) {
+            r.listed(DIR, i + 2, 1000 + i, 1000);
+        }
+        CountDownLatch stored = new CountDownLatch(4);
+        r.start(new FsContext() {
+            @Override
+            public boolean passthroughAvailable() {
+                return false;
+            }
+
+            @Override
+            public int openBacking(int fd) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void closeBacking(int backingId) {}
+
+            @Override
+            public boolean storeData(long node, long offset, MemorySegment data) {
+                stored.countDown();
+                return true;
+            }
+        });
+        try {
+            r.firstRead(1000);
+            assertTrue(stored.await(10, TimeUnit.SECONDS), "pushed: " + events);
+        } finally {
+            r.stop();
+        }
+        // the disk gets the whole window's reads at once; the first file is read right away anyway
+        assertEquals(List.of("prefetch 1002", "prefetch 1003", "prefetch 1004", "load 1001", "load 1002", "load 1003",
+                "load 1004"), events);
     }
 
     @Test

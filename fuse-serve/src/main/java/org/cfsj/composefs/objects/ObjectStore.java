@@ -12,6 +12,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.cfsj.composefs.objects.VerityIoctl.Measurement;
 import org.cfsj.fuse.Log;
+import org.cfsj.fuse.sys.Libc;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.verity.DigestLedger;
@@ -146,6 +147,24 @@ public final class ObjectStore implements AutoCloseable {
             if (!handedOut) {
                 Posix.close(fd);
             }
+        }
+    }
+
+    /**
+     * Asks the kernel to start reading object {@code payload} from disk (POSIX_FADV_WILLNEED),
+     * without waiting and without checking it: {@link #open} still checks it before any of its
+     * bytes is served. Best effort: a missing or unreadable object is ignored here.
+     */
+    public void willNeed(String payload) {
+        try {
+            int fd = openInStore(Payloads.toRelativeName(payload), basedir + "/" + payload);
+            try {
+                Libc.posixFadvise(fd, 0, 0, Libc.POSIX_FADV_WILLNEED); // length 0: to the end
+            } finally {
+                Posix.close(fd);
+            }
+        } catch (IOException | RuntimeException e) {
+            // open() will meet and report the same problem
         }
     }
 

@@ -68,6 +68,10 @@ public final class Libc {
             withErrno("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle RECVMSG = withErrno("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle POSIX_FADVISE =
+            plain("posix_fadvise", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    /** posix_fadvise: the range will be read soon (the kernel starts reading it, without waiting). */
+    public static final int POSIX_FADV_WILLNEED = 3;
     private static final MethodHandle GETEGID = plain("getegid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private static final MethodHandle POSIX_SPAWNP = withErrno("posix_spawnp",
@@ -324,6 +328,15 @@ public final class Libc {
             return control.get(JAVA_INT, 16);
         } catch (LibcException e) {
             throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code posix_fadvise(2)}; returns 0 or the error number (it does not set errno). */
+    public static int posixFadvise(int fd, long offset, long length, int advice) {
+        try {
+            return (int) POSIX_FADVISE.invokeExact(fd, offset, length, advice);
         } catch (Throwable t) {
             throw rethrow(t);
         }
