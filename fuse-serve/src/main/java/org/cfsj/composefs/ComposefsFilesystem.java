@@ -53,7 +53,10 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private final NodeIds ids;
     private final OpenObjects objects;
     private final boolean passthrough;
-    /** Pushes the next files of a directory read in order; null with passthrough (reads bypass the server). */
+    /**
+     * Pushes the next files of a directory read in order; with passthrough (reads bypass the
+     * server) it only has the disk read them ahead, prompted by OPENs.
+     */
     private final DirectoryReadahead readahead;
     /** Object fds an open-less session keeps open between reads (each file's readahead comes in bursts). */
     private static final int MAX_IDLE_OBJECTS = 4096;
@@ -70,7 +73,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         this.passthrough = passthrough;
         // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
         this.objects = new OpenObjects(store, passthrough, !passthrough, MAX_IDLE_OBJECTS);
-        this.readahead = passthrough ? null : new DirectoryReadahead(new DirectoryReadahead.Loader() {
+        this.readahead = new DirectoryReadahead(new DirectoryReadahead.Loader() {
             @Override
             public long load(long nid, MemorySegment dst) throws FsException {
                 return readWhole(nid, dst);
@@ -80,15 +83,13 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             public void prefetch(long nid) {
                 startReading(nid);
             }
-        }, ids);
+        }, ids, DirectoryReadahead.MAX_TRACKED, !passthrough);
     }
 
     @Override
     public void init(FsContext context) {
         objects.init(context);
-        if (readahead != null) {
-            readahead.start(context);
-        }
+        readahead.start(context);
     }
 
     @Override
@@ -110,14 +111,12 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     public void forget(long node, long nlookup) {
         long nid = ids.nid(node);
         objects.forget(nid);
-        if (readahead != null) {
-            readahead.forget(nid);
-        }
+        readahead.forget(nid);
     }
 
     /** Files whose data was put into the kernel's page cache before they were read ({@link DirectoryReadahead}). */
     public long readaheadFiles() {
-        return readahead == null ? 0 : readahead.pushed();
+        return readahead.pushed();
     }
 
     /** Inodes whose backing object is in use right now. */
@@ -181,7 +180,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             if (isWhiteout(child)) {
                 return null;
             }
-            if (readahead != null && child.isRegular()) {
+            if (child.isRegular()) {
                 readahead.listed(dir.nid(), d.get().index(), child.nid(), child.size());
             }
             return entry(child);
@@ -245,7 +244,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
                         return true;
                     }
                     type = child.typeBits();
-                    if (plus && readahead != null && child.isRegular()) {
+                    if (plus && child.isRegular()) {
                         readahead.listed(dir.nid(), d.index(), d.nid(), child.size());
                     }
                 }
@@ -317,6 +316,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             throw corrupt(e);
         }
         OpenObjects.Handle h = acquire(in, ext);
+        if (passthrough) {
+            readahead.firstRead(in.nid()); // reads never reach us: the OPEN says where the reader is
+        }
         return h.backingId() > 0 ? new OpenedFile.Passthrough(node, h.backingId()) : new OpenedFile.Served(node);
     }
 
@@ -333,7 +335,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public long read(long node, long fh, long offset, MemorySegment dst) throws FsException {
-        if (offset == 0 && readahead != null) {
+        if (offset == 0 && !passthrough) {
             readahead.firstRead(ids.nid(node));
         }
         return readData(node, fh, offset, dst);
@@ -472,9 +474,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public void destroy() {
-        if (readahead != null) {
-            readahead.stop();
-        }
+        readahead.stop();
         objects.closeAll();
     }
 }

@@ -101,6 +101,8 @@ final class DirectoryReadahead {
     }
 
     private final Loader loader;
+    /** False with passthrough: the kernel reads the objects itself, so windows are only prefetched. */
+    private final boolean pushData;
     private final NodeIds ids;
     private final int maxTracked;
     private final Map<Long, Position> positions = new HashMap<>(); // guarded by this
@@ -111,11 +113,16 @@ final class DirectoryReadahead {
     private Thread pusher;
 
     DirectoryReadahead(Loader loader, NodeIds ids) {
-        this(loader, ids, MAX_TRACKED);
+        this(loader, ids, MAX_TRACKED, true);
     }
 
-    DirectoryReadahead(Loader loader, NodeIds ids, int maxTracked) {
+    /**
+     * @param pushData false: only prefetch each window's data from disk (with passthrough, where
+     *                 the kernel reads the objects and the "first read" is the file's OPEN)
+     */
+    DirectoryReadahead(Loader loader, NodeIds ids, int maxTracked, boolean pushData) {
         this.loader = loader;
+        this.pushData = pushData;
         this.ids = ids;
         this.maxTracked = maxTracked;
     }
@@ -168,7 +175,10 @@ final class DirectoryReadahead {
         listings.remove(nid);
     }
 
-    /** A READ at offset 0 of {@code nid} reached the server: the reader missed the page cache there. */
+    /**
+     * A READ at offset 0 of {@code nid} reached the server (the reader missed the page cache
+     * there), or, when only prefetching, the file was opened.
+     */
     void firstRead(long nid) {
         if (context == null) {
             return;
@@ -214,11 +224,11 @@ final class DirectoryReadahead {
             MemorySegment buffer = arena.allocate(MAX_FILE, 4096);
             while (!Thread.currentThread().isInterrupted()) {
                 long[] window = queue.take();
-                for (int i = 1; i < window.length; i++) {
-                    loader.prefetch(window[i]); // the first is read right away
+                for (int i = pushData ? 1 : 0; i < window.length; i++) {
+                    loader.prefetch(window[i]); // when pushing, the first is read right away
                 }
-                for (long nid : window) {
-                    push(nid, buffer);
+                for (int i = 0; pushData && i < window.length; i++) {
+                    push(window[i], buffer);
                 }
             }
         } catch (InterruptedException e) {

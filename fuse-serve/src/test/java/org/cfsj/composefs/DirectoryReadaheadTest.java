@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
@@ -81,7 +82,7 @@ class DirectoryReadaheadTest {
 
     @Test
     void trackingIsBoundedAndStartsOverWhenFull() {
-        DirectoryReadahead r = new DirectoryReadahead((nid, dst) -> 0, new NodeIds(1), 6);
+        DirectoryReadahead r = new DirectoryReadahead((nid, dst) -> 0, new NodeIds(1), 6, true);
         for (int i = 0; i < 6; i++) {
             r.listed(DIR, i + 2, 1000 + i, 1000);
         }
@@ -110,7 +111,21 @@ class DirectoryReadaheadTest {
 
     @Test
     void aWindowsFilesAreAllAskedForBeforeTheFirstIsPushed() throws Exception {
+        // the disk gets the whole window's reads at once; the first file is read right away anyway
+        assertEquals(List.of("prefetch 1002", "prefetch 1003", "prefetch 1004", "load 1001", "load 1002", "load 1003",
+                "load 1004", "stored 4"), oneWindow(true));
+    }
+
+    @Test
+    void withPassthroughAWindowIsOnlyPrefetched() throws Exception {
+        // the kernel reads the objects itself: nothing is loaded or stored
+        assertEquals(List.of("prefetch 1001", "prefetch 1002", "prefetch 1003", "prefetch 1004"), oneWindow(false));
+    }
+
+    /** What the pusher does with the window that a first read of the first of ten listed files opens. */
+    private static List<String> oneWindow(boolean pushData) throws Exception {
         List<String> events = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(4);
         DirectoryReadahead r = new DirectoryReadahead(new DirectoryReadahead.Loader() {
             @Override
             public long load(long nid, MemorySegment dst) {
@@ -121,16 +136,19 @@ class DirectoryReadaheadTest {
             @Override
             public void prefetch(long nid) {
                 events.add("prefetch " + nid);
+                if (!pushData) {
+                    done.countDown();
+                }
             }
-        }, new NodeIds(1));
+        }, new NodeIds(1), DirectoryReadahead.MAX_TRACKED, pushData);
         for (int i = 0; i < 10; i++) {
             r.listed(DIR, i + 2, 1000 + i, 1000);
         }
-        CountDownLatch stored = new CountDownLatch(4);
+        AtomicInteger stored = new AtomicInteger();
         r.start(new FsContext() {
             @Override
             public boolean passthroughAvailable() {
-                return false;
+                return !pushData;
             }
 
             @Override
@@ -143,19 +161,21 @@ class DirectoryReadaheadTest {
 
             @Override
             public boolean storeData(long node, long offset, MemorySegment data) {
-                stored.countDown();
+                if (stored.incrementAndGet() == 4) {
+                    events.add("stored 4");
+                }
+                done.countDown();
                 return true;
             }
         });
         try {
             r.firstRead(1000);
-            assertTrue(stored.await(10, TimeUnit.SECONDS), "pushed: " + events);
+            assertTrue(done.await(10, TimeUnit.SECONDS), "events: " + events);
+            Thread.sleep(50); // anything more would show up now
         } finally {
             r.stop();
         }
-        // the disk gets the whole window's reads at once; the first file is read right away anyway
-        assertEquals(List.of("prefetch 1002", "prefetch 1003", "prefetch 1004", "load 1001", "load 1002", "load 1003",
-                "load 1004"), events);
+        return List.copyOf(events);
     }
 
     @Test
