@@ -38,7 +38,12 @@ cfsj() { "$java" --enable-native-access=ALL-UNNAMED "${jvmopts[@]}" -jar "$jar" 
 
 work=$(mktemp -d "$WORK/cfsj-run-bench.XXXXXX")
 repo=$work/repo
-cleanup() { set +e; grep -q "$work" /proc/self/mounts && grep "$work" /proc/self/mounts | cut -d' ' -f2 | xargs -r -n1 umount -l; rm -rf "$work"; }
+cleanup() {
+    set +e
+    grep -q "$work" /proc/self/mounts && grep "$work" /proc/self/mounts | cut -d' ' -f2 | xargs -r -n1 umount -l
+    rm -rf "$work"
+    rm -f "/tmp/cfsj-fuse-serve.${work//\//_}_"*.log # background servers' logs (passthrough's warning)
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
