@@ -278,6 +278,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private record External(String payload, byte[] digest) {}
 
     private External external(Inode in) throws ErofsFormatException {
+        if (in.size() == 0) {
+            return null; // no data to fetch, whatever its xattrs say
+        }
         if (!in.isChunkBased()) {
             return null; // composefs external files are chunk-based (all holes); inline ones are flat
         }
@@ -307,7 +310,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         }
         External ext;
         try {
-            ext = in.size() == 0 ? null : external(in);
+            ext = external(in);
             if (ext == null) {
                 image.checkReadable(in);
                 return new OpenedFile.Served(INLINE);
@@ -362,7 +365,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private void startReading(long nid) {
         try {
             Inode in = image.inode(nid);
-            External ext = in.size() == 0 ? null : external(in);
+            External ext = external(in);
             if (ext != null) {
                 store.willNeed(ext.payload());
             }
@@ -385,7 +388,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             Inode in = inode(node);
             External ext;
             try {
-                ext = in.size() == 0 ? null : external(in);
+                ext = external(in);
             } catch (ErofsFormatException e) {
                 throw corrupt(e);
             }
