@@ -11,9 +11,9 @@ import org.cfsj.oci.layer.LayerExporter;
 import org.cfsj.posix.Posix;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code cfsj oci export-layer NAME DIGEST}: writes a layer's original uncompressed tar to stdout. */
 @Command(name = "export-layer", mixinStandardHelpOptions = true,

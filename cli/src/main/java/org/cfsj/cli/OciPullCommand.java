@@ -16,10 +16,10 @@ import org.cfsj.oci.source.Platform;
 import org.cfsj.oci.source.SourceOptions;
 import org.cfsj.posix.Posix;
 import org.cfsj.repo.Repository;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /** {@code cfsj oci pull SOURCE [NAME]}: fetches an image into the repository and builds its composefs image. */
 @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,

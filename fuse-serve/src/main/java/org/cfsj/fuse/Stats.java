@@ -60,7 +60,8 @@ public final class Stats {
     public String summary(long verityChecked) {
         return "requests=" + requests() + " lookup=" + count(Opcode.LOOKUP) + " read=" + count(Opcode.READ)
                 + " readdir=" + (count(Opcode.READDIR) + count(Opcode.READDIRPLUS))
-                + " readlink=" + count(Opcode.READLINK) + " getattr=" + (count(Opcode.GETATTR) + count(Opcode.STATX)) + " open=" + count(Opcode.OPEN)
+                + " readlink=" + count(Opcode.READLINK) + " getattr=" + (count(Opcode.GETATTR) + count(Opcode.STATX))
+                + " open=" + count(Opcode.OPEN)
                 + " passthrough_opens=" + passthroughOpens() + " verity_checked=" + verityChecked + " eio=" + eio();
     }
 }
