@@ -101,6 +101,7 @@ fi
 modes=("--fuse" "--fuse=passthrough" "--kernel --insecure")
 label() { case "$1" in --fuse) echo "FUSE" ;; --fuse=passthrough) echo "FUSE+passthrough" ;; *) echo "kernel" ;; esac; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%d\n", (a[NR/2]+a[NR/2+1])/2}'; }
+median_of() { echo "$1" | tr ' ' '\n' | grep . | median; } # of a space-separated list of samples
 
 # Start latency: from launching `cfsj oci run` to the container's first line on our stdout.
 start_ms() { # MODE IMAGE
@@ -174,7 +175,7 @@ for ((i = 0; i <= READ_ROUNDS; i++)); do # round 0 warms the page cache and is n
 done
 echo >&2
 
-kernel_of() { echo "${res["$1 --kernel --insecure"]}" | tr ' ' '\n' | grep . | median; }
+kernel_of() { median_of "${res["$1 --kernel --insecure"]}"; }
 echo
 echo "cfsj oci run, crun $(crun --version | sed -n 's/^crun version //p'), $(nproc) cores, $(uname -r); median of $ROUNDS (start) / $READ_ROUNDS (read) in ms${jvmopts:+; JVM: ${jvmopts[*]}}"
 echo "Debian minbase: $usr_files files, $usr_mib MiB under /usr"
@@ -186,8 +187,8 @@ for row in "start busybox" "start debian" "cold" "warm"; do
         cold) name="read /usr, cold page cache" ;;
         warm) name="read /usr, warm page cache" ;;
     esac
-    f=$(echo "${res["$row --fuse"]}" | tr ' ' '\n' | grep . | median)
-    p=$(echo "${res["$row --fuse=passthrough"]}" | tr ' ' '\n' | grep . | median)
+    f=$(median_of "${res["$row --fuse"]}")
+    p=$(median_of "${res["$row --fuse=passthrough"]}")
     k=$(kernel_of "$row")
     printf '%-32s %10s %18s %10s %14s %18s\n' "$name" "$f" "$p" "$k" \
         "$(awk -v a="$f" -v b="$k" 'BEGIN{printf "%.2fx", a/b}')" "$(awk -v a="$p" -v b="$k" 'BEGIN{printf "%.2fx", a/b}')"
@@ -196,12 +197,11 @@ echo
 echo "all samples (ms):"
 for key in "${!res[@]}"; do echo "  $key: ${res[$key]}"; done | sort
 echo
-hmed() { echo "${hres["$1"]}" | tr ' ' '\n' | grep . | median; }
-hk=$(hmed "--insecure")
+hk=$(median_of "${hres[--insecure]}")
 echo "host: tar cf - usr | cat on a fresh mount (no container), warm page cache, median of $READ_ROUNDS, ms (ratio to the kernel mount)"
 for m in "${hmodes[@]}" squashfuse_ll; do
     [ -n "${hres["$m"]:-}" ] || continue
-    v=$(hmed "$m")
+    v=$(median_of "${hres["$m"]}")
     case "$m" in squashfuse_ll) name="squashfuse_ll (C)" ;; --insecure) name=kernel ;; *) name=$(label "$m") ;; esac
     printf '  %-24s %6s  %s\n' "$name" "$v" "$(awk -v a="$v" -v b="$hk" 'BEGIN{printf "%.2fx", a/b}')"
 done
