@@ -15,6 +15,7 @@ import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Fifo;
+import org.cfsj.tree.InvalidEntryException;
 import org.cfsj.tree.Metadata;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
@@ -100,7 +101,12 @@ public final class ImageTree {
             throw new ErofsFormatException("unsupported composefs header version " + header.get().version()
                     + " (cfsj reads version " + ErofsLayout.COMPOSEFS_VERSION + ")");
         }
-        return new ImageTree(image, options).walk();
+        try {
+            return new ImageTree(image, options).walk();
+        } catch (InvalidEntryException e) {
+            // A name, symlink target or xattr set the tree model refuses (Limits): the image is bad.
+            throw new ErofsFormatException(e.getMessage());
+        }
     }
 
     /** A directory being filled: its entries and how far the walk has got through them. */
@@ -217,6 +223,14 @@ public final class ImageTree {
     }
 
     private Node build(Inode inode) throws ErofsFormatException {
+        try {
+            return buildNode(inode);
+        } catch (InvalidEntryException e) {
+            throw new ErofsFormatException("nid " + inode.nid() + ": " + e.getMessage());
+        }
+    }
+
+    private Node buildNode(Inode inode) throws ErofsFormatException {
         boolean regular = inode.isRegular();
         String payload = null;
         byte[] digest = null;

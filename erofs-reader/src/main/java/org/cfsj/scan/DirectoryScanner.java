@@ -16,6 +16,8 @@ import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Fifo;
+import org.cfsj.tree.InvalidEntryException;
+import org.cfsj.tree.Limits;
 import org.cfsj.tree.Metadata;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
@@ -98,7 +100,14 @@ public final class DirectoryScanner {
                 }
                 byte[] name = f.names().next();
                 EntryPath path = f.path().child(name);
-                Directory sub = entry(f.fd(), f.dir(), name, path);
+                Directory sub;
+                try {
+                    // Large files are placed after the walk: their names too must be checked here.
+                    Limits.requireName(name);
+                    sub = entry(f.fd(), f.dir(), name, path);
+                } catch (InvalidEntryException e) {
+                    throw new IOException(path.display() + ": " + e.getMessage());
+                }
                 if (sub != null) {
                     int fd = Posix.openat(f.fd(), name, DIR_FLAGS, path.display());
                     stack.push(new Frame(fd, sub, path, listSorted(fd, path)));

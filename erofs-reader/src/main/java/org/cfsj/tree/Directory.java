@@ -7,7 +7,8 @@ import java.util.TreeSet;
 
 /**
  * A directory: entries by name, kept in strcmp order (the order EROFS dirents and dumpfiles use).
- * Never contains "." or "..".
+ * Never contains "." or "..", nor any name {@link Limits#nameProblem} refuses: every way in
+ * checks, and throws {@link InvalidEntryException}.
  *
  * <p>An entry is either a node's primary name or a hardlink: a second name for a node whose
  * primary name is elsewhere ({@link #addHardlink}). composefs keeps that distinction (a
@@ -63,6 +64,7 @@ public final class Directory implements Node {
 
     /** Adds an entry as the node's primary name; returns false (and changes nothing) if the name exists. */
     public boolean add(byte[] name, Node node) {
+        Limits.requireName(name);
         return entries.putIfAbsent(name.clone(), node) == null;
     }
 
@@ -71,6 +73,7 @@ public final class Directory implements Node {
         if (node instanceof Directory) {
             throw new IllegalArgumentException("directories cannot be hardlinked");
         }
+        Limits.requireName(name);
         byte[] key = name.clone();
         if (entries.putIfAbsent(key, node) != null) {
             return false;
@@ -86,6 +89,7 @@ public final class Directory implements Node {
 
     /** Replaces or adds an entry as a primary name. */
     public Node put(byte[] name, Node node) {
+        Limits.requireName(name);
         hardlinkNames.remove(name);
         return entries.put(name.clone(), node);
     }

@@ -10,7 +10,9 @@ import java.util.List;
  *                    on disk, so the model keeps them too
  * @param nlink       st_nlink as recorded by the source (dumpfile, image, tar); for directories
  *                    the writer recomputes it (2 + number of subdirectories), as composefs does
- * @param xattrs      extended attributes in the order the source gave them; names are unique
+ * @param xattrs      extended attributes in the order the source gave them; names are unique, and
+ *                    the set is one an image can hold ({@link Limits#xattrsProblem}; else
+ *                    {@link InvalidEntryException})
  */
 public record Metadata(int permissions, int uid, int gid, long mtimeSec, int mtimeNsec, int nlink, List<Xattr> xattrs) {
     public Metadata {
@@ -18,6 +20,7 @@ public record Metadata(int permissions, int uid, int gid, long mtimeSec, int mti
             throw new IllegalArgumentException("permission bits out of range: " + Integer.toOctalString(permissions));
         }
         xattrs = List.copyOf(xattrs);
+        Limits.requireXattrs(xattrs);
     }
 
     public Metadata withXattrs(List<Xattr> newXattrs) {

@@ -1,14 +1,15 @@
 package org.cfsj.tree;
 
-/** A symbolic link; the target is raw bytes, never empty. st_size is the target length. */
+/**
+ * A symbolic link; the target is raw bytes that {@link Limits#symlinkTargetProblem} accepts
+ * (never empty, no NUL, at most {@value Limits#SYMLINK_MAX} bytes). st_size is the target length.
+ */
 public final class Symlink implements Node {
     private Metadata meta;
     private final byte[] target;
 
     public Symlink(Metadata meta, byte[] target) {
-        if (target.length == 0) {
-            throw new IllegalArgumentException("empty symlink target");
-        }
+        Limits.requireSymlinkTarget(target);
         this.meta = meta;
         this.target = target.clone();
     }
