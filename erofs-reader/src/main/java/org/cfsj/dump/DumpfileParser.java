@@ -2,6 +2,7 @@ package org.cfsj.dump;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Fifo;
+import org.cfsj.tree.Limits;
 import org.cfsj.tree.Metadata;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
@@ -25,19 +27,22 @@ import org.cfsj.tree.Xattr;
  * content disagrees with its target.
  *
  * <p>Where C composefs silently accepts garbage (a digest that is not 64 hex digits, an
- * unparsable gid, a number that overflows), cfsj rejects the line instead.
+ * unparsable gid, a number that overflows, a {@code \x00} escape that C's strings would cut
+ * a name, target or payload at), cfsj rejects the line instead. Names, symlink targets and
+ * xattrs must also pass the tree model's {@link Limits}, so the image never holds what the
+ * kernel or cfsj's reader would refuse.
  */
 public final class DumpfileParser {
     public enum Mode { STRICT, LENIENT }
 
     /** Longest inline content composefs accepts (LCFS_INLINE_CONTENT_MAX). */
     public static final int INLINE_CONTENT_MAX = 5000;
-    /** Longest symlink target or payload (PATH_MAX - 1). */
-    public static final int PATH_MAX = 4096;
+    /** A symlink target or payload must be shorter (PATH_MAX; {@link Limits#SYMLINK_MAX} is PATH_MAX - 1). */
+    public static final int PATH_MAX = Limits.SYMLINK_MAX + 1;
     /** Longest file name. */
-    public static final int NAME_MAX = 255;
+    public static final int NAME_MAX = Limits.NAME_MAX;
     /** Longest xattr name (XATTR_NAME_MAX). */
-    public static final int XATTR_NAME_MAX = 255;
+    public static final int XATTR_NAME_MAX = Limits.XATTR_NAME_MAX;
     /** Budget for one inode's xattrs from external input (LCFS_INODE_EXTERNAL_XATTR_MAX). */
     public static final int XATTR_BUDGET = 0xffff / 2;
 
@@ -182,6 +187,10 @@ public final class DumpfileParser {
             if (payload.length >= PATH_MAX) {
                 throw error("invalid symlink: target of " + payload.length + " bytes is longer than " + (PATH_MAX - 1));
             }
+            String problem = Limits.symlinkTargetProblem(payload);
+            if (problem != null) {
+                throw error("invalid symlink: " + problem);
+            }
             if (mode == Mode.STRICT) {
                 if (e.size != payload.length) {
                     throw error("invalid symlink size " + e.size + ", must match target length " + payload.length);
@@ -194,6 +203,9 @@ public final class DumpfileParser {
         } else {
             if (payload != null && payload.length >= PATH_MAX) {
                 throw error("invalid payload: " + payload.length + " bytes is longer than " + (PATH_MAX - 1));
+            }
+            if (payload != null && indexOf(payload, (byte) 0, 0, payload.length) >= 0) {
+                throw error("invalid payload: it contains a NUL byte");
             }
             if (content != null && content.length > INLINE_CONTENT_MAX) {
                 throw error("inline content size " + content.length + " exceeds maximum " + INLINE_CONTENT_MAX);
@@ -267,6 +279,10 @@ public final class DumpfileParser {
         if (name.length > NAME_MAX) {
             throw error("file name of " + name.length + " bytes is longer than " + NAME_MAX + ": " + printable(path));
         }
+        String problem = Limits.nameProblem(name);
+        if (problem != null) {
+            throw error("invalid path " + printable(path) + ": " + problem);
+        }
         if (parent.children.putIfAbsent(name, e) != null) {
             throw error("path " + printable(path) + " already exists");
         }
@@ -339,16 +355,23 @@ public final class DumpfileParser {
         return top;
     }
 
-    private void fill(Entry e, Directory dir) throws DumpfileException {
-        for (Map.Entry<byte[], Entry> c : e.children.entrySet()) {
-            Entry child = c.getValue();
-            if (child.hardlink) {
-                dir.addHardlink(c.getKey(), node(child.target));
-            } else {
-                Node n = node(child);
-                dir.add(c.getKey(), n);
-                if (n instanceof Directory d) {
-                    fill(child, d);
+    /** Adds every entry below {@code top} to its directory; iterative, as a dumpfile's depth is the input's. */
+    private void fill(Entry top, Directory topDir) throws DumpfileException {
+        ArrayDeque<Map.Entry<Entry, Directory>> work = new ArrayDeque<>();
+        work.push(Map.entry(top, topDir));
+        while (!work.isEmpty()) {
+            Map.Entry<Entry, Directory> w = work.pop();
+            Directory dir = w.getValue();
+            for (Map.Entry<byte[], Entry> c : w.getKey().children.entrySet()) {
+                Entry child = c.getValue();
+                if (child.hardlink) {
+                    dir.addHardlink(c.getKey(), node(child.target));
+                } else {
+                    Node n = node(child);
+                    dir.add(c.getKey(), n);
+                    if (n instanceof Directory d) {
+                        work.push(Map.entry(child, d));
+                    }
                 }
             }
         }
