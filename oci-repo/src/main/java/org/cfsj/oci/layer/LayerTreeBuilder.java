@@ -11,6 +11,7 @@ import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Fifo;
+import org.cfsj.tree.Limits;
 import org.cfsj.tree.Metadata;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
@@ -21,7 +22,9 @@ import org.cfsj.tree.Symlink;
  * no path may leave the root ({@code ..}) or pass through a symlink or a non-directory, and a
  * hardlink must name an earlier member of the same layer that is not a directory. Paths may
  * start with {@code ./} or {@code /}. A later member with the same path replaces the earlier
- * one (a directory over a directory only updates its metadata), as extraction would.
+ * one (a directory over a directory only updates its metadata), as extraction would. Every
+ * name component and symlink target must be one an image can hold ({@link Limits}): 1 to 255
+ * bytes without NUL, a target at most 4095 bytes without NUL; the error names the member.
  */
 final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
     /** Metadata of a directory the tar only implies: what extraction would create (0755, root). */
@@ -41,6 +44,12 @@ final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
     @Override
     public void member(TarEntry e, byte[] inline, ObjectId external) throws BadLayerException {
         List<byte[]> path = normalize(e.path(), e);
+        for (byte[] c : path) {
+            String problem = Limits.nameProblem(c);
+            if (problem != null) {
+                throw bad(e, problem);
+            }
+        }
         Metadata meta = new Metadata(e.mode(), e.uid(), e.gid(), e.mtime(), 0, 1, e.xattrs());
         if (path.isEmpty()) {
             if (e.kind() != TarEntry.Kind.DIRECTORY) {
@@ -69,15 +78,16 @@ final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
                 parent.put(name, f);
             }
             case SYMLINK -> {
-                if (e.linkName().length == 0) {
-                    throw bad(e, "symlink with an empty target");
+                String problem = Limits.symlinkTargetProblem(e.linkName());
+                if (problem != null) {
+                    throw bad(e, problem);
                 }
                 parent.put(name, new Symlink(meta, e.linkName()));
             }
             case HARDLINK -> {
                 Node target = lookup(normalize(e.linkName(), e));
                 if (target == null) {
-                    throw bad(e, "hardlink to " + Bytes.str(e.linkName()) + ", which is not earlier in this layer");
+                    throw bad(e, "hardlink to " + Limits.show(e.linkName()) + ", which is not earlier in this layer");
                 }
                 if (target instanceof Directory) {
                     throw bad(e, "hardlink to a directory");
@@ -115,7 +125,7 @@ final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
                 }
                 if (c.length == 2 && c[0] == '.' && c[1] == '.') {
                     if (out.isEmpty()) {
-                        throw bad(e, "path " + Bytes.str(path) + " escapes the root");
+                        throw bad(e, "path " + Limits.show(path) + " escapes the root");
                     }
                     out.removeLast();
                     continue;
@@ -169,6 +179,6 @@ final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
     }
 
     private static BadLayerException bad(TarEntry e, String what) {
-        return new BadLayerException("bad tar member " + e.pathString() + " (at byte " + e.offset() + "): " + what);
+        return new BadLayerException("bad tar member " + Limits.show(e.path()) + " (at byte " + e.offset() + "): " + what);
     }
 }

@@ -1,7 +1,7 @@
 package org.cfsj.oci.layer;
 
 import java.util.List;
-import org.cfsj.tree.Bytes;
+import org.cfsj.tree.Limits;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -31,7 +31,8 @@ public record TarEntry(byte[] path, Kind kind, int mode, int uid, int gid, long 
         return kind == Kind.REGULAR ? size : 0;
     }
 
+    /** The path for messages: control bytes escaped, a long path cut ({@link Limits#show}). */
     public String pathString() {
-        return Bytes.str(path);
+        return Limits.show(path);
     }
 }

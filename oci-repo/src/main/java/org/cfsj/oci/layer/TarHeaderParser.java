@@ -1,28 +1,34 @@
 package org.cfsj.oci.layer;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.cfsj.tree.Limits;
 import org.cfsj.tree.Xattr;
 
 /**
  * Parses tar header blocks: ustar (name prefix), GNU (base-256 numbers, 'L'/'K' long
- * name/link members), and PAX ('x' per-member and 'g' global records: path, linkpath, size,
- * uid, gid, mtime, {@code SCHILY.xattr.*}, {@code LIBARCHIVE.xattr.*}). cfsj parses headers
- * itself rather than through commons-compress because the import must see, and keep, every raw
- * block: this class only interprets bytes it is handed.
+ * name/link members), and PAX ('x' per-member and 'g' global headers, see {@link PaxFields}).
+ * cfsj parses headers itself rather than through commons-compress because the import must
+ * see, and keep, every raw block: this class only interprets bytes it is handed.
  *
  * <p>Use: feed each non-zero header block to {@link #parse}; an {@link Header.Extension} means
  * its data (size bytes, then padding) must be read and handed to {@link #acceptExtension}
  * before the next header.
+ *
+ * <p>Bounds, so that a crafted layer costs time linear in its size and memory bounded by the
+ * tree it describes: an extension header holds at most {@value #MAX_EXTENSION} bytes (the limit
+ * of Go's archive/tar and of libarchive); global headers keep only the fields a member can use,
+ * so their xattrs must fit one entry ({@link Limits#xattrsProblem}) and are shared, not copied,
+ * by the members; the xattrs of all members of one layer, counted per member, come to at most
+ * {@value #MAX_LAYER_XATTR_BYTES} bytes. Numeric fields that do not fit their range are refused
+ * with a message naming the field.
  */
 final class TarHeaderParser {
-    /** Extension data larger than this is refused (a real one is a few KiB; this bounds memory). */
-    static final int MAX_EXTENSION = 16 << 20;
+    /** Largest PAX header or GNU long name/link: 1 MiB, as Go's archive/tar and libarchive allow. */
+    static final int MAX_EXTENSION = 1 << 20;
+    /** Xattr names and values of all members of a layer, each member counted: 128 MiB. */
+    static final long MAX_LAYER_XATTR_BYTES = 128L << 20;
 
     /** What a header block turned out to be. */
     sealed interface Header {
@@ -33,10 +39,14 @@ final class TarHeaderParser {
         record Member(TarEntry entry) implements Header {}
     }
 
-    private final Map<String, byte[]> globalPax = new LinkedHashMap<>();
-    private Map<String, byte[]> pax = new LinkedHashMap<>();
+    private final PaxFields global = new PaxFields();
+    /** The global xattrs as one shared list, and their size, recomputed when a 'g' header comes. */
+    private List<Xattr> globalXattrs = List.of();
+    private long globalXattrBytes;
+    private PaxFields pax;
     private byte[] gnuLongName;
     private byte[] gnuLongLink;
+    private long layerXattrBytes;
 
     /** Parses one 512-byte header block found at {@code offset}. */
     Header parse(byte[] b, long offset) throws BadLayerException {
@@ -49,7 +59,8 @@ final class TarHeaderParser {
         switch (type) {
             case 'x', 'g', 'L', 'K' -> {
                 if (size > MAX_EXTENSION) {
-                    throw bad(offset, "extension header of " + size + " bytes is too large");
+                    throw bad(offset, (type == 'x' || type == 'g' ? "PAX header" : "GNU long name")
+                            + " of " + size + " bytes is larger than " + MAX_EXTENSION);
                 }
                 return new Header.Extension(type, size);
             }
@@ -64,30 +75,35 @@ final class TarHeaderParser {
         switch (type) {
             case 'L' -> gnuLongName = cString(data, 0, data.length);
             case 'K' -> gnuLongLink = cString(data, 0, data.length);
-            case 'x' -> pax.putAll(paxRecords(data, offset));
-            case 'g' -> globalPax.putAll(paxRecords(data, offset));
+            case 'x' -> {
+                PaxFields f = PaxFields.parse(data, offset);
+                if (pax == null) {
+                    pax = f;
+                } else {
+                    pax.override(f);
+                }
+            }
+            case 'g' -> {
+                global.override(PaxFields.parse(data, offset));
+                globalXattrs = global.xattrList();
+                String problem = Limits.xattrsProblem(globalXattrs);
+                if (problem != null) {
+                    throw bad(offset, "global PAX headers would give every later member " + problem);
+                }
+                globalXattrBytes = PaxFields.xattrBytes(globalXattrs);
+            }
             default -> throw new IllegalArgumentException("not an extension type: " + (char) type);
         }
     }
 
     /** Whether extension data is pending for a member that has not come (a truncated archive). */
     boolean pendingExtension() {
-        return !pax.isEmpty() || gnuLongName != null || gnuLongLink != null;
+        return pax != null || gnuLongName != null || gnuLongLink != null;
     }
 
     private TarEntry member(byte[] b, byte type, long headerSize, long offset) throws BadLayerException {
-        // Global records, overridden by this member's (read only below); no copies when one side is empty.
-        Map<String, byte[]> records;
-        if (pax.isEmpty()) {
-            records = globalPax;
-        } else if (globalPax.isEmpty()) {
-            records = pax;
-            pax = new LinkedHashMap<>();
-        } else {
-            records = new LinkedHashMap<>(globalPax);
-            records.putAll(pax);
-            pax = new LinkedHashMap<>();
-        }
+        PaxFields own = pax;
+        pax = null;
 
         boolean posixUstar = Arrays.equals(b, 257, 263, USTAR_POSIX, 0, 6);
         byte[] name = cString(b, 0, 100);
@@ -111,45 +127,38 @@ final class TarHeaderParser {
         long uid = number(b, 108, 8, offset, "uid");
         long gid = number(b, 116, 8, offset, "gid");
         long mtime = number(b, 136, 12, offset, "mtime");
-        int devMajor = (int) number(b, 329, 8, offset, "devmajor");
-        int devMinor = (int) number(b, 337, 8, offset, "devminor");
+        long devMajor = number(b, 329, 8, offset, "devmajor");
+        long devMinor = number(b, 337, 8, offset, "devminor");
         long size = headerSize;
-        List<Xattr> xattrs = new ArrayList<>();
-        Map<String, Xattr> byName = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> r : records.entrySet()) {
-            String key = r.getKey();
-            byte[] v = r.getValue();
-            switch (key) {
-                case "path" -> name = v;
-                case "linkpath" -> link = v;
-                case "size" -> size = paxLong(v, offset, key);
-                case "uid" -> uid = paxLong(v, offset, key);
-                case "gid" -> gid = paxLong(v, offset, key);
-                case "mtime" -> mtime = paxSeconds(v, offset);
-                default -> {
-                    if (key.startsWith("SCHILY.xattr.")) {
-                        String xn = key.substring("SCHILY.xattr.".length());
-                        byName.putIfAbsent(xn, new Xattr(xn.getBytes(StandardCharsets.ISO_8859_1), v));
-                    } else if (key.startsWith("LIBARCHIVE.xattr.")) {
-                        String xn = urlDecode(key.substring("LIBARCHIVE.xattr.".length()));
-                        byte[] value;
-                        try {
-                            value = Base64.getDecoder().decode(new String(v, StandardCharsets.ISO_8859_1).strip());
-                        } catch (IllegalArgumentException e) {
-                            throw bad(offset, "LIBARCHIVE.xattr value is not base64");
-                        }
-                        byName.putIfAbsent(xn, new Xattr(xn.getBytes(StandardCharsets.ISO_8859_1), value));
-                    } else if (key.startsWith("GNU.sparse.")) {
-                        throw bad(offset, "sparse files are not supported");
-                    }
-                    // Other records (atime, ctime, uname, gname, comment, hdrcharset…) do not
-                    // reach a composefs image.
-                }
-            }
-        }
-        xattrs.addAll(byName.values());
+        // The member's own PAX fields, then the global ones, then the header's.
+        name = pick(own == null ? null : own.path, global.path, name);
+        link = pick(own == null ? null : own.linkpath, global.linkpath, link);
+        size = pick(own == null ? null : own.size, global.size, size);
+        uid = pick(own == null ? null : own.uid, global.uid, uid);
+        gid = pick(own == null ? null : own.gid, global.gid, gid);
+        mtime = pick(own == null ? null : own.mtime, global.mtime, mtime);
         if (uid < 0 || uid > 0xffffffffL || gid < 0 || gid > 0xffffffffL) {
             throw bad(offset, "uid/gid out of range");
+        }
+        if (devMajor < 0 || devMajor > 0xffffffffL || devMinor < 0 || devMinor > 0xffffffffL) {
+            throw bad(offset, "device number out of range");
+        }
+        List<Xattr> xattrs = globalXattrs;
+        long xattrBytes = globalXattrBytes;
+        if (own != null && !own.xattrs.isEmpty()) {
+            LinkedHashMap<String, Xattr> merged = new LinkedHashMap<>(global.xattrs);
+            merged.putAll(own.xattrs);
+            xattrs = List.copyOf(merged.values());
+            String problem = Limits.xattrsProblem(xattrs);
+            if (problem != null) {
+                throw badMember(name, offset, problem);
+            }
+            xattrBytes = PaxFields.xattrBytes(xattrs);
+        }
+        layerXattrBytes += xattrBytes;
+        if (layerXattrBytes > MAX_LAYER_XATTR_BYTES) {
+            throw badMember(name, offset, "the layer's members carry more than " + MAX_LAYER_XATTR_BYTES
+                    + " bytes of xattrs in all (names and values, counted per member)");
         }
         TarEntry.Kind kind = switch (type) {
             case '0', 0, '7' -> name.length > 0 && name[name.length - 1] == '/' ? TarEntry.Kind.DIRECTORY : TarEntry.Kind.REGULAR;
@@ -160,13 +169,17 @@ final class TarHeaderParser {
             case '5' -> TarEntry.Kind.DIRECTORY;
             case '6' -> TarEntry.Kind.FIFO;
             default -> throw bad(offset, "unsupported tar member type '" + printable(type) + "' for "
-                    + new String(name, StandardCharsets.ISO_8859_1));
+                    + Limits.show(name));
         };
         if (name.length == 0) {
             throw bad(offset, "member with an empty name");
         }
         return new TarEntry(name, kind, mode, (int) uid, (int) gid, mtime, kind == TarEntry.Kind.REGULAR ? size : 0,
-                link, devMajor, devMinor, xattrs, offset);
+                link, (int) devMajor, (int) devMinor, xattrs, offset);
+    }
+
+    private static <T> T pick(T own, T global, T header) {
+        return own != null ? own : global != null ? global : header;
     }
 
     private static final byte[] USTAR_POSIX = {'u', 's', 't', 'a', 'r', 0};
@@ -191,6 +204,9 @@ final class TarHeaderParser {
             long v = (b[off] & 0x40) != 0 ? -1 : 0; // 0xff...: negative, two's complement
             v = (v << 6) | (b[off] & 0x3f);
             for (int i = 1; i < len; i++) {
+                if (v > (Long.MAX_VALUE >> 8) || v < (Long.MIN_VALUE >> 8)) {
+                    throw bad(offset, field + " field out of range (more than 64 bits)");
+                }
                 v = (v << 8) | (b[off + i] & 0xff);
             }
             return v;
@@ -211,122 +227,6 @@ final class TarHeaderParser {
         return v;
     }
 
-    /** PAX records "len key=value\n". */
-    private static Map<String, byte[]> paxRecords(byte[] data, long offset) throws BadLayerException {
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        int p = 0;
-        while (p < data.length) {
-            if (data[p] == 0) {
-                break; // NUL padding after the last record
-            }
-            int sp = p;
-            long len = 0;
-            while (sp < data.length && data[sp] >= '0' && data[sp] <= '9') {
-                len = len * 10 + (data[sp] - '0');
-                if (len > data.length) {
-                    throw bad(offset, "malformed PAX record length");
-                }
-                sp++;
-            }
-            if (sp == p || sp >= data.length || data[sp] != ' ' || p + len > data.length || len < 5) {
-                throw bad(offset, "malformed PAX record");
-            }
-            int recEnd = (int) (p + len);
-            if (data[recEnd - 1] != '\n') {
-                throw bad(offset, "PAX record not terminated by a newline");
-            }
-            int eq = -1;
-            for (int i = sp + 1; i < recEnd - 1; i++) {
-                if (data[i] == '=') {
-                    eq = i;
-                    break;
-                }
-            }
-            if (eq < 0) {
-                throw bad(offset, "PAX record without '='");
-            }
-            // ISO-8859-1: one char per byte, so xattr names keep their exact bytes.
-            String key = new String(data, sp + 1, eq - sp - 1, StandardCharsets.ISO_8859_1);
-            out.put(key, Arrays.copyOfRange(data, eq + 1, recEnd - 1));
-            p = recEnd;
-        }
-        return out;
-    }
-
-    private static long paxLong(byte[] v, long offset, String key) throws BadLayerException {
-        try {
-            return Long.parseLong(new String(v, StandardCharsets.US_ASCII).strip());
-        } catch (NumberFormatException e) {
-            throw bad(offset, "PAX " + key + " is not a number");
-        }
-    }
-
-    /** PAX times are decimal seconds with an optional fraction: keep whole seconds, rounding down. */
-    private static long paxSeconds(byte[] v, long offset) throws BadLayerException {
-        long fast = plainSeconds(v);
-        if (fast != Long.MIN_VALUE) {
-            return fast;
-        }
-        String s = new String(v, StandardCharsets.US_ASCII).strip();
-        try {
-            return new java.math.BigDecimal(s).setScale(0, java.math.RoundingMode.FLOOR).longValueExact();
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw bad(offset, "PAX mtime is not a number");
-        }
-    }
-
-    /**
-     * The common form, {@code [-]digits[.digits]} (GNU tar writes one per member), parsed
-     * without BigDecimal; {@link Long#MIN_VALUE} for anything else (then BigDecimal decides).
-     */
-    static long plainSeconds(byte[] v) {
-        int i = 0;
-        boolean negative = v.length > 0 && v[0] == '-';
-        if (negative) {
-            i++;
-        }
-        int digitsStart = i;
-        long whole = 0;
-        for (; i < v.length && v[i] >= '0' && v[i] <= '9'; i++) {
-            if (i - digitsStart >= 18) {
-                return Long.MIN_VALUE; // could overflow: the slow path
-            }
-            whole = whole * 10 + (v[i] - '0');
-        }
-        if (i == digitsStart) {
-            return Long.MIN_VALUE;
-        }
-        boolean fraction = false;
-        if (i < v.length && v[i] == '.') {
-            for (i++; i < v.length && v[i] >= '0' && v[i] <= '9'; i++) {
-                fraction |= v[i] != '0';
-            }
-        }
-        if (i != v.length) {
-            return Long.MIN_VALUE;
-        }
-        // Rounding down: -1.5 is -2.
-        return negative ? -whole - (fraction ? 1 : 0) : whole;
-    }
-
-    private static String urlDecode(String s) {
-        byte[] raw = s.getBytes(StandardCharsets.ISO_8859_1);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (int i = 0; i < raw.length; i++) {
-            if (raw[i] == '%' && i + 2 < raw.length && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
-                out.write(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
-                i += 2;
-            } else {
-                out.write(raw[i]);
-            }
-        }
-        return out.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    private static int hex(byte c) {
-        return Character.digit((char) c, 16);
-    }
-
     private static byte[] cString(byte[] b, int off, int len) {
         int end = off;
         while (end < off + len && b[end] != 0) {
@@ -341,5 +241,9 @@ final class TarHeaderParser {
 
     static BadLayerException bad(long offset, String what) {
         return new BadLayerException("bad tar at byte " + offset + ": " + what);
+    }
+
+    private static BadLayerException badMember(byte[] name, long offset, String what) {
+        return new BadLayerException("bad tar member " + Limits.show(name) + " (at byte " + offset + "): " + what);
     }
 }
