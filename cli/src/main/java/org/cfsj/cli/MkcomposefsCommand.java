@@ -24,7 +24,10 @@ import picocli.CommandLine.Parameters;
             "The image is byte-identical to what C mkcomposefs writes for the same input.",
             "Files up to 64 bytes are stored inline; larger ones are referenced by fs-verity digest (xx/rest-of-digest),",
             "and --digest-store copies them there. The image is written to a temp file and renamed: an error never",
-            "leaves a partial image."
+            "leaves a partial image.",
+            "Entries no image can hold are refused, naming the entry: a name over 255 bytes or with NUL,",
+            "a symlink target over 4095 bytes or with NUL, an xattr value over 65535 bytes, more than 64 KiB",
+            "of xattr names or 128 KiB of xattrs on one entry."
         },
         sortOptions = false)
 final class MkcomposefsCommand implements Callable<Integer> {

@@ -31,6 +31,9 @@ import picocli.CommandLine.Parameters;
             "Every blob is checked against its sha256 digest before it is used, every layer against the",
             "config's diff_id; layers already in the repository are not downloaded again. The name is",
             "set last: a failed or interrupted pull leaves it as it was.",
+            "A layer is refused if it holds what no composefs image can (a name component over 255 bytes or",
+            "with NUL, a symlink target over 4095 bytes, xattrs too large for EROFS) or a PAX header over 1 MiB;",
+            "see 'Limits on input' in the README.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:pulled", "1:the pull failed (nothing was named)", "2:invalid usage"})
