@@ -21,7 +21,9 @@ import org.cfsj.tree.Xattr;
  * of Go's archive/tar and of libarchive); global headers keep only the fields a member can use,
  * so their xattrs must fit one entry ({@link Limits#xattrsProblem}) and are shared, not copied,
  * by the members; the xattrs of all members of one layer, counted per member, come to at most
- * {@value #MAX_LAYER_XATTR_BYTES} bytes. Numeric fields that do not fit their range are refused
+ * {@value #MAX_LAYER_XATTRS} xattrs and {@value #MAX_LAYER_XATTR_BYTES} bytes (global xattrs are
+ * stored once here, but every later stage, down to the image writer, handles them per inode).
+ * Numeric fields that do not fit their range are refused
  * with a message naming the field.
  */
 final class TarHeaderParser {
@@ -29,6 +31,8 @@ final class TarHeaderParser {
     static final int MAX_EXTENSION = 1 << 20;
     /** Xattr names and values of all members of a layer, each member counted: 128 MiB. */
     static final long MAX_LAYER_XATTR_BYTES = 128L << 20;
+    /** Xattrs of all members of a layer, each member counted. */
+    static final long MAX_LAYER_XATTRS = 2_000_000;
 
     /** What a header block turned out to be. */
     sealed interface Header {
@@ -47,6 +51,7 @@ final class TarHeaderParser {
     private byte[] gnuLongName;
     private byte[] gnuLongLink;
     private long layerXattrBytes;
+    private long layerXattrs;
 
     /** Parses one 512-byte header block found at {@code offset}. */
     Header parse(byte[] b, long offset) throws BadLayerException {
@@ -156,6 +161,11 @@ final class TarHeaderParser {
             xattrBytes = PaxFields.xattrBytes(xattrs);
         }
         layerXattrBytes += xattrBytes;
+        layerXattrs += xattrs.size();
+        if (layerXattrs > MAX_LAYER_XATTRS) {
+            throw badMember(name, offset, "the layer's members carry more than " + MAX_LAYER_XATTRS
+                    + " xattrs in all (counted per member)");
+        }
         if (layerXattrBytes > MAX_LAYER_XATTR_BYTES) {
             throw badMember(name, offset, "the layer's members carry more than " + MAX_LAYER_XATTR_BYTES
                     + " bytes of xattrs in all (names and values, counted per member)");

@@ -108,6 +108,20 @@ class CraftedLayerTest {
         expectBad(t.finish(), "xattrs in all");
     }
 
+    /** A thousand small global xattrs on each of 2,001 members: 2,001,000 xattrs to carry. */
+    @Test
+    void xattrCountPerLayerIsBounded() throws IOException {
+        byte[][] records = new byte[1000][];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = RawTar.record("SCHILY.xattr.user.x" + i, "1");
+        }
+        RawTar t = new RawTar().pax('g', records);
+        for (int m = 0; m < 2001; m++) {
+            t.file("f" + m, new byte[0]);
+        }
+        expectBad(t.finish(), "xattrs in all");
+    }
+
     @Test
     void paxHeaderOverOneMebibyteIsRefused() throws IOException {
         byte[] huge = new byte[2 << 20];
