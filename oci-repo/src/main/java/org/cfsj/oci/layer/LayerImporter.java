@@ -14,7 +14,10 @@ import org.cfsj.repo.Repository;
  *
  * <p>Checks, before anything is linked: the sha256 of the bytes read equals {@code diffId}; the
  * tar is complete and well-formed; no path escapes the root ({@code ..}) or passes through a
- * symlink; every hardlink names an earlier entry of the same layer. On failure the objects
+ * symlink; every hardlink names an earlier entry of the same layer; names, symlink targets and
+ * xattrs are ones an image can hold ({@link org.cfsj.tree.Limits}); PAX headers and the layer's
+ * xattrs stay within {@link TarHeaderParser}'s bounds, so the import is linear in the tar's size.
+ * On failure the objects
  * already written stay unreferenced (gc removes them) and no name is linked.
  *
  * <p>Tar headers are parsed by cfsj's own parser ({@link TarHeaderParser}: ustar, PAX incl.
