@@ -44,6 +44,13 @@ import sun.misc.SignalHandler;
             "reads never reach the server (the --stats line counts them as readahead_files);",
             "their objects are asked from the disk a window at a time. With --passthrough,",
             "only the latter: the kernel reads the objects itself.",
+            "",
+            "Without --insecure, a file whose image records no fs-verity digest is refused",
+            "(EIO, logged once), as the kernel's composefs mount with verity=require refuses",
+            "it: images built from a directory or an OCI image always carry digests, a",
+            "dumpfile may leave them out. Object paths are resolved without following any",
+            "symlink and never leave --basedir. Directory entries no file can have (a second",
+            "\".\" or \"..\", a name with a NUL or '/', only in crafted images) are not listed.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:served and unmounted (or, with --background, the mount is live)",
@@ -73,7 +80,8 @@ final class FuseServeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors, at least 2).")
     Integer threads;
 
-    @Option(names = "--insecure", description = "Do not check objects against the image's fs-verity digests.")
+    @Option(names = "--insecure",
+            description = "Do not check objects against the image's fs-verity digests; serve files without one.")
     boolean insecure;
 
     @Option(names = "--digest-ledger", paramLabel = "FILE",
