@@ -39,6 +39,12 @@ import sun.misc.SignalHandler;
             "umount, fusermount3 -u). With --background, the server's messages go to",
             "/tmp/cfsj-fuse-serve.<mountpoint>.log.",
             "",
+            "The mount is nosuid,nodev: an image's setuid files and device nodes give nobody",
+            "privileges. --allow-suid-dev lifts that for a container's root filesystem; with",
+            "allow_other, any user who can reach the mount point could then run the image's",
+            "setuid programs as their owner (root) and open its device nodes, so use it only",
+            "on a mount point in a directory that no other user can enter.",
+            "",
             "Without --passthrough, files of up to 1 MiB that are read in directory order",
             "(tar, cp -r) are put into the page cache ahead of the reader, so most of their",
             "reads never reach the server (the --stats line counts them as readahead_files);",
@@ -84,7 +90,9 @@ final class FuseServeCommand implements Callable<Integer> {
     @Option(names = "--background", description = "Start the server detached; return once the mount is live.")
     boolean background;
 
-    @Option(names = "--allow-suid-dev", description = "Honour setuid/setgid bits and device nodes (for a container rootfs).")
+    @Option(names = "--allow-suid-dev", description = {"Honour setuid/setgid bits and device nodes (for a container rootfs).",
+            "WARNING: only on a mount point no other user can reach: anyone who can walk into the",
+            "mount could run the image's setuid programs as root and open its device nodes."})
     boolean allowSuidDev;
 
     @Option(names = "--stats", description = "On exit, print request counters to stderr.")
