@@ -79,6 +79,7 @@ public final class Posix {
             "syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
     private static final MethodHandle CLOSE = Native.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle ISATTY = Native.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETEUID = Native.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STATX = Native.withErrno(
             "statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle READLINKAT = Native.withErrno(
@@ -183,6 +184,15 @@ public final class Posix {
     public static boolean isatty(int fd) {
         try {
             return (int) ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code geteuid(2)}: the user whose files and directories this process may trust as its own. */
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
