@@ -79,16 +79,22 @@ public final class DirectoryScanner {
         }
     }
 
-    /** One open directory on the current path of the walk. */
-    private record Frame(int fd, Directory dir, EntryPath path, Iterator<byte[]> names) {}
+    /**
+     * One open directory on the current path of the walk; {@code displayLength} is where its
+     * path ends in the walk's one display buffer (a display string per level would cost memory
+     * quadratic in the depth).
+     */
+    private record Frame(int fd, Directory dir, EntryPath path, Iterator<byte[]> names, int displayLength) {}
 
     private void walk(int rootFd, Directory root) throws IOException {
         Deque<Frame> stack = new ArrayDeque<>();
+        StringBuilder display = new StringBuilder(rootDisplay);
         try {
             EntryPath rootPath = EntryPath.root(rootDisplay);
-            stack.push(new Frame(rootFd, root, rootPath, listSorted(rootFd, rootPath)));
+            stack.push(new Frame(rootFd, root, rootPath, listSorted(rootFd, rootDisplay), display.length()));
             while (!stack.isEmpty()) {
                 Frame f = stack.peek();
+                display.setLength(f.displayLength());
                 if (!f.names().hasNext()) {
                     stack.pop();
                     if (f.fd() != rootFd) {
@@ -98,10 +104,11 @@ public final class DirectoryScanner {
                 }
                 byte[] name = f.names().next();
                 EntryPath path = f.path().child(name);
-                Directory sub = entry(f.fd(), f.dir(), name, path);
+                String what = EntryPath.appendName(display, name).toString();
+                Directory sub = entry(f.fd(), f.dir(), name, path, what);
                 if (sub != null) {
-                    int fd = Posix.openat(f.fd(), name, DIR_FLAGS, path.display());
-                    stack.push(new Frame(fd, sub, path, listSorted(fd, path)));
+                    int fd = Posix.openat(f.fd(), name, DIR_FLAGS, what);
+                    stack.push(new Frame(fd, sub, path, listSorted(fd, what), display.length()));
                 }
             }
         } finally {
@@ -113,15 +120,14 @@ public final class DirectoryScanner {
         }
     }
 
-    private static Iterator<byte[]> listSorted(int fd, EntryPath path) throws IOException {
-        List<byte[]> names = Posix.readDirectory(fd, path.display());
+    private static Iterator<byte[]> listSorted(int fd, String what) throws IOException {
+        List<byte[]> names = Posix.readDirectory(fd, what);
         names.sort(Bytes.ORDER); // only so that errors and hardlink choices are reproducible
         return names.iterator();
     }
 
     /** Adds one entry of {@code parent}; returns the new Directory if it must be descended into. */
-    private Directory entry(int dirfd, Directory parent, byte[] name, EntryPath path) throws IOException {
-        String what = path.display();
+    private Directory entry(int dirfd, Directory parent, byte[] name, EntryPath path, String what) throws IOException {
         Stat st = Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, what);
         InodeKey key = null;
         if (!st.isDirectory() && st.nlink() > 1) {
@@ -147,7 +153,7 @@ public final class DirectoryScanner {
                 d.setSize(st.size());
                 yield d;
             }
-            case Node.S_IFREG -> regularFile(dirfd, name, path, st, meta);
+            case Node.S_IFREG -> regularFile(dirfd, name, path, what, st, meta);
             case Node.S_IFLNK -> new Symlink(meta, Posix.readlinkat(dirfd, name, what));
             case Node.S_IFCHR -> new Device(meta, false, st.rdev());
             case Node.S_IFBLK -> new Device(meta, true, st.rdev());
@@ -167,15 +173,16 @@ public final class DirectoryScanner {
     }
 
     /** A RegularFile for empty and small files; a PendingFile (digest to compute) for large ones. */
-    private Object regularFile(int dirfd, byte[] name, EntryPath path, Stat st, Metadata meta) throws IOException {
+    private Object regularFile(int dirfd, byte[] name, EntryPath path, String what, Stat st, Metadata meta)
+            throws IOException {
         long size = st.size();
         if (size == 0) {
             return new RegularFile(meta, 0, null, null, null);
         }
         if (size <= opts.inlineLimit()) {
-            int fd = Posix.openat(dirfd, name, FILE_FLAGS, path.display());
+            int fd = Posix.openat(dirfd, name, FILE_FLAGS, what);
             try {
-                return RegularFile.inline(meta, Posix.readFully(fd, (int) size, path.display()));
+                return RegularFile.inline(meta, Posix.readFully(fd, (int) size, what));
             } finally {
                 Posix.close(fd);
             }
