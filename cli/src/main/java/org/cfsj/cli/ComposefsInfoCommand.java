@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -130,42 +132,58 @@ final class ComposefsInfoCommand implements Callable<Integer> {
         }
     }
 
-    /** composefs-info ls: a hardlink's further names are printed bare, as C prints its link nodes. */
+    /** A directory on the current path: where its path ends and how far its entries have been listed. */
+    private record Frame(int pathLength, Iterator<Map.Entry<byte[], Node>> entries) {}
+
+    /**
+     * composefs-info ls: a hardlink's further names are printed bare, as C prints its link nodes.
+     * Depth first with an explicit stack and one path buffer, so any depth lists.
+     */
     private static void list(Directory root, OutputStream out) throws IOException {
         Map<Node, Boolean> seen = new IdentityHashMap<>();
-        listChildren(root, "", seen, out);
-    }
-
-    private static void listChildren(Directory dir, String path, Map<Node, Boolean> seen, OutputStream out)
-            throws IOException {
-        for (Map.Entry<byte[], Node> e : dir.entries().entrySet()) {
+        StringBuilder path = new StringBuilder();
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(0, root.entries().entrySet().iterator()));
+        while (!stack.isEmpty()) {
+            Frame f = stack.peek();
+            path.setLength(f.pathLength());
+            if (!f.entries().hasNext()) {
+                stack.pop();
+                continue;
+            }
+            Map.Entry<byte[], Node> e = f.entries().next();
             Node child = e.getValue();
-            String childPath = path + "/" + Bytes.str(e.getKey());
-            StringBuilder line = new StringBuilder(DumpEscaper.escape(Bytes.of(childPath), DumpEscaper.Style.KEEP_SPACE));
+            path.append('/').append(Bytes.str(e.getKey()));
+            StringBuilder line = new StringBuilder(DumpEscaper.escape(Bytes.of(path.toString()), DumpEscaper.Style.KEEP_SPACE));
             boolean first = seen.put(child, Boolean.TRUE) == null;
             if (first) {
                 switch (child) {
                     case Directory d -> line.append("/\t");
                     case Symlink s -> line.append("\t-> ").append(DumpEscaper.escape(s.target(), DumpEscaper.Style.STANDARD));
-                    case RegularFile f when f.payload() != null ->
-                            line.append("\t@ ").append(DumpEscaper.escape(Bytes.of(f.payload()), DumpEscaper.Style.STANDARD));
+                    case RegularFile r when r.payload() != null ->
+                            line.append("\t@ ").append(DumpEscaper.escape(Bytes.of(r.payload()), DumpEscaper.Style.STANDARD));
                     default -> {}
                 }
             }
             line.append('\n');
             out.write(line.toString().getBytes(StandardCharsets.ISO_8859_1), 0, line.length());
             if (first && child instanceof Directory d) {
-                listChildren(d, childPath, seen, out);
+                stack.push(new Frame(path.length(), d.entries().entrySet().iterator()));
             }
         }
     }
 
-    private static void collectObjects(Directory dir, TreeSet<byte[]> objects) {
-        for (Node child : dir.entries().values()) {
-            switch (child) {
-                case RegularFile f when f.payload() != null -> objects.add(Bytes.of(f.payload()));
-                case Directory d -> collectObjects(d, objects);
-                default -> {}
+    /** Every payload of a regular file in the tree (iteratively: any depth). */
+    private static void collectObjects(Directory root, TreeSet<byte[]> objects) {
+        ArrayDeque<Directory> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            for (Node child : todo.pop().entries().values()) {
+                switch (child) {
+                    case RegularFile f when f.payload() != null -> objects.add(Bytes.of(f.payload()));
+                    case Directory d -> todo.push(d);
+                    default -> {}
+                }
             }
         }
     }
