@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
@@ -45,10 +44,12 @@ import picocli.CommandLine.Parameters;
                     + "external files '@ payload' (the backing object path)",
             "  dump             the image as a composefs dumpfile (composefs-dump(5))",
             "  objects          the backing objects the images refer to, sorted, once each",
-            "  missing-objects  those objects not present under --basedir",
+            "  missing-objects  those objects not present under --basedir DIR, looked up",
+            "                   without following symlinks below DIR; a payload that is not",
+            "                   a path below DIR (a '.', '..' or empty component) is an error",
         },
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:an IMAGE is missing, unreadable or not a valid image", "2:invalid usage"})
+        exitCodeList = {"0:success", "1:an IMAGE is missing, unreadable or not a valid image, or (missing-objects) has a payload that is not an object path", "2:invalid usage"})
 final class ComposefsInfoCommand implements Callable<Integer> {
     enum Action {
         ls, dump, objects, missing_objects;
@@ -68,7 +69,7 @@ final class ComposefsInfoCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--basedir", paramLabel = "DIR",
-            description = "Object directory for missing-objects (payloads are paths relative to it).")
+            description = "Object directory for missing-objects (payloads are paths below it).")
     Path basedir;
 
     @Parameters(index = "0", paramLabel = "COMMAND", description = "ls, dump, objects or missing-objects.")
@@ -101,14 +102,35 @@ final class ComposefsInfoCommand implements Callable<Integer> {
                 switch (action) {
                     case ls -> list(root, out);
                     case dump -> DumpfilePrinter.print(root, out);
-                    case objects, missing_objects -> collectObjects(root, objects);
+                    case objects -> collectObjects(root, objects);
+                    case missing_objects -> {
+                        TreeSet<byte[]> mine = new TreeSet<>(Bytes.ORDER);
+                        collectObjects(root, mine);
+                        for (byte[] payload : mine) {
+                            try {
+                                ObjectDirectory.components(payload);
+                            } catch (IOException e) {
+                                throw new IOException(image + ": " + e.getMessage());
+                            }
+                        }
+                        objects.addAll(mine);
+                    }
                 }
                 out.flush();
             }
-            for (byte[] object : objects) {
-                if (action == Action.objects || !exists(object)) {
+            if (action == Action.objects) {
+                for (byte[] object : objects) {
                     out.write(object);
                     out.write('\n');
+                }
+            } else if (action == Action.missing_objects) {
+                try (ObjectDirectory dir = ObjectDirectory.open(basedir)) {
+                    for (byte[] object : objects) {
+                        if (!dir.exists(ObjectDirectory.components(object))) {
+                            out.write(object);
+                            out.write('\n');
+                        }
+                    }
                 }
             }
         } finally {
@@ -185,16 +207,6 @@ final class ComposefsInfoCommand implements Callable<Integer> {
                     default -> {}
                 }
             }
-        }
-    }
-
-    /** Whether a payload names an existing object under --basedir (leading '/' ignored, as C does). */
-    private boolean exists(byte[] payload) {
-        String rel = Bytes.str(payload).replaceFirst("^/+", "");
-        try {
-            return Files.exists(basedir.resolve(rel), LinkOption.NOFOLLOW_LINKS);
-        } catch (java.nio.file.InvalidPathException e) {
-            return false;
         }
     }
 }
