@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Trees far deeper than any real image, fed to the real {@code cfsj} command (its own JVM, the
  * default thread stack size): a layer whose one PAX path has 40,000 components, the dump and
  * listing of a 3,000-deep image that {@code oci pull} built, {@code mkcomposefs} of a directory
- * 15,000 levels deep. The kernel accepts such trees (PATH_MAX bounds one path string in a
+ * 15,000 levels deep, and one deeper than the open-file limit. The kernel accepts such trees (PATH_MAX bounds one path string in a
  * syscall, not the depth of a tree), so cfsj must handle them: each command succeeds with the
  * right tree, and whatever fails does so in one line, never with a stack trace.
  */
@@ -91,7 +91,17 @@ class DeepTreeTest {
 
     @Test
     void mkcomposefsOfA15000DeepDirectory() throws Exception {
-        int depth = 15_000;
+        mkcomposefsOfADeepDirectory(15_000, List.of());
+    }
+
+    @Test
+    void mkcomposefsOfADirectoryDeeperThanTheOpenFileLimit() throws Exception {
+        // ulimit -n lowers the hard limit too, so the JVM cannot raise it back.
+        mkcomposefsOfADeepDirectory(2_000, List.of("bash", "-c", "ulimit -n 512 && exec \"$0\" \"$@\""));
+    }
+
+    /** mkcomposefs (run through {@code wrapper}) of a chain of {@code depth} directories with a file at the bottom. */
+    private void mkcomposefsOfADeepDirectory(int depth, List<String> wrapper) throws Exception {
         Path source = tmp.resolve("source");
         Files.createDirectory(source);
         try {
@@ -102,7 +112,7 @@ class DeepTreeTest {
                     source.toString(), Integer.toString(depth)), 120);
             assertEquals(0, made.exit(), made.describe());
             Path image = tmp.resolve("deep.cfs");
-            Result mk = Cli.run(600, "mkcomposefs", source.toString(), image.toString());
+            Result mk = Cli.run(600, wrapper, "mkcomposefs", source.toString(), image.toString());
             assertClean(mk);
             assertEquals(0, mk.exit(), mk.describe());
             try (ErofsImage img = ErofsImage.open(image)) {
@@ -174,6 +184,11 @@ class DeepTreeTest {
         private Cli() {}
 
         static Result run(long timeoutSeconds, String... args) throws IOException, InterruptedException {
+            return run(timeoutSeconds, List.of(), args);
+        }
+
+        /** Runs {@code WRAPPER... java -jar cfsj.jar ARGS...}, e.g. under a shell that sets a limit first. */
+        static Result run(long timeoutSeconds, List<String> wrapper, String... args) throws IOException, InterruptedException {
             String root = System.getProperty("cfsj.root.dir");
             if (root == null) {
                 throw new IllegalStateException("system property cfsj.root.dir is not set (surefire sets it to the repository root)");
@@ -184,7 +199,8 @@ class DeepTreeTest {
             }
             String java = ProcessHandle.current().info().command()
                     .orElseThrow(() -> new IllegalStateException("cannot tell this JVM's java binary"));
-            List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+            List<String> cmd = new ArrayList<>(wrapper);
+            cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
             cmd.addAll(List.of(args));
             return exec(cmd, timeoutSeconds);
         }
