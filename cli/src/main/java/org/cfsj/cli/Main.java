@@ -1,5 +1,6 @@
 package org.cfsj.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -37,15 +38,30 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Threads other than this one (pull workers, FUSE workers) report an Error in one line too.
+        Thread.setDefaultUncaughtExceptionHandler((thread, t) -> {
+            try {
+                Errors.internalError(t, new PrintWriter(System.err, true));
+            } catch (Throwable ignored) { // nothing left to say it with
+            }
+        });
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (tests call this in-process). */
+    /**
+     * Runs the CLI and returns its exit code (tests call this in-process). Whatever a command
+     * throws ends as one line on stderr, never as a stack trace: exceptions through {@link Errors},
+     * and anything picocli lets through (an {@link Error} such as a stack overflow) here.
+     */
     public static int run(String... args) {
         RepoOption.reset();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (RuntimeException | Error t) {
+            return Errors.internalError(t, cl.getErr());
+        }
     }
 
     @Override

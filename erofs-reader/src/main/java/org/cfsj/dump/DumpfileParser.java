@@ -2,6 +2,7 @@ package org.cfsj.dump;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -339,16 +340,23 @@ public final class DumpfileParser {
         return top;
     }
 
-    private void fill(Entry e, Directory dir) throws DumpfileException {
-        for (Map.Entry<byte[], Entry> c : e.children.entrySet()) {
-            Entry child = c.getValue();
-            if (child.hardlink) {
-                dir.addHardlink(c.getKey(), node(child.target));
-            } else {
-                Node n = node(child);
-                dir.add(c.getKey(), n);
-                if (n instanceof Directory d) {
-                    fill(child, d);
+    /** Puts every entry's node into its directory; a worklist, so that depth is limited by memory only. */
+    private void fill(Entry rootEntry, Directory rootDir) throws DumpfileException {
+        ArrayDeque<Map.Entry<Entry, Directory>> todo = new ArrayDeque<>();
+        todo.push(Map.entry(rootEntry, rootDir));
+        while (!todo.isEmpty()) {
+            Map.Entry<Entry, Directory> next = todo.pop();
+            Directory dir = next.getValue();
+            for (Map.Entry<byte[], Entry> c : next.getKey().children.entrySet()) {
+                Entry child = c.getValue();
+                if (child.hardlink) {
+                    dir.addHardlink(c.getKey(), node(child.target));
+                } else {
+                    Node n = node(child);
+                    dir.add(c.getKey(), n);
+                    if (n instanceof Directory d) {
+                        todo.push(Map.entry(child, d));
+                    }
                 }
             }
         }
