@@ -48,6 +48,11 @@ public final class RepoLock implements AutoCloseable {
         return new RepoLock(mode, fd);
     }
 
+    /** Creates the lock file (0600) if it is missing, so that it never gets its mode from whoever locks it first. */
+    static void create(Path lockFile) throws IOException {
+        LinuxCalls.close(openLockFile(lockFile));
+    }
+
     /**
      * Opens (creating it 0600) the lock file, never through a symlink. A lock file an older
      * cfsj made 0644 is set to 0600 here, when it is ours.

@@ -121,6 +121,7 @@ public final class Repository implements AutoCloseable {
         for (String d : List.of(TMP, OBJECTS, STREAMS + "/" + REFS, IMAGES + "/" + REFS)) {
             Files.createDirectories(root.resolve(d));
         }
+        RepoLock.create(root.resolve(LOCK));
         RepoMeta meta = new RepoMeta(RepoMeta.CURRENT_VERSION, RepoMeta.ALGORITHM, probeKernelVerity(root.resolve(TMP)));
         meta.write(root);
         return new Repository(root, meta);
