@@ -37,6 +37,16 @@ public final class Main implements Runnable {
         RepoOption.set(dir);
     }
 
+    /** Global: how long to wait for the repository lock (see {@link RepoOption}). */
+    @CommandLine.Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT,
+            converter = RepoOption.LockTimeoutConverter.class,
+            description = "Give up (exit 1) when the repository lock is not granted within SECONDS (e.g. 0, 2.5);"
+                    + " default: wait as long as it takes. A wait of more than a second names the process"
+                    + " holding the lock on stderr.")
+    void setLockTimeout(java.time.Duration timeout) {
+        RepoOption.setLockTimeout(timeout);
+    }
+
     public static void main(String[] args) {
         // Threads other than this one (pull workers, FUSE workers) report an Error in one line too.
         Thread.setDefaultUncaughtExceptionHandler((thread, t) -> {

@@ -34,6 +34,8 @@ import java.util.List;
 public final class Posix {
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    /** statx on the fd itself (an empty name): fstat. */
+    public static final int AT_EMPTY_PATH = 0x1000;
 
     public static final int O_RDONLY = 0;
     public static final int O_NOCTTY = 0400;
@@ -86,6 +88,8 @@ public final class Posix {
             "readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle READ =
             Native.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FCHMOD =
+            Native.withErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETDENTS64 =
             Native.withErrno("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
@@ -307,6 +311,32 @@ public final class Posix {
                         names.add(name);
                     }
                     off += reclen;
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code fstat(2)}: {@link #statx} of the open file itself. */
+    public static Stat fstat(int fd, String what) throws ErrnoException {
+        return statx(fd, new byte[0], AT_EMPTY_PATH, what);
+    }
+
+    /** {@code fchmod(2)}: sets the permission bits of an open file (no path, so no symlink to follow). */
+    public static void fchmod(int fd, int mode, String what) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            while (true) {
+                int r = (int) FCHMOD.invokeExact(state, fd, mode);
+                if (r == 0) {
+                    return;
+                }
+                int errno = Native.errno(state);
+                if (errno != ErrnoException.EINTR) {
+                    throw new ErrnoException("fchmod", what, errno);
                 }
             }
         } catch (ErrnoException e) {
