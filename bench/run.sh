@@ -42,7 +42,6 @@ cleanup() {
     set +e
     grep -q "$work" /proc/self/mounts && grep "$work" /proc/self/mounts | cut -d' ' -f2 | xargs -r -n1 umount -l
     rm -rf "$work"
-    rm -f "/tmp/cfsj-fuse-serve.${work//\//_}_"*.log # background servers' logs (passthrough's warning)
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -5,9 +5,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -43,10 +44,12 @@ import picocli.CommandLine.Parameters;
                     + "external files '@ payload' (the backing object path)",
             "  dump             the image as a composefs dumpfile (composefs-dump(5))",
             "  objects          the backing objects the images refer to, sorted, once each",
-            "  missing-objects  those objects not present under --basedir",
+            "  missing-objects  those objects not present under --basedir DIR, looked up",
+            "                   without following symlinks below DIR; a payload that is not",
+            "                   a path below DIR (a '.', '..' or empty component) is an error",
         },
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:an IMAGE is missing, unreadable or not a valid image", "2:invalid usage"})
+        exitCodeList = {"0:success", "1:an IMAGE is missing, unreadable or not a valid image, or (missing-objects) has a payload that is not an object path", "2:invalid usage"})
 final class ComposefsInfoCommand implements Callable<Integer> {
     enum Action {
         ls, dump, objects, missing_objects;
@@ -66,7 +69,7 @@ final class ComposefsInfoCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--basedir", paramLabel = "DIR",
-            description = "Object directory for missing-objects (payloads are paths relative to it).")
+            description = "Object directory for missing-objects (payloads are paths below it).")
     Path basedir;
 
     @Parameters(index = "0", paramLabel = "COMMAND", description = "ls, dump, objects or missing-objects.")
@@ -99,14 +102,35 @@ final class ComposefsInfoCommand implements Callable<Integer> {
                 switch (action) {
                     case ls -> list(root, out);
                     case dump -> DumpfilePrinter.print(root, out);
-                    case objects, missing_objects -> collectObjects(root, objects);
+                    case objects -> collectObjects(root, objects);
+                    case missing_objects -> {
+                        TreeSet<byte[]> mine = new TreeSet<>(Bytes.ORDER);
+                        collectObjects(root, mine);
+                        for (byte[] payload : mine) {
+                            try {
+                                ObjectDirectory.components(payload);
+                            } catch (IOException e) {
+                                throw new IOException(image + ": " + e.getMessage());
+                            }
+                        }
+                        objects.addAll(mine);
+                    }
                 }
                 out.flush();
             }
-            for (byte[] object : objects) {
-                if (action == Action.objects || !exists(object)) {
+            if (action == Action.objects) {
+                for (byte[] object : objects) {
                     out.write(object);
                     out.write('\n');
+                }
+            } else if (action == Action.missing_objects) {
+                try (ObjectDirectory dir = ObjectDirectory.open(basedir)) {
+                    for (byte[] object : objects) {
+                        if (!dir.exists(ObjectDirectory.components(object))) {
+                            out.write(object);
+                            out.write('\n');
+                        }
+                    }
                 }
             }
         } finally {
@@ -130,53 +154,59 @@ final class ComposefsInfoCommand implements Callable<Integer> {
         }
     }
 
-    /** composefs-info ls: a hardlink's further names are printed bare, as C prints its link nodes. */
+    /** A directory on the current path: where its path ends and how far its entries have been listed. */
+    private record Frame(int pathLength, Iterator<Map.Entry<byte[], Node>> entries) {}
+
+    /**
+     * composefs-info ls: a hardlink's further names are printed bare, as C prints its link nodes.
+     * Depth first with an explicit stack and one path buffer, so any depth lists.
+     */
     private static void list(Directory root, OutputStream out) throws IOException {
         Map<Node, Boolean> seen = new IdentityHashMap<>();
-        listChildren(root, "", seen, out);
-    }
-
-    private static void listChildren(Directory dir, String path, Map<Node, Boolean> seen, OutputStream out)
-            throws IOException {
-        for (Map.Entry<byte[], Node> e : dir.entries().entrySet()) {
+        StringBuilder path = new StringBuilder();
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(0, root.entries().entrySet().iterator()));
+        while (!stack.isEmpty()) {
+            Frame f = stack.peek();
+            path.setLength(f.pathLength());
+            if (!f.entries().hasNext()) {
+                stack.pop();
+                continue;
+            }
+            Map.Entry<byte[], Node> e = f.entries().next();
             Node child = e.getValue();
-            String childPath = path + "/" + Bytes.str(e.getKey());
-            StringBuilder line = new StringBuilder(DumpEscaper.escape(Bytes.of(childPath), DumpEscaper.Style.KEEP_SPACE));
+            path.append('/').append(Bytes.str(e.getKey()));
+            StringBuilder line = new StringBuilder(DumpEscaper.escape(Bytes.of(path.toString()), DumpEscaper.Style.KEEP_SPACE));
             boolean first = seen.put(child, Boolean.TRUE) == null;
             if (first) {
                 switch (child) {
                     case Directory d -> line.append("/\t");
                     case Symlink s -> line.append("\t-> ").append(DumpEscaper.escape(s.target(), DumpEscaper.Style.STANDARD));
-                    case RegularFile f when f.payload() != null ->
-                            line.append("\t@ ").append(DumpEscaper.escape(Bytes.of(f.payload()), DumpEscaper.Style.STANDARD));
+                    case RegularFile r when r.payload() != null ->
+                            line.append("\t@ ").append(DumpEscaper.escape(Bytes.of(r.payload()), DumpEscaper.Style.STANDARD));
                     default -> {}
                 }
             }
             line.append('\n');
             out.write(line.toString().getBytes(StandardCharsets.ISO_8859_1), 0, line.length());
             if (first && child instanceof Directory d) {
-                listChildren(d, childPath, seen, out);
+                stack.push(new Frame(path.length(), d.entries().entrySet().iterator()));
             }
         }
     }
 
-    private static void collectObjects(Directory dir, TreeSet<byte[]> objects) {
-        for (Node child : dir.entries().values()) {
-            switch (child) {
-                case RegularFile f when f.payload() != null -> objects.add(Bytes.of(f.payload()));
-                case Directory d -> collectObjects(d, objects);
-                default -> {}
+    /** Every payload of a regular file in the tree (iteratively: any depth). */
+    private static void collectObjects(Directory root, TreeSet<byte[]> objects) {
+        ArrayDeque<Directory> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            for (Node child : todo.pop().entries().values()) {
+                switch (child) {
+                    case RegularFile f when f.payload() != null -> objects.add(Bytes.of(f.payload()));
+                    case Directory d -> todo.push(d);
+                    default -> {}
+                }
             }
-        }
-    }
-
-    /** Whether a payload names an existing object under --basedir (leading '/' ignored, as C does). */
-    private boolean exists(byte[] payload) {
-        String rel = Bytes.str(payload).replaceFirst("^/+", "");
-        try {
-            return Files.exists(basedir.resolve(rel), LinkOption.NOFOLLOW_LINKS);
-        } catch (java.nio.file.InvalidPathException e) {
-            return false;
         }
     }
 }

@@ -8,9 +8,16 @@ import org.cfsj.repo.Repository;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code cfsj init}: creates the repository (or confirms an existing one). */
+/**
+ * {@code cfsj init}: creates the repository (or confirms an existing one), its top directory
+ * the caller's alone (0700). On an existing repository it reports a looser mode; it does not
+ * change it ({@code fsck --repair} does).
+ */
 @Command(name = "init", mixinStandardHelpOptions = true,
-        description = "Create a cfsj repository at --repo (or $CFSJ_REPO, or the default location).")
+        description = {"Create a cfsj repository at --repo (or $CFSJ_REPO, or the default location).",
+            "The repository's top directory is made mode 0700 and must be yours: other users cannot read",
+            "the images in it. On an existing repository whose mode lets others in, init says so",
+            "(exit 0); 'cfsj fsck --repair' makes it 0700."})
 final class InitCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,6 +33,11 @@ final class InitCommand implements Callable<Integer> {
             out.println("note: this filesystem has no kernel fs-verity; objects are checked in user space only");
         }
         out.flush();
+        String loose = repo.access().looseMode();
+        if (loose != null) {
+            spec.commandLine().getErr().println("cfsj init: warning: " + loose);
+            spec.commandLine().getErr().flush();
+        }
         return 0;
     }
 }

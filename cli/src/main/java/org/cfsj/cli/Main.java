@@ -1,5 +1,6 @@
 package org.cfsj.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,16 +37,41 @@ public final class Main implements Runnable {
         RepoOption.set(dir);
     }
 
+    /** Global: how long to wait for the repository lock (see {@link RepoOption}). */
+    @CommandLine.Option(names = "--lock-timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT,
+            converter = RepoOption.LockTimeoutConverter.class,
+            description = "Give up (exit 1) when the repository lock is not granted within SECONDS (e.g. 0, 2.5);"
+                    + " default: wait as long as it takes. A wait of more than a second names the process"
+                    + " holding the lock on stderr.")
+    void setLockTimeout(java.time.Duration timeout) {
+        RepoOption.setLockTimeout(timeout);
+    }
+
     public static void main(String[] args) {
+        // Threads other than this one (pull workers, FUSE workers) report an Error in one line too.
+        Thread.setDefaultUncaughtExceptionHandler((thread, t) -> {
+            try {
+                Errors.internalError(t, new PrintWriter(System.err, true));
+            } catch (Throwable ignored) { // nothing left to say it with
+            }
+        });
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (tests call this in-process). */
+    /**
+     * Runs the CLI and returns its exit code (tests call this in-process). Whatever a command
+     * throws ends as one line on stderr, never as a stack trace: exceptions through {@link Errors},
+     * and anything picocli lets through (an {@link Error} such as a stack overflow) here.
+     */
     public static int run(String... args) {
         RepoOption.reset();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (RuntimeException | Error t) {
+            return Errors.internalError(t, cl.getErr());
+        }
     }
 
     @Override

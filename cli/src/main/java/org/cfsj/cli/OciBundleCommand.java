@@ -29,6 +29,11 @@ import picocli.CommandLine.Parameters;
  * read-only at {@code DIR/rootfs} (by a background FUSE server, or by the kernel) and
  * {@code DIR/config.json} made from the image config. Also holds what {@code cfsj oci run}
  * shares with it: choosing the image file, the mount mode and writing config.json.
+ *
+ * <p>The root filesystem is mounted {@code suid,dev} (as root) only where no other user can reach
+ * it ({@link BundleDirectory}): a missing DIR is created 0700; in an existing DIR that others can
+ * enter it is mounted {@code nosuid,nodev} with one warning, and a DIR that others could write to
+ * or replace is refused.
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -38,9 +43,15 @@ import picocli.CommandLine.Parameters;
             "/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys; the default capabilities",
             "of runc/crun/Docker; pid, ipc, uts, mount and network namespaces.",
             "",
-            "A background cfsj FUSE server serves the mount (allow_other, and suid,dev as",
-            "root), or with --kernel the kernel (EROFS + overlayfs). Run the bundle with",
-            "'crun run --bundle DIR ID'; clean up with 'cfsj umount DIR/rootfs'.",
+            "A background cfsj FUSE server serves the mount (allow_other), or with --kernel",
+            "the kernel (EROFS + overlayfs). Run the bundle with 'crun run --bundle DIR ID';",
+            "clean up with 'cfsj umount DIR/rootfs'.",
+            "",
+            "As root, the image's setuid files and device nodes work in the container",
+            "(suid,dev) only if no other user can reach DIR/rootfs: a missing DIR is created",
+            "with mode 0700; in an existing DIR that other users can enter, the root",
+            "filesystem is mounted nosuid,nodev with a warning (chmod 700 DIR to avoid it).",
+            "A DIR that other users can write to or own is refused.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the bundle is ready", "1:mounting or writing the bundle failed", "2:invalid usage"})
@@ -51,7 +62,7 @@ final class OciBundleCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Tag or manifest digest (sha256:…).")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DIR", description = "Bundle directory (created if missing; DIR/rootfs must be empty).")
+    @Parameters(index = "1", paramLabel = "DIR", description = "Bundle directory (created with mode 0700 if missing; DIR/rootfs must be empty).")
     Path dir;
 
     @CommandLine.Mixin
@@ -119,15 +130,20 @@ final class OciBundleCommand implements Callable<Integer> {
         Repository repo = RepoOption.open();
         OciImage image = OciImages.resolve(repo, name);
         Path imageFile = imageFile(repo, image, name);
-        Path rootfs = dir.resolve("rootfs");
-        Files.createDirectories(rootfs);
+        BundleDirectory bundle = BundleDirectory.prepare(dir);
+        Path rootfs = bundle.rootfs();
+        // setuid files and device nodes of an untrusted image only where no other user can get at them
+        boolean allowSuidDev = isRoot() && !bundle.reachableByOthers();
+        if (isRoot() && bundle.reachableByOthers()) {
+            System.err.println("cfsj oci bundle: warning: " + bundle.nosuidWarning());
+        }
         if (mount.kernel) {
-            mountKernel(repo, imageFile, rootfs, mount.insecure);
+            mountKernel(repo, imageFile, rootfs, mount.insecure, allowSuidDev);
         } else {
-            mountFuseInBackground(repo, imageFile, rootfs, mount);
+            mountFuseInBackground(repo, imageFile, rootfs, mount, allowSuidDev);
         }
         try {
-            RuntimeConfig config = writeConfig(image, dir, command, tty, network, hostname);
+            RuntimeConfig config = writeConfig(image, bundle.dir(), command, tty, network, hostname);
             config.warnings().forEach(w -> System.err.println("cfsj oci bundle: warning: " + w));
         } catch (IOException | RuntimeException e) {
             KernelComposefsMount.unmount(rootfs, true); // either kind of mount; the FUSE server then exits
@@ -155,19 +171,24 @@ final class OciBundleCommand implements Callable<Integer> {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    /** The kernel composefs mount, refused without kernel fs-verity unless {@code insecure}. */
-    static void mountKernel(Repository repo, Path imageFile, Path rootfs, boolean insecure) throws IOException {
+    /**
+     * The kernel composefs mount, refused without kernel fs-verity unless {@code insecure};
+     * {@code suid,dev} only with {@code allowSuidDev} (a root filesystem no other user can reach).
+     */
+    static void mountKernel(Repository repo, Path imageFile, Path rootfs, boolean insecure, boolean allowSuidDev)
+            throws IOException {
         boolean verity = repo.kernelVerity();
         if (!verity && !insecure) {
             throw new RepositoryException("the repository's objects are not protected by kernel fs-verity, so a kernel"
                     + " mount could not notice a changed object; pass --insecure to mount with the kernel anyway, or use"
                     + " FUSE (the default), whose server checks every object's digest itself");
         }
-        KernelComposefsMount.mount(imageFile, repo.objectsDir(), rootfs, verity);
+        KernelComposefsMount.mount(imageFile, repo.objectsDir(), rootfs, verity, allowSuidDev);
     }
 
     /** {@code cfsj fuse-serve --background} in this JVM: it detaches a server and returns once the mount is live. */
-    private static void mountFuseInBackground(Repository repo, Path imageFile, Path rootfs, MountChoice mount) throws IOException {
+    private static void mountFuseInBackground(Repository repo, Path imageFile, Path rootfs, MountChoice mount,
+            boolean allowSuidDev) throws IOException {
         List<String> args = new ArrayList<>(List.of("fuse-serve", imageFile.toString(), rootfs.toString(),
                 "--basedir", repo.objectsDir().toString(), "--background", "--digest-ledger", repo.digestLedgerPath().toString()));
         if (mount.passthrough()) {
@@ -176,7 +197,7 @@ final class OciBundleCommand implements Callable<Integer> {
         if (mount.insecure) {
             args.add("--insecure");
         }
-        if (isRoot()) {
+        if (allowSuidDev) {
             args.add("--allow-suid-dev"); // setuid binaries and device nodes of the image must work in a container
         }
         if (Main.run(args.toArray(String[]::new)) != 0) {

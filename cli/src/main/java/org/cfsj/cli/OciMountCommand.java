@@ -21,7 +21,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code cfsj oci mount [--fuse[=passthrough]] NAME MOUNTPOINT}: mounts a stored image read-only,
  * with cfsj's FUSE server or with the kernel (EROFS + overlayfs). {@code cfsj umount} undoes
- * either.
+ * either. The mount is always {@code nosuid,nodev}: every local user can walk into it, and an
+ * image's setuid files and device nodes must not give them privileges on the host (a container
+ * that needs them gets its root filesystem from {@code cfsj oci bundle} or {@code oci run}).
  */
 @Command(name = "mount", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -32,6 +34,10 @@ import picocli.CommandLine.Parameters;
             "with verity=require when the repository has kernel fs-verity.",
             "With --fuse, cfsj's FUSE server serves it (cfsj fuse-serve), in the background unless --foreground.",
             "cfsj umount MOUNTPOINT unmounts either.",
+            "",
+            "The mount is nosuid,nodev: other users can read it, and an image's setuid files and",
+            "device nodes must not give them root. For a container that needs them, use",
+            "cfsj oci bundle or cfsj oci run, which mount where only root can reach.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:mounted (with --foreground: served and unmounted)", "1:mounting failed", "2:invalid usage"})
@@ -102,7 +108,7 @@ final class OciMountCommand implements Callable<Integer> {
                     + " and would serve its bytes; pass --insecure to mount anyway, or use --fuse, whose server checks"
                     + " every object's digest itself");
         }
-        KernelComposefsMount.mount(imageFile, repo.objectsDir(), mountpoint, verity);
+        KernelComposefsMount.mount(imageFile, repo.objectsDir(), mountpoint, verity, false);
         return 0;
     }
 
@@ -116,16 +122,9 @@ final class OciMountCommand implements Callable<Integer> {
         if (insecure) {
             args.add("--insecure");
         }
-        if (isRoot()) {
-            args.add("--allow-suid-dev"); // as the kernel mount does: a container rootfs needs setuid and devices
-        }
         if (!foreground) {
             args.add("--background");
         }
         return Main.run(args.toArray(String[]::new));
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
     }
 }

@@ -30,7 +30,9 @@ import picocli.CommandLine.Parameters;
             "oci-archive:FILE[:TAG], docker-archive:FILE.",
             "Every blob is checked against its sha256 digest before it is used, every layer against the",
             "config's diff_id; layers already in the repository are not downloaded again. The name is",
-            "set last: a failed or interrupted pull leaves it as it was.",
+            "set last, after the composefs image is built: a failed or interrupted pull leaves the name,",
+            "and the image it names, as they were.",
+            "Creates the repository (mode 0700) if there is none.",
             "A layer is refused if it holds what no composefs image can (a name component over 255 bytes or",
             "with NUL, a symlink target over 4095 bytes, xattrs too large for EROFS) or a PAX header over 1 MiB;",
             "see 'Limits on input' in the README.",
@@ -85,7 +87,7 @@ final class OciPullCommand implements Callable<Integer> {
         }
         String tag = name != null ? name : where.defaultName();
         PrintStream err = System.err;
-        Repository repo = Repository.init(RepoOption.location());
+        Repository repo = RepoOption.init();
         SourceOptions options = new SourceOptions(tlsVerify, authFile, quiet ? null : msg -> err.println("warning: " + msg));
         PullResult result;
         try (ImageSource src = ImageSources.open(where, options); PullProgress progress = progress(err)) {

@@ -3,6 +3,7 @@ package org.cfsj.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,7 +30,9 @@ import picocli.CommandLine.Parameters;
  * image. The FUSE server runs inside this process (no second JVM to start), the bundle lives in
  * a temporary directory, and the mount and the bundle are removed afterwards whatever happens:
  * when the container exits, on Ctrl-C (the signal goes on to the runtime and from there to the
- * container; this process waits for it), or on a fatal error (a shutdown hook).
+ * container; this process waits for it), or on a fatal error (a shutdown hook). The bundle
+ * directory is mode 0700 and root's, so the root filesystem in it, mounted {@code suid,dev} for
+ * the container, is out of other users' reach.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -127,13 +130,16 @@ final class OciRunCommand implements Callable<Integer> {
         String id = "cfsj-" + HexFormat.of().formatHex(randomBytes());
 
         Teardown teardown = new Teardown();
-        teardown.bundle = Files.createTempDirectory("cfsj-run-");
+        // 0700 (explicitly, though the JDK's default is the same): the root filesystem is mounted
+        // suid,dev in it, which is safe only where no other user can walk in
+        teardown.bundle = Files.createTempDirectory("cfsj-run-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Thread hook = new Thread(teardown::run, "cfsj-oci-run-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             Path rootfs = Files.createDirectory(teardown.bundle.resolve("rootfs"));
             if (mount.kernel) {
-                OciBundleCommand.mountKernel(repo, imageFile, rootfs, mount.insecure);
+                OciBundleCommand.mountKernel(repo, imageFile, rootfs, mount.insecure, true);
                 teardown.kernelMounted = true;
             } else {
                 teardown.server = ComposefsServer.start(new ComposefsServer.Config(imageFile, rootfs, repo.objectsDir(),

@@ -355,14 +355,14 @@ public final class DumpfileParser {
         return top;
     }
 
-    /** Adds every entry below {@code top} to its directory; iterative, as a dumpfile's depth is the input's. */
-    private void fill(Entry top, Directory topDir) throws DumpfileException {
-        ArrayDeque<Map.Entry<Entry, Directory>> work = new ArrayDeque<>();
-        work.push(Map.entry(top, topDir));
-        while (!work.isEmpty()) {
-            Map.Entry<Entry, Directory> w = work.pop();
-            Directory dir = w.getValue();
-            for (Map.Entry<byte[], Entry> c : w.getKey().children.entrySet()) {
+    /** Puts every entry's node into its directory; a worklist, so that depth is limited by memory only. */
+    private void fill(Entry rootEntry, Directory rootDir) throws DumpfileException {
+        ArrayDeque<Map.Entry<Entry, Directory>> todo = new ArrayDeque<>();
+        todo.push(Map.entry(rootEntry, rootDir));
+        while (!todo.isEmpty()) {
+            Map.Entry<Entry, Directory> next = todo.pop();
+            Directory dir = next.getValue();
+            for (Map.Entry<byte[], Entry> c : next.getKey().children.entrySet()) {
                 Entry child = c.getValue();
                 if (child.hardlink) {
                     dir.addHardlink(c.getKey(), node(child.target));
@@ -370,7 +370,7 @@ public final class DumpfileParser {
                     Node n = node(child);
                     dir.add(c.getKey(), n);
                     if (n instanceof Directory d) {
-                        work.push(Map.entry(child, d));
+                        todo.push(Map.entry(child, d));
                     }
                 }
             }

@@ -4,8 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.cfsj.tree.Bytes;
@@ -19,9 +21,10 @@ import org.cfsj.tree.Xattr;
 
 /**
  * Prints a tree as a composefs dumpfile (composefs-dump(5)), one line per entry, depth first in
- * name order, as {@code composefs-info dump} does. Xattrs are printed sorted by name, so the
- * output of a tree is canonical whatever order its source listed them in (C composefs-info
- * prints an image's inline xattrs before its shared ones; both forms parse to the same image).
+ * name order, as {@code composefs-info dump} does; the walk is iterative, so any depth prints.
+ * Xattrs are printed sorted by name, so the output of a tree is canonical whatever order its
+ * source listed them in (C composefs-info prints an image's inline xattrs before its shared
+ * ones; both forms parse to the same image).
  */
 public final class DumpfilePrinter {
     private final OutputStream out;
@@ -36,7 +39,7 @@ public final class DumpfilePrinter {
     public static void print(Directory root, OutputStream out) throws IOException {
         DumpfilePrinter p = new DumpfilePrinter(out, Hardlinks.of(root));
         p.entry(Bytes.of("/"), root, false);
-        p.children(root, "");
+        p.children(root);
         out.flush();
     }
 
@@ -50,14 +53,33 @@ public final class DumpfilePrinter {
         return buf.toString(StandardCharsets.ISO_8859_1);
     }
 
-    private void children(Directory dir, String path) throws IOException {
-        for (Map.Entry<byte[], Node> e : dir.entries().entrySet()) {
+    /** A directory on the current path: where its path ends and how far its entries have been printed. */
+    private record Frame(Directory dir, int pathLength, Iterator<Map.Entry<byte[], Node>> entries) {
+        Frame(Directory dir, int pathLength) {
+            this(dir, pathLength, dir.entries().entrySet().iterator());
+        }
+    }
+
+    // Depth first with an explicit stack, so that the depth of a tree is limited by memory only.
+    // One path buffer serves the whole walk (a path per level would cost memory quadratic in depth).
+    private void children(Directory top) throws IOException {
+        StringBuilder path = new StringBuilder();
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(top, 0));
+        while (!stack.isEmpty()) {
+            Frame f = stack.peek();
+            path.setLength(f.pathLength());
+            if (!f.entries().hasNext()) {
+                stack.pop();
+                continue;
+            }
+            Map.Entry<byte[], Node> e = f.entries().next();
             Node child = e.getValue();
-            String childPath = path + "/" + Bytes.str(e.getKey());
-            boolean primary = hardlinks.isPrimary(dir, e.getKey(), child);
-            entry(Bytes.of(childPath), child, !primary);
+            path.append('/').append(Bytes.str(e.getKey()));
+            boolean primary = hardlinks.isPrimary(f.dir(), e.getKey(), child);
+            entry(Bytes.of(path.toString()), child, !primary);
             if (primary && child instanceof Directory d) {
-                children(d, childPath);
+                stack.push(new Frame(d, path.length()));
             }
         }
     }

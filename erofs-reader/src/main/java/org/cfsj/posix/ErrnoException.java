@@ -10,7 +10,11 @@ public final class ErrnoException extends IOException {
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
     public static final int EACCES = 13;
+    public static final int EXDEV = 18;
+    public static final int ENOTDIR = 20;
     public static final int ERANGE = 34;
+    public static final int ENOSYS = 38;
+    public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     /** ENOTSUP and EOPNOTSUPP are the same number on Linux. */
     public static final int ENOTSUP = 95;

@@ -31,6 +31,15 @@ final class Native {
         return LINKER.downcallHandle(symbol(name), fd, Linker.Option.captureCallState("errno"));
     }
 
+    /**
+     * As {@link #withErrno}, for a variadic C function whose fixed arguments are the first
+     * {@code fixedArgs} (after the call-state segment).
+     */
+    static MethodHandle variadicWithErrno(String name, FunctionDescriptor fd, int fixedArgs) {
+        return LINKER.downcallHandle(symbol(name), fd, Linker.Option.firstVariadicArg(fixedArgs),
+                Linker.Option.captureCallState("errno"));
+    }
+
     static MethodHandle plain(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(symbol(name), fd);
     }

@@ -34,6 +34,8 @@ import java.util.List;
 public final class Posix {
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    /** statx on the fd itself (an empty name): fstat. */
+    public static final int AT_EMPTY_PATH = 0x1000;
 
     public static final int O_RDONLY = 0;
     public static final int O_NOCTTY = 0400;
@@ -60,19 +62,34 @@ public final class Posix {
         }
     }
 
+    /** openat2(2) {@code resolve} flags (include/uapi/linux/openat2.h). */
+    public static final long RESOLVE_NO_SYMLINKS = 0x04;
+    public static final long RESOLVE_BENEATH = 0x08;
+
+    /** The syscall number of openat2: the same on x86_64 and in the generic table arm64 uses. */
+    private static final long SYS_OPENAT2 = 437;
+    /** struct open_how: u64 flags, u64 mode, u64 resolve. */
+    private static final long OPEN_HOW_SIZE = 24;
+
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final long STATX_SIZE = 256;
 
     private static final MethodHandle OPENAT = Native.withErrno(
             "openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    /** glibc 2.36 has no openat2 wrapper: syscall(2), whose arguments after the number are variadic. */
+    private static final MethodHandle SYSCALL4 = Native.variadicWithErrno(
+            "syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), 1);
     private static final MethodHandle CLOSE = Native.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle ISATTY = Native.plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETEUID = Native.plain("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STATX = Native.withErrno(
             "statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle READLINKAT = Native.withErrno(
             "readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle READ =
             Native.withErrno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FCHMOD =
+            Native.withErrno("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETDENTS64 =
             Native.withErrno("getdents64", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
 
@@ -125,6 +142,35 @@ public final class Posix {
         }
     }
 
+    /**
+     * {@code openat2(2)} with {@code resolve} flags (e.g. {@link #RESOLVE_BENEATH}); returns the
+     * new fd. Kernels before 5.6 answer ENOSYS (seen in {@link ErrnoException#errno()}).
+     */
+    public static int openat2(int dirfd, byte[] name, int flags, long resolve, String what) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            MemorySegment path = Native.cString(arena, name);
+            MemorySegment how = arena.allocate(OPEN_HOW_SIZE, 8);
+            how.set(JAVA_LONG, 0, Integer.toUnsignedLong(flags));
+            how.set(JAVA_LONG, 8, 0L);
+            how.set(JAVA_LONG, 16, resolve);
+            while (true) {
+                long fd = (long) SYSCALL4.invokeExact(state, SYS_OPENAT2, (long) dirfd, path, how, OPEN_HOW_SIZE);
+                if (fd >= 0) {
+                    return (int) fd;
+                }
+                int errno = Native.errno(state);
+                if (errno != ErrnoException.EINTR) {
+                    throw new ErrnoException("openat2", what, errno);
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
     /** {@code close(2)}; errors are ignored (the fd is gone either way on Linux). */
     public static void close(int fd) {
         try {
@@ -142,6 +188,15 @@ public final class Posix {
     public static boolean isatty(int fd) {
         try {
             return (int) ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code geteuid(2)}: the user whose files and directories this process may trust as its own. */
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -256,6 +311,32 @@ public final class Posix {
                         names.add(name);
                     }
                     off += reclen;
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** {@code fstat(2)}: {@link #statx} of the open file itself. */
+    public static Stat fstat(int fd, String what) throws ErrnoException {
+        return statx(fd, new byte[0], AT_EMPTY_PATH, what);
+    }
+
+    /** {@code fchmod(2)}: sets the permission bits of an open file (no path, so no symlink to follow). */
+    public static void fchmod(int fd, int mode, String what) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.callState(arena);
+            while (true) {
+                int r = (int) FCHMOD.invokeExact(state, fd, mode);
+                if (r == 0) {
+                    return;
+                }
+                int errno = Native.errno(state);
+                if (errno != ErrnoException.EINTR) {
+                    throw new ErrnoException("fchmod", what, errno);
                 }
             }
         } catch (ErrnoException e) {

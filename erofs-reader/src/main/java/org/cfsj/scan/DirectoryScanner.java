@@ -2,9 +2,7 @@ package org.cfsj.scan;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -39,13 +37,17 @@ import org.cfsj.tree.Xattr;
  * <p>The walk itself is single-threaded and cheap; digests (and digest-store copies) of the large
  * files are computed afterwards by {@link ExternalContent} in a pool, as mkcomposefs does. The
  * walk uses {@link Posix} rather than {@code java.nio.file} because only raw syscalls give file
- * names as bytes; it holds one directory fd per level of the current path and no recursion, so
- * tree depth is limited by neither PATH_MAX nor the Java stack.
+ * names as bytes; it has no recursion and keeps only the deepest {@link #OPEN_LEVELS} directories
+ * of the current path (and the root) open, so tree depth is limited by neither PATH_MAX, the
+ * Java stack nor the open-file limit.
  */
 public final class DirectoryScanner {
     private static final int DIR_FLAGS = Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
     private static final int FILE_FLAGS =
             Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK;
+
+    private static final byte[] DOT = {'.'};
+    private static final byte[] DOT_DOT = {'.', '.'};
 
     private final ScanOptions opts;
     private final String rootDisplay;
@@ -81,56 +83,107 @@ public final class DirectoryScanner {
         }
     }
 
-    /** One open directory on the current path of the walk. */
-    private record Frame(int fd, Directory dir, EntryPath path, Iterator<byte[]> names) {}
+    /** Directories on the current path that keep their fd open; those above them are parked. */
+    static final int OPEN_LEVELS = 64;
+
+    /**
+     * One directory on the current path of the walk. {@code displayLength} is where its path ends
+     * in the walk's one display buffer (a display string per level would cost memory quadratic in
+     * the depth). Only the deepest {@link #OPEN_LEVELS} frames (and the root) hold an open fd: a
+     * parked frame ({@code fd == -1}) remembers its directory's identity and is reopened through
+     * ".." of its child when the walk climbs back to it, so depth is not bounded by the open-file
+     * limit.
+     */
+    private static final class Frame {
+        int fd;
+        final Directory dir;
+        final EntryPath path;
+        final Iterator<byte[]> names;
+        final int displayLength;
+        Stat identity;
+
+        Frame(int fd, Directory dir, EntryPath path, Iterator<byte[]> names, int displayLength) {
+            this.fd = fd;
+            this.dir = dir;
+            this.path = path;
+            this.names = names;
+            this.displayLength = displayLength;
+        }
+    }
 
     private void walk(int rootFd, Directory root) throws IOException {
-        Deque<Frame> stack = new ArrayDeque<>();
+        ArrayList<Frame> stack = new ArrayList<>();
+        StringBuilder display = new StringBuilder(rootDisplay);
         try {
             EntryPath rootPath = EntryPath.root(rootDisplay);
-            stack.push(new Frame(rootFd, root, rootPath, listSorted(rootFd, rootPath)));
+            stack.add(new Frame(rootFd, root, rootPath, listSorted(rootFd, rootDisplay), display.length()));
             while (!stack.isEmpty()) {
-                Frame f = stack.peek();
-                if (!f.names().hasNext()) {
-                    stack.pop();
-                    if (f.fd() != rootFd) {
-                        Posix.close(f.fd());
+                Frame f = stack.getLast();
+                display.setLength(f.displayLength);
+                if (!f.names.hasNext()) {
+                    stack.removeLast();
+                    if (!stack.isEmpty() && stack.getLast().fd < 0) {
+                        unpark(stack.getLast(), f.fd, display);
+                    }
+                    if (f.fd != rootFd) {
+                        Posix.close(f.fd);
                     }
                     continue;
                 }
-                byte[] name = f.names().next();
-                EntryPath path = f.path().child(name);
+                byte[] name = f.names.next();
+                EntryPath path = f.path.child(name);
+                String what = EntryPath.appendName(display, name).toString();
                 Directory sub;
                 try {
                     // Large files are placed after the walk: their names too must be checked here.
                     Limits.requireName(name);
-                    sub = entry(f.fd(), f.dir(), name, path);
+                    sub = entry(f.fd, f.dir, name, path, what);
                 } catch (InvalidEntryException e) {
-                    throw new IOException(path.display() + ": " + e.getMessage());
+                    throw new IOException(what + ": " + e.getMessage());
                 }
                 if (sub != null) {
-                    int fd = Posix.openat(f.fd(), name, DIR_FLAGS, path.display());
-                    stack.push(new Frame(fd, sub, path, listSorted(fd, path)));
+                    int fd = Posix.openat(f.fd, name, DIR_FLAGS, what);
+                    stack.add(new Frame(fd, sub, path, listSorted(fd, what), display.length()));
+                    int park = stack.size() - 1 - OPEN_LEVELS;
+                    if (park >= 1) { // never the root: its fd is the caller's
+                        Frame p = stack.get(park);
+                        p.identity = Posix.statx(p.fd, DOT, 0, what);
+                        Posix.close(p.fd);
+                        p.fd = -1;
+                    }
                 }
             }
         } finally {
             for (Frame f : stack) {
-                if (f.fd() != rootFd) {
-                    Posix.close(f.fd());
+                if (f.fd >= 0 && f.fd != rootFd) {
+                    Posix.close(f.fd);
                 }
             }
         }
     }
 
-    private static Iterator<byte[]> listSorted(int fd, EntryPath path) throws IOException {
-        List<byte[]> names = Posix.readDirectory(fd, path.display());
+    /** Reopens a parked frame as ".." of its child, which must still be the same directory. */
+    private static void unpark(Frame parent, int childFd, StringBuilder display) throws IOException {
+        display.setLength(parent.displayLength);
+        String what = display.toString();
+        int fd = Posix.openat(childFd, DOT_DOT, DIR_FLAGS, what);
+        Stat now = Posix.statx(fd, DOT, 0, what);
+        if (now.ino() != parent.identity.ino() || now.devMajor() != parent.identity.devMajor()
+                || now.devMinor() != parent.identity.devMinor()) {
+            Posix.close(fd);
+            throw new IOException(what + ": directory moved while it was being scanned");
+        }
+        parent.fd = fd;
+    }
+
+    private static Iterator<byte[]> listSorted(int fd, String what) throws IOException {
+        List<byte[]> names = Posix.readDirectory(fd, what);
         names.sort(Bytes.ORDER); // only so that errors and hardlink choices are reproducible
         return names.iterator();
     }
 
     /** Adds one entry of {@code parent}; returns the new Directory if it must be descended into. */
-    private Directory entry(int dirfd, Directory parent, byte[] name, EntryPath path) throws IOException {
-        String what = path.display();
+    private Directory entry(int dirfd, Directory parent, byte[] name, EntryPath path, String what) throws IOException {
         Stat st = Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, what);
         InodeKey key = null;
         if (!st.isDirectory() && st.nlink() > 1) {
@@ -156,7 +209,7 @@ public final class DirectoryScanner {
                 d.setSize(st.size());
                 yield d;
             }
-            case Node.S_IFREG -> regularFile(dirfd, name, path, st, meta);
+            case Node.S_IFREG -> regularFile(dirfd, name, path, what, st, meta);
             case Node.S_IFLNK -> new Symlink(meta, Posix.readlinkat(dirfd, name, what));
             case Node.S_IFCHR -> new Device(meta, false, st.rdev());
             case Node.S_IFBLK -> new Device(meta, true, st.rdev());
@@ -176,15 +229,16 @@ public final class DirectoryScanner {
     }
 
     /** A RegularFile for empty and small files; a PendingFile (digest to compute) for large ones. */
-    private Object regularFile(int dirfd, byte[] name, EntryPath path, Stat st, Metadata meta) throws IOException {
+    private Object regularFile(int dirfd, byte[] name, EntryPath path, String what, Stat st, Metadata meta)
+            throws IOException {
         long size = st.size();
         if (size == 0) {
             return new RegularFile(meta, 0, null, null, null);
         }
         if (size <= opts.inlineLimit()) {
-            int fd = Posix.openat(dirfd, name, FILE_FLAGS, path.display());
+            int fd = Posix.openat(dirfd, name, FILE_FLAGS, what);
             try {
-                return RegularFile.inline(meta, Posix.readFully(fd, (int) size, path.display()));
+                return RegularFile.inline(meta, Posix.readFully(fd, (int) size, what));
             } finally {
                 Posix.close(fd);
             }

@@ -40,11 +40,16 @@ record EntryPath(EntryPath parent, byte[] name, String rootDisplay) {
         }
         StringBuilder sb = new StringBuilder(root.rootDisplay);
         for (byte[] n : components()) {
-            if (sb.isEmpty() || sb.charAt(sb.length() - 1) != '/') {
-                sb.append('/');
-            }
-            sb.append(new String(n, StandardCharsets.UTF_8));
+            appendName(sb, n);
         }
         return sb.toString();
+    }
+
+    /** Appends one name to a display path as {@link #display()} writes it; returns {@code sb}. */
+    static StringBuilder appendName(StringBuilder sb, byte[] name) {
+        if (sb.isEmpty() || sb.charAt(sb.length() - 1) != '/') {
+            sb.append('/');
+        }
+        return sb.append(new String(name, StandardCharsets.UTF_8));
     }
 }

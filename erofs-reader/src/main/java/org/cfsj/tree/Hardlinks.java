@@ -3,6 +3,7 @@ package org.cfsj.tree;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -34,22 +35,42 @@ public final class Hardlinks {
     }
 
     // Pass 1 takes unmarked entries only; pass 2 (rarely needed) gives nodes seen only through
-    // hardlinks a primary.
-    private void walk(Directory dir, boolean acceptLinks) {
-        for (Map.Entry<byte[], Node> e : dir.entries().entrySet()) {
+    // hardlinks a primary. Depth first in name order with an explicit stack (one iterator per
+    // directory on the current path), so that the depth of a tree is limited by memory only.
+    private void walk(Directory top, boolean acceptLinks) {
+        ArrayDeque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(top));
+        while (!stack.isEmpty()) {
+            Frame f = stack.peek();
+            if (!f.entries.hasNext()) {
+                stack.pop();
+                continue;
+            }
+            Map.Entry<byte[], Node> e = f.entries.next();
             Node child = e.getValue();
             Primary p = primaries.get(child);
             if (p == null) {
-                if (acceptLinks || !dir.isHardlink(e.getKey())) {
-                    p = new Primary(dir, e.getKey());
+                if (acceptLinks || !f.dir.isHardlink(e.getKey())) {
+                    p = new Primary(f.dir, e.getKey());
                     primaries.put(child, p);
                 } else {
                     unresolvedLinks = true;
                 }
             }
-            if (child instanceof Directory d && p != null && p.parent == dir) {
-                walk(d, acceptLinks);
+            if (child instanceof Directory d && p != null && p.parent == f.dir) {
+                stack.push(new Frame(d));
             }
+        }
+    }
+
+    /** A directory on the walk's current path and how far the walk has got through its entries. */
+    private static final class Frame {
+        final Directory dir;
+        final Iterator<Map.Entry<byte[], Node>> entries;
+
+        Frame(Directory dir) {
+            this.dir = dir;
+            this.entries = dir.entries().entrySet().iterator();
         }
     }
 

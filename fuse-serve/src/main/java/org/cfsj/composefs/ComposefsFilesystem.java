@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.cfsj.composefs.objects.MissingDigestException;
 import org.cfsj.composefs.objects.ObjectStore;
 import org.cfsj.composefs.objects.ObjectVerificationException;
 import org.cfsj.erofs.Dirent;
@@ -13,6 +15,7 @@ import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.Inode;
+import org.cfsj.fuse.Log;
 import org.cfsj.fuse.fs.Attributes;
 import org.cfsj.fuse.fs.CachePolicy;
 import org.cfsj.fuse.fs.DirectoryListing;
@@ -43,6 +46,13 @@ import org.cfsj.tree.Xattr;
  *
  * <p>A corrupt image is reported per request: a decoding error is EIO for that request (with a log
  * line naming what is wrong) and the server goes on.
+ *
+ * <p>Names no file can have are not shown ({@link DirentNames}): a directory lists at most one "."
+ * and one "..", and no name containing a NUL or a '/'; a lookup of such a name finds nothing. A
+ * crafted image is the only source of them; the first one dropped is logged, the rest silently.
+ *
+ * <p>An external file whose image records no fs-verity digest is refused (EIO) unless the object
+ * store is insecure, since nothing vouches for its content; the first refusal is logged.
  */
 public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private static final int BLOCK_SIZE = 4096;
@@ -60,6 +70,10 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private final DirectoryReadahead readahead;
     /** Object fds an open-less session keeps open between reads (each file's readahead comes in bursts). */
     private static final int MAX_IDLE_OBJECTS = 4096;
+    /** Set once a listing dropped a name: one log line per image, not one per listing. */
+    private final AtomicBoolean droppedNameLogged = new AtomicBoolean();
+    /** Set once a file without a digest was refused: one log line per image, not one per open. */
+    private final AtomicBoolean missingDigestLogged = new AtomicBoolean();
 
     /**
      * @param image        the composefs (or plain EROFS) image, already opened and validated
@@ -168,8 +182,8 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         if (!dir.isDirectory()) {
             throw new FsException(Errno.ENOTDIR);
         }
-        if (name.length > NAME_MAX) {
-            return null;
+        if (name.length > NAME_MAX || !DirentNames.isFileName(name)) {
+            return null; // "." and ".." never reach here from the kernel; NUL and '/' cannot be names
         }
         try {
             Optional<Dirent> d = image.lookup(dir, name);
@@ -218,6 +232,10 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         return 0;
     }
 
+    /**
+     * Lists the directory from the readdir cookie {@code offset} on ({@link DirentNames.Cookie}:
+     * the next entry's index, and whether "." and ".." were listed before it).
+     */
     @Override
     public void readdir(long node, long fh, long offset, DirectoryListing listing) throws FsException {
         Inode dir = inode(node);
@@ -225,33 +243,65 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             throw new FsException(Errno.ENOTDIR);
         }
         boolean plus = listing.wantsEntries();
+        DirentNames.Cookie[] at = {DirentNames.Cookie.decode(offset)};
         try {
-            image.forEachDirent(dir, offset, d -> {
-                long next = d.index() + 1;
-                if (d.isDotOrDotDot()) {
-                    return listing.add(d.name(), ids.nodeId(d.nid()), Attributes.S_IFDIR, next, null);
+            image.forEachDirent(dir, at[0].index(), d -> {
+                DirentNames.Cookie here = at[0];
+                DirentNames.Verdict verdict = DirentNames.judge(d.name(), here);
+                if (verdict != DirentNames.Verdict.LIST) {
+                    logDropped(dir, d, verdict);
+                    at[0] = here.skip();
+                    return true;
                 }
-                int type = typeOf(d.fileType());
-                Inode child = null;
-                if (plus || type == Attributes.S_IFCHR || type == 0) {
-                    try {
-                        child = image.inode(d.nid());
-                    } catch (ErofsFormatException e) {
-                        // list the name anyway (as EROFS does); looking it up will report the corruption
-                        return listing.add(d.name(), ids.nodeId(d.nid()), type, next, null);
-                    }
-                    if (isWhiteout(child)) {
-                        return true;
-                    }
-                    type = child.typeBits();
-                    if (plus && child.isRegular()) {
-                        readahead.listed(dir.nid(), d.index(), d.nid(), child.size());
-                    }
+                DirentNames.Cookie next = here.after(d.name());
+                if (next.index() > DirentNames.Cookie.MAX_INDEX) {
+                    return false; // more entries than a cookie can count: no image holds that many
                 }
-                return listing.add(d.name(), ids.nodeId(d.nid()), type, next, plus ? entry(child) : null);
+                Listed shown = listed(dir, d, plus);
+                if (shown != null && !listing.add(d.name(), ids.nodeId(d.nid()), shown.type(), next.encode(), shown.entry())) {
+                    return false; // the reply is full: the kernel asks again from this entry's cookie
+                }
+                at[0] = next;
+                return true;
             });
         } catch (ErofsFormatException e) {
             throw corrupt(e);
+        }
+    }
+
+    /** How a listed entry appears: its type bits, and for READDIRPLUS its looked-up entry. */
+    private record Listed(int type, Entry entry) {}
+
+    /** How entry {@code d} of {@code dir} is listed, or null if it is not shown (a whiteout). */
+    private Listed listed(Inode dir, Dirent d, boolean plus) {
+        if (d.isDotOrDotDot()) {
+            return new Listed(Attributes.S_IFDIR, null);
+        }
+        int type = typeOf(d.fileType());
+        if (!plus && type != Attributes.S_IFCHR && type != 0) {
+            return new Listed(type, null); // the dirent's type is enough: no inode read
+        }
+        Inode child;
+        try {
+            child = image.inode(d.nid());
+        } catch (ErofsFormatException e) {
+            // list the name anyway (as EROFS does); looking it up will report the corruption
+            return new Listed(type, null);
+        }
+        if (isWhiteout(child)) {
+            return null;
+        }
+        if (plus && child.isRegular()) {
+            readahead.listed(dir.nid(), d.index(), d.nid(), child.size());
+        }
+        return new Listed(child.typeBits(), plus ? entry(child) : null);
+    }
+
+    private void logDropped(Inode dir, Dirent d, DirentNames.Verdict why) {
+        if (droppedNameLogged.compareAndSet(false, true)) {
+            Log.info("directory nid " + dir.nid() + ": not listing entry " + d.index() + " (\""
+                    + DirentNames.printable(d.name()) + "\"): " + why.reason()
+                    + "; such entries of this image are dropped from listings without further messages");
         }
     }
 
@@ -329,6 +379,10 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private OpenObjects.Handle acquire(Inode in, External ext) throws FsException {
         try {
             return objects.acquire(in.nid(), ext.payload(), ext.digest(), in.size());
+        } catch (MissingDigestException e) {
+            boolean first = missingDigestLogged.compareAndSet(false, true);
+            throw new FsException(Errno.EIO, first ? "inode " + in.nid() + ": " + e.getMessage()
+                    + "; further files without a digest are refused without a message" : null);
         } catch (ObjectVerificationException e) {
             throw new FsException(Errno.EIO, e.getMessage());
         } catch (IOException e) {

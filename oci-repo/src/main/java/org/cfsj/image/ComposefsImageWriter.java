@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.cfsj.erofs.ErofsLayout;
@@ -106,13 +107,17 @@ public final class ComposefsImageWriter {
         return version;
     }
 
-    private static boolean hasWhiteout(Directory dir) {
-        for (Node n : dir.entries().values()) {
-            if (n instanceof Device d && d.isWhiteout()) {
-                return true;
-            }
-            if (n instanceof Directory sub && hasWhiteout(sub)) {
-                return true;
+    private static boolean hasWhiteout(Directory root) {
+        ArrayDeque<Directory> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            for (Node n : todo.pop().entries().values()) {
+                if (n instanceof Device d && d.isWhiteout()) {
+                    return true;
+                }
+                if (n instanceof Directory sub) {
+                    todo.push(sub);
+                }
             }
         }
         return false;
@@ -258,23 +263,57 @@ public final class ComposefsImageWriter {
         return w;
     }
 
-    private void link(Directory dir, WNode wdir, Hardlinks links, IdentityHashMap<Node, WNode> copies) {
-        for (Map.Entry<byte[], Node> e : dir.entries().entrySet()) {
-            Node child = e.getValue();
-            boolean primary = links.isPrimary(dir, e.getKey(), child);
-            WNode wc = copy(child, copies);
-            wdir.dirents.add(new WDirent(e.getKey(), wc, primary));
-            if (primary) {
-                wc.parent = wdir;
-                if (child instanceof Directory d) {
-                    link(d, wc, links, copies);
+    /** A directory of the model and its copy, whose dirents are still to be made. */
+    private record Pending(Directory dir, WNode copy) {}
+
+    /** Gives each copied directory its dirents (a worklist: the result depends on no order). */
+    private void link(Directory root, WNode wroot, Hardlinks links, IdentityHashMap<Node, WNode> copies) {
+        ArrayDeque<Pending> todo = new ArrayDeque<>();
+        todo.push(new Pending(root, wroot));
+        while (!todo.isEmpty()) {
+            Pending p = todo.pop();
+            for (Map.Entry<byte[], Node> e : p.dir().entries().entrySet()) {
+                Node child = e.getValue();
+                boolean primary = links.isPrimary(p.dir(), e.getKey(), child);
+                WNode wc = copy(child, copies);
+                p.copy().dirents.add(new WDirent(e.getKey(), wc, primary));
+                if (primary) {
+                    wc.parent = p.copy();
+                    if (child instanceof Directory d) {
+                        todo.push(new Pending(d, wc));
+                    }
                 }
             }
         }
     }
 
-    /** The composefs rewrites: escaped overlay xattrs, metacopy/redirect, whiteouts, "." and "..". */
-    private void rewrite(WNode node) throws ImageWriteException {
+    /**
+     * The composefs rewrites of every inode, each directory before its entries (a whiteout marks
+     * its parent with xattrs that the parent's own escaping must not touch again). Depth first in
+     * dirent order with an explicit stack, so that the depth of a tree is limited by memory only.
+     */
+    private void rewrite(WNode top) throws ImageWriteException {
+        ArrayDeque<Iterator<WDirent>> stack = new ArrayDeque<>();
+        rewriteNode(top);
+        stack.push(top.dirents.iterator());
+        while (!stack.isEmpty()) {
+            Iterator<WDirent> it = stack.peek();
+            if (!it.hasNext()) {
+                stack.pop();
+                continue;
+            }
+            WDirent d = it.next();
+            if (d.primary) {
+                rewriteNode(d.target);
+                if (d.target.isDir()) {
+                    stack.push(d.target.dirents.iterator());
+                }
+            }
+        }
+    }
+
+    /** One inode's rewrites: escaped overlay xattrs, metacopy/redirect, whiteouts, "." and "..". */
+    private void rewriteNode(WNode node) throws ImageWriteException {
         if (node.external() && chunking(node.size).count > MAX_NONINLINE_CHUNKS) {
             throw new ImageWriteException("file of " + Long.toUnsignedString(node.size)
                     + " bytes is too big for a composefs image (at most " + MAX_NONINLINE_CHUNKS + " chunks of 8 TiB)");
@@ -323,11 +362,6 @@ public final class ComposefsImageWriter {
             node.dirents.add(new WDirent(Bytes.of("."), node, false));
             node.dirents.add(new WDirent(Bytes.of(".."), node.parent, false));
             node.dirents.sort((a, b) -> Bytes.ORDER.compare(a.name, b.name));
-            for (WDirent d : node.dirents) {
-                if (d.primary) {
-                    rewrite(d.target);
-                }
-            }
         }
     }
 

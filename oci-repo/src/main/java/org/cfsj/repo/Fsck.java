@@ -18,9 +18,12 @@ import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
 
 /**
- * Checks a repository: every object's content against its name (recomputed fs-verity digest),
- * every stream and image link, every ref, and every reference inside the splitstreams reachable
- * from them.
+ * Checks a repository: that its top directory is private ({@link RepoAccess}), every object's
+ * content against its name (recomputed fs-verity digest), every stream and image link, every
+ * ref, and every reference inside the splitstreams reachable from them.
+ *
+ * <p>Repair is deliberately narrow: it only sets the top directory's mode to 0700, which loses
+ * nothing. Damaged content is reported, never "fixed" by deleting it; gc and a new pull do that.
  */
 public final class Fsck {
     /**
@@ -31,9 +34,11 @@ public final class Fsck {
      * @param missing        objects referenced (by a link, ref or splitstream) but absent
      * @param problems       every finding as a human-readable line (includes the above)
      * @param kernelVerity   whether the repository has kernel fs-verity protection
+     * @param repaired       what {@code repair} changed, one line each (not counted as problems)
+     * @param accessProblems how many of the problems are about the top directory's owner or mode
      */
     public record Report(long objectsChecked, List<ObjectId> corrupt, List<ObjectId> missing, List<String> problems,
-            boolean kernelVerity) {
+            boolean kernelVerity, List<String> repaired, int accessProblems) {
         public boolean clean() {
             return problems.isEmpty();
         }
@@ -50,14 +55,39 @@ public final class Fsck {
 
     /** Runs all checks (lock: shared). {@code threads}: 0 for one per processor. */
     public static Report run(Repository repo, int threads) throws IOException {
+        return run(repo, threads, false);
+    }
+
+    /** As {@link #run(Repository, int)}; with {@code repair}, a top directory other users may enter is made 0700. */
+    public static Report run(Repository repo, int threads, boolean repair) throws IOException {
+        Fsck f = new Fsck(repo);
+        List<String> repaired = f.checkAccess(repair);
+        int accessProblems = f.problems.size();
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
-            Fsck f = new Fsck(repo);
             long checked = f.checkObjects(threads);
             f.checkStreams();
             f.checkImages();
             return new Report(checked, List.copyOf(f.corrupt), List.copyOf(f.missing), List.copyOf(f.problems),
-                    repo.kernelVerity());
+                    repo.kernelVerity(), repaired, accessProblems);
         }
+    }
+
+    /** The top directory's owner and mode, first: they decide who else can read everything below. */
+    private List<String> checkAccess(boolean repair) throws IOException {
+        RepoAccess access = repo.access();
+        if (access.foreignOwner() != null) {
+            problems.add(access.foreignOwner());
+        }
+        if (access.looseMode() == null) {
+            return List.of();
+        }
+        if (!repair || !access.ownedByCaller()) {
+            problems.add(access.looseMode());
+            return List.of();
+        }
+        repo.makePrivate();
+        return List.of("set the mode of " + repo.root() + " from " + RepoAccess.octal(access.mode()) + " to "
+                + RepoAccess.octal(RepoAccess.PRIVATE_MODE) + ": other users can no longer read the repository");
     }
 
     private long checkObjects(int threads) throws IOException {

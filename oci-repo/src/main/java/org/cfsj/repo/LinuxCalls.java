@@ -27,6 +27,8 @@ final class LinuxCalls {
     static final int O_DIRECTORY = 0200000;
     static final int LOCK_SH = 1;
     static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
+    static final int EWOULDBLOCK = 11;
     static final int EINTR = 4;
     static final int ENOTTY = 25;
     static final int EOPNOTSUPP = 95;
@@ -116,6 +118,19 @@ final class LinuxCalls {
     /** flock(2), retried on EINTR; blocks until granted. */
     static void flock(int fd, int op, String what) throws Failure {
         intCall(FLOCK, fd, op, what);
+    }
+
+    /** flock(2) with LOCK_NB: true if granted now, false if another open file holds a conflicting lock. */
+    static boolean tryFlock(int fd, int op, String what) throws Failure {
+        try {
+            intCall(FLOCK, fd, op | LOCK_NB, what);
+            return true;
+        } catch (Failure f) {
+            if (f.errno == EWOULDBLOCK) {
+                return false;
+            }
+            throw f;
+        }
     }
 
     static void syncfs(int fd, String what) throws Failure {

@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -29,8 +30,9 @@ import org.cfsj.repo.splitstream.SplitStreamWriter;
  * A composefs repository: a directory laid out as composefs-rs documents it.
  *
  * <pre>
- * meta.json                 format version, digest algorithm, kernel-verity flag
- * lock                      flock target ({@link RepoLock})
+ * meta.json                 format version, digest algorithm, kernel-verity flag (0600)
+ * lock                      flock target ({@link RepoLock}), 0600
+ * digest-ledger             digests of named objects, where the kernel has no fs-verity (0600)
  * tmp/                      objects being written whose digest is not known yet (same filesystem: renames are atomic)
  * objects/xx/&lt;62 hex&gt;       content, named by its fs-verity digest
  * objects/xx/.obj-*.tmp     objects being written whose digest is known (renamed to their name)
@@ -39,6 +41,9 @@ import org.cfsj.repo.splitstream.SplitStreamWriter;
  * images/&lt;64 hex&gt;           -&gt; ../objects/xx/…   composefs images we built ourselves
  * images/refs/&lt;path&gt;        -&gt; ../…/&lt;64 hex&gt;     named references (GC roots)
  * </pre>
+ *
+ * <p>Access: the top directory is 0700 and the caller's ({@link RepoAccess}); nothing below it
+ * needs a mode of its own to be private.
  *
  * <p>Crash safety: objects are complete (fsynced) before they get their name, and every link
  * or ref is written after a {@code syncfs}, by symlink-then-rename; so after a crash a ref
@@ -69,6 +74,7 @@ public final class Repository implements AutoCloseable {
     private volatile boolean noReplaceRename = true;
     private DigestLedger ledger;
     private boolean ledgerUnusable;
+    private volatile LockWait lockWait = LockWait.SILENT;
 
     private Repository(Path root, RepoMeta meta) {
         this.root = root;
@@ -97,39 +103,43 @@ public final class Repository implements AutoCloseable {
     }
 
     private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return "root".equals(System.getProperty("user.name"));
-        }
+        return Posix.geteuid() == 0;
     }
 
     /**
      * Creates a repository at {@code root} (and missing parents), or opens it if it already is
-     * one. Decides once whether objects get kernel fs-verity by trying it on a probe file.
+     * one. The top directory is made the caller's alone (0700, {@link RepoAccess}), also when
+     * it existed empty. Decides once whether objects get kernel fs-verity by trying it on a
+     * probe file.
      */
     public static Repository init(Path root) throws IOException {
         root = root.toAbsolutePath();
         if (Files.exists(root.resolve(RepoMeta.FILE))) {
             return open(root);
         }
-        if (Files.exists(root) && !Files.isDirectory(root)) {
-            throw new RepositoryException(root + ": exists and is not a directory");
-        }
-        Files.createDirectories(root);
+        RepoAccess.createPrivate(root);
         for (String d : List.of(TMP, OBJECTS, STREAMS + "/" + REFS, IMAGES + "/" + REFS)) {
             Files.createDirectories(root.resolve(d));
         }
+        RepoLock.create(root.resolve(LOCK));
         RepoMeta meta = new RepoMeta(RepoMeta.CURRENT_VERSION, RepoMeta.ALGORITHM, probeKernelVerity(root.resolve(TMP)));
         meta.write(root);
         return new Repository(root, meta);
     }
 
-    /** Opens an existing repository; a clear error if it is missing, not one, or too new. */
+    /**
+     * Opens an existing repository; a clear error if it is missing, not one, too new, or
+     * another user's. A mode looser than 0700 is left as it is ({@link RepoAccess} says why);
+     * {@link #access()} tells the caller.
+     */
     public static Repository open(Path root) throws IOException {
         root = root.toAbsolutePath();
         if (!Files.isDirectory(root)) {
             throw new RepositoryException(root + ": no repository here (run 'cfsj init' or pass --repo)");
+        }
+        String foreign = RepoAccess.of(root).foreignOwner();
+        if (foreign != null) {
+            throw new RepositoryException(foreign);
         }
         if (!Files.isRegularFile(root.resolve(RepoMeta.FILE))) {
             throw new RepositoryException(root + ": not a cfsj repository (no " + RepoMeta.FILE + "; run 'cfsj init')");
@@ -147,6 +157,16 @@ public final class Repository implements AutoCloseable {
             Files.createDirectories(root.resolve(d));
         }
         return new Repository(root, meta);
+    }
+
+    /** The top directory's owner and mode as they are now. */
+    public RepoAccess access() throws IOException {
+        return RepoAccess.of(root);
+    }
+
+    /** Sets the top directory's mode to 0700 (what {@code fsck --repair} does). */
+    public void makePrivate() throws IOException {
+        RepoAccess.makePrivate(root);
     }
 
     private static boolean probeKernelVerity(Path tmpDir) {
@@ -218,9 +238,23 @@ public final class Repository implements AutoCloseable {
         return meta.kernelVerity();
     }
 
-    /** Takes the repository lock (blocking until granted). */
+    /** Takes the repository lock, waiting as {@link #setLockWait} said (by default: silently, without limit). */
     public RepoLock lock(RepoLock.Mode mode) throws IOException {
-        return RepoLock.acquire(root.resolve(LOCK), mode);
+        return RepoLock.acquire(root.resolve(LOCK), mode, lockWait);
+    }
+
+    /**
+     * How every later {@link #lock} request waits for a lock another process holds. The notice
+     * goes out once per repository instance, however many threads (a pull's layer imports)
+     * wait at the same time.
+     */
+    public void setLockWait(LockWait wait) {
+        AtomicBoolean told = new AtomicBoolean();
+        this.lockWait = new LockWait(wait.timeout(), message -> {
+            if (told.compareAndSet(false, true)) {
+                wait.notice().accept(message);
+            }
+        });
     }
 
     /** Closes the digest ledger, the one file the repository keeps open between operations. */

@@ -25,7 +25,8 @@ import org.cfsj.verity.FsVerityParams;
  *
  * <p>How an object is checked, in order:
  * <ol>
- *   <li>not at all if the store is insecure or the image has no digest for the file;
+ *   <li>not at all if the store is insecure; otherwise a file for which the image has no digest
+ *       is refused ({@link MissingDigestException}), as nothing could vouch for its content;
  *   <li>by the kernel, if the file has fs-verity enabled ({@code FS_IOC_MEASURE_VERITY}): the
  *       kernel then also guards every later read, so this costs one ioctl per open;
  *   <li>otherwise in user space: the file's fs-verity digest is computed on its first open and
@@ -114,14 +115,15 @@ public final class ObjectStore implements AutoCloseable {
      * Opens {@code basedir/payload} read-only and checks it against {@code expectedDigest}.
      *
      * @param payload the object's path relative to the store, as an image's redirect xattr names it
-     *     ("ab/cdef..."); bytes as ISO-8859-1 chars. Absolute paths and ".." are refused, and the
-     *     last component must not be a symlink.
+     *     ("ab/cdef..."); bytes as ISO-8859-1 chars. Absolute paths and ".." are refused, and no
+     *     component may be a symlink ({@link ConfinedOpen}): the path never leaves the store.
      * @param expectedDigest the SHA-256 fs-verity digest the image records, or null if it has none
-     *     (then the object is opened unchecked)
+     *     (then the object is refused, unless the store is insecure)
      * @return the open object; close its fd with {@link #close(int)}
      * @throws org.cfsj.posix.ErrnoException if the object cannot be opened ({@code errno()} says
      *     why, e.g. ENOENT)
      * @throws ObjectVerificationException if its content does not match {@code expectedDigest}
+     * @throws MissingDigestException if {@code expectedDigest} is null and the store is not insecure
      * @throws IOException for a bad payload, a non-regular file, or an I/O error while checking
      */
     public OpenObject open(String payload, byte[] expectedDigest) throws IOException {
@@ -129,6 +131,9 @@ public final class ObjectStore implements AutoCloseable {
         if (expectedDigest != null && expectedDigest.length != SHA256_DIGEST_SIZE) {
             throw new IOException("object " + payload + ": expected a " + SHA256_DIGEST_SIZE
                     + "-byte SHA-256 fs-verity digest, got " + expectedDigest.length + " bytes");
+        }
+        if (expectedDigest == null && !insecure) {
+            throw new MissingDigestException(payload);
         }
         String what = basedir + "/" + payload;
         int fd = openInStore(name, what);
@@ -138,7 +143,7 @@ public final class ObjectStore implements AutoCloseable {
             if (st.type() != Stat.S_IFREG) {
                 throw new IOException(what + ": object is not a regular file");
             }
-            if (!insecure && expectedDigest != null) {
+            if (!insecure) {
                 verify(fd, payload, what, st, expectedDigest);
             }
             handedOut = true;
@@ -174,7 +179,7 @@ public final class ObjectStore implements AutoCloseable {
             if (dirfd < 0) {
                 throw new IOException("object store " + basedir + " is closed");
             }
-            return Posix.openat(dirfd, name, OPEN_FLAGS, what);
+            return ConfinedOpen.open(dirfd, name, OPEN_FLAGS, what);
         } finally {
             lifecycle.readLock().unlock();
         }

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.posix.ErrnoException;
 import org.cfsj.posix.Posix;
+import org.cfsj.tree.Bytes;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.AfterEach;
@@ -198,14 +199,73 @@ class ObjectStoreTest {
     }
 
     @Test
-    void objectWithoutExpectedDigestOpensUnchecked() throws IOException {
+    void objectWithoutExpectedDigestIsRefusedUnlessInsecure() throws IOException {
         byte[] digest = put(randomBytes(5000, 5));
         String payload = FsVerity.objectPath(digest);
-        flipByte(base.resolve(payload), 7);
         try (ObjectStore store = new ObjectStore(base, false)) {
-            ObjectStore.close(store.open(payload, null).fd());
+            MissingDigestException e = assertThrows(MissingDigestException.class, () -> store.open(payload, null));
+            assertEquals(payload, e.payload());
+            assertTrue(e.getMessage().contains("no fs-verity digest") && e.getMessage().contains("--insecure"), e.getMessage());
             assertEquals(0, store.checked());
-            assertEquals(0, store.failures());
+        }
+        try (ObjectStore store = new ObjectStore(base, true)) {
+            OpenObject o = store.open(payload, null);
+            ObjectStore.close(o.fd());
+            assertEquals(5000, o.size());
+        }
+    }
+
+    @Test
+    void aSymlinkedDirectoryInTheStoreIsNotFollowedOutOfIt() throws IOException {
+        // the right object (content matching its digest) exists, but outside the store, reached
+        // only through a symlinked xx/ directory planted in the store
+        byte[] content = randomBytes(9000, 8);
+        byte[] digest = FsVerity.digest(content);
+        String payload = FsVerity.objectPath(digest);
+        String xx = payload.substring(0, 2);
+        Path store = Files.createDirectory(base.resolve("store"));
+        Path outside = Files.createDirectories(base.resolve("outside").resolve(xx));
+        Files.write(outside.resolve(payload.substring(3)), content);
+        Files.createSymbolicLink(store.resolve(xx), outside);
+        // a symlinked directory pointing inside the store is refused too: no symlink is crossed
+        Path real = Files.createDirectories(store.resolve("real"));
+        Files.write(real.resolve("obj"), content);
+        Files.createSymbolicLink(store.resolve("in"), Path.of("real"));
+        for (boolean insecure : new boolean[] {false, true}) {
+            try (ObjectStore s = new ObjectStore(store, insecure)) {
+                ErrnoException e = assertThrows(ErrnoException.class, () -> s.open(payload, digest), "insecure=" + insecure);
+                assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
+                e = assertThrows(ErrnoException.class, () -> s.open("in/obj", digest));
+                assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
+                ObjectStore.close(s.open("real/obj", digest).fd()); // the same file without a symlink: fine
+                ObjectStore.close(s.open("./real//obj", digest).fd());
+                s.willNeed(payload); // best effort: refused quietly, nothing opened outside
+            }
+        }
+        // the walk that stands in where the kernel has no openat2
+        int dirfd = Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(store), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "store");
+        try {
+            int flags = Posix.O_RDONLY | Posix.O_CLOEXEC;
+            for (String bad : List.of(payload, "in/obj", "./in/obj", "in//obj")) {
+                ErrnoException e = assertThrows(ErrnoException.class,
+                        () -> ConfinedOpen.openByWalk(dirfd, Bytes.of(bad), flags, bad), bad);
+                assertEquals(ErrnoException.ENOTDIR, e.errno(), bad + ": " + e.getMessage());
+            }
+            Files.createSymbolicLink(real.resolve("link"), Path.of("obj"));
+            ErrnoException e = assertThrows(ErrnoException.class,
+                    () -> ConfinedOpen.openByWalk(dirfd, Bytes.of("real/link"), flags, "real/link"));
+            assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ConfinedOpen.openByWalk(dirfd, Bytes.of("real/../x"), flags, "x"));
+            for (String good : List.of("real/obj", "./real/obj", "real//obj")) {
+                int fd = ConfinedOpen.openByWalk(dirfd, Bytes.of(good), flags, good);
+                try {
+                    assertArrayEquals(content, Posix.readFully(fd, content.length, good));
+                } finally {
+                    Posix.close(fd);
+                }
+            }
+        } finally {
+            Posix.close(dirfd);
         }
     }
 
@@ -228,7 +288,7 @@ class ObjectStoreTest {
         Files.createSymbolicLink(base.resolve("ab/cd"), Path.of("../../outside"));
         try (ObjectStore store = new ObjectStore(base, true)) {
             ErrnoException e = assertThrows(ErrnoException.class, () -> store.open("ab/cd", null));
-            assertEquals(40, e.errno(), "ELOOP: " + e.getMessage());
+            assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
         }
     }
 
@@ -247,12 +307,12 @@ class ObjectStoreTest {
     void nonRegularObjectsAreRefusedWithoutHanging() throws Exception {
         Files.createDirectories(base.resolve("ab/dir"));
         try (ObjectStore store = new ObjectStore(base, false)) {
-            IOException e = assertThrows(IOException.class, () -> store.open("ab/dir", null));
+            IOException e = assertThrows(IOException.class, () -> store.open("ab/dir", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
 
             Process mkfifo = new ProcessBuilder("mkfifo", base.resolve("ab/fifo").toString()).inheritIO().start();
             assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed; cannot test a FIFO object");
-            e = assertThrows(IOException.class, () -> store.open("ab/fifo", null));
+            e = assertThrows(IOException.class, () -> store.open("ab/fifo", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
         }
     }

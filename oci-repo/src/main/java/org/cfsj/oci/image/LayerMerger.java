@@ -1,5 +1,6 @@
 package org.cfsj.oci.image;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -34,9 +35,20 @@ public final class LayerMerger {
 
     /** Applies the next layer (bottom first). */
     public LayerMerger apply(LayerTree layer) {
-        applyDir(root, layer.root(), layer);
+        // A worklist of (merged, layer) directory pairs rather than recursion, so that a layer's
+        // depth is limited by memory only; each pair touches only its own merged directory, so
+        // the order in which pairs are taken does not change the result.
+        ArrayDeque<DirPair> todo = new ArrayDeque<>();
+        todo.push(new DirPair(root, layer.root()));
+        while (!todo.isEmpty()) {
+            DirPair p = todo.pop();
+            applyDir(p.dst(), p.src(), layer, todo);
+        }
         return this;
     }
+
+    /** A merged directory and the same directory in the layer being applied. */
+    private record DirPair(Directory dst, Directory src) {}
 
     /** The merged tree with the final fix-ups applied. */
     public Directory finish() {
@@ -53,7 +65,8 @@ public final class LayerMerger {
         return root;
     }
 
-    private static void applyDir(Directory dst, Directory src, LayerTree layer) {
+    /** Applies one layer directory to its merged directory; its subdirectories go on {@code todo}. */
+    private static void applyDir(Directory dst, Directory src, LayerTree layer, ArrayDeque<DirPair> todo) {
         if (!layer.implicitDirs().contains(src)) {
             dst.setMeta(src.meta());
         }
@@ -81,7 +94,7 @@ public final class LayerMerger {
                     dd = new Directory(sd.meta());
                     dst.put(name, dd);
                 }
-                applyDir(dd, sd, layer);
+                todo.push(new DirPair(dd, sd));
             } else if (src.isHardlink(name)) {
                 dst.remove(name);
                 dst.addHardlink(name, child);

@@ -167,7 +167,7 @@ public final class OciImages {
                 repo.linkStream(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
             }
             if (tag != null) {
-                repo.setStreamRef(tagRef(tag), mName);
+                setTag(repo, tag, manifestDigest);
             }
             return load(repo, tag, manifestDigest);
         }
@@ -184,10 +184,27 @@ public final class OciImages {
         return w.finish();
     }
 
-    /** Points {@code tag} at an already stored manifest. */
+    /**
+     * Points {@code tag} at an already stored manifest, and its image ref at the composefs
+     * image built from it: set before the tag moves when there is one (a crash in between
+     * leaves both images reachable), removed after it when there is none (so that the old
+     * image is not kept alive by a ref the tag no longer explains).
+     */
     public static void tag(Repository repo, String tag, String manifestDigest) throws IOException {
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
-            repo.setStreamRef(tagRef(tag), manifestStream(manifestDigest));
+            setTag(repo, tag, manifestDigest);
+        }
+    }
+
+    /** {@link #tag} under a lock the caller holds. */
+    private static void setTag(Repository repo, String tag, String manifestDigest) throws IOException {
+        Optional<ObjectId> image = load(repo, tag, manifestDigest).imageId().filter(repo::hasImage);
+        if (image.isPresent()) {
+            repo.setImageRef(tagRef(tag), image.get());
+        }
+        repo.setStreamRef(tagRef(tag), manifestStream(manifestDigest));
+        if (image.isEmpty()) {
+            repo.removeImageRef(tagRef(tag));
         }
     }
 
@@ -295,7 +312,9 @@ public final class OciImages {
             mw.addNamedRef(CONFIG_REF_PREFIX + image.configDigest(), newConfig);
             repo.linkStream(manifestStream(image.manifestDigest()), mw.finish());
         }
-        if (image.name() != null) {
+        // Only while the tag still names this manifest: a pull may have moved it meanwhile.
+        if (image.name() != null && repo.streamRef(tagRef(image.name()))
+                .filter(manifestStream(image.manifestDigest())::equals).isPresent()) {
             repo.setImageRef(tagRef(image.name()), imageId);
         }
     }

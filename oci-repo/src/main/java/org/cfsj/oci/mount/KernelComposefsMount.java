@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cfsj.posix.PrivateDirectory;
 
 /**
  * Mounts a composefs image with the kernel, the way {@code mount.composefs} does: the EROFS
@@ -13,10 +14,16 @@ import java.util.List;
  * {@code ro,metacopy=on,redirect_dir=on,lowerdir=EROFS::OBJECTS[,verity=require]}. The private
  * EROFS mount is detached right after: overlayfs holds its own reference to it, so the one
  * visible mount is the overlay, and unmounting that releases everything.
+ *
+ * <p>An image is untrusted input: its setuid files and device nodes must not give anyone
+ * privileges on the host. The EROFS mount is always {@code nosuid,nodev} (while it is attached,
+ * it sits in a random directory under {@code /run/cfsj/mnt}, which only root can enter), and so
+ * is the overlay unless the caller asks for {@code suid,dev} for a container root filesystem that
+ * no other user can reach.
  */
 public final class KernelComposefsMount {
-    /** Where the private EROFS mount points live while an overlay is being set up. */
-    public static final Path PRIVATE_DIR = Path.of("/run/cfsj/mnt");
+    /** Where the private EROFS mount points live while an overlay is being set up (mode 0700, below the runtime directory). */
+    private static final String PRIVATE_MOUNTS = "mnt";
 
     private KernelComposefsMount() {}
 
@@ -26,23 +33,29 @@ public final class KernelComposefsMount {
      *
      * @param requireVerity add {@code verity=require}: overlayfs then refuses any object whose
      *     fs-verity digest is not the one the image names (needs kernel fs-verity on the objects)
+     * @param allowSuidDev honour the image's setuid/setgid bits and device nodes on the overlay;
+     *     only for a mount point that no other user can reach (a container's root filesystem in
+     *     a root-only directory), otherwise {@code nosuid,nodev}
      */
-    public static void mount(Path image, Path objectsDir, Path mountpoint, boolean requireVerity) throws IOException {
+    public static void mount(Path image, Path objectsDir, Path mountpoint, boolean requireVerity, boolean allowSuidDev)
+            throws IOException {
         Path target = mountpoint.toRealPath();
         if (!Files.isDirectory(target)) {
             throw new IOException(mountpoint + ": not a directory");
         }
-        Files.createDirectories(PRIVATE_DIR);
-        Path lower = Files.createTempDirectory(PRIVATE_DIR, "erofs-");
+        Path privateMounts = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(PRIVATE_MOUNTS));
+        Path lower = Files.createTempDirectory(privateMounts, "erofs-");
+        long overlayFlags = MountCalls.MS_RDONLY | (allowSuidDev ? 0 : MountCalls.MS_NOSUID | MountCalls.MS_NODEV);
         try {
-            MountCalls.mount(image.toRealPath().toString(), lower.toString(), "erofs", MountCalls.MS_RDONLY, "");
+            MountCalls.mount(image.toRealPath().toString(), lower.toString(), "erofs",
+                    MountCalls.MS_RDONLY | MountCalls.MS_NOSUID | MountCalls.MS_NODEV, "");
             try {
                 String options = String.join(",", List.of(
                         "metacopy=on",
                         "redirect_dir=on",
                         "lowerdir=" + escape(lower.toString()) + "::" + escape(objectsDir.toRealPath().toString())))
                         + (requireVerity ? ",verity=require" : "");
-                MountCalls.mount("composefs", target.toString(), "overlay", MountCalls.MS_RDONLY, options);
+                MountCalls.mount("composefs", target.toString(), "overlay", overlayFlags, options);
             } finally {
                 MountCalls.umount2(lower.toString(), MountCalls.MNT_DETACH);
             }

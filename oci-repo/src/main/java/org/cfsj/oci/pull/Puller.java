@@ -48,12 +48,13 @@ import org.cfsj.repo.Repository;
  *       InflatingPipe}) → {@link LayerImporter} on another, which checks the diff_id; the blob's
  *       own digest is checked before the importer sees the end of its stream, so a tampered blob
  *       never becomes a linked layer;
- *   <li>store config and manifest (raw bytes) and, last, the tag;
- *   <li>build the composefs image unless told not to.
+ *   <li>store config and manifest (raw bytes), untagged;
+ *   <li>build and link the composefs image unless told not to;
+ *   <li>last, point the tag at the manifest.
  * </ol>
  *
- * A failure at any point leaves no name pointing at anything new: objects written so far are
- * unreferenced (gc removes them). Two pulls of one image may run at once: imports are idempotent
+ * A failure at any point leaves the name, and everything it reaches, as it was: objects written
+ * so far are unreferenced (gc removes them), and the image the name had keeps it. Two pulls of one image may run at once: imports are idempotent
  * and the repository serializes what must be serialized.
  */
 public final class Puller {
@@ -80,12 +81,16 @@ public final class Puller {
                 trees);
 
         progress.step("storing manifest " + image.manifest().digest());
-        OciImage stored = OciImages.store(repo, image.manifest().bytes(), config, options.name());
+        // Stored untagged: until the image is built, nothing the name reaches may change.
+        OciImage stored = OciImages.store(repo, image.manifest().bytes(), config, null);
         Optional<ObjectId> imageId = Optional.empty();
         if (options.createImage()) {
             progress.step("building composefs image");
             // The trees the imports built: the layers need not be read back.
             imageId = Optional.of(ImageBuilder.createImage(repo, stored.manifestDigest(), trees));
+        }
+        if (options.name() != null) {
+            OciImages.tag(repo, options.name(), stored.manifestDigest());
         }
         return new PullResult(image.manifest().digest().toString(), image.parsed().config().digest().toString(),
                 options.name(), imageId, layers, downloaded.get());

@@ -1,0 +1,343 @@
+package org.cfsj.it.hostile;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.cfsj.erofs.Dirent;
+import org.cfsj.erofs.ErofsImage;
+import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.erofs.Inode;
+import org.cfsj.posix.ErrnoException;
+import org.cfsj.posix.Posix;
+import org.cfsj.tree.Bytes;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile images and object directories against the real {@code cfsj fuse-serve} on a real FUSE
+ * mount: a symlinked {@code xx/} directory in the object directory is not followed out of it, a
+ * file without an fs-verity digest is refused unless {@code --insecure}, and entries no file can
+ * have (extra "." and "..", names with a NUL or a '/') are neither listed nor found.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class FuseHostileImageTest {
+    private static final int EIO = 5;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void needFuse() throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "SKIPPED: these tests mount FUSE with cfsj fuse-serve and need root: run the suite as root");
+        assumeTrue(Files.exists(Path.of("/dev/fuse")), "SKIPPED: /dev/fuse is missing (load the fuse module)");
+    }
+
+    @Test
+    void aSymlinkedObjectDirectoryIsNotFollowedOutOfTheBasedir() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        byte[] content = new byte[50_000];
+        new Random(11).nextBytes(content);
+        Files.write(src.resolve("file"), content);
+        Path image = tmp.resolve("image.cfs");
+        Path objects = tmp.resolve("objects");
+        cfsj(0, "mkcomposefs", src.toString(), image.toString(), "--digest-store", objects.toString());
+        // move the object's xx/ directory out of the store and leave a symlink to it: the object
+        // outside has exactly the content and name the image asks for
+        Path xx;
+        try (var s = Files.list(objects)) {
+            xx = s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).findFirst().orElseThrow();
+        }
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path moved = outside.resolve(xx.getFileName());
+        Files.move(xx, moved);
+        Files.createSymbolicLink(xx, moved);
+        Path object;
+        try (var s = Files.list(moved)) {
+            object = s.findFirst().orElseThrow();
+        }
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setAttribute(object, "lastAccessTime", old);
+        boolean atimeRecorded = recordsAtime(outside);
+
+        for (List<String> options : List.of(List.<String>of(), List.of("--passthrough"), List.of("--insecure"))) {
+            Path mnt = Files.createDirectories(tmp.resolve("mnt" + options));
+            try (Served s = Served.start(image, mnt, objects, tmp.resolve("server" + options), options)) {
+                assertEquals(content.length, Files.size(mnt.resolve("file")), options + ": the file is listed with its size");
+                ErrnoException e = assertThrows(ErrnoException.class, () -> readAll(mnt.resolve("file")), options + ": read");
+                assertEquals(EIO, e.errno(), options + ": " + e.getMessage());
+                assertTrue(s.stop().contains("Too many levels of symbolic links"),
+                        options + ": the server says why: " + s.stderr());
+            }
+        }
+        if (atimeRecorded) {
+            assertEquals(old, Files.getAttribute(object, "lastAccessTime"), "the object outside --basedir was never read");
+        }
+    }
+
+    @Test
+    void aFileWithoutDigestIsRefusedUnlessInsecure() throws Exception {
+        byte[] content = new byte[10_000];
+        new Random(12).nextBytes(content);
+        Path objects = Files.createDirectories(tmp.resolve("objects/ab"));
+        Files.write(objects.resolve("object-without-digest"), content);
+        // a dumpfile may name an object without a digest (the digest field "-"), as C mkcomposefs allows
+        Path dump = Files.writeString(tmp.resolve("image.dump"), "/ 4096 40755 2 0 0 0 1700000000.0 - - -\n"
+                + "/nodigest " + content.length + " 100644 1 0 0 0 1700000000.0 ab/object-without-digest - -\n");
+        Path image = tmp.resolve("image.cfs");
+        cfsj(0, "mkcomposefs", "--from-file", dump.toString(), image.toString());
+
+        for (List<String> options : List.of(List.<String>of(), List.of("--passthrough"))) {
+            Path mnt = Files.createDirectories(tmp.resolve("mnt" + options));
+            try (Served s = Served.start(image, mnt, tmp.resolve("objects"), tmp.resolve("server" + options), options)) {
+                for (int i = 0; i < 3; i++) {
+                    ErrnoException e = assertThrows(ErrnoException.class, () -> readAll(mnt.resolve("nodigest")), options + ": read");
+                    assertEquals(EIO, e.errno(), options + ": " + e.getMessage());
+                }
+                String log = s.stop();
+                assertEquals(1, log.lines().filter(l -> l.contains("no fs-verity digest")).count(),
+                        options + ": one log line for three refusals, naming the reason:\n" + log);
+                assertTrue(log.contains("--insecure"), log);
+            }
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt-insecure"));
+        try (Served s = Served.start(image, mnt, tmp.resolve("objects"), tmp.resolve("server-insecure"), List.of("--insecure"))) {
+            assertArrayEquals(content, readAll(mnt.resolve("nodigest")), "--insecure serves it unchecked");
+        }
+    }
+
+    @Test
+    void entriesNoFileCanHaveAreNeitherListedNorFound() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src/d"));
+        for (String n : List.of("-", "--", "a_b", "c_d", "e", "zz")) {
+            Files.writeString(src.resolve(n), n + " content\n");
+        }
+        Path image = tmp.resolve("image.cfs");
+        cfsj(0, "mkcomposefs", tmp.resolve("src").toString(), image.toString());
+        renameEntry(image, "d", "-", Bytes.of("."));
+        renameEntry(image, "d", "--", Bytes.of(".."));
+        renameEntry(image, "d", "a_b", Bytes.of("a/b"));
+        renameEntry(image, "d", "c_d", new byte[] {'c', 0, 'd'});
+
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Path objects = Files.createDirectories(tmp.resolve("objects"));
+        try (Served s = Served.start(image, mnt, objects, tmp.resolve("server"), List.of())) {
+            for (int pass = 0; pass < 2; pass++) { // the second listing comes from the kernel's caches in part
+                assertEquals(List.of(".", "..", "e", "zz"), getdents(mnt.resolve("d")), "pass " + pass);
+            }
+            Process ls = new ProcessBuilder("ls", "-a", mnt.resolve("d").toString()).redirectErrorStream(true).start();
+            String out = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, ls.waitFor(), "ls -a: " + out);
+            assertEquals(List.of(".", "..", "e", "zz"), out.lines().toList(), "ls -a");
+            assertFalse(Files.exists(mnt.resolve("d/c"), LinkOption.NOFOLLOW_LINKS), "the name cut at its NUL is not found");
+            assertFalse(Files.exists(mnt.resolve("d/a"), LinkOption.NOFOLLOW_LINKS));
+            assertEquals("e content\n", Files.readString(mnt.resolve("d/e")));
+            String log = s.stop();
+            assertEquals(1, log.lines().filter(l -> l.contains("not listing entry")).count(),
+                    "one log line per image, however often it is listed:\n" + log);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The names getdents64 returns for a directory, "." and ".." included, in order. */
+    private static List<String> getdents(Path dir) throws IOException {
+        // Posix.readDirectory drops "." and ".."; count them through ls -f (unsorted, all entries) instead
+        Process p = new ProcessBuilder("ls", "-f", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        try {
+            assertEquals(0, p.waitFor(), "ls -f " + dir + ": " + out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return out.lines().toList();
+    }
+
+    private static byte[] readAll(Path file) throws IOException {
+        int fd = Posix.openat(Posix.AT_FDCWD, Bytes.of(file.toString()), Posix.O_RDONLY | Posix.O_CLOEXEC, file.toString());
+        try {
+            return Posix.readFully(fd, (int) Files.size(file), file.toString());
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
+    /** Whether a read on this filesystem moves an old atime (not so under noatime). */
+    private static boolean recordsAtime(Path dir) throws IOException {
+        Path probe = Files.writeString(dir.resolve("atime-probe"), "probe");
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setAttribute(probe, "lastAccessTime", old);
+        Files.readAllBytes(probe);
+        boolean moved = !old.equals(Files.getAttribute(probe, "lastAccessTime"));
+        Files.delete(probe);
+        if (!moved) {
+            System.err.println("FuseHostileImageTest: " + dir + " does not record atime (noatime?): "
+                    + "cannot also check that the object outside --basedir was never read");
+        }
+        return moved;
+    }
+
+    private static void cfsj(int expectedExit, String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Served.command(List.of(args))).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "cfsj " + String.join(" ", args) + " did not end");
+        assertEquals(expectedExit, p.exitValue(), "cfsj " + String.join(" ", args) + ":\n" + out);
+    }
+
+    /**
+     * Overwrites the name of entry {@code oldName} in the first dirent block of directory
+     * {@code dirName} (a child of the root) with {@code newName} of the same length: only name
+     * bytes change, the entry table stays valid.
+     */
+    private static void renameEntry(Path image, String dirName, String oldName, byte[] newName) throws IOException {
+        byte[] old = Bytes.of(oldName);
+        assertEquals(old.length, newName.length, "only names of the same length can be swapped in place");
+        long block;
+        try (ErofsImage img = ErofsImage.open(image)) {
+            Dirent d = img.lookup(img.inode(img.rootNid()), Bytes.of(dirName)).orElseThrow();
+            Inode dir = img.inode(d.nid());
+            block = switch (dir.layout()) {
+                case ErofsLayout.LAYOUT_FLAT_PLAIN -> dir.rawBlkaddr() * ErofsLayout.BLOCK_SIZE;
+                case ErofsLayout.LAYOUT_FLAT_INLINE ->
+                        dir.size() <= ErofsLayout.BLOCK_SIZE ? dir.bodyEnd() : dir.rawBlkaddr() * ErofsLayout.BLOCK_SIZE;
+                default -> throw new IOException("unexpected directory layout " + dir.layout());
+            };
+        }
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(ErofsLayout.BLOCK_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, block);
+            int count = Short.toUnsignedInt(b.getShort(8)) / 12; // struct erofs_dirent: nid, nameoff, type, reserved
+            for (int i = 0; i < count; i++) {
+                int off = Short.toUnsignedInt(b.getShort(i * 12 + 8));
+                int end = i + 1 < count ? Short.toUnsignedInt(b.getShort((i + 1) * 12 + 8)) : off + old.length;
+                if (end - off == old.length && end <= b.limit() && Arrays.equals(b.array(), off, end, old, 0, old.length)
+                        && (i + 1 < count || end == b.limit() || b.get(end) == 0)) {
+                    ch.write(ByteBuffer.wrap(newName), block + off);
+                    return;
+                }
+            }
+        }
+        throw new IOException("no entry " + oldName + " in " + dirName);
+    }
+
+    /**
+     * One foreground {@code cfsj fuse-serve} process: {@link #start} returns once its mount is
+     * live, {@link #stop} ends it with SIGTERM and returns its stderr; {@link #close} makes sure
+     * neither the process nor the mount outlives the test.
+     */
+    private static final class Served implements AutoCloseable {
+        private final Process process;
+        private final Path mnt;
+        private final Path stderr;
+
+        private Served(Process process, Path mnt, Path stderr) {
+            this.process = process;
+            this.mnt = mnt;
+            this.stderr = stderr;
+        }
+
+        static List<String> command(List<String> args) {
+            String root = System.getProperty("cfsj.root.dir");
+            assertNotNull(root, "system property cfsj.root.dir is not set (surefire sets it to the repository root)");
+            Path jar = Path.of(root, "cli", "target", "cfsj.jar");
+            assertTrue(Files.isRegularFile(jar), jar + " is missing: package the cli module first");
+            String java = ProcessHandle.current().info().command().orElseThrow();
+            List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+            cmd.addAll(args);
+            return cmd;
+        }
+
+        static Served start(Path image, Path mnt, Path basedir, Path work, List<String> options) throws Exception {
+            Files.createDirectories(work);
+            List<String> args = new ArrayList<>(List.of("fuse-serve", image.toString(), mnt.toString(), "--basedir", basedir.toString()));
+            args.addAll(options);
+            Path err = work.resolve("stderr");
+            Process p = new ProcessBuilder(command(args)).redirectInput(new File("/dev/null"))
+                    .redirectOutput(work.resolve("stdout").toFile()).redirectError(err.toFile()).start();
+            Served s = new Served(p, mnt, err);
+            try {
+                s.awaitMounted();
+                return s;
+            } catch (Throwable t) {
+                s.close();
+                throw t;
+            }
+        }
+
+        private void awaitMounted() throws Exception {
+            Object parentDev = Files.getAttribute(mnt.toAbsolutePath().getParent(), "unix:dev");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            try (ExecutorService statter = Executors.newVirtualThreadPerTaskExecutor()) {
+                while (System.nanoTime() < deadline) {
+                    assertTrue(process.isAlive(), "cfsj fuse-serve exited before mounting:\n" + stderr());
+                    // stat of a FUSE mount point waits for the server: never wait on it unbounded
+                    Future<Object> dev = statter.submit(() -> Files.getAttribute(mnt, "unix:dev"));
+                    try {
+                        if (!dev.get(10, TimeUnit.SECONDS).equals(parentDev)) {
+                            return;
+                        }
+                    } catch (TimeoutException e) {
+                        break;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // not connected yet: look again
+                    }
+                    Thread.sleep(20);
+                }
+                statter.shutdownNow();
+            }
+            fail("the mount at " + mnt + " was not live within 30 s:\n" + stderr());
+        }
+
+        String stderr() {
+            try {
+                return Files.readString(stderr, StandardCharsets.ISO_8859_1);
+            } catch (IOException e) {
+                return "(cannot read " + stderr + ": " + e + ")";
+            }
+        }
+
+        /** SIGTERM, then the server's stderr once it has exited. */
+        String stop() throws Exception {
+            process.destroy();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "cfsj fuse-serve did not exit on SIGTERM:\n" + stderr());
+            return stderr();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            // a server killed hard leaves its mount behind: detach it (nothing to do if it is gone)
+            new ProcessBuilder("umount", "-l", mnt.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

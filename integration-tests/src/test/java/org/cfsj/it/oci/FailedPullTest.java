@@ -1,0 +1,113 @@
+package org.cfsj.it.oci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pull that fails while building its composefs image leaves the name it was to set, and all
+ * that name reaches, as they were (issue 11, item 5): the good image stays listed under the
+ * name, survives gc, and can still be inspected and mounted.
+ *
+ * <p>The failure is a real one of the build's last step: the composefs image cannot be linked
+ * because {@code images/<id>} is taken by a directory. The id is known beforehand because it
+ * is a function of the layers alone (the same pull into a scratch repository prints it). This
+ * stands for any failure between storing the manifest and naming the image (disk full while the
+ * image is written, a crash, a kill): they all happen before the name may move.
+ */
+class FailedPullTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aPullThatFailsToBuildItsImageLeavesTheNameOnTheGoodImage() throws Exception {
+        Assumptions.assumeTrue(Sh.isRoot(), "needs root (OCI layers with ownership, FUSE mount)");
+        Assumptions.assumeTrue(Sh.onPath("tar"), "GNU tar is not installed");
+        TestImages images = new TestImages(tmp.resolve("images"));
+        TestImages.Layer good = images.tar(images.uniqueLayer("good", 41, 40_000));
+        TestImages.Layer bad = images.tar(images.uniqueLayer("bad", 42, 40_000));
+        TestImages.Manifest goodManifest = images.image("amd64", List.of(good),
+                List.of(images.layerBlob(good, TestImages.Codec.GZIP)));
+        TestImages.Manifest badManifest = images.image("amd64", List.of(bad),
+                List.of(images.layerBlob(bad, TestImages.Codec.GZIP)));
+        images.tag("good", goodManifest, false);
+        images.tag("bad", badManifest, false);
+        String layout = "oci:" + images.layout();
+
+        String badId = pullOk(tmp.resolve("scratch"), layout + ":bad", "x");
+        Path repo = tmp.resolve("repo");
+        String goodId = pullOk(repo, layout + ":good", "app:1");
+        assertNotEquals(goodId, badId);
+
+        Files.createDirectories(repo.resolve("images").resolve(badId).resolve("taken"));
+        Sh.Result failed = cfsj(repo, "oci", "pull", "-q", layout + ":bad", "app:1");
+        assertEquals(1, failed.exit(), failed.describe());
+        assertTrue(failed.err().startsWith("cfsj pull: ") && failed.err().strip().lines().count() == 1,
+                "one line of error: " + failed.describe());
+
+        assertNamesGoodImage(repo, goodManifest, goodId);
+        Sh.Result gc = cfsj(repo, "gc");
+        assertEquals(0, gc.exit(), gc.describe());
+        assertNamesGoodImage(repo, goodManifest, goodId);
+        Sh.Result fsck = cfsj(repo, "fsck");
+        assertEquals(0, fsck.exit(), fsck.describe());
+
+        Sh.Result inspect = cfsj(repo, "oci", "inspect", "app:1");
+        assertEquals(0, inspect.exit(), inspect.describe());
+        assertTrue(inspect.out().contains("Manifest:    " + goodManifest.digest()), inspect.describe());
+        assertTrue(inspect.out().contains("Image id:    " + goodId), inspect.describe());
+
+        if (Files.exists(Path.of("/dev/fuse"))) {
+            Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+            Sh.Result mount = cfsj(repo, "oci", "mount", "--fuse", "app:1", mnt.toString());
+            assertEquals(0, mount.exit(), mount.describe());
+            try {
+                assertTrue(java.util.Arrays.equals(Files.readAllBytes(good.dir().resolve("unique/good")),
+                        Files.readAllBytes(mnt.resolve("unique/good"))), "the good image's file through the mount");
+            } finally {
+                Sh.Result u = Sh.cfsj("umount", mnt.toString());
+                if (u.exit() != 0) {
+                    Sh.run(List.of("umount", "-l", mnt.toString()), 60);
+                }
+                assertEquals(0, u.exit(), u.describe());
+            }
+        }
+
+        // Once the obstacle is gone the same pull succeeds and moves the name.
+        Sh.run(List.of("rm", "-r", repo.resolve("images").resolve(badId).toString()), 60);
+        assertEquals(badId, pullOk(repo, layout + ":bad", "app:1"));
+        Sh.Result list = cfsj(repo, "oci", "images");
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("app:1 ") && l.contains(badId)), list.describe());
+    }
+
+    private static void assertNamesGoodImage(Path repo, TestImages.Manifest goodManifest, String goodId)
+            throws Exception {
+        Sh.Result list = cfsj(repo, "oci", "images");
+        assertEquals(0, list.exit(), list.describe());
+        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("app:1 ") && l.contains(goodId)),
+                "app:1 still names the good image: " + list.describe());
+        Sh.Result built = cfsj(repo, "images");
+        assertTrue(built.out().contains(goodId), "the good composefs image is still there: " + built.describe());
+        Sh.Result inspect = cfsj(repo, "oci", "inspect", goodManifest.digest());
+        assertEquals(0, inspect.exit(), inspect.describe());
+    }
+
+    private static String pullOk(Path repo, String source, String name) throws Exception {
+        Sh.Result r = cfsj(repo, "oci", "pull", "-q", source, name);
+        assertEquals(0, r.exit(), r.describe());
+        return r.out().strip();
+    }
+
+    private static Sh.Result cfsj(Path repo, String... args) throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of("--repo", repo.toString()));
+        all.addAll(List.of(args));
+        return Sh.cfsj(all.toArray(String[]::new));
+    }
+}
