@@ -214,9 +214,9 @@ final class LayerMutator {
                 what.append("symlink target of ").append(len).append(" bytes");
             }
             case 4 -> {
-                int headers = 1 + rnd.nextInt(300);
-                int records = 1 + rnd.nextInt(40);
-                int size = 10 + rnd.nextInt(200);
+                int headers = 1 + rnd.nextInt(150);
+                int records = 1 + rnd.nextInt(20);
+                int size = 10 + rnd.nextInt(100);
                 for (int h = 0; h < headers; h++) {
                     Map<String, byte[]> g = new LinkedHashMap<>();
                     for (int i = 0; i < records; i++) {

@@ -35,6 +35,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class MutationRun {
     static final long DEFAULT_SEED = 20_251_111L;
+    /** How long a hung case may go on running (abandoned) before the next case starts. */
+    static final long AWAIT_HUNG_MS = 60_000;
 
     private final PrintStream out;
     /** What the code under test writes to stdout/stderr during a case. */
@@ -247,6 +249,7 @@ public final class MutationRun {
                 case Outcome.Failed f -> fail(t, n, signature(f.error()), describe, detail(f.error()));
                 case Outcome.Hung h -> {
                     fail(t, n, "hang (more than " + h.millis() + " ms) at " + topFrame(h.stack()), describe, "at:" + h.stack());
+                    dog.awaitAbandoned(AWAIT_HUNG_MS);
                     if (afterHang != null) {
                         afterHang.run();
                     }
@@ -282,7 +285,11 @@ public final class MutationRun {
         Failure f = t.failures.computeIfAbsent(signature, Failure::new);
         f.cases.add(n);
         if (f.firstDescription == null) {
-            f.firstDescription = describe.apply(n);
+            try {
+                f.firstDescription = describe.apply(n);
+            } catch (OutOfMemoryError e) {
+                f.firstDescription = "(not described: out of memory; replay the case)";
+            }
             f.firstDetail = detail;
             out.printf("mutate: FAILURE %s case %d: %s%n         mutation: %s%n", t.kind, n, signature, f.firstDescription);
         }

@@ -67,6 +67,26 @@ final class Watchdog {
         }
     }
 
+    /**
+     * Waits up to {@code millis} for abandoned threads to end: a hung case usually is slow, not
+     * stuck, and ends (or dies of OutOfMemoryError) soon; meanwhile it holds heap the next cases need.
+     */
+    void awaitAbandoned(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        for (Thread t : abandoned) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                break;
+            }
+            try {
+                t.join(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Abandoned threads that are still running. */
     int stuck() {
         abandoned.removeIf(t -> !t.isAlive());
