@@ -204,10 +204,17 @@ final class LayerCases {
     static String maskDirectoryFields(String dump) {
         return dump.lines().map(l -> {
             String[] f = l.split(" ", -1);
-            if (f.length > 3 && (f[2].startsWith("@") || (!f[2].startsWith("40") && !f[3].equals("1")))) {
+            if (f.length <= 3) {
+                return l;
+            }
+            if (f[2].startsWith("@")) {
                 return f[0] + " (hardlinked)";
             }
-            if (f.length > 3 && f[2].startsWith("40")) {
+            boolean dir = (Integer.parseInt(f[2], 8) & 0170000) == 0040000;
+            if (!dir && !f[3].equals("1")) {
+                return f[0] + " (hardlinked)";
+            }
+            if (dir) {
                 f[1] = "-";
                 f[3] = "-";
             }
