@@ -7,7 +7,8 @@
 #
 # MORE OPTIONS: --from N (start at case N), --timeout SECONDS (per case, default 10),
 # --work DIR (default a new directory under /dev/shm, removed at the end).
-# Environment: HEAP (default 512m). Exit code 0: every case ended as allowed; 1: failures.
+# Environment: HEAP (default 512m), MUTATE_JAVA_OPTS (more JVM options, e.g.
+# -XX:NativeMemoryTracking=summary). Exit code 0: every case ended as allowed; 1: failures.
 # See bench/README.md.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -40,4 +41,4 @@ cp="$here/cli/target/cfsj.jar:$here/integration-tests/target/test-classes"
 
 # One case thread; serial GC and a fixed heap: the run must stay within HEAP, and the machine is shared.
 exec nice -n 10 "$java" -Xmx"${HEAP:-512m}" -Xms64m -XX:+UseSerialGC \
-    --enable-native-access=ALL-UNNAMED -cp "$cp" org.cfsj.it.mutate.MutationRun "${args[@]}"
+    ${MUTATE_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "$cp" org.cfsj.it.mutate.MutationRun "${args[@]}"
