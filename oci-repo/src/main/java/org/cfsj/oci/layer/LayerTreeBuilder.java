@@ -99,11 +99,23 @@ final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
                 parent.remove(name);
                 parent.addHardlink(name, target);
             }
-            case CHAR_DEVICE, BLOCK_DEVICE -> parent.put(name, new Device(meta, e.kind() == TarEntry.Kind.BLOCK_DEVICE,
-                    makedev(e.devMajor(), e.devMinor())));
+            case CHAR_DEVICE, BLOCK_DEVICE -> {
+                long major = Integer.toUnsignedLong(e.devMajor());
+                long minor = Integer.toUnsignedLong(e.devMinor());
+                if (major > MAJOR_MAX || minor > MINOR_MAX) {
+                    // The image would store a different device (EROFS keeps a 32-bit rdev).
+                    throw bad(e, "device number " + major + ":" + minor + " does not exist on Linux (major at most "
+                            + MAJOR_MAX + ", minor at most " + MINOR_MAX + ")");
+                }
+                parent.put(name, new Device(meta, e.kind() == TarEntry.Kind.BLOCK_DEVICE, makedev(major, minor)));
+            }
             case FIFO -> parent.put(name, new Fifo(meta));
         }
     }
+
+    /** Linux's dev_t: a 12-bit major and a 20-bit minor number (MINORBITS in linux/kdev_t.h). */
+    private static final long MAJOR_MAX = 0xfff;
+    private static final long MINOR_MAX = 0xfffff;
 
     /** glibc's makedev encoding of st_rdev. */
     static long makedev(long major, long minor) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cfsj.oci.TestTar;
 import org.cfsj.repo.Repository;
+import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.RegularFile;
 import org.junit.jupiter.api.Test;
@@ -184,6 +185,23 @@ class CraftedLayerTest {
     void symlinkTargetWithNulIsRefused() throws IOException {
         expectBad(new RawTar().pax('x', RawTar.record("linkpath", "a\u0000b")).symlink("link", "ignored").finish(),
                 "NUL");
+    }
+
+    @Test
+    void deviceNumbersBeyondLinuxDevTIsRefused() throws IOException {
+        // Linux's dev_t, and EROFS's 32-bit i_rdev, hold a 12-bit major and a 20-bit minor.
+        String m = expectBad(new RawTar().device("dev/big", '3', 0x1000, 1).finish(), "device number");
+        assertTrue(m.contains("dev/big"), m);
+        expectBad(new RawTar().device("dev/big", '4', 1, 0x100000).finish(), "device number");
+    }
+
+    @Test
+    void largestLinuxDeviceNumbersImport() throws IOException {
+        byte[] tar = new RawTar().device("max", '3', 0xfff, 0xfffff).finish();
+        Repository repo = Repository.init(tmp.resolve("dev" + System.nanoTime()));
+        LayerImporter.Imported i = LayerImporter.importLayerWithTree(repo, new ByteArrayInputStream(tar), TestTar.diffId(tar));
+        // glibc's makedev(4095, 1048575): every bit of the 32-bit encoding set
+        assertEquals(0xffffffffL, ((Device) i.tree().root().get("max")).rdev());
     }
 
     @Test

@@ -102,6 +102,15 @@ final class RawTar {
                 target.getBytes(StandardCharsets.ISO_8859_1)));
     }
 
+    /** A character ('3') or block ('4') device with these major and minor numbers (octal header fields). */
+    RawTar device(String name, char type, long major, long minor) {
+        byte[] h = header(name.getBytes(StandardCharsets.ISO_8859_1), type, 0, new byte[0]);
+        octal(h, 329, 8, major);
+        octal(h, 337, 8, minor);
+        checksum(h);
+        return raw(h);
+    }
+
     /** The end-of-archive blocks, then the whole archive. */
     byte[] finish() {
         out.writeBytes(new byte[1024]);
