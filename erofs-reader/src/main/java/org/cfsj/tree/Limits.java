@@ -18,6 +18,10 @@ import java.util.Set;
  *     a longer dirent as "bogus dirent namelen"; composefs's LCFS_MAX_NAME_LENGTH), no NUL or
  *     {@code /} (a name is a C string and a path component), and not {@code .} or {@code ..}
  *     (the writer adds those itself).
+ * <li>A path from the root, as a tar member or a dumpfile line names an entry: at most
+ *     {@value #PATH_MAX_BYTES} bytes (PATH_MAX − 1). Neither a composefs dumpfile nor a tar
+ *     extractor that works with whole paths can name a deeper entry; the bound also bounds a
+ *     layer's depth (2,048 levels), and so what {@code composefs-info dump} prints per line.
  * <li>A symlink target: 1 to {@value #SYMLINK_MAX} bytes (PATH_MAX − 1: composefs refuses a
  *     longer payload, and the kernel's page_get_link cuts a link at PAGE_SIZE − 1), no NUL.
  * <li>An xattr: its name 1 to {@value #XATTR_NAME_MAX} bytes without NUL (XATTR_NAME_MAX:
@@ -33,6 +37,7 @@ import java.util.Set;
 public final class Limits {
     public static final int NAME_MAX = 255;
     public static final int SYMLINK_MAX = 4095;
+    public static final int PATH_MAX_BYTES = 4095;
     public static final int XATTR_NAME_MAX = 255;
     public static final int XATTR_VALUE_MAX = 0xffff;
     public static final int XATTR_LIST_MAX = 65536;

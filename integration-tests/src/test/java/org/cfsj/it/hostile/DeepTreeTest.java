@@ -38,19 +38,29 @@ class DeepTreeTest {
     Path tmp;
 
     @Test
-    void pullOfALayerWithA40000ComponentPaxPath() throws Exception {
+    void pullOfALayerWithA40000ComponentPaxPathIsRefusedInOneLine() throws Exception {
         int depth = 40_000;
         Path layout = tmp.resolve("layout");
         OciLayout.write(layout, "deep", PaxTar.deepFile(depth - 1, "d", "f", "bottom\n"));
         Path repo = tmp.resolve("repo");
         Result pull = Cli.run(600, "--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":deep", "deep");
         assertClean(pull);
-        if (pull.exit() != 0) {
-            return; // the importer may bound a member's path (80 KB here): refused in one line is fine
-        }
-        // Accepted: the image holds the whole chain and the file at its bottom.
+        assertEquals(1, pull.exit(), pull.describe());
+        assertTrue(pull.stderr().contains("longer than 4095"), pull.describe());
+    }
+
+    /** The deepest layer a member path of PATH_MAX - 1 bytes allows: 2,047 directories and a file. */
+    @Test
+    void pullOfALayerAsDeepAsPathMaxAllows() throws Exception {
+        int dirs = 2_047; // "d/" x 2047 + "f" = 4,095 bytes
+        Path layout = tmp.resolve("layout");
+        OciLayout.write(layout, "deep", PaxTar.deepFile(dirs, "d", "f", "bottom\n"));
+        Path repo = tmp.resolve("repo");
+        Result pull = Cli.run(600, "--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":deep", "deep");
+        assertClean(pull);
+        assertEquals(0, pull.exit(), pull.describe());
         try (ErofsImage image = ErofsImage.open(repo.resolve("images").resolve(pull.out().strip()))) {
-            Node bottom = descend(ImageTree.read(image), "d", depth - 1);
+            Node bottom = descend(ImageTree.read(image), "d", dirs);
             RegularFile f = assertInstanceOf(RegularFile.class, ((Directory) bottom).get("f"));
             assertEquals("bottom\n", new String(f.content(), StandardCharsets.UTF_8));
         }

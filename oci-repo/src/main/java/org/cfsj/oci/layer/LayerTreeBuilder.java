@@ -44,11 +44,17 @@ final class LayerTreeBuilder implements TarWalker.Visitor<ObjectId> {
     @Override
     public void member(TarEntry e, byte[] inline, ObjectId external) throws BadLayerException {
         List<byte[]> path = normalize(e.path(), e);
+        long length = path.isEmpty() ? 0 : path.size() - 1;
         for (byte[] c : path) {
             String problem = Limits.nameProblem(c);
             if (problem != null) {
                 throw bad(e, problem);
             }
+            length += c.length;
+        }
+        if (length > Limits.PATH_MAX_BYTES) {
+            throw bad(e, "path of " + length + " bytes (" + path.size() + " levels) is longer than "
+                    + Limits.PATH_MAX_BYTES + " (PATH_MAX - 1)");
         }
         Metadata meta = new Metadata(e.mode(), e.uid(), e.gid(), e.mtime(), 0, 1, e.xattrs());
         if (path.isEmpty()) {

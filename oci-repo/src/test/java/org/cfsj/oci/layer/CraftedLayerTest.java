@@ -205,6 +205,13 @@ class CraftedLayerTest {
     }
 
     @Test
+    void memberPathOverPathMaxIsRefused() throws IOException {
+        String m = expectBad(new RawTar().pax('x', RawTar.record("path", "d/".repeat(2048) + "f"))
+                .file("ignored", new byte[0]).finish(), "4097 bytes");
+        assertTrue(m.contains("2049 levels"), m);
+    }
+
+    @Test
     void negativePaxSizeSaysSo() throws IOException {
         String m = expectBad(new RawTar().pax('x', RawTar.record("size", "-1")).file("f", new byte[0]).finish(),
                 "PAX size");
