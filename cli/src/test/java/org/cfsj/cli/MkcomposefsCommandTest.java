@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code cfsj mkcomposefs} as a user runs it: exit codes, messages, no partial output. */
 class MkcomposefsCommandTest {
-    static final Path DUMPS = Path.of(System.getProperty("cfsj.shared.dir", "../../shared"), "conformance", "composefs-dumps");
+    static final Path DUMPS = Path.of(System.getProperty("cfsj.testdata.dir", "../testdata"), "conformance", "composefs-dumps");
 
     @TempDir
     Path tmp;

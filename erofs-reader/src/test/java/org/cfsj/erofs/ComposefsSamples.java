@@ -11,7 +11,7 @@ import java.util.zip.GZIPInputStream;
  * composefs images written by cfsj's ComposefsImageWriter (module oci-repo, which this module
  * cannot depend on), embedded gzip+base64. The conformance ones are byte-identical to what C
  * mkcomposefs writes for the dumpfile named (their sha256 equals NAME.dump.sha256 in
- * ../shared/conformance/composefs-dumps), so they are C composefs images too.
+ * testdata/conformance/composefs-dumps), so they are C composefs images too.
  *
  * <p>Regenerate with: {@code cfsj mkcomposefs --from-file [--min-version=V --max-version=V] NAME.dump
  * NAME.img} (V from NAME.dump.version), then {@code gzip -9c NAME.img | base64 -w0}.

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The C composefs test vectors in ../shared/conformance/composefs-dumps (see its README): every
+ * The C composefs test vectors in testdata/conformance/composefs-dumps (see its README): every
  * dumpfile must give the image whose sha256 C mkcomposefs gives, and every should-fail file must
  * be rejected.
  */
 class ConformanceTest {
-    static final Path DUMPS = Path.of(System.getProperty("cfsj.shared.dir", "../../shared"), "conformance", "composefs-dumps");
+    static final Path DUMPS = Path.of(System.getProperty("cfsj.testdata.dir", "../testdata"), "conformance", "composefs-dumps");
     static final Set<String> LENIENT = Set.of("no-newline.dump", "longlink.dump", "honggfuzz-longlink-unterminated.dump");
 
     static List<Path> dumps(boolean failing) throws IOException {
