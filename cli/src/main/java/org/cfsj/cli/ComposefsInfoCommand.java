@@ -6,9 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -23,6 +21,7 @@ import org.cfsj.tree.Directory;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Symlink;
+import org.cfsj.tree.TreeWalk;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -154,29 +153,14 @@ final class ComposefsInfoCommand implements Callable<Integer> {
         }
     }
 
-    /** A directory on the current path: where its path ends and how far its entries have been listed. */
-    private record Frame(int pathLength, Iterator<Map.Entry<byte[], Node>> entries) {}
-
     /**
-     * composefs-info ls: a hardlink's further names are printed bare, as C prints its link nodes.
-     * Depth first with an explicit stack and one path buffer, so any depth lists.
+     * composefs-info ls: a hardlink's further names are printed bare, as C prints its link nodes,
+     * and a directory's contents are listed once, below its first name.
      */
     private static void list(Directory root, OutputStream out) throws IOException {
         Map<Node, Boolean> seen = new IdentityHashMap<>();
-        StringBuilder path = new StringBuilder();
-        ArrayDeque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(0, root.entries().entrySet().iterator()));
-        while (!stack.isEmpty()) {
-            Frame f = stack.peek();
-            path.setLength(f.pathLength());
-            if (!f.entries().hasNext()) {
-                stack.pop();
-                continue;
-            }
-            Map.Entry<byte[], Node> e = f.entries().next();
-            Node child = e.getValue();
-            path.append('/').append(Bytes.str(e.getKey()));
-            StringBuilder line = new StringBuilder(DumpEscaper.escape(Bytes.of(path.toString()), DumpEscaper.Style.KEEP_SPACE));
+        TreeWalk.walk(root, (parent, name, child, path) -> {
+            StringBuilder line = new StringBuilder(DumpEscaper.escape(path.toBytes(), DumpEscaper.Style.KEEP_SPACE));
             boolean first = seen.put(child, Boolean.TRUE) == null;
             if (first) {
                 switch (child) {
@@ -189,24 +173,17 @@ final class ComposefsInfoCommand implements Callable<Integer> {
             }
             line.append('\n');
             out.write(line.toString().getBytes(StandardCharsets.ISO_8859_1), 0, line.length());
-            if (first && child instanceof Directory d) {
-                stack.push(new Frame(path.length(), d.entries().entrySet().iterator()));
-            }
-        }
+            return first;
+        });
     }
 
-    /** Every payload of a regular file in the tree (iteratively: any depth). */
+    /** Every payload of a regular file in the tree (every directory entered, as the set is all that counts). */
     private static void collectObjects(Directory root, TreeSet<byte[]> objects) {
-        ArrayDeque<Directory> todo = new ArrayDeque<>();
-        todo.push(root);
-        while (!todo.isEmpty()) {
-            for (Node child : todo.pop().entries().values()) {
-                switch (child) {
-                    case RegularFile f when f.payload() != null -> objects.add(Bytes.of(f.payload()));
-                    case Directory d -> todo.push(d);
-                    default -> {}
-                }
+        TreeWalk.walk(root, (parent, name, child, path) -> {
+            if (child instanceof RegularFile f && f.payload() != null) {
+                objects.add(Bytes.of(f.payload()));
             }
-        }
+            return true;
+        });
     }
 }

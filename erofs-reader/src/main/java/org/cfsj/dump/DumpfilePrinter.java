@@ -4,12 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -17,6 +14,7 @@ import org.cfsj.tree.Hardlinks;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Symlink;
+import org.cfsj.tree.TreeWalk;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -53,35 +51,14 @@ public final class DumpfilePrinter {
         return buf.toString(StandardCharsets.ISO_8859_1);
     }
 
-    /** A directory on the current path: where its path ends and how far its entries have been printed. */
-    private record Frame(Directory dir, int pathLength, Iterator<Map.Entry<byte[], Node>> entries) {
-        Frame(Directory dir, int pathLength) {
-            this(dir, pathLength, dir.entries().entrySet().iterator());
-        }
-    }
-
-    // Depth first with an explicit stack, so that the depth of a tree is limited by memory only.
-    // One path buffer serves the whole walk (a path per level would cost memory quadratic in depth).
+    // Only a node's primary entry is followed: its other names are @ lines, and a directory's
+    // contents are printed once, below its primary path.
     private void children(Directory top) throws IOException {
-        StringBuilder path = new StringBuilder();
-        ArrayDeque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(top, 0));
-        while (!stack.isEmpty()) {
-            Frame f = stack.peek();
-            path.setLength(f.pathLength());
-            if (!f.entries().hasNext()) {
-                stack.pop();
-                continue;
-            }
-            Map.Entry<byte[], Node> e = f.entries().next();
-            Node child = e.getValue();
-            path.append('/').append(Bytes.str(e.getKey()));
-            boolean primary = hardlinks.isPrimary(f.dir(), e.getKey(), child);
-            entry(Bytes.of(path.toString()), child, !primary);
-            if (primary && child instanceof Directory d) {
-                stack.push(new Frame(d, path.length()));
-            }
-        }
+        TreeWalk.walk(top, (parent, name, child, path) -> {
+            boolean primary = hardlinks.isPrimary(parent, name, child);
+            entry(path.toBytes(), child, !primary);
+            return primary;
+        });
     }
 
     private void entry(byte[] path, Node node, boolean hardlink) throws IOException {

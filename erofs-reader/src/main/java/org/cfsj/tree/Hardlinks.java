@@ -3,8 +3,6 @@ package org.cfsj.tree;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Decides which entry is each node's primary name: the first entry not marked as a hardlink in a
@@ -35,43 +33,20 @@ public final class Hardlinks {
     }
 
     // Pass 1 takes unmarked entries only; pass 2 (rarely needed) gives nodes seen only through
-    // hardlinks a primary. Depth first in name order with an explicit stack (one iterator per
-    // directory on the current path), so that the depth of a tree is limited by memory only.
+    // hardlinks a primary. A directory is entered only from its primary entry.
     private void walk(Directory top, boolean acceptLinks) {
-        ArrayDeque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(top));
-        while (!stack.isEmpty()) {
-            Frame f = stack.peek();
-            if (!f.entries.hasNext()) {
-                stack.pop();
-                continue;
-            }
-            Map.Entry<byte[], Node> e = f.entries.next();
-            Node child = e.getValue();
+        TreeWalk.walk(top, (parent, name, child, path) -> {
             Primary p = primaries.get(child);
             if (p == null) {
-                if (acceptLinks || !f.dir.isHardlink(e.getKey())) {
-                    p = new Primary(f.dir, e.getKey());
+                if (acceptLinks || !parent.isHardlink(name)) {
+                    p = new Primary(parent, name);
                     primaries.put(child, p);
                 } else {
                     unresolvedLinks = true;
                 }
             }
-            if (child instanceof Directory d && p != null && p.parent == f.dir) {
-                stack.push(new Frame(d));
-            }
-        }
-    }
-
-    /** A directory on the walk's current path and how far the walk has got through its entries. */
-    private static final class Frame {
-        final Directory dir;
-        final Iterator<Map.Entry<byte[], Node>> entries;
-
-        Frame(Directory dir) {
-            this.dir = dir;
-            this.entries = dir.entries().entrySet().iterator();
-        }
+            return p != null && p.parent == parent;
+        });
     }
 
     /** Whether {@code name} in {@code dir} is the primary entry of {@code node}. */
