@@ -151,12 +151,13 @@ public final class OciImages {
             String cName = configStream(configDigest);
             ObjectId configId = repo.streamId(cName).orElse(null);
             if (configId == null) {
-                SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG);
-                w.writeExternal(configJson);
-                for (int i = 0; i < diffIds.size(); i++) {
-                    w.addNamedRef(diffIds.get(i), layerStreams.get(i));
+                try (SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG)) {
+                    w.writeExternal(configJson);
+                    for (int i = 0; i < diffIds.size(); i++) {
+                        w.addNamedRef(diffIds.get(i), layerStreams.get(i));
+                    }
+                    configId = w.finish();
                 }
-                configId = w.finish();
                 repo.linkStream(cName, configId);
             }
             String mName = manifestStream(manifestDigest);
@@ -175,13 +176,14 @@ public final class OciImages {
 
     private static ObjectId writeManifest(Repository repo, byte[] manifestJson, String configDigest, ObjectId configId,
             List<String> diffIds, List<ObjectId> layerStreams) throws IOException {
-        SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST);
-        w.writeExternal(manifestJson);
-        w.addNamedRef(CONFIG_REF_PREFIX + configDigest, configId);
-        for (int i = 0; i < diffIds.size(); i++) {
-            w.addNamedRef(diffIds.get(i), layerStreams.get(i));
+        try (SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
+            w.writeExternal(manifestJson);
+            w.addNamedRef(CONFIG_REF_PREFIX + configDigest, configId);
+            for (int i = 0; i < diffIds.size(); i++) {
+                w.addNamedRef(diffIds.get(i), layerStreams.get(i));
+            }
+            return w.finish();
         }
-        return w.finish();
     }
 
     /**
@@ -298,19 +300,22 @@ public final class OciImages {
     public static void recordImage(Repository repo, OciImage image, ObjectId imageId) throws IOException {
         SplitStreamReader config = repo.openStream(image.configStream());
         if (!config.namedRef(IMAGE_REF).filter(imageId::equals).isPresent()) {
-            SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG);
-            copyContent(repo, config, w);
-            config.namedRefs().forEach(w::addNamedRef);
-            w.addNamedRef(IMAGE_REF, imageId);
-            ObjectId newConfig = w.finish();
+            ObjectId newConfig;
+            try (SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG)) {
+                copyContent(repo, config, w);
+                config.namedRefs().forEach(w::addNamedRef);
+                w.addNamedRef(IMAGE_REF, imageId);
+                newConfig = w.finish();
+            }
             repo.linkStream(configStream(image.configDigest()), newConfig);
 
             SplitStreamReader manifest = repo.openStream(image.manifestStream());
-            SplitStreamWriter mw = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST);
-            copyContent(repo, manifest, mw);
-            manifest.namedRefs().forEach(mw::addNamedRef);
-            mw.addNamedRef(CONFIG_REF_PREFIX + image.configDigest(), newConfig);
-            repo.linkStream(manifestStream(image.manifestDigest()), mw.finish());
+            try (SplitStreamWriter mw = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
+                copyContent(repo, manifest, mw);
+                manifest.namedRefs().forEach(mw::addNamedRef);
+                mw.addNamedRef(CONFIG_REF_PREFIX + image.configDigest(), newConfig);
+                repo.linkStream(manifestStream(image.manifestDigest()), mw.finish());
+            }
         }
         // Only while the tag still names this manifest: a pull may have moved it meanwhile.
         if (image.name() != null && repo.streamRef(tagRef(image.name()))

@@ -59,12 +59,15 @@ public final class LayerImporter {
 
     /**
      * Imports a layer blob as downloaded: gzip, zstd or plain, detected by magic bytes
-     * ({@link Compression}). The blob's own (compressed) digest is the caller's to check.
+     * ({@link Compression}). The blob's own (compressed) digest is the caller's to check. Closes
+     * {@code blob} when it was read: the decompressor's native state is freed only by a close.
      */
     public static LayerImport importBlob(Repository repo, InputStream blob, String diffId) throws IOException {
         if (repo.hasStream(streamName(diffId))) {
             return TarImport.present(repo, diffId);
         }
-        return importLayer(repo, Compression.decompress(blob), diffId);
+        try (InputStream tar = Compression.decompress(blob)) {
+            return importLayer(repo, tar, diffId);
+        }
     }
 }

@@ -70,25 +70,27 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
             }
             batch = pendingObjects;
             in = tar instanceof BufferedInputStream ? tar : new BufferedInputStream(tar, 1 << 16);
-            SplitStreamWriter stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
-            LayerTreeBuilder tree = new LayerTreeBuilder();
-            long members;
-            // Closed (its workers stopped) before the batch: a failed import's files are then all known to it.
-            try (ImportSequencer seq = new ImportSequencer(pendingObjects, stream, tree, workers)) {
-                sequencer = seq;
-                members = TarWalker.walk(this, seq::member);
-                seq.finish();
+            // Closed on every path: its zstd context is native memory the garbage collector never frees.
+            try (SplitStreamWriter stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER)) {
+                LayerTreeBuilder tree = new LayerTreeBuilder();
+                long members;
+                // Closed (its workers stopped) before the batch: a failed import's files are then all known to it.
+                try (ImportSequencer seq = new ImportSequencer(pendingObjects, stream, tree, workers)) {
+                    sequencer = seq;
+                    members = TarWalker.walk(this, seq::member);
+                    seq.finish();
+                }
+                String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+                if (!actual.equals(diffId)) {
+                    throw new BadLayerException("layer content has digest " + actual
+                            + " but the image says its diff_id is " + diffId + "; the layer was not stored");
+                }
+                pendingObjects.install();
+                ObjectId id = stream.finish();
+                repo.linkStream(name, id);
+                return new LayerImporter.Imported(new LayerImport(diffId, name, id, false, bytes, members,
+                        sequencer.objects(), sequencer.newObjects()), tree.result());
             }
-            String actual = "sha256:" + HexFormat.of().formatHex(sha256.digest());
-            if (!actual.equals(diffId)) {
-                throw new BadLayerException("layer content has digest " + actual + " but the image says its diff_id is "
-                        + diffId + "; the layer was not stored");
-            }
-            pendingObjects.install();
-            ObjectId id = stream.finish();
-            repo.linkStream(name, id);
-            return new LayerImporter.Imported(new LayerImport(diffId, name, id, false, bytes, members,
-                    sequencer.objects(), sequencer.newObjects()), tree.result());
         }
     }
 

@@ -21,8 +21,12 @@ import org.cfsj.repo.Repository;
  *
  * <p>The compressed stream is kept in memory: after the file data is split out, tar metadata
  * compresses to a small fraction of a layer. Not thread-safe.
+ *
+ * <p>The zstd context is native memory (a few MiB) that only {@link #finish()} or {@link
+ * #close()} frees, not the garbage collector: a writer must be closed on every path, also when
+ * what it was writing is abandoned (a refused layer).
  */
-public final class SplitStreamWriter {
+public final class SplitStreamWriter implements AutoCloseable {
     /** Largest inline chunk the writer emits (the format allows any size). */
     public static final int MAX_INLINE_CHUNK = 1 << 20;
 
@@ -108,9 +112,12 @@ public final class SplitStreamWriter {
     /** Writes the splitstream as an object and returns its id. The writer is done afterwards. */
     public ObjectId finish() throws IOException {
         checkOpen();
-        flushInline();
-        zstd.close();
-        finished = true;
+        try {
+            flushInline();
+        } finally {
+            finished = true;
+            zstd.close();
+        }
         // Stream refs: referenced by named refs, in name order (deterministic).
         for (ObjectId target : namedRefs.values()) {
             streamRefs.computeIfAbsent(target, k -> streamRefs.size());
@@ -147,6 +154,23 @@ public final class SplitStreamWriter {
             out.write(stream);
             out.write(named);
             return out.commit();
+        }
+    }
+
+    /**
+     * Frees the zstd context; a writer not finished stores nothing. Idempotent, and a no-op after
+     * {@link #finish()}.
+     */
+    @Override
+    public void close() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        try {
+            zstd.close(); // frees the context also when ending the frame fails
+        } catch (IOException e) {
+            // the frame is being abandoned: into a byte array, nothing else can fail
         }
     }
 
