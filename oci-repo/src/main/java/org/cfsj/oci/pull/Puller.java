@@ -54,8 +54,9 @@ import org.cfsj.repo.Repository;
  * </ol>
  *
  * A failure at any point leaves the name, and everything it reaches, as it was: objects written
- * so far are unreferenced (gc removes them), and the image the name had keeps it. Two pulls of one image may run at once: imports are idempotent
- * and the repository serializes what must be serialized.
+ * so far are unreferenced (gc removes them), and the image the name had keeps it. Two pulls of
+ * one image may run at once: imports are idempotent and the repository serializes what must be
+ * serialized.
  */
 public final class Puller {
     private static final long MAX_CONFIG = 16 << 20;
