@@ -210,10 +210,61 @@ public final class OciImages {
         }
     }
 
-    /** Removes a tag (its content stays until gc). Returns false if there was no such tag. */
+    /**
+     * Removes a tag exactly as stored, with its image ref; the manifest, config, layers and
+     * image stay until gc finds nothing else reaching them. Takes the repository lock shared,
+     * as {@link #tag} does. The image ref goes first: a crash in between leaves the tag, which
+     * still reaches its image through the config, and the next untag finishes the work.
+     *
+     * @return false if there was no such tag
+     */
     public static boolean untag(Repository repo, String tag) throws IOException {
-        repo.removeImageRef(tagRef(tag));
-        return repo.removeStreamRef(tagRef(tag));
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            return removeTagRef(repo, tagRef(tag));
+        }
+    }
+
+    /**
+     * Removes what {@code nameOrDigest} names, as {@link #resolve} finds it: the tag (a name
+     * without a tag also tries {@code :latest}), or for a manifest digest {@code sha256:<hex>}
+     * every tag naming that manifest. Takes the repository lock shared.
+     *
+     * @return the tags removed, sorted
+     * @throws RepositoryException if nothing of that name or digest is tagged
+     */
+    public static List<String> untagAll(Repository repo, String nameOrDigest) throws IOException {
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
+            List<String> removed = new ArrayList<>();
+            if (SHA256.matcher(nameOrDigest).matches()) {
+                String manifest = manifestStream(nameOrDigest);
+                for (String ref : repo.listStreamRefs(TAG_PREFIX)) {
+                    // By the ref as listed, so that a ref named in another spelling goes too.
+                    if (repo.streamRef(ref).filter(manifest::equals).isPresent() && removeTagRef(repo, ref)) {
+                        removed.add(decodeTag(ref.substring(TAG_PREFIX.length() + 1)));
+                    }
+                }
+            } else {
+                for (String candidate : candidates(nameOrDigest)) {
+                    if (removeTagRef(repo, tagRef(candidate))) {
+                        removed.add(candidate);
+                        break;
+                    }
+                }
+            }
+            if (removed.isEmpty()) {
+                throw new RepositoryException("no image named " + nameOrDigest);
+            }
+            return removed;
+        }
+    }
+
+    /** {@link #untag} under a lock the caller holds. */
+    private static boolean removeTagRef(Repository repo, String ref) throws IOException {
+        if (repo.streamRef(ref).isEmpty()) {
+            return false;
+        }
+        repo.removeImageRef(ref);
+        return repo.removeStreamRef(ref);
     }
 
     /**
