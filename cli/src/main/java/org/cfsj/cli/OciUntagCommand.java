@@ -16,11 +16,13 @@ import picocli.CommandLine.Parameters;
  * line and the rest are still removed; the exit status is 1 if any failed.
  */
 @Command(name = "untag", aliases = "rm", mixinStandardHelpOptions = true,
-        description = {"Remove image names. Each NAME is a tag as pulled (a NAME without a tag also tries",
-            "NAME:latest); a manifest digest sha256:<hex> removes every tag naming that manifest.",
-            "Prints 'Untagged: NAME' for each name removed. Nothing else is deleted: 'cfsj gc' then",
-            "removes the images, layers and files no remaining name reaches.",
-            "A NAME that names nothing is reported and the others are still removed; exit status 1 if any failed."})
+        description = {"Remove image names; 'cfsj gc' then reclaims what no name reaches.",
+            "Each NAME is a tag as pulled; a NAME without a tag also tries NAME:latest. A manifest digest "
+                + "sha256:<hex> removes every tag naming that manifest.",
+            "Prints 'Untagged: NAME' for each name removed. Nothing else is deleted here: 'cfsj gc' removes "
+                + "the images, layers and files no remaining name reaches.",
+            "A NAME that names nothing is reported in one line and the other NAMEs are still removed; "
+                + "the exit status is then 1."})
 final class OciUntagCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
