@@ -32,10 +32,12 @@ class RefusedLayerMemoryTest {
     private static final int WARM_UP = 20;
     private static final int REFUSALS = 100;
     /**
-     * Allowed growth per refused layer, averaged: far below one zstd compression context (about
-     * a megabyte at the splitstream's level), far above what the JVM itself mallocs meanwhile.
+     * Allowed growth per refused layer, averaged: well below one leaked zstd compression context
+     * (about 3.7 MB at the splitstream's level), well above what the rest of the JVM (JIT
+     * compiler, GC, other threads) mallocs meanwhile, which the count includes: up to about
+     * 100 KB per refusal has been seen in a full test run.
      */
-    private static final long MAX_BYTES_PER_REFUSAL = 32 << 10;
+    private static final long MAX_BYTES_PER_REFUSAL = 1 << 20;
 
     @TempDir
     Path tmp;
