@@ -38,6 +38,9 @@ if ! mvn -B -q -o -f "$here/pom.xml" -pl integration-tests -am package -DskipTes
     echo "mutate.sh: build failed:" >&2; cat "$log" >&2; exit 1
 fi
 cp="$here/cli/target/cfsj.jar:$here/integration-tests/target/test-classes"
+# exec below replaces this shell, so the EXIT trap would never remove the build log.
+rm -f "$log"
+trap - EXIT
 
 # One case thread; serial GC and a fixed heap: the run must stay within HEAP, and the machine is shared.
 exec nice -n 10 "$java" -Xmx"${HEAP:-512m}" -Xms64m -XX:+UseSerialGC \
