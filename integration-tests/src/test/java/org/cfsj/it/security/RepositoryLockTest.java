@@ -37,9 +37,9 @@ class RepositoryLockTest {
 
     @BeforeEach
     void init() throws Exception {
-        Assumptions.assumeTrue(RepositoryPermissionsTest.onPath("flock"), "util-linux flock(1) is not installed");
+        Assumptions.assumeTrue(Host.onPath("flock"), "util-linux flock(1) is not installed");
         repo = tmp.resolve("repo");
-        RepositoryPermissionsTest.Result init = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "init");
+        Host.Result init = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "init");
         assertEquals(0, init.exit(), init.describe());
     }
 
@@ -64,7 +64,7 @@ class RepositoryLockTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(repo.resolve("lock"))),
                 "made by init");
         Files.delete(repo.resolve("lock"));
-        RepositoryPermissionsTest.Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "gc");
+        Host.Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "gc");
         assertEquals(0, gc.exit(), gc.describe());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(repo.resolve("lock"))),
                 "made by the first command that locks");
@@ -73,7 +73,7 @@ class RepositoryLockTest {
     @Test
     void aLockTimeoutFailsWithOneLineNamingTheHolder() throws Exception {
         long pid = holdLock();
-        RepositoryPermissionsTest.Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(),
+        Host.Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(),
                 "--lock-timeout", "1", "gc");
         assertEquals(1, gc.exit(), gc.describe());
         assertEquals(List.of("cfsj gc: timed out after 1 s waiting for the repository lock held by PID " + pid + " ("

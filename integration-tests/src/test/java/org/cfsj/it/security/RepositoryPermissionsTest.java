@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +40,7 @@ class RepositoryPermissionsTest {
     void requirements() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root (to be the other user's root)");
         for (String tool : List.of("setpriv", "tar", "flock")) {
-            Assumptions.assumeTrue(onPath(tool), tool + " is not installed");
+            Assumptions.assumeTrue(Host.onPath(tool), tool + " is not installed");
         }
         layout = writeLayout(tmp.resolve("layout"));
         // nobody must be able to reach the temp dir, so that only the repository's own mode stops it
@@ -52,7 +50,7 @@ class RepositoryPermissionsTest {
     @Test
     void nobodyCannotListReadOrLockAnythingInRootsRepository() throws Exception {
         Path repo = tmp.resolve("repo");
-        Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
+        Host.Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
         assertEquals(0, pull.exit(), pull.describe());
 
         List<Path> everything = walk(repo);
@@ -65,7 +63,7 @@ class RepositoryPermissionsTest {
         assertEquals("rw-------", mode(repo.resolve("lock")), "the lock file");
 
         // cfsj itself, run by nobody on root's repository: refused with one clear line
-        Result foreign = run(List.of("sh", "-c", "cd / && exec setpriv --reuid=" + NOBODY + " --regid=" + NOBODY
+        Host.Result foreign = run(List.of("sh", "-c", "cd / && exec setpriv --reuid=" + NOBODY + " --regid=" + NOBODY
                 + " --clear-groups \"$@\"", "sh", java(), "--enable-native-access=ALL-UNNAMED", "-jar",
                 cfsjJar().toString(), "--repo", repo.toString(), "oci", "images"));
         assertEquals(1, foreign.exit(), foreign.describe());
@@ -75,7 +73,7 @@ class RepositoryPermissionsTest {
     @Test
     void fsckReportsA0755RepositoryAndRepairMakesItPrivateAgain() throws Exception {
         Path repo = tmp.resolve("repo");
-        Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
+        Host.Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
         assertEquals(0, pull.exit(), pull.describe());
         Files.setPosixFilePermissions(repo, PosixFilePermissions.fromString("rwxr-xr-x")); // as an older cfsj left it
 
@@ -83,23 +81,23 @@ class RepositoryPermissionsTest {
         // with 0755, nobody reads the objects: the probe sees a real leak when there is one
         assertFalse(probeAsNobody(everything).isEmpty(), "nobody can read a 0755 repository");
 
-        Result fsck = cfsjAsRoot("--repo", repo.toString(), "fsck");
+        Host.Result fsck = cfsjAsRoot("--repo", repo.toString(), "fsck");
         assertEquals(1, fsck.exit(), fsck.describe());
         assertTrue(fsck.out().contains(repo + " has mode 0755"), fsck.describe());
         assertEquals("rwxr-xr-x", mode(repo), "fsck without --repair changes nothing");
-        Result init = cfsjAsRoot("--repo", repo.toString(), "init");
+        Host.Result init = cfsjAsRoot("--repo", repo.toString(), "init");
         assertEquals(0, init.exit(), init.describe());
         assertTrue(init.err().contains("has mode 0755"), "init reports it too: " + init.describe());
-        Result images = cfsjAsRoot("--repo", repo.toString(), "oci", "images");
+        Host.Result images = cfsjAsRoot("--repo", repo.toString(), "oci", "images");
         assertEquals(0, images.exit(), "an old 0755 repository keeps working: " + images.describe());
         assertTrue(images.err().contains("warning: " + repo + " has mode 0755"), images.describe());
 
-        Result repair = cfsjAsRoot("--repo", repo.toString(), "fsck", "--repair");
+        Host.Result repair = cfsjAsRoot("--repo", repo.toString(), "fsck", "--repair");
         assertEquals(0, repair.exit(), repair.describe());
         assertTrue(repair.out().contains("from 0755 to 0700"), repair.describe());
         assertEquals("rwx------", mode(repo));
         assertEquals(List.of(), probeAsNobody(everything), "after --repair");
-        Result again = cfsjAsRoot("--repo", repo.toString(), "fsck");
+        Host.Result again = cfsjAsRoot("--repo", repo.toString(), "fsck");
         assertEquals(0, again.exit(), again.describe());
     }
 
@@ -108,14 +106,14 @@ class RepositoryPermissionsTest {
         Path home = Files.createDirectory(tmp.resolve("home"));
         Files.setOwner(home, home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         Path repo = home.resolve("cfsj");
-        Result init = run(List.of("sh", "-c", "umask 022 && cd / && exec setpriv --reuid=" + NOBODY + " --regid=" + NOBODY
+        Host.Result init = run(List.of("sh", "-c", "umask 022 && cd / && exec setpriv --reuid=" + NOBODY + " --regid=" + NOBODY
                 + " --clear-groups \"$@\"", "sh", java(), "--enable-native-access=ALL-UNNAMED", "-jar",
                 cfsjJar().toString(), "--repo", repo.toString(), "init"));
         assertEquals(0, init.exit(), init.describe());
         assertEquals("rwx------", mode(repo));
         assertEquals(NOBODY, Files.getAttribute(repo, "unix:uid"));
         // root is refused too: a repository belongs to one user
-        Result asRoot = cfsjAsRoot("--repo", repo.toString(), "gc");
+        Host.Result asRoot = cfsjAsRoot("--repo", repo.toString(), "gc");
         assertEquals(1, asRoot.exit(), asRoot.describe());
         assertTrue(asRoot.err().contains("belongs to uid 65534, not to you (uid 0)"), asRoot.describe());
     }
@@ -141,7 +139,7 @@ class RepositoryPermissionsTest {
         for (Path p : paths) {
             cmd.add(p.toString());
         }
-        Result r = run(cmd);
+        Host.Result r = run(cmd);
         assertEquals(0, r.exit(), r.describe());
         return r.out().lines().toList();
     }
@@ -190,7 +188,7 @@ class RepositoryPermissionsTest {
         Files.setPosixFilePermissions(root.resolve("etc/secret"), PosixFilePermissions.fromString("rw-------"));
         Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
         Path tar = layout.resolveSibling("layer.tar");
-        Result t = run(List.of("tar", "--format=pax", "--numeric-owner", "--sort=name", "--mtime=@1700000000",
+        Host.Result t = run(List.of("tar", "--format=pax", "--numeric-owner", "--sort=name", "--mtime=@1700000000",
                 "-C", root.toString(), "-cf", tar.toString(), "."));
         assertEquals(0, t.exit(), t.describe());
         byte[] layer = Files.readAllBytes(tar);
@@ -218,33 +216,12 @@ class RepositoryPermissionsTest {
 
     // ---- running things ----
 
-    record Result(int exit, String out, String err) {
-        String describe() {
-            return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-        }
-    }
-
-    static Result run(List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        CompletableFuture<String> err = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                err.complete("(reading stderr failed: " + e + ")");
-            }
-        });
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(300, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out: " + cmd);
-        }
-        return new Result(p.exitValue(), out, err.join());
+    static Host.Result run(List<String> cmd) throws IOException, InterruptedException {
+        return Host.run(cmd, 300);
     }
 
     /** The packaged cfsj as root, with the usual umask 022. */
-    static Result cfsjAsRoot(String... args) throws IOException, InterruptedException {
+    static Host.Result cfsjAsRoot(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask 022 && exec \"$@\"", "sh", java(),
                 "--enable-native-access=ALL-UNNAMED", "-jar", cfsjJar().toString()));
         cmd.addAll(List.of(args));
@@ -261,14 +238,5 @@ class RepositoryPermissionsTest {
         Path jar = Path.of(root, "cli", "target", "cfsj.jar");
         Assumptions.assumeTrue(Files.isRegularFile(jar), jar + " does not exist: package the cli module first");
         return jar;
-    }
-
-    static boolean onPath(String tool) {
-        for (String dir : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
