@@ -3,7 +3,7 @@ package org.cfsj.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import org.cfsj.repo.Fsck;
+import org.cfsj.repo.maintenance.Fsck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

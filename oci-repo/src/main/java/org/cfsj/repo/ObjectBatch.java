@@ -24,12 +24,12 @@ import org.cfsj.verity.FsVerityHasher;
  * {@link #install()} and {@link #close()} must not overlap with writers still committing.
  */
 public final class ObjectBatch implements AutoCloseable {
-    private final Repository repo;
+    private final ObjectStore store;
     private final Map<ObjectId, Path> pending = new ConcurrentHashMap<>();
     private volatile boolean installed;
 
-    ObjectBatch(Repository repo) {
-        this.repo = repo;
+    ObjectBatch(ObjectStore store) {
+        this.store = store;
     }
 
     /** A writer whose {@link ObjectWriter#commit()} defers naming to {@link #install()}. */
@@ -37,7 +37,7 @@ public final class ObjectBatch implements AutoCloseable {
         if (installed) {
             throw new IllegalStateException("batch already installed");
         }
-        return new ObjectWriter(repo, this);
+        return new ObjectWriter(store, this);
     }
 
     /** What {@link #store} did: the object's id, and whether this batch adds it (false: already stored or pending). */
@@ -59,7 +59,7 @@ public final class ObjectBatch implements AutoCloseable {
         if (has(id)) {
             return new Stored(id, false);
         }
-        Repository.TempFile temp = repo.newTempFile(id);
+        ObjectStore.TempFile temp = store.newTempFile(id);
         boolean written = false;
         try (FileChannel channel = temp.channel()) {
             ByteBuffer b = ByteBuffer.wrap(data, off, len);
@@ -82,7 +82,7 @@ public final class ObjectBatch implements AutoCloseable {
 
     /** Whether the object is in the repository or waiting in this batch. */
     boolean has(ObjectId id) {
-        return pending.containsKey(id) || repo.hasObject(id);
+        return pending.containsKey(id) || store.has(id);
     }
 
     /**
@@ -104,12 +104,12 @@ public final class ObjectBatch implements AutoCloseable {
             return;
         }
         if (!pending.isEmpty()) {
-            repo.syncBeforeLink();
+            store.syncBeforeLink();
             List<Map.Entry<ObjectId, Path>> todo = new ArrayList<>(pending.entrySet());
             for (Map.Entry<ObjectId, Path> e : todo) {
                 boolean named = false;
                 try {
-                    named = repo.installObject(e.getValue(), e.getKey());
+                    named = store.install(e.getValue(), e.getKey());
                 } finally {
                     if (!named) {
                         Files.deleteIfExists(e.getValue()); // a failure, or another writer named it first

@@ -34,7 +34,7 @@ public final class ObjectWriter extends OutputStream {
      */
     private static final ThreadLocal<byte[]> SPARE = new ThreadLocal<>();
 
-    private final Repository repo;
+    private final ObjectStore store;
     private final ObjectBatch batch;
     private final FsVerityHasher hasher = new FsVerityHasher();
     /** Bytes not yet hashed nor written; all of the object while it fits in memory. */
@@ -48,8 +48,8 @@ public final class ObjectWriter extends OutputStream {
     private boolean stored;
     private ObjectId id;
 
-    ObjectWriter(Repository repo, ObjectBatch batch) {
-        this.repo = repo;
+    ObjectWriter(ObjectStore store, ObjectBatch batch) {
+        this.store = store;
         this.batch = batch;
         byte[] spare = SPARE.get();
         if (spare != null) {
@@ -103,7 +103,7 @@ public final class ObjectWriter extends OutputStream {
         checkOpen();
         hasher.update(buffer, 0, buffered);
         ObjectId digest = ObjectId.of(hasher.finish());
-        if (batch != null ? batch.has(digest) : repo.hasObject(digest)) {
+        if (batch != null ? batch.has(digest) : store.has(digest)) {
             // Already stored (or about to be): no file is needed (and none was made if it fit in memory).
             done = true;
             releaseBuffer();
@@ -128,7 +128,7 @@ public final class ObjectWriter extends OutputStream {
         try {
             channel.force(true);
             channel.close();
-            named = repo.installObject(temp, digest);
+            named = store.install(temp, digest);
         } finally {
             if (!named) {
                 Files.deleteIfExists(temp); // a failure, or the object was there already
@@ -184,7 +184,7 @@ public final class ObjectWriter extends OutputStream {
      */
     private void writeBuffer(ObjectId id) throws IOException {
         if (channel == null) {
-            Repository.TempFile t = id != null ? repo.newTempFile(id) : repo.newTempFile();
+            ObjectStore.TempFile t = id != null ? store.newTempFile(id) : store.newTempFile();
             temp = t.path();
             channel = t.channel();
         }

@@ -88,7 +88,7 @@ public record RepoAccess(Path root, int mode, int ownerUid, int callerUid) {
         return out;
     }
 
-    static String octal(int mode) {
+    public static String octal(int mode) {
         return String.format("%04o", mode);
     }
 

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cfsj.repo.maintenance.Fsck;
 
 /** The repository's top directory: the caller's, mode 0700, whatever the umask or an older cfsj left. */
 class RepoAccessTest {

@@ -31,7 +31,7 @@ class SplitStreamTest {
         new java.util.Random(1).nextBytes(big);
         ObjectId other = repo.storeObject(new byte[] {9});
 
-        SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER);
+        SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_LAYER);
         w.writeInline(new byte[] {1, 2, 3});
         w.writeInline(new byte[] {4});
         ObjectId bigId = w.writeExternal(big);
@@ -41,7 +41,7 @@ class SplitStreamTest {
         w.addNamedRef("alpha", bigId);
         ObjectId id = w.finish();
 
-        SplitStreamReader r = repo.openStream(id);
+        SplitStreamReader r = SplitStreamReader.open(repo.objects(), id);
         assertEquals(SplitStreamFormat.CONTENT_OCI_LAYER, r.contentType());
         assertEquals(3 + 1 + big.length + 1 + big.length, r.streamSize());
         assertEquals(List.of(bigId), r.objectRefs());
@@ -82,11 +82,11 @@ class SplitStreamTest {
         ObjectId a = write(repo);
         ObjectId b = write(repo);
         assertEquals(a, b);
-        assertEquals(0, repo.openStream(a).readContent().length - 5);
+        assertEquals(0, SplitStreamReader.open(repo.objects(), a).readContent().length - 5);
     }
 
     private static ObjectId write(Repository repo) throws IOException {
-        SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_BLOB);
+        SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_BLOB);
         w.writeInline(new byte[] {1, 2, 3, 4, 5});
         return w.finish();
     }
@@ -94,14 +94,14 @@ class SplitStreamTest {
     @Test
     void emptyStreamAndWrongContentType() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
-        ObjectId id = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG).finish();
-        SplitStreamReader r = repo.openStream(id);
+        ObjectId id = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_CONFIG).finish();
+        SplitStreamReader r = SplitStreamReader.open(repo.objects(), id);
         assertEquals(0, r.readContent().length);
         assertTrue(r.namedRefs().isEmpty());
         var e = assertThrows(RepositoryException.class,
                 () -> r.requireContentType(SplitStreamFormat.CONTENT_OCI_LAYER, "a layer"));
         assertTrue(e.getMessage().contains("is not a layer"), e.getMessage());
         ObjectId notStream = repo.storeObject(new byte[100]);
-        assertThrows(RepositoryException.class, () -> repo.openStream(notStream));
+        assertThrows(RepositoryException.class, () -> SplitStreamReader.open(repo.objects(), notStream));
     }
 }

@@ -61,7 +61,7 @@ public final class ImageBuilder {
     private static Directory mergedTree(Repository repo, OciImage image, Map<String, LayerTree> imported)
             throws IOException {
         Map<String, LayerTree> unused = new HashMap<>(imported);
-        SplitStreamReader config = repo.openStream(image.configStream());
+        SplitStreamReader config = SplitStreamReader.open(repo.objects(), image.configStream());
         LayerMerger merger = new LayerMerger();
         for (String diffId : image.diffIds()) {
             LayerTree tree = unused.remove(diffId);
@@ -73,7 +73,7 @@ public final class ImageBuilder {
                     .or(() -> repo.streamId(LayerImporter.streamName(diffId)))
                     .orElseThrow(() -> new RepositoryException("layer " + diffId + " of " + image.manifestDigest()
                             + " is not in the repository"));
-            merger.apply(LayerTrees.read(repo, repo.openStream(layer)));
+            merger.apply(LayerTrees.read(repo, SplitStreamReader.open(repo.objects(), layer)));
         }
         return merger.finish();
     }

@@ -151,7 +151,7 @@ public final class OciImages {
             String cName = configStream(configDigest);
             ObjectId configId = repo.streamId(cName).orElse(null);
             if (configId == null) {
-                try (SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG)) {
+                try (SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_CONFIG)) {
                     w.writeExternal(configJson);
                     for (int i = 0; i < diffIds.size(); i++) {
                         w.addNamedRef(diffIds.get(i), layerStreams.get(i));
@@ -162,7 +162,7 @@ public final class OciImages {
             }
             String mName = manifestStream(manifestDigest);
             Optional<ObjectId> existing = repo.streamId(mName);
-            boolean current = existing.isPresent() && repo.openStream(existing.get())
+            boolean current = existing.isPresent() && SplitStreamReader.open(repo.objects(), existing.get())
                     .namedRef(CONFIG_REF_PREFIX + configDigest).filter(configId::equals).isPresent();
             if (!current) {
                 repo.linkStream(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
@@ -176,7 +176,7 @@ public final class OciImages {
 
     private static ObjectId writeManifest(Repository repo, byte[] manifestJson, String configDigest, ObjectId configId,
             List<String> diffIds, List<ObjectId> layerStreams) throws IOException {
-        try (SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
+        try (SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
             w.writeExternal(manifestJson);
             w.addNamedRef(CONFIG_REF_PREFIX + configDigest, configId);
             for (int i = 0; i < diffIds.size(); i++) {
@@ -300,7 +300,7 @@ public final class OciImages {
         String mName = manifestStream(manifestDigest);
         ObjectId mId = repo.streamId(mName).orElseThrow(
                 () -> new RepositoryException("manifest " + manifestDigest + " is not in the repository"));
-        SplitStreamReader m = repo.openStream(mId).requireContentType(SplitStreamFormat.CONTENT_OCI_MANIFEST, "a manifest");
+        SplitStreamReader m = SplitStreamReader.open(repo.objects(), mId).requireContentType(SplitStreamFormat.CONTENT_OCI_MANIFEST, "a manifest");
         String configDigest = null;
         ObjectId cId = null;
         for (Map.Entry<String, ObjectId> e : m.namedRefs().entrySet()) {
@@ -312,7 +312,7 @@ public final class OciImages {
         if (cId == null) {
             throw new RepositoryException("manifest stream " + mId + " has no config reference");
         }
-        SplitStreamReader c = repo.openStream(cId).requireContentType(SplitStreamFormat.CONTENT_OCI_CONFIG, "a config");
+        SplitStreamReader c = SplitStreamReader.open(repo.objects(), cId).requireContentType(SplitStreamFormat.CONTENT_OCI_CONFIG, "a config");
         byte[] configJson = c.readContent();
         byte[] manifestJson = m.readContent();
         Optional<ObjectId> imageId = c.namedRef(IMAGE_REF).filter(repo::hasObject);
@@ -349,10 +349,10 @@ public final class OciImages {
      * linked under {@code images/} already. Caller holds the lock (shared).
      */
     public static void recordImage(Repository repo, OciImage image, ObjectId imageId) throws IOException {
-        SplitStreamReader config = repo.openStream(image.configStream());
+        SplitStreamReader config = SplitStreamReader.open(repo.objects(), image.configStream());
         if (!config.namedRef(IMAGE_REF).filter(imageId::equals).isPresent()) {
             ObjectId newConfig;
-            try (SplitStreamWriter w = repo.newStream(SplitStreamFormat.CONTENT_OCI_CONFIG)) {
+            try (SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_CONFIG)) {
                 copyContent(repo, config, w);
                 config.namedRefs().forEach(w::addNamedRef);
                 w.addNamedRef(IMAGE_REF, imageId);
@@ -360,8 +360,8 @@ public final class OciImages {
             }
             repo.linkStream(configStream(image.configDigest()), newConfig);
 
-            SplitStreamReader manifest = repo.openStream(image.manifestStream());
-            try (SplitStreamWriter mw = repo.newStream(SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
+            SplitStreamReader manifest = SplitStreamReader.open(repo.objects(), image.manifestStream());
+            try (SplitStreamWriter mw = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
                 copyContent(repo, manifest, mw);
                 manifest.namedRefs().forEach(mw::addNamedRef);
                 mw.addNamedRef(CONFIG_REF_PREFIX + image.configDigest(), newConfig);

@@ -20,7 +20,7 @@ public final class LayerExporter {
         if (!repo.hasStream(name)) {
             throw new RepositoryException("layer " + diffId + " is not in the repository");
         }
-        SplitStreamReader r = repo.openStream(name).requireContentType(SplitStreamFormat.CONTENT_OCI_LAYER, "a layer");
+        SplitStreamReader r = SplitStreamReader.open(repo.objects(), repo.streams().require(name)).requireContentType(SplitStreamFormat.CONTENT_OCI_LAYER, "a layer");
         r.writeContent(out);
     }
 }

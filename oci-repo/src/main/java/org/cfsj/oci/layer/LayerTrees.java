@@ -26,7 +26,7 @@ public final class LayerTrees {
         if (!repo.hasStream(name)) {
             throw new RepositoryException("layer " + diffId + " is not in the repository");
         }
-        return read(repo, repo.openStream(name));
+        return read(repo, SplitStreamReader.open(repo.objects(), repo.streams().require(name)));
     }
 
     /** The tree of a layer splitstream already opened. */

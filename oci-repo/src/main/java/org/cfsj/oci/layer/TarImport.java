@@ -71,7 +71,7 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
             batch = pendingObjects;
             in = tar instanceof BufferedInputStream ? tar : new BufferedInputStream(tar, 1 << 16);
             // Closed on every path: its zstd context is native memory the garbage collector never frees.
-            try (SplitStreamWriter stream = repo.newStream(SplitStreamFormat.CONTENT_OCI_LAYER)) {
+            try (SplitStreamWriter stream = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_LAYER)) {
                 LayerTreeBuilder tree = new LayerTreeBuilder();
                 long members;
                 // Closed (its workers stopped) before the batch: a failed import's files are then all known to it.

@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.cfsj.repo.ObjectId;
-import org.cfsj.repo.Repository;
+import org.cfsj.repo.ObjectStore;
 import org.cfsj.repo.RepositoryException;
 
 /**
@@ -24,7 +24,7 @@ import org.cfsj.repo.RepositoryException;
  * content chunks. The file is small (file data lives in other objects), so it is read whole.
  */
 public final class SplitStreamReader {
-    private final Repository repo;
+    private final ObjectStore objects;
     private final ObjectId id;
     private final byte[] file;
     private final long contentType;
@@ -35,8 +35,8 @@ public final class SplitStreamReader {
     private final int streamStart;
     private final int streamEnd;
 
-    private SplitStreamReader(Repository repo, ObjectId id, byte[] file) throws RepositoryException {
-        this.repo = repo;
+    private SplitStreamReader(ObjectStore objects, ObjectId id, byte[] file) throws RepositoryException {
+        this.objects = objects;
         this.id = id;
         this.file = file;
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
@@ -71,13 +71,13 @@ public final class SplitStreamReader {
     }
 
     /** Reads and parses the splitstream object {@code id}. */
-    public static SplitStreamReader open(Repository repo, ObjectId id) throws IOException {
-        return new SplitStreamReader(repo, id, repo.readObject(id));
+    public static SplitStreamReader open(ObjectStore objects, ObjectId id) throws IOException {
+        return new SplitStreamReader(objects, id, objects.read(id));
     }
 
-    /** Parses splitstream bytes (e.g. an object file read elsewhere); {@code repo} serves external chunks. */
-    public static SplitStreamReader parse(Repository repo, ObjectId id, byte[] file) throws RepositoryException {
-        return new SplitStreamReader(repo, id, file);
+    /** Parses splitstream bytes (e.g. an object file read elsewhere); {@code objects} serves external chunks. */
+    public static SplitStreamReader parse(ObjectStore objects, ObjectId id, byte[] file) throws RepositoryException {
+        return new SplitStreamReader(objects, id, file);
     }
 
     public ObjectId id() {
@@ -131,7 +131,7 @@ public final class SplitStreamReader {
                 switch (c) {
                     case Chunk.Inline in -> out.write(in.data());
                     case Chunk.External ex -> {
-                        try (InputStream obj = repo.openObject(ex.id())) {
+                        try (InputStream obj = objects.open(ex.id())) {
                             obj.transferTo(out);
                         }
                     }

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.ObjectWriter;
-import org.cfsj.repo.Repository;
+import org.cfsj.repo.ObjectStore;
 
 /**
  * Builds a splitstream (see {@link SplitStreamFormat}) and stores it as an object. Inline bytes
@@ -30,7 +30,7 @@ public final class SplitStreamWriter implements AutoCloseable {
     /** Largest inline chunk the writer emits (the format allows any size). */
     public static final int MAX_INLINE_CHUNK = 1 << 20;
 
-    private final Repository repo;
+    private final ObjectStore objects;
     private final long contentType;
     private final ByteArrayOutputStream compressed = new ByteArrayOutputStream();
     private final OutputStream zstd;
@@ -42,8 +42,8 @@ public final class SplitStreamWriter implements AutoCloseable {
     private long streamSize;
     private boolean finished;
 
-    public SplitStreamWriter(Repository repo, long contentType) {
-        this.repo = repo;
+    public SplitStreamWriter(ObjectStore objects, long contentType) {
+        this.objects = objects;
         this.contentType = contentType;
         try {
             this.zstd = new ZstdOutputStreamNoFinalizer(compressed, SplitStreamFormat.ZSTD_LEVEL);
@@ -82,7 +82,7 @@ public final class SplitStreamWriter implements AutoCloseable {
 
     /** Stores {@code data} as an object and appends it as an external chunk. */
     public ObjectId writeExternal(byte[] data) throws IOException {
-        ObjectId id = repo.storeObject(data);
+        ObjectId id = objects.store(data);
         writeExternal(id, data.length);
         return id;
     }
@@ -131,7 +131,7 @@ public final class SplitStreamWriter implements AutoCloseable {
         long namedStart = streamStart + stream.length;
         long end = namedStart + named.length;
 
-        try (ObjectWriter out = repo.newObject()) {
+        try (ObjectWriter out = objects.newObject()) {
             LittleEndianOut le = new LittleEndianOut(out);
             out.write(SplitStreamFormat.MAGIC);
             le.u8(SplitStreamFormat.VERSION);

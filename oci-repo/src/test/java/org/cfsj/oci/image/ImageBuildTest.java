@@ -30,6 +30,7 @@ import org.cfsj.tree.Directory;
 import org.cfsj.tree.RegularFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 
 class ImageBuildTest {
     @TempDir
@@ -124,7 +125,7 @@ class ImageBuildTest {
         assertEquals(idA, a.imageRef("oci/img:1").orElseThrow());
         OciImage resolved = OciImages.resolve(a, "img:1");
         assertEquals(idA, resolved.imageId().orElseThrow());
-        assertEquals(idA, a.openStream(resolved.configStream()).namedRef(OciImages.IMAGE_REF).orElseThrow());
+        assertEquals(idA, SplitStreamReader.open(a.objects(), resolved.configStream()).namedRef(OciImages.IMAGE_REF).orElseThrow());
 
         // The image is a composefs EROFS image whose large files point at repository objects.
         Path imageFile = a.objectPath(idA);

@@ -32,6 +32,7 @@ import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Symlink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 
 class LayerImportTest {
     @TempDir
@@ -233,7 +234,7 @@ class LayerImportTest {
         byte[] tar = new TestTar().file("big", 0644, TestTar.data(4096 * 3, 7)).file("s", "small").finish();
         String diffId = TestTar.diffId(tar);
         LayerImporter.importLayer(repo, new ByteArrayInputStream(tar), diffId);
-        var r = repo.openStream("oci-layer-" + diffId);
+        var r = SplitStreamReader.open(repo.objects(), repo.streams().require("oci-layer-" + diffId));
         assertEquals(1, r.objectRefs().size());
         assertArrayEquals(TestTar.data(4096 * 3, 7), repo.readObject(r.objectRefs().getFirst()));
         int external = 0;

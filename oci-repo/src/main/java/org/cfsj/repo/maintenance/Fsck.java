@@ -1,4 +1,4 @@
-package org.cfsj.repo;
+package org.cfsj.repo.maintenance;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.RepoAccess;
+import org.cfsj.repo.RepoLock;
+import org.cfsj.repo.Repository;
+import org.cfsj.repo.RepositoryException;
 import org.cfsj.repo.splitstream.SplitStreamFormat;
 import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.verity.FsVerity;
@@ -112,7 +117,7 @@ public final class Fsck {
         Deque<ObjectId> toCheck = new ArrayDeque<>();
         Set<String> streams = new HashSet<>(repo.listStreams());
         for (String name : streams) {
-            Optional<ObjectId> id = Repository.linkedObject(repo.streamsDir().resolve(name));
+            Optional<ObjectId> id = repo.streams().target(name);
             if (id.isEmpty()) {
                 problems.add("stream link " + name + " does not point into objects/");
             } else if (!repo.hasObject(id.get())) {
@@ -136,7 +141,7 @@ public final class Fsck {
             }
             SplitStreamReader r;
             try {
-                r = repo.openStream(id);
+                r = SplitStreamReader.open(repo.objects(), id);
             } catch (RepositoryException e) {
                 problems.add(e.getMessage());
                 continue;
@@ -158,7 +163,7 @@ public final class Fsck {
 
     private void checkImages() throws IOException {
         for (ObjectId id : repo.listImages()) {
-            Optional<ObjectId> target = Repository.linkedObject(repo.imagesDir().resolve(id.hex()));
+            Optional<ObjectId> target = repo.images().target(id.hex());
             if (target.isEmpty() || !target.get().equals(id)) {
                 problems.add("image link " + id + " points to " + target.map(ObjectId::hex).orElse("nothing valid"));
             } else if (!repo.hasObject(id)) {

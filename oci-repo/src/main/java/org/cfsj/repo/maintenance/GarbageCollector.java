@@ -1,4 +1,4 @@
-package org.cfsj.repo;
+package org.cfsj.repo.maintenance;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -13,6 +13,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.ObjectStore;
+import org.cfsj.repo.RepoLock;
+import org.cfsj.repo.Repository;
+import org.cfsj.repo.RepositoryException;
 import org.cfsj.repo.splitstream.SplitStreamReader;
 
 /**
@@ -56,7 +61,7 @@ public final class GarbageCollector {
                 }
             }
             for (String name : repo.listStreams()) {
-                Optional<ObjectId> id = Repository.linkedObject(repo.streamsDir().resolve(name));
+                Optional<ObjectId> id = repo.streams().target(name);
                 if (id.isEmpty() || !live.contains(id.get())) {
                     removed.add("stream link " + name);
                     links++;
@@ -87,7 +92,7 @@ public final class GarbageCollector {
         Deque<ObjectId> work = new ArrayDeque<>();
         for (String ref : repo.listStreamRefs("")) {
             String name = Files.readSymbolicLink(repo.streamsDir().resolve("refs").resolve(ref)).getFileName().toString();
-            Repository.linkedObject(repo.streamsDir().resolve(name)).ifPresent(work::add);
+            repo.streams().target(name).ifPresent(work::add);
         }
         for (String ref : repo.listImageRefs("")) {
             repo.imageRef(ref).ifPresent(work::add);
@@ -99,7 +104,7 @@ public final class GarbageCollector {
             }
             SplitStreamReader r;
             try {
-                r = repo.openStream(id);
+                r = SplitStreamReader.open(repo.objects(), id);
             } catch (RepositoryException e) {
                 continue; // damaged: keep what we know, fsck reports it
             }
@@ -125,7 +130,7 @@ public final class GarbageCollector {
                     continue;
                 }
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(d,
-                        f -> Repository.isObjectTempName(f.getFileName().toString()))) {
+                        f -> ObjectStore.isTempName(f.getFileName().toString()))) {
                     for (Path f : files) {
                         Files.deleteIfExists(f);
                     }

@@ -1,4 +1,4 @@
-package org.cfsj.repo;
+package org.cfsj.repo.maintenance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,6 +18,10 @@ import org.cfsj.oci.layer.LayerExporter;
 import org.cfsj.oci.layer.LayerImporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cfsj.repo.splitstream.SplitStreamReader;
+import org.cfsj.repo.RepositoryTest;
+import org.cfsj.repo.Repository;
+import org.cfsj.repo.ObjectId;
 
 class FsckGcTest {
     @TempDir
@@ -44,7 +48,7 @@ class FsckGcTest {
         Repository repo = Repository.init(tmp.resolve("r"));
         TestImages.store(repo, "img", List.of(layer(1)));
         ObjectId image = ImageBuilder.createImage(repo, "img");
-        var layerStream = repo.openStream(LayerImporter.streamName(TestTar.diffId(layer(1))));
+        var layerStream = SplitStreamReader.open(repo.objects(), repo.streams().require(LayerImporter.streamName(TestTar.diffId(layer(1)))));
         ObjectId a = layerStream.objectRefs().get(0);
         ObjectId b = layerStream.objectRefs().get(1);
 
