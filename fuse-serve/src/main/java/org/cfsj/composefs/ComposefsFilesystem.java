@@ -7,9 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.cfsj.composefs.objects.MissingDigestException;
-import org.cfsj.composefs.objects.ObjectStore;
-import org.cfsj.composefs.objects.ObjectVerificationException;
+import org.cfsj.objects.MissingDigestException;
+import org.cfsj.objects.VerifiedObjects;
+import org.cfsj.objects.ObjectVerificationException;
 import org.cfsj.erofs.Dirent;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
@@ -59,7 +59,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     private static final int NAME_MAX = 255;
 
     private final ErofsImage image;
-    private final ObjectStore store;
+    private final VerifiedObjects store;
     private final NodeIds ids;
     private final OpenObjects objects;
     private final boolean passthrough;
@@ -80,7 +80,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * @param store        where the data of external files lives
      * @param passthrough  let the kernel read external files directly when it can
      */
-    public ComposefsFilesystem(ErofsImage image, ObjectStore store, boolean passthrough) {
+    public ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough) {
         this.image = image;
         this.store = store;
         this.ids = new NodeIds(image.rootNid());
@@ -421,7 +421,8 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             Inode in = image.inode(nid);
             External ext = external(in);
             if (ext != null) {
-                store.willNeed(ext.payload());
+                // length 0: to the end
+                store.willNeed(ext.payload(), fd -> Libc.posixFadvise(fd, 0, 0, Libc.POSIX_FADV_WILLNEED));
             }
         } catch (ErofsFormatException e) {
             // the push itself will meet (and skip) the same problem

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.cfsj.composefs.objects.ObjectStore;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
@@ -29,12 +29,12 @@ public final class ComposefsServer implements AutoCloseable {
             boolean allowSuidDev, boolean quiet, Path digestLedger) {}
 
     private final ErofsImage image;
-    private final ObjectStore store;
+    private final VerifiedObjects store;
     private final DigestLedger ledger;
     private final ComposefsFilesystem fs;
     private final Session session;
 
-    private ComposefsServer(ErofsImage image, ObjectStore store, DigestLedger ledger, ComposefsFilesystem fs,
+    private ComposefsServer(ErofsImage image, VerifiedObjects store, DigestLedger ledger, ComposefsFilesystem fs,
             Session session) {
         this.image = image;
         this.store = store;
@@ -71,11 +71,11 @@ public final class ComposefsServer implements AutoCloseable {
                     + (Files.exists(c.basedir()) ? "not a directory" : "does not exist"));
         }
         ErofsImage image = openImage(c.image());
-        ObjectStore store = null;
+        VerifiedObjects store = null;
         DigestLedger ledger = null;
         try {
             ledger = c.insecure() ? null : openLedger(c.digestLedger());
-            store = new ObjectStore(c.basedir(), c.insecure(), ObjectStore.DEFAULT_CACHE_ENTRIES, ledger);
+            store = new VerifiedObjects(c.basedir(), c.insecure(), VerifiedObjects.DEFAULT_CACHE_ENTRIES, ledger);
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, c.passthrough());
             SessionOptions options = SessionOptions.defaults().withThreads(c.threads())
                     .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev());

@@ -5,8 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import org.cfsj.composefs.objects.ObjectStore;
-import org.cfsj.composefs.objects.OpenObject;
+import org.cfsj.objects.VerifiedObjects;
+import org.cfsj.objects.OpenObject;
 import org.cfsj.fuse.Log;
 import org.cfsj.fuse.fs.FsContext;
 
@@ -55,7 +55,7 @@ final class OpenObjects {
         }
     }
 
-    private final ObjectStore store;
+    private final VerifiedObjects store;
     private final boolean passthroughWanted;
     private final boolean keepIdle;
     private final int maxIdle;
@@ -69,7 +69,7 @@ final class OpenObjects {
      * @param keepIdle keep a handle open when its last user goes (open-less sessions)
      * @param maxIdle  how many idle handles to keep at most
      */
-    OpenObjects(ObjectStore store, boolean passthroughWanted, boolean keepIdle, int maxIdle) {
+    OpenObjects(VerifiedObjects store, boolean passthroughWanted, boolean keepIdle, int maxIdle) {
         this.store = store;
         this.passthroughWanted = passthroughWanted;
         this.keepIdle = keepIdle;
@@ -137,7 +137,7 @@ final class OpenObjects {
         try {
             OpenObject o = store.open(payload, digest);
             if (o.size() != expectedSize) {
-                ObjectStore.close(o.fd());
+                VerifiedObjects.close(o.fd());
                 throw new IOException("object " + payload + " has " + o.size() + " bytes but the image says "
                         + expectedSize);
             }
@@ -246,7 +246,7 @@ final class OpenObjects {
         if (h.backingId > 0 && context != null) {
             context.closeBacking(h.backingId);
         }
-        ObjectStore.close(h.fd);
+        VerifiedObjects.close(h.fd);
         h.fd = -1;
     }
 

@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import org.cfsj.composefs.objects.ObjectStore;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.erofs.Dirent;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
@@ -70,7 +70,7 @@ class ComposefsHostileImageTest {
     @Test
     void entriesNoFileCanHaveAreNotListed() throws Exception {
         Path image = craftedNamesImage();
-        try (ErofsImage img = ErofsImage.open(image); ObjectStore store = new ObjectStore(Files.createDirectory(tmp.resolve("o")), false)) {
+        try (ErofsImage img = ErofsImage.open(image); VerifiedObjects store = new VerifiedObjects(Files.createDirectory(tmp.resolve("o")), false)) {
             List<String> stored = new ArrayList<>();
             img.forEachDirent(dirInode(img, "d"), 0, e -> stored.add(printable(e.name())));
             assertEquals(List.of(".", "..", ".", "..", "a/b", "c\\0d", "e", "zz"), stored, "the crafted directory as stored");
@@ -89,7 +89,7 @@ class ComposefsHostileImageTest {
     @Test
     void lookupsOfNamesNoFileCanHaveFindNothing() throws Exception {
         Path image = craftedNamesImage();
-        try (ErofsImage img = ErofsImage.open(image); ObjectStore store = new ObjectStore(Files.createDirectory(tmp.resolve("o")), false)) {
+        try (ErofsImage img = ErofsImage.open(image); VerifiedObjects store = new VerifiedObjects(Files.createDirectory(tmp.resolve("o")), false)) {
             ComposefsFilesystem fs = new ComposefsFilesystem(img, store, false);
             long d = fs.lookup(1, Bytes.of("d")).nodeId();
             for (byte[] name : List.of(Bytes.of("a/b"), new byte[] {'c', 0, 'd'}, Bytes.of("."), Bytes.of(".."), Bytes.of("c"),
@@ -116,7 +116,7 @@ class ComposefsHostileImageTest {
         Files.write(image, ComposefsImageWriter.toBytes(root, ComposefsImageWriter.Options.DEFAULT));
         try (ErofsImage img = ErofsImage.open(image)) {
             for (boolean passthrough : new boolean[] {false, true}) {
-                try (ObjectStore secure = new ObjectStore(objects, false)) {
+                try (VerifiedObjects secure = new VerifiedObjects(objects, false)) {
                     ComposefsFilesystem fs = new ComposefsFilesystem(img, secure, passthrough);
                     long node = fs.lookup(1, Bytes.of("nodigest")).nodeId();
                     assertEquals(content.length, fs.getattr(node).size(), "its attributes are still shown");
@@ -128,7 +128,7 @@ class ComposefsHostileImageTest {
                     }
                     assertEquals(0, fs.openObjects());
                 }
-                try (ObjectStore insecure = new ObjectStore(objects, true)) {
+                try (VerifiedObjects insecure = new VerifiedObjects(objects, true)) {
                     ComposefsFilesystem fs = new ComposefsFilesystem(img, insecure, passthrough);
                     long node = fs.lookup(1, Bytes.of("nodigest")).nodeId();
                     long fh = passthrough ? switch (fs.open(node, 0)) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.verity.DigestLedger;
@@ -29,7 +30,8 @@ import org.cfsj.verity.DigestLedger;
  * digest was computed from the very bytes written; with kernel fs-verity, verity is enabled
  * before the name appears; without it, the digest is recorded in the {@link DigestLedger} when
  * the object is named. Objects are never rewritten in place; only gc removes them. Reading goes
- * through {@link #open} / {@link #read}, which check the content against its name.
+ * through {@link #open} / {@link #read}, which check the content against its name with the shared
+ * {@link VerifiedObjects} reader.
  *
  * <p>This is everything splitstreams need from a repository, so they depend on this type alone.
  * Thread-safe.
@@ -48,6 +50,9 @@ public final class ObjectStore implements AutoCloseable {
     private volatile boolean noReplaceRename = true;
     private DigestLedger ledger;
     private boolean ledgerUnusable;
+    /** Whether {@link #ledger} was read in full ({@link #loadedLedger}), not only opened to append. */
+    private boolean ledgerLoaded;
+    private VerifiedObjects reader;
 
     /**
      * @param objectsDir   {@code objects/}
@@ -130,39 +135,33 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
-    /** An object's bytes; with kernel verity, the kernel's digest is checked against the name. */
+    /** An object's bytes, checked against its name ({@link #open}). */
     public byte[] read(ObjectId id) throws IOException {
-        Path p = path(id);
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            throw new RepositoryException("object " + id + " is missing from the repository");
+        try (InputStream in = open(id)) {
+            return in.readAllBytes();
         }
-        checkKernelVerity(p, id);
-        return Files.readAllBytes(p);
     }
 
-    /** Opens an object for reading; with kernel verity, its digest is checked on open. */
+    /**
+     * Opens an object for reading through the one verified reader ({@link VerifiedObjects}): no
+     * symlink is followed below {@code objects/}, and the content is checked against the name
+     * (by the kernel's fs-verity measurement where the object has it, else in user space, where
+     * the digest ledger spares hashing objects recorded when they were named).
+     */
     public InputStream open(ObjectId id) throws IOException {
-        Path p = path(id);
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(path(id), LinkOption.NOFOLLOW_LINKS)) {
             throw new RepositoryException("object " + id + " is missing from the repository");
         }
-        checkKernelVerity(p, id);
-        return Files.newInputStream(p);
+        return reader().newInputStream(id.objectPath(), id.bytes());
     }
 
-    private void checkKernelVerity(Path p, ObjectId id) throws IOException {
-        if (!kernelVerity) {
-            return;
+    /** The verified reader, opened on first use with the loaded digest ledger (no ledger with kernel verity). */
+    private synchronized VerifiedObjects reader() throws IOException {
+        if (reader == null) {
+            reader = new VerifiedObjects(objectsDir, false, VerifiedObjects.DEFAULT_CACHE_ENTRIES,
+                    kernelVerity ? null : loadedLedger());
         }
-        int fd = LinuxCalls.open(p, LinuxCalls.O_RDONLY, 0);
-        try {
-            byte[] measured = LinuxCalls.measureVerity(fd, p.toString());
-            if (!ObjectId.of(measured).equals(id)) {
-                throw new RepositoryException("object " + id + " has fs-verity digest " + ObjectId.of(measured));
-            }
-        } finally {
-            LinuxCalls.close(fd);
-        }
+        return reader;
     }
 
     /** A new, empty temporary file, open for writing. */
@@ -307,7 +306,11 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
-    /** The ledger to record into, opened on first use; null where it cannot be used. */
+    /**
+     * The ledger to record into, opened on first use; null where it cannot be used. Writers only
+     * append to it, so it is not read unless something in this process reads objects too
+     * ({@link #loadedLedger}).
+     */
     private synchronized DigestLedger ledger() {
         if (ledger == null && !ledgerUnusable) {
             try {
@@ -317,6 +320,36 @@ public final class ObjectStore implements AutoCloseable {
             }
         }
         return ledger;
+    }
+
+    /**
+     * The ledger with every record read, for the verified reader to look digests up in; later
+     * objects are recorded into the same instance, so they are known to the reader at once.
+     * Null where it cannot be used (objects are then hashed).
+     */
+    private synchronized DigestLedger loadedLedger() {
+        if (ledgerUnusable || ledgerLoaded) {
+            return ledger;
+        }
+        DigestLedger appendOnly = ledger;
+        try {
+            ledger = DigestLedger.open(ledgerPath);
+            ledgerLoaded = true;
+        } catch (IOException e) {
+            return null; // reading is an optimisation; recording can go on as it did
+        }
+        closeQuietly(appendOnly);
+        return ledger;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // records are written as they come; nothing is lost by a failed close
+            }
+        }
     }
 
     private synchronized void ledgerFailed() {
@@ -341,16 +374,15 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
-    /** Closes the digest ledger, the one file the store keeps open between operations. */
+    /** Closes the digest ledger and the verified reader, the files the store keeps open between operations. */
     @Override
     public synchronized void close() {
-        if (ledger != null) {
-            try {
-                ledger.close();
-            } catch (IOException ignored) {
-                // records are written as they come; nothing is lost by a failed close
-            }
-            ledger = null;
+        if (reader != null) {
+            reader.close();
+            reader = null;
         }
+        closeQuietly(ledger);
+        ledger = null;
+        ledgerLoaded = false;
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.cfsj.objects.ObjectVerificationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,47 @@ public class RepositoryTest {
         Files.writeString(repo.root().resolve("meta.json"), "{\"version\": 1, \"algorithm\": \"fsverity-sha512-12\"}");
         var e4 = assertThrows(RepositoryException.class, () -> Repository.open(repo.root()));
         assertTrue(e4.getMessage().contains("not supported"), e4.getMessage());
+    }
+
+    @Test
+    void objectsAreNotReadThroughSymlinksInsideObjects() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        byte[] content = "planted outside the repository".getBytes(StandardCharsets.UTF_8);
+        ObjectId id = repo.storeObject(content);
+        Path object = repo.objectPath(id);
+        // the object itself a symlink to a file (with the right content) outside the repository
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.move(object, outside.resolve("file"));
+        Files.createSymbolicLink(object, outside.resolve("file"));
+        assertThrows(IOException.class, () -> repo.readObject(id));
+        assertThrows(IOException.class, () -> repo.openObject(id).close());
+        // its objects/xx directory a symlink to a directory outside
+        Files.delete(object);
+        Path xx = object.getParent();
+        Files.move(xx, outside.resolve("xx"));
+        Files.move(outside.resolve("file"), outside.resolve("xx").resolve(object.getFileName()));
+        Files.createSymbolicLink(xx, outside.resolve("xx"));
+        try (Repository again = Repository.open(repo.root())) {
+            assertThrows(IOException.class, () -> again.readObject(id));
+            assertThrows(IOException.class, () -> again.openObject(id).close());
+        }
+    }
+
+    @Test
+    void aChangedObjectIsRefusedWithoutKernelVerity() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(repo.kernelVerity(), "kernel fs-verity refuses the change itself");
+        byte[] content = "the content the object is named after".getBytes(StandardCharsets.UTF_8);
+        ObjectId id = repo.storeObject(content);
+        assertArrayEquals(content, repo.readObject(id));
+        byte[] changed = content.clone();
+        changed[0] ^= 1;
+        Files.write(repo.objectPath(id), changed);
+        assertThrows(ObjectVerificationException.class, () -> repo.readObject(id));
+        assertThrows(ObjectVerificationException.class, () -> repo.openObject(id).close());
+        try (Repository again = Repository.open(repo.root())) {
+            assertThrows(ObjectVerificationException.class, () -> again.readObject(id));
+        }
     }
 
     @Test

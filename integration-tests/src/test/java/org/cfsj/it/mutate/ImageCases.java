@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Random;
 import org.cfsj.composefs.ComposefsFilesystem;
 import org.cfsj.composefs.ComposefsServer;
-import org.cfsj.composefs.objects.ObjectStore;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
@@ -32,7 +32,7 @@ import org.cfsj.erofs.ImageTree;
 final class ImageCases {
     private final ImageBases bases;
     private final List<ImageMutator> mutators = new ArrayList<>();
-    private final ObjectStore store;
+    private final VerifiedObjects store;
     private final Path work;
     private final long seed;
 
@@ -44,7 +44,7 @@ final class ImageCases {
         for (ImageBases.Base b : bases.bases) {
             mutators.add(new ImageMutator(b.image()));
         }
-        this.store = new ObjectStore(bases.objects, false);
+        this.store = new VerifiedObjects(bases.objects, false);
         for (int i = 0; i < bases.bases.size(); i++) {
             log.printf("mutate: image base %-28s %7d bytes, %5d fields%n", bases.bases.get(i).name(),
                     bases.bases.get(i).image().length, mutators.get(i).fieldCount());

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.cfsj.composefs.ComposefsFilesystem;
 import org.cfsj.composefs.ComposefsServer;
-import org.cfsj.composefs.objects.ObjectStore;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
@@ -160,7 +160,7 @@ final class LayerCases {
 
     private void readBack(Repository r, ObjectId id) throws IOException {
         Path img = r.objectPath(id);
-        try (ErofsImage image = openBuilt(img); ObjectStore store = new ObjectStore(r.objectsDir(), false);
+        try (ErofsImage image = openBuilt(img); VerifiedObjects store = new VerifiedObjects(r.objectsDir(), false);
                 Arena arena = Arena.ofConfined()) {
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, false);
             ServerWalk w;

@@ -19,8 +19,7 @@ import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
 import org.cfsj.repo.splitstream.SplitStreamFormat;
 import org.cfsj.repo.splitstream.SplitStreamReader;
-import org.cfsj.verity.FsVerity;
-import org.cfsj.verity.FsVerityParams;
+import org.cfsj.objects.VerifiedObjects;
 
 /**
  * Checks a repository: that its top directory is private ({@link RepoAccess}), every object's
@@ -95,21 +94,33 @@ public final class Fsck {
                 + RepoAccess.octal(RepoAccess.PRIVATE_MODE) + ": other users can no longer read the repository");
     }
 
+    /**
+     * Recomputes every object's digest through the one verified reader ({@link VerifiedObjects}):
+     * an object reached through a symlink, or one that is not a regular file, is as bad as one
+     * whose content does not match its name.
+     */
     private long checkObjects(int threads) throws IOException {
         List<ObjectId> ids = repo.listObjects();
-        List<Path> paths = new ArrayList<>(ids.size());
+        List<String> payloads = new ArrayList<>(ids.size());
         for (ObjectId id : ids) {
-            paths.add(repo.objectPath(id));
+            payloads.add(id.objectPath());
         }
         long[] n = {0};
-        FsVerity.digestAll(paths, FsVerityParams.DEFAULT, threads, (file, digest) -> {
-            ObjectId expected = ids.get((int) n[0]++);
-            ObjectId actual = ObjectId.of(digest);
-            if (!actual.equals(expected)) {
-                corrupt.add(expected);
-                problems.add("corrupt object " + expected + ": its content has digest " + actual);
-            }
-        });
+        try (VerifiedObjects objects = new VerifiedObjects(repo.objectsDir(), false)) {
+            objects.recomputeAll(payloads, threads, (payload, digest, failure) -> {
+                ObjectId expected = ids.get((int) n[0]++);
+                if (failure != null) {
+                    corrupt.add(expected);
+                    problems.add("corrupt object " + expected + ": " + failure.getMessage());
+                    return;
+                }
+                ObjectId actual = ObjectId.of(digest);
+                if (!actual.equals(expected)) {
+                    corrupt.add(expected);
+                    problems.add("corrupt object " + expected + ": its content has digest " + actual);
+                }
+            });
+        }
         return n[0];
     }
 
@@ -154,7 +165,7 @@ public final class Fsck {
             for (ObjectId s : r.streamRefs()) {
                 if (!repo.hasObject(s)) {
                     missing(s, "splitstream " + id);
-                } else if (isSplitStream(s)) {
+                } else if (!corrupt.contains(s) && isSplitStream(s)) {
                     toCheck.add(s);
                 }
             }
@@ -190,7 +201,7 @@ public final class Fsck {
     }
 
     static boolean isSplitStream(Repository repo, ObjectId id) throws IOException {
-        try (InputStream in = Files.newInputStream(repo.objectPath(id))) {
+        try (InputStream in = repo.openObject(id)) {
             return SplitStreamFormat.hasMagic(in.readNBytes(SplitStreamFormat.MAGIC.length));
         }
     }

@@ -1,9 +1,9 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 /**
  * An object opened (and checked, unless the store is insecure or the image gave no digest) by
- * {@link ObjectStore#open}. The caller owns {@code fd} and must release it with {@link
- * ObjectStore#close(int)}.
+ * {@link VerifiedObjects#open}. The caller owns {@code fd} and must release it with {@link
+ * VerifiedObjects#close(int)}.
  *
  * @param fd a read-only file descriptor on the object (O_CLOEXEC)
  * @param size the object's size in bytes when it was opened

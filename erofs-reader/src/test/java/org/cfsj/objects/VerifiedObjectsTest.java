@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,8 +33,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link ObjectStore} on a real object directory; this kernel has no fs-verity, so digests are checked in user space. */
-class ObjectStoreTest {
+/** {@link VerifiedObjects} on a real object directory; this kernel has no fs-verity, so digests are checked in user space. */
+class VerifiedObjectsTest {
     /** fs-verity digest of "hello world" (DESIGN.md, and {@code fsverity digest}). */
     private static final String HELLO_DIGEST = "1e2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64";
 
@@ -58,14 +58,14 @@ class ObjectStoreTest {
         byte[] content = "hello world".getBytes(StandardCharsets.US_ASCII);
         byte[] digest = put(content);
         assertEquals(HELLO_DIGEST, FsVerity.toHex(digest));
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             assertTrue(store.verityMode().contains("fs-verity"), store.verityMode());
             OpenObject o = store.open(FsVerity.objectPath(digest), digest);
             try {
                 assertEquals(content.length, o.size());
                 assertArrayEquals(content, Posix.readFully(o.fd(), content.length, "object"));
             } finally {
-                ObjectStore.close(o.fd());
+                VerifiedObjects.close(o.fd());
             }
             assertEquals(1, store.checked());
             assertEquals(0, store.failures());
@@ -76,9 +76,9 @@ class ObjectStoreTest {
     void emptyObjectMatchesTheKnownDigest() throws IOException {
         byte[] digest = put(new byte[0]);
         assertEquals("3d248ca542a24fc62d1c43b916eae5016878e2533c88238480b26128a1f1af95", FsVerity.toHex(digest));
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             OpenObject o = store.open(FsVerity.objectPath(digest), digest);
-            ObjectStore.close(o.fd());
+            VerifiedObjects.close(o.fd());
             assertEquals(0, o.size());
         }
     }
@@ -86,9 +86,9 @@ class ObjectStoreTest {
     @Test
     void verdictIsCachedSoLaterOpensAreFree() throws IOException {
         byte[] digest = put(randomBytes(100_000, 1));
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             for (int i = 0; i < 5; i++) {
-                ObjectStore.close(store.open(FsVerity.objectPath(digest), digest).fd());
+                VerifiedObjects.close(store.open(FsVerity.objectPath(digest), digest).fd());
             }
             assertEquals(1, store.checked());
         }
@@ -100,7 +100,7 @@ class ObjectStoreTest {
         String payload = FsVerity.objectPath(digest);
         flipByte(base.resolve(payload), 12_345);
         byte[] actual = FsVerity.digest(base.resolve(payload));
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             ObjectVerificationException e =
                     assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
             assertTrue(e.getMessage().contains(payload), e.getMessage());
@@ -123,14 +123,14 @@ class ObjectStoreTest {
         byte[] digest = put(good);
         Path object = base.resolve(FsVerity.objectPath(digest));
         flipByte(object, 0);
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             String payload = FsVerity.objectPath(digest);
             assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
 
             // A repaired copy renamed over the bad one: a new inode, so a new check.
             Path fixed = Files.write(base.resolve("fixed.tmp"), good);
             Files.move(fixed, object, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            ObjectStore.close(store.open(payload, digest).fd());
+            VerifiedObjects.close(store.open(payload, digest).fd());
             assertEquals(2, store.checked());
 
             // Rewritten in place (same inode and size) with a new mtime: checked again, and refused.
@@ -147,13 +147,13 @@ class ObjectStoreTest {
         String payload = FsVerity.objectPath(digest);
         Path ledgerFile = base.resolve("ledger");
         try (DigestLedger ledger = DigestLedger.open(ledgerFile);
-                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
-            ObjectStore.close(store.open(payload, digest).fd());
+                VerifiedObjects store = new VerifiedObjects(base, false, 16, ledger)) {
+            VerifiedObjects.close(store.open(payload, digest).fd());
             assertEquals(0, store.ledgerHits(), "first store: hashed");
         }
         try (DigestLedger ledger = DigestLedger.open(ledgerFile);
-                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
-            ObjectStore.close(store.open(payload, digest).fd());
+                VerifiedObjects store = new VerifiedObjects(base, false, 16, ledger)) {
+            VerifiedObjects.close(store.open(payload, digest).fd());
             assertEquals(1, store.ledgerHits(), "a later store: found in the ledger, not hashed");
             // an image expecting another digest for the same object is not answered from the ledger
             byte[] other = digest.clone();
@@ -169,15 +169,15 @@ class ObjectStoreTest {
         Path object = base.resolve(payload);
         Path ledgerFile = base.resolve("ledger");
         try (DigestLedger ledger = DigestLedger.open(ledgerFile);
-                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
-            ObjectStore.close(store.open(payload, digest).fd());
+                VerifiedObjects store = new VerifiedObjects(base, false, 16, ledger)) {
+            VerifiedObjects.close(store.open(payload, digest).fd());
         }
         // rewritten in place, same size, and the old mtime put back: only ctime tells
         FileTime mtime = Files.getLastModifiedTime(object);
         flipByte(object, 777);
         Files.setLastModifiedTime(object, mtime);
         try (DigestLedger ledger = DigestLedger.open(ledgerFile);
-                ObjectStore store = new ObjectStore(base, false, 16, ledger)) {
+                VerifiedObjects store = new VerifiedObjects(base, false, 16, ledger)) {
             assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
             assertEquals(0, store.ledgerHits());
             assertEquals(1, store.checked(), "hashed again");
@@ -189,10 +189,10 @@ class ObjectStoreTest {
         byte[] digest = put(randomBytes(5000, 4));
         String payload = FsVerity.objectPath(digest);
         flipByte(base.resolve(payload), 7);
-        try (ObjectStore store = new ObjectStore(base, true)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, true)) {
             assertTrue(store.verityMode().startsWith("INSECURE"), store.verityMode());
             OpenObject o = store.open(payload, digest);
-            ObjectStore.close(o.fd());
+            VerifiedObjects.close(o.fd());
             assertEquals(5000, o.size());
             assertEquals(0, store.checked());
         }
@@ -202,15 +202,15 @@ class ObjectStoreTest {
     void objectWithoutExpectedDigestIsRefusedUnlessInsecure() throws IOException {
         byte[] digest = put(randomBytes(5000, 5));
         String payload = FsVerity.objectPath(digest);
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             MissingDigestException e = assertThrows(MissingDigestException.class, () -> store.open(payload, null));
             assertEquals(payload, e.payload());
             assertTrue(e.getMessage().contains("no fs-verity digest") && e.getMessage().contains("--insecure"), e.getMessage());
             assertEquals(0, store.checked());
         }
-        try (ObjectStore store = new ObjectStore(base, true)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, true)) {
             OpenObject o = store.open(payload, null);
-            ObjectStore.close(o.fd());
+            VerifiedObjects.close(o.fd());
             assertEquals(5000, o.size());
         }
     }
@@ -232,14 +232,16 @@ class ObjectStoreTest {
         Files.write(real.resolve("obj"), content);
         Files.createSymbolicLink(store.resolve("in"), Path.of("real"));
         for (boolean insecure : new boolean[] {false, true}) {
-            try (ObjectStore s = new ObjectStore(store, insecure)) {
+            try (VerifiedObjects s = new VerifiedObjects(store, insecure)) {
                 ErrnoException e = assertThrows(ErrnoException.class, () -> s.open(payload, digest), "insecure=" + insecure);
                 assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
                 e = assertThrows(ErrnoException.class, () -> s.open("in/obj", digest));
                 assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
-                ObjectStore.close(s.open("real/obj", digest).fd()); // the same file without a symlink: fine
-                ObjectStore.close(s.open("./real//obj", digest).fd());
-                s.willNeed(payload); // best effort: refused quietly, nothing opened outside
+                VerifiedObjects.close(s.open("real/obj", digest).fd()); // the same file without a symlink: fine
+                VerifiedObjects.close(s.open("./real//obj", digest).fd());
+                s.willNeed(payload, fd -> { // best effort: refused quietly, nothing opened outside
+                    throw new AssertionError("opened " + payload + " through a symlink");
+                });
             }
         }
         // the walk that stands in where the kernel has no openat2
@@ -272,12 +274,12 @@ class ObjectStoreTest {
     @Test
     void payloadsLeavingTheStoreAreRefused() throws IOException {
         Files.writeString(base.resolve("x"), "inside");
-        try (ObjectStore store = new ObjectStore(base, true)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, true)) {
             for (String bad : List.of("../x", "/etc/passwd", "ab/../../x", "..", "", "a\0b", "ab/\u0100")) {
                 IOException e = assertThrows(IOException.class, () -> store.open(bad, null), bad);
                 assertFalse(e instanceof ErrnoException, "refused before opening: " + e);
             }
-            ObjectStore.close(store.open("x", null).fd()); // a plain relative name is fine
+            VerifiedObjects.close(store.open("x", null).fd()); // a plain relative name is fine
         }
     }
 
@@ -286,7 +288,7 @@ class ObjectStoreTest {
         Files.createDirectories(base.resolve("ab"));
         // Dangling on purpose: O_NOFOLLOW refuses any symlink, and nothing outside the temp dir is named.
         Files.createSymbolicLink(base.resolve("ab/cd"), Path.of("../../outside"));
-        try (ObjectStore store = new ObjectStore(base, true)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, true)) {
             ErrnoException e = assertThrows(ErrnoException.class, () -> store.open("ab/cd", null));
             assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
         }
@@ -294,7 +296,7 @@ class ObjectStoreTest {
 
     @Test
     void missingObjectSaysSoWithENOENT() throws IOException {
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             String payload = "12/3456";
             ErrnoException e = assertThrows(ErrnoException.class, () -> store.open(payload, new byte[32]));
             assertEquals(ErrnoException.ENOENT, e.errno());
@@ -306,7 +308,7 @@ class ObjectStoreTest {
     @Test
     void nonRegularObjectsAreRefusedWithoutHanging() throws Exception {
         Files.createDirectories(base.resolve("ab/dir"));
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             IOException e = assertThrows(IOException.class, () -> store.open("ab/dir", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
 
@@ -320,7 +322,7 @@ class ObjectStoreTest {
     @Test
     void digestOfTheWrongLengthIsRefused() throws IOException {
         byte[] digest = put(new byte[10]);
-        try (ObjectStore store = new ObjectStore(base, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             IOException e = assertThrows(IOException.class,
                     () -> store.open(FsVerity.objectPath(digest), new byte[64]));
             assertTrue(e.getMessage().contains("32-byte SHA-256"), e.getMessage());
@@ -329,17 +331,17 @@ class ObjectStoreTest {
 
     @Test
     void basedirMustBeAnExistingDirectory() throws IOException {
-        IOException missing = assertThrows(IOException.class, () -> new ObjectStore(base.resolve("nope"), false));
+        IOException missing = assertThrows(IOException.class, () -> new VerifiedObjects(base.resolve("nope"), false));
         assertTrue(missing.getMessage().contains("does not exist"), missing.getMessage());
         Path file = Files.writeString(base.resolve("file"), "");
-        IOException notDir = assertThrows(IOException.class, () -> new ObjectStore(file, false));
+        IOException notDir = assertThrows(IOException.class, () -> new VerifiedObjects(file, false));
         assertTrue(notDir.getMessage().contains("not a directory"), notDir.getMessage());
     }
 
     @Test
     void closedStoreRefusesOpensAndCloseIsIdempotent() throws IOException {
         byte[] digest = put(new byte[10]);
-        ObjectStore store = new ObjectStore(base, false);
+        VerifiedObjects store = new VerifiedObjects(base, false);
         store.close();
         store.close();
         IOException e = assertThrows(IOException.class, () -> store.open(FsVerity.objectPath(digest), digest));
@@ -351,7 +353,7 @@ class ObjectStoreTest {
         byte[] digest = put(randomBytes(50 << 20, 6));
         String payload = FsVerity.objectPath(digest);
         int threads = 8;
-        try (ObjectStore store = new ObjectStore(base, false);
+        try (VerifiedObjects store = new VerifiedObjects(base, false);
                 ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<Long>> opens = new ArrayList<>();
@@ -359,7 +361,7 @@ class ObjectStoreTest {
                 opens.add(pool.submit(() -> {
                     start.await();
                     OpenObject o = store.open(payload, digest);
-                    ObjectStore.close(o.fd());
+                    VerifiedObjects.close(o.fd());
                     return o.size();
                 }));
             }

@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import java.io.IOException;
 
@@ -17,7 +17,7 @@ public final class MissingDigestException extends IOException {
         this.payload = payload;
     }
 
-    /** The object's path relative to the object store, as passed to {@link ObjectStore#open}. */
+    /** The object's path relative to the object store, as passed to {@link VerifiedObjects#open}. */
     public String payload() {
         return payload;
     }

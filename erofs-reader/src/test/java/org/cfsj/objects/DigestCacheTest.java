@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

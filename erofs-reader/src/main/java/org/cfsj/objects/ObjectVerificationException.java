@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import java.io.IOException;
 import org.cfsj.verity.FsVerity;
@@ -27,7 +27,7 @@ public final class ObjectVerificationException extends IOException {
         this.actual = actual.clone();
     }
 
-    /** The object's path relative to the object store, as passed to {@link ObjectStore#open}. */
+    /** The object's path relative to the object store, as passed to {@link VerifiedObjects#open}. */
     public String payload() {
         return payload;
     }

@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;

@@ -1,18 +1,20 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.cfsj.composefs.objects.VerityIoctl.Measurement;
-import org.cfsj.fuse.Log;
-import org.cfsj.fuse.sys.Libc;
+import org.cfsj.objects.VerityIoctl.Measurement;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.verity.DigestLedger;
@@ -20,8 +22,12 @@ import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
 
 /**
- * The composefs object directory a FUSE server reads file contents from, with every object checked
- * against the fs-verity digest its image records before it is served.
+ * A composefs object directory ({@code xx/rest-of-hex-digest}) from which every object is handed
+ * out only after it was checked against the fs-verity digest it should have: the one way objects
+ * are read, by the FUSE server (against the digest its image records), by the repository's object
+ * store (against the object's name), and by {@code fsck} ({@link #recomputeAll}). An object is
+ * opened below the directory without crossing a symlink ({@link ConfinedOpen}) and must be a
+ * regular file.
  *
  * <p>How an object is checked, in order:
  * <ol>
@@ -46,7 +52,7 @@ import org.cfsj.verity.FsVerityParams;
  * <p>Thread-safe. The store owns no threads; {@link #close()} releases the directory fd and the
  * digest cache, and must not race with {@link #open} (later opens fail).
  */
-public final class ObjectStore implements AutoCloseable {
+public final class VerifiedObjects implements AutoCloseable {
     /** Default cap on remembered digests; each costs a few hundred bytes. */
     public static final int DEFAULT_CACHE_ENTRIES = 1 << 18;
 
@@ -57,6 +63,9 @@ public final class ObjectStore implements AutoCloseable {
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final byte[] EMPTY_PATH = new byte[0];
     private static final int SHA256_DIGEST_SIZE = 32;
+    /** How many objects {@link #recomputeAll} holds open at once. */
+    private static final int RECOMPUTE_CHUNK = 512;
+    private static final System.Logger LOG = System.getLogger(VerifiedObjects.class.getName());
 
     private final Path basedir;
     private final boolean insecure;
@@ -75,7 +84,7 @@ public final class ObjectStore implements AutoCloseable {
      * @param basedir an existing directory holding objects as {@code xx/rest-of-hex-digest}
      * @param insecure serve objects without checking them (for the {@code --insecure} option)
      */
-    public ObjectStore(Path basedir, boolean insecure) throws IOException {
+    public VerifiedObjects(Path basedir, boolean insecure) throws IOException {
         this(basedir, insecure, DEFAULT_CACHE_ENTRIES, null);
     }
 
@@ -83,7 +92,7 @@ public final class ObjectStore implements AutoCloseable {
      * As above, remembering at most {@code maxCacheEntries} user-space digests in memory, and all
      * of them in {@code ledger} if not null (the store does not close it).
      */
-    public ObjectStore(Path basedir, boolean insecure, int maxCacheEntries, DigestLedger ledger) throws IOException {
+    public VerifiedObjects(Path basedir, boolean insecure, int maxCacheEntries, DigestLedger ledger) throws IOException {
         if (!Files.isDirectory(basedir)) {
             throw Files.exists(basedir, LinkOption.NOFOLLOW_LINKS) || Files.exists(basedir)
                     ? new NotDirectoryException("object store " + basedir + " is not a directory")
@@ -156,15 +165,93 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /**
-     * Asks the kernel to start reading object {@code payload} from disk (POSIX_FADV_WILLNEED),
-     * without waiting and without checking it: {@link #open} still checks it before any of its
-     * bytes is served. Best effort: a missing or unreadable object is ignored here.
+     * Opens and checks object {@code payload} as {@link #open} does, and returns its bytes as a
+     * stream: of the very file that was checked (reopened through its {@code /proc/self/fd} link,
+     * which names the open inode, not a path that could be swapped meanwhile).
      */
-    public void willNeed(String payload) {
+    public InputStream newInputStream(String payload, byte[] expectedDigest) throws IOException {
+        OpenObject o = open(payload, expectedDigest);
+        try {
+            return Files.newInputStream(Path.of("/proc/self/fd/" + o.fd()));
+        } finally {
+            Posix.close(o.fd());
+        }
+    }
+
+    /** What {@link #recomputeAll} found for one object. */
+    @FunctionalInterface
+    public interface RecomputeSink {
+        /**
+         * @param payload the object, as passed in
+         * @param digest  its recomputed SHA-256 fs-verity digest, or null if it could not be read
+         * @param failure why it could not be read (not a regular file, a symlink on the way, ...), or null
+         */
+        void accept(String payload, byte[] digest, IOException failure) throws IOException;
+    }
+
+    /**
+     * Recomputes the fs-verity digest of each object in user space, trusting neither the kernel's
+     * measurement nor a remembered digest (what {@code fsck} needs: it looks for damage those
+     * would hide). Each object is opened as {@link #open} opens it; the hashing runs on
+     * {@code threads} threads (0: one per processor) as {@link FsVerity#digestAll} does. The sink
+     * gets the objects in the order given, on the caller's thread.
+     */
+    public void recomputeAll(List<String> payloads, int threads, RecomputeSink sink) throws IOException {
+        for (int from = 0; from < payloads.size(); from += RECOMPUTE_CHUNK) {
+            List<String> chunk = payloads.subList(from, Math.min(payloads.size(), from + RECOMPUTE_CHUNK));
+            recomputeChunk(chunk, threads, sink);
+        }
+    }
+
+    /** One bounded group of {@link #recomputeAll}, so that at most a chunk's fds are open at once. */
+    private void recomputeChunk(List<String> chunk, int threads, RecomputeSink sink) throws IOException {
+        int[] fds = new int[chunk.size()];
+        Arrays.fill(fds, -1);
+        IOException[] failures = new IOException[chunk.size()];
+        byte[][] digests = new byte[chunk.size()][];
+        try {
+            List<Path> opened = new ArrayList<>();
+            List<Integer> index = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                String payload = chunk.get(i);
+                String what = basedir + "/" + payload;
+                try {
+                    fds[i] = openInStore(Payloads.toRelativeName(payload), what);
+                    if (Posix.statx(fds[i], EMPTY_PATH, AT_EMPTY_PATH, what).type() != Stat.S_IFREG) {
+                        throw new IOException(what + ": object is not a regular file");
+                    }
+                    opened.add(Path.of("/proc/self/fd/" + fds[i]));
+                    index.add(i);
+                } catch (IOException e) {
+                    failures[i] = e;
+                }
+            }
+            int[] next = {0};
+            FsVerity.digestAll(opened, FsVerityParams.DEFAULT, threads,
+                    (file, digest) -> digests[index.get(next[0]++)] = digest);
+        } finally {
+            for (int fd : fds) {
+                if (fd >= 0) {
+                    Posix.close(fd);
+                }
+            }
+        }
+        for (int i = 0; i < chunk.size(); i++) {
+            sink.accept(chunk.get(i), digests[i], failures[i]);
+        }
+    }
+
+    /**
+     * Hands {@code hint} an fd on object {@code payload}, opened as {@link #open} opens it (never
+     * out of the store) but without checking it, for a hint such as readahead that reads no byte
+     * for anyone: {@link #open} still checks the object before any of its bytes is served. Best
+     * effort: a missing or unreadable object, or a failing hint, is ignored here.
+     */
+    public void willNeed(String payload, IntConsumer hint) {
         try {
             int fd = openInStore(Payloads.toRelativeName(payload), basedir + "/" + payload);
             try {
-                Libc.posixFadvise(fd, 0, 0, Libc.POSIX_FADV_WILLNEED); // length 0: to the end
+                hint.accept(fd);
             } finally {
                 Posix.close(fd);
             }
@@ -229,7 +316,7 @@ public final class ObjectStore implements AutoCloseable {
             } catch (IOException e) {
                 // the object was checked; only a later server's shortcut is lost (e.g. disk full)
                 if (ledgerFailed.compareAndSet(false, true)) {
-                    Log.info("cannot record digests in " + ledger.file() + " (" + e.getMessage()
+                    LOG.log(System.Logger.Level.INFO, "cannot record digests in " + ledger.file() + " (" + e.getMessage()
                             + "); objects are still checked, later servers will hash them again");
                 }
             }
@@ -304,6 +391,6 @@ public final class ObjectStore implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ObjectStore[" + basedir + ", " + verityMode + "]";
+        return "VerifiedObjects[" + basedir + ", " + verityMode + "]";
     }
 }

@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.cfsj.composefs.objects.VerityIoctl.Measurement;
+import org.cfsj.objects.VerityIoctl.Measurement;
 import org.cfsj.posix.Posix;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.Test;
@@ -121,9 +121,9 @@ class VerityIoctlTest {
         String out = new String(enable.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assumeTrue(enable.waitFor() == 0, "no kernel fs-verity on " + dir + " (fsverity enable: " + out.strip() + ")");
 
-        try (ObjectStore store = new ObjectStore(dir, false)) {
+        try (VerifiedObjects store = new VerifiedObjects(dir, false)) {
             assertTrue(store.verityMode().startsWith("kernel fs-verity"), store.verityMode());
-            ObjectStore.close(store.open(FsVerity.objectPath(digest), digest).fd());
+            VerifiedObjects.close(store.open(FsVerity.objectPath(digest), digest).fd());
             byte[] wrong = digest.clone();
             wrong[0] ^= 1;
             ObjectVerificationException e = assertThrows(ObjectVerificationException.class,

@@ -1,4 +1,4 @@
-package org.cfsj.composefs.objects;
+package org.cfsj.objects;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
