@@ -5,8 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.cfsj.dump.DumpEscaper;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
+import org.cfsj.objects.VerifiedObjects;
+import org.cfsj.tree.Bytes;
 
 /**
  * The object directory of {@code composefs-info missing-objects --basedir DIR}, where an image's
@@ -14,21 +14,20 @@ import org.cfsj.posix.Posix;
  * object path: after the leading '/'s (a composefs redirect is absolute within the object
  * directory, and C composefs-info drops them too), one or more names, none of them empty,
  * {@code .} or {@code ..}. Anything else is rejected ({@link #components}), and the lookup
- * follows no symlink below the directory: no payload can tell whether a file outside it exists.
+ * follows no symlink below the directory (it is {@link VerifiedObjects#exists}): no payload can
+ * tell whether a file outside it exists.
  */
 final class ObjectDirectory implements AutoCloseable {
-    private static final int DIR_FLAGS = Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private final VerifiedObjects objects;
 
-    private final int fd;
-
-    private ObjectDirectory(int fd) {
-        this.fd = fd;
+    private ObjectDirectory(VerifiedObjects objects) {
+        this.objects = objects;
     }
 
     /** Opens {@code dir} itself (a symlink given by the user is followed, as for any argument). */
     static ObjectDirectory open(Path dir) throws IOException {
-        return new ObjectDirectory(Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(dir),
-                Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "--basedir " + dir));
+        // insecure: presence is all that is asked; no object's content is read
+        return new ObjectDirectory(new VerifiedObjects(dir, true));
     }
 
     /** The names of an object path, or an exception saying why {@code payload} is not one. */
@@ -69,28 +68,15 @@ final class ObjectDirectory implements AutoCloseable {
      * last anything, itself (not followed). Any failure to look it up counts as missing.
      */
     boolean exists(List<byte[]> names) {
-        int dir = fd;
-        try {
-            for (int i = 0; i < names.size() - 1; i++) {
-                int next = Posix.openat(dir, names.get(i), DIR_FLAGS, "object directory");
-                if (dir != fd) {
-                    Posix.close(dir);
-                }
-                dir = next;
-            }
-            Posix.statx(dir, names.getLast(), Posix.AT_SYMLINK_NOFOLLOW, "object");
-            return true;
-        } catch (ErrnoException e) {
-            return false;
-        } finally {
-            if (dir != fd) {
-                Posix.close(dir);
-            }
+        StringBuilder path = new StringBuilder();
+        for (byte[] name : names) {
+            path.append(path.isEmpty() ? "" : "/").append(Bytes.str(name));
         }
+        return objects.exists(path.toString());
     }
 
     @Override
     public void close() {
-        Posix.close(fd);
+        objects.close();
     }
 }

@@ -60,6 +60,8 @@ public final class VerifiedObjects implements AutoCloseable {
             // O_NONBLOCK: opening a FIFO planted in the store would otherwise hang the worker
             // forever; for the regular files that are served it changes nothing.
             Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW | Posix.O_NONBLOCK;
+    /** For {@link #exists}: the last name itself, whatever it is, without opening its content. */
+    private static final int PRESENCE_FLAGS = Posix.O_PATH | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final byte[] EMPTY_PATH = new byte[0];
     private static final int SHA256_DIGEST_SIZE = 32;
@@ -242,6 +244,21 @@ public final class VerifiedObjects implements AutoCloseable {
     }
 
     /**
+     * Whether object {@code payload} is present: reached below the directory without crossing a
+     * symlink on the way ({@link ConfinedOpen}); the last name may be anything, itself (not
+     * followed), and its content is not looked at. Any failure to look it up counts as missing,
+     * so the answer says nothing about files outside the directory.
+     */
+    public boolean exists(String payload) {
+        try {
+            Posix.close(openInStore(Payloads.toRelativeName(payload), PRESENCE_FLAGS, basedir + "/" + payload));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
      * Hands {@code hint} an fd on object {@code payload}, opened as {@link #open} opens it (never
      * out of the store) but without checking it, for a hint such as readahead that reads no byte
      * for anyone: {@link #open} still checks the object before any of its bytes is served. Best
@@ -261,12 +278,16 @@ public final class VerifiedObjects implements AutoCloseable {
     }
 
     private int openInStore(byte[] name, String what) throws IOException {
+        return openInStore(name, OPEN_FLAGS, what);
+    }
+
+    private int openInStore(byte[] name, int flags, String what) throws IOException {
         lifecycle.readLock().lock();
         try {
             if (dirfd < 0) {
                 throw new IOException("object store " + basedir + " is closed");
             }
-            return ConfinedOpen.open(dirfd, name, OPEN_FLAGS, what);
+            return ConfinedOpen.open(dirfd, name, flags, what);
         } finally {
             lifecycle.readLock().unlock();
         }
