@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.cfsj.repo.maintenance.GarbageCollector;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code cfsj gc}: removes objects, streams and images that no ref reaches. */
 @Command(name = "gc", mixinStandardHelpOptions = true,

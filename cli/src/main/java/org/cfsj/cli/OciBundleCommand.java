@@ -2,7 +2,6 @@ package org.cfsj.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +18,10 @@ import org.cfsj.oci.runtime.UserDatabase;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code cfsj oci bundle NAME DIR}: an OCI runtime bundle for a stored image: the image mounted
@@ -160,11 +159,7 @@ final class OciBundleCommand implements Callable<Integer> {
     /** The composefs image file of {@code image}, built first if it has none yet. */
     static Path imageFile(Repository repo, OciImage image, String name) throws IOException {
         ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
-        Path file = repo.objectPath(id);
-        if (!Files.isRegularFile(file)) {
-            throw new RepositoryException("composefs image " + id.hex() + " of " + name + " is missing from the repository (run cfsj fsck)");
-        }
-        return file;
+        return repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
     }
 
     static boolean isRoot() {

@@ -13,10 +13,10 @@ import org.cfsj.oci.mount.KernelComposefsMount;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code cfsj oci mount [--fuse[=passthrough]] NAME MOUNTPOINT}: mounts a stored image read-only,
@@ -90,10 +90,7 @@ final class OciMountCommand implements Callable<Integer> {
         Repository repo = RepoOption.open();
         OciImage image = OciImages.resolve(repo, name);
         ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
-        Path imageFile = repo.objectPath(id);
-        if (!Files.isRegularFile(imageFile)) {
-            throw new RepositoryException("composefs image " + id.hex() + " of " + name + " is missing from the repository (run cfsj fsck)");
-        }
+        Path imageFile = repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
         if (!Files.isDirectory(mountpoint)) {
             throw new IOException(mountpoint + ": not a directory");
         }

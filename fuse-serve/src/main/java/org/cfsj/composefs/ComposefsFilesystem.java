@@ -7,9 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.cfsj.objects.MissingDigestException;
-import org.cfsj.objects.VerifiedObjects;
-import org.cfsj.objects.ObjectVerificationException;
 import org.cfsj.erofs.Dirent;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
@@ -28,6 +25,9 @@ import org.cfsj.fuse.fs.ReadOnlyFilesystem;
 import org.cfsj.fuse.sys.Errno;
 import org.cfsj.fuse.sys.Libc;
 import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.objects.MissingDigestException;
+import org.cfsj.objects.ObjectVerificationException;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.tree.Xattr;
 
 /**

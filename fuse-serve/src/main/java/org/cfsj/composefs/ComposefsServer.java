@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
@@ -12,6 +11,7 @@ import org.cfsj.fuse.Log;
 import org.cfsj.fuse.Session;
 import org.cfsj.fuse.SessionOptions;
 import org.cfsj.fuse.Stats;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.verity.DigestLedger;
 
 /**

@@ -5,10 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import org.cfsj.objects.VerifiedObjects;
-import org.cfsj.objects.OpenObject;
 import org.cfsj.fuse.Log;
 import org.cfsj.fuse.fs.FsContext;
+import org.cfsj.objects.OpenObject;
+import org.cfsj.objects.VerifiedObjects;
 
 /**
  * The backing objects of external files in use, one per inode however many times it is in use: one

@@ -155,6 +155,19 @@ public final class ObjectStore implements AutoCloseable {
         return reader().newInputStream(id.objectPath(), id.bytes());
     }
 
+    /**
+     * The path of an object that was just checked as {@link #open} checks it, for a consumer that
+     * can only take a path: the kernel mount of a composefs image. {@code what} names the object
+     * in the error if it is missing.
+     */
+    public Path verifiedPath(ObjectId id, String what) throws IOException {
+        if (!has(id)) {
+            throw new RepositoryException(what + " is missing from the repository (run cfsj fsck)");
+        }
+        open(id).close(); // opening checks it
+        return path(id);
+    }
+
     /** The verified reader, opened on first use with the loaded digest ledger (no ledger with kernel verity). */
     private synchronized VerifiedObjects reader() throws IOException {
         if (reader == null) {

@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.List;
+import org.cfsj.repo.maintenance.Fsck;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.cfsj.repo.maintenance.Fsck;
 
 /** The repository's top directory: the caller's, mode 0700, whatever the umask or an older cfsj left. */
 class RepoAccessTest {

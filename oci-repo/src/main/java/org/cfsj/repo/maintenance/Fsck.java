@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.RepoAccess;
 import org.cfsj.repo.RepoLock;
@@ -19,7 +20,6 @@ import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
 import org.cfsj.repo.splitstream.SplitStreamFormat;
 import org.cfsj.repo.splitstream.SplitStreamReader;
-import org.cfsj.objects.VerifiedObjects;
 
 /**
  * Checks a repository: that its top directory is private ({@link RepoAccess}), every object's

@@ -10,8 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.cfsj.repo.ObjectId;
-import org.cfsj.repo.ObjectWriter;
 import org.cfsj.repo.ObjectStore;
+import org.cfsj.repo.ObjectWriter;
 
 /**
  * Builds a splitstream (see {@link SplitStreamFormat}) and stores it as an object. Inline bytes

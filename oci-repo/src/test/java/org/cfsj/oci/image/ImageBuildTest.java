@@ -26,11 +26,11 @@ import org.cfsj.oci.layer.LayerTree;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.RegularFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.cfsj.repo.splitstream.SplitStreamReader;
 
 class ImageBuildTest {
     @TempDir

@@ -11,11 +11,11 @@ import java.util.List;
 import java.util.Optional;
 import org.cfsj.oci.TestImages;
 import org.cfsj.oci.TestTar;
-import org.cfsj.repo.maintenance.Fsck;
-import org.cfsj.repo.maintenance.GarbageCollector;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
+import org.cfsj.repo.maintenance.Fsck;
+import org.cfsj.repo.maintenance.GarbageCollector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -18,9 +18,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cfsj.oci.TestTar;
-import org.cfsj.repo.maintenance.Fsck;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
+import org.cfsj.repo.maintenance.Fsck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

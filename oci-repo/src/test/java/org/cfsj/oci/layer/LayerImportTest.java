@@ -24,6 +24,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.cfsj.oci.TestTar;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.splitstream.Chunk;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Fifo;
@@ -32,7 +33,6 @@ import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Symlink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.cfsj.repo.splitstream.SplitStreamReader;
 
 class LayerImportTest {
     @TempDir

@@ -16,12 +16,12 @@ import org.cfsj.oci.image.ImageBuilder;
 import org.cfsj.oci.image.OciImages;
 import org.cfsj.oci.layer.LayerExporter;
 import org.cfsj.oci.layer.LayerImporter;
+import org.cfsj.repo.ObjectId;
+import org.cfsj.repo.Repository;
+import org.cfsj.repo.RepositoryTest;
+import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.cfsj.repo.splitstream.SplitStreamReader;
-import org.cfsj.repo.RepositoryTest;
-import org.cfsj.repo.Repository;
-import org.cfsj.repo.ObjectId;
 
 class FsckGcTest {
     @TempDir
@@ -41,6 +41,20 @@ class FsckGcTest {
         assertTrue(r.clean(), r.problems().toString());
         assertFalse(r.kernelVerity());
         assertEquals(repo.listObjects().size(), r.objectsChecked());
+    }
+
+    @Test
+    void fsckReportsAnObjectThatIsASymlinkInsteadOfFollowingIt() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        ObjectId id = repo.storeObject(TestTar.data(5000, 7));
+        Path object = repo.objectPath(id);
+        // the right content, but outside the repository: a symlink is never an object
+        Path outside = Files.createDirectories(tmp.resolve("outside")).resolve("file");
+        Files.move(object, outside);
+        Files.createSymbolicLink(object, outside);
+        Fsck.Report r = Fsck.run(repo, 0);
+        assertEquals(List.of(id), r.corrupt());
+        assertTrue(r.problems().stream().anyMatch(p -> p.startsWith("corrupt object " + id)), r.problems().toString());
     }
 
     @Test
