@@ -228,8 +228,8 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Whether objects are protected by kernel fs-verity. When false (this filesystem or kernel
-     * cannot do it), nothing stops a changed object from being read: readers must check digests
-     * themselves, and {@code cfsj fsck} says so.
+     * cannot do it), a changed object is caught only by the user-space check when it is opened
+     * ({@link ObjectStore#open}), not on every later read, and {@code cfsj fsck} says so.
      */
     public boolean kernelVerity() {
         return meta.kernelVerity();
@@ -254,7 +254,7 @@ public final class Repository implements AutoCloseable {
         });
     }
 
-    /** Closes the digest ledger, the one file the repository keeps open between operations. */
+    /** Closes the files the object store keeps open between operations (digest ledger, verified reader). */
     @Override
     public void close() {
         objects.close();
