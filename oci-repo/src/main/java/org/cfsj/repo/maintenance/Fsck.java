@@ -33,8 +33,8 @@ public final class Fsck {
     /**
      * What fsck found.
      *
-     * @param objectsChecked objects whose digest was recomputed
-     * @param corrupt        objects whose content does not match their name
+     * @param objectsChecked objects whose digest was recomputed (or that could not be read as objects)
+     * @param corrupt        objects whose content does not match their name, or that are not regular files reached without a symlink
      * @param missing        objects referenced (by a link, ref or splitstream) but absent
      * @param problems       every finding as a human-readable line (includes the above)
      * @param kernelVerity   whether the repository has kernel fs-verity protection
