@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -51,6 +52,44 @@ class VerifiedObjectsTest {
     @AfterEach
     void noFdLeaks() throws IOException {
         assertEquals(fdsBefore, openFds(), "file descriptors leaked");
+    }
+
+    @Test
+    void recomputeAllDeliversDigestsInOrderAndRefusesSymlinksAndNonFiles() throws IOException {
+        List<String> payloads = new ArrayList<>();
+        List<byte[]> expected = new ArrayList<>();
+        for (int i = 0; i < 700; i++) { // more than one chunk of open fds
+            byte[] content = randomBytes(i % 7 == 0 ? 70_000 : 300, 1000 + i);
+            byte[] digest = put(content);
+            payloads.add(FsVerity.objectPath(digest));
+            expected.add(digest);
+        }
+        Files.writeString(base.resolve("target"), "not an object");
+        Files.createSymbolicLink(base.resolve("link"), Path.of("target"));
+        Files.createDirectories(base.resolve("dir"));
+        payloads.addAll(List.of("link", "dir", "absent"));
+        for (int threads : new int[] {1, 3}) {
+            List<String> seen = new ArrayList<>();
+            try (VerifiedObjects store = new VerifiedObjects(base, false)) {
+                store.recomputeAll(payloads, threads, (payload, digest, failure) -> {
+                    int i = seen.size();
+                    seen.add(payload);
+                    if (i < expected.size()) {
+                        assertNull(failure, payload);
+                        assertArrayEquals(expected.get(i), digest, payload);
+                    } else {
+                        assertNull(digest, payload);
+                        assertTrue(failure != null, payload);
+                    }
+                });
+            }
+            assertEquals(payloads, seen, "threads=" + threads);
+        }
+        try (VerifiedObjects store = new VerifiedObjects(base, false)) {
+            assertTrue(store.exists(payloads.get(0)));
+            assertTrue(store.exists("link"), "the last name itself counts, not followed");
+            assertFalse(store.exists("absent"));
+        }
     }
 
     @Test
