@@ -14,7 +14,7 @@ import java.util.Random;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.ImageTree;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.it.GeneratedTrees;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;

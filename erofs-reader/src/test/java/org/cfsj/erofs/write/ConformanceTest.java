@@ -1,4 +1,4 @@
-package org.cfsj.image;
+package org.cfsj.erofs.write;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
