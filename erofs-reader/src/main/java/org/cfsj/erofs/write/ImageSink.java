@@ -73,7 +73,7 @@ final class ImageSink {
     }
 
     void align(int alignment) throws IOException {
-        zeros(ComposefsImageWriter.roundUp(position, alignment) - position);
+        zeros(LayoutPlan.roundUp(position, alignment) - position);
     }
 
     void flush() throws IOException {
