@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Bases: mkfs.erofs images (several layouts), a mkfs.erofs image of a tree carrying
  * composefs's overlay xattrs with a composefs header patched in, and real composefs images
- * ({@link ComposefsSamples}: written by cfsj's writer, byte-identical to C mkcomposefs output).
+ * ({@link ComposefsTestImages}: written by cfsj's writer, byte-identical to C mkcomposefs output).
  */
 class MutationTest {
     private static final long SEED = Long.getLong("cfsj.fuzz.seed", 0x5eed_c0de_2025L);
@@ -58,7 +58,7 @@ class MutationTest {
         addBase("compact-with-checksum", mkfs("d", small, "-Eforce-inode-compact", "-T0"));
         addBase("composefs-like", ComposefsSemanticsTest.withComposefsHeader(
                 withoutChecksum(mkfs("e", cfs, "--chunksize=4096", "-T0"))));
-        for (ComposefsSamples.Sample sample : ComposefsSamples.all()) {
+        for (ComposefsTestImages.Sample sample : ComposefsTestImages.all()) {
             addBase("composefs " + sample.name(), sample.image());
         }
     }
