@@ -1,18 +1,14 @@
 package org.cfsj.erofs;
 
-import static org.cfsj.erofs.ErofsLayout.DIRENT_SIZE;
 import static org.cfsj.erofs.LittleEndian.*;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.List;
 import org.cfsj.tree.Bytes;
 
 /**
  * One directory entry ({@code struct erofs_dirent}: nid, name offset, file type), read and written
- * here only. On disk a directory block holds the fixed-size entries of its names first, then the
- * names, without terminators: the first entry's name offset tells how many entries the block has,
- * and each name ends where the next begins (the last at the end of the block or at a NUL).
+ * here only; {@link DirentBlock} lays entries and names out in a block.
  *
  * @param name     raw name bytes (never empty, at most 255 bytes)
  * @param nid      node id of the target inode
@@ -45,31 +41,12 @@ public record Dirent(byte[] name, long nid, int fileType, long index) {
         return new Dirent(name, u64(image, entry + NID), u8(image, entry + FILE_TYPE), index);
     }
 
-    /** Bytes one block (or inline tail) of {@code entries} takes: entries, then names. */
-    public static int blockSize(List<Dirent> entries) {
-        int n = 0;
-        for (Dirent d : entries) {
-            n += DIRENT_SIZE + d.name.length;
-        }
-        return n;
-    }
-
-    /** Writes {@code entries} as one directory block at {@code dst}'s start, {@link #blockSize} bytes. */
-    public static void writeBlock(List<Dirent> entries, MemorySegment dst) {
-        int nameoff = entries.size() * DIRENT_SIZE;
-        long pos = 0;
-        for (Dirent d : entries) {
-            put64(dst, pos + NID, d.nid);
-            put16(dst, pos + NAMEOFF, nameoff);
-            put8(dst, pos + FILE_TYPE, d.fileType);
-            put8(dst, pos + RESERVED, 0);
-            pos += DIRENT_SIZE;
-            nameoff += d.name.length;
-        }
-        for (Dirent d : entries) {
-            putBytes(dst, pos, d.name);
-            pos += d.name.length;
-        }
+    /** Writes this entry's {@link ErofsLayout#DIRENT_SIZE} bytes at {@code dst}'s start, its name at {@code nameoff} of the block. */
+    void write(MemorySegment dst, int nameoff) {
+        put64(dst, NID, nid);
+        put16(dst, NAMEOFF, nameoff);
+        put8(dst, FILE_TYPE, fileType);
+        put8(dst, RESERVED, 0);
     }
 
     @Override

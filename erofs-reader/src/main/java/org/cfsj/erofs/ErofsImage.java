@@ -5,9 +5,7 @@ import static org.cfsj.erofs.ErofsLayout.*;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,8 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.CRC32C;
-import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -35,8 +31,6 @@ import org.cfsj.tree.Xattr;
  * concurrently (when opened from a file, the mapping uses a shared arena).
  */
 public final class ErofsImage implements AutoCloseable {
-    private static final String[] COMPRESSION_NAMES = {"lz4", "lzma", "deflate", "zstd"};
-
     private final Arena arena; // null when wrapping a caller's segment
     private final MemorySegment seg;
     private final long imageSize;
@@ -56,7 +50,7 @@ public final class ErofsImage implements AutoCloseable {
         }
         this.composefsHeader = ComposefsHeader.read(this.seg).orElse(null);
         this.sb = Superblock.read(this.seg);
-        checkFeatures(sb);
+        sb.checkSupported(this.seg);
         this.metaBase = sb.metaBlkaddr() * BLOCK_SIZE;
         this.xattrBase = sb.xattrBlkaddr() * BLOCK_SIZE;
         if (metaBase >= imageSize) {
@@ -120,71 +114,7 @@ public final class ErofsImage implements AutoCloseable {
         return sb.rootNid();
     }
 
-    // ------------------------------------------------------------------ superblock
-
-    private void checkFeatures(Superblock s) throws ErofsFormatException {
-        if (s.blkszbits() != BLOCK_BITS) {
-            throw new ErofsFormatException("unsupported block size 2^" + s.blkszbits()
-                    + " (superblock blkszbits); cfsj reads 4096-byte blocks only");
-        }
-        if (s.dirblkbits() != 0) {
-            throw new ErofsFormatException("unsupported directory block size (superblock dirblkbits " + s.dirblkbits() + ")");
-        }
-        if (SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE + (long) s.sbExtslots() * SB_EXTSLOT_SIZE > BLOCK_SIZE) {
-            throw new ErofsFormatException("superblock sb_extslots " + s.sbExtslots() + " makes the superblock overflow its block");
-        }
-        int inc = s.featureIncompat();
-        if ((inc & FEATURE_INCOMPAT_COMPR_CFGS) != 0) {
-            throw new ErofsFormatException("image uses compression (" + compressionNames(s.availableComprAlgs())
-                    + "; feature_incompat COMPR_CFGS/BIG_PCLUSTER), which cfsj does not read");
-        }
-        if ((inc & FEATURE_INCOMPAT_ZTAILPACKING) != 0) {
-            throw new ErofsFormatException("image uses compression (ztailpacking, feature_incompat 0x10), which cfsj does not read");
-        }
-        if ((inc & FEATURE_INCOMPAT_FRAGMENTS) != 0) {
-            throw new ErofsFormatException("image uses compression (fragments/dedupe, feature_incompat 0x20), which cfsj does not read");
-        }
-        if ((inc & FEATURE_INCOMPAT_DEVICE_TABLE) != 0) {
-            throw new ErofsFormatException("image uses extra devices or compressed head2 (feature_incompat 0x8), which cfsj does not read");
-        }
-        int known = FEATURE_INCOMPAT_ZERO_PADDING | FEATURE_INCOMPAT_COMPR_CFGS | FEATURE_INCOMPAT_CHUNKED_FILE
-                | FEATURE_INCOMPAT_DEVICE_TABLE | FEATURE_INCOMPAT_ZTAILPACKING | FEATURE_INCOMPAT_FRAGMENTS
-                | FEATURE_INCOMPAT_XATTR_PREFIXES;
-        if ((inc & ~known) != 0) {
-            throw new ErofsFormatException(String.format(
-                    "image uses unknown incompatible features (feature_incompat bits 0x%x), which cfsj does not read", inc & ~known));
-        }
-        if (s.hasCompat(FEATURE_COMPAT_SB_CHKSUM)) {
-            verifyChecksum(s);
-        }
-    }
-
-    private static String compressionNames(int algs) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-            if ((algs & (1 << i)) != 0) {
-                names.add(i < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[i] : "algorithm " + i);
-            }
-        }
-        return names.isEmpty() ? "lz4" : String.join(", ", names);
-    }
-
-    /** The kernel's check: crc32c (seed ~0, no final xor) over the superblock's block from offset 1024, checksum field zeroed. */
-    private void verifyChecksum(Superblock s) throws ErofsFormatException {
-        if (imageSize < BLOCK_SIZE) {
-            throw new ErofsFormatException("image is truncated: " + imageSize + " bytes, less than one block");
-        }
-        byte[] block = bytes(SUPERBLOCK_OFFSET, BLOCK_SIZE - SUPERBLOCK_OFFSET);
-        Arrays.fill(block, Superblock.CHECKSUM, Superblock.CHECKSUM + 4, (byte) 0);
-        CRC32C crc = new CRC32C();
-        crc.update(block);
-        int expected = (int) ~crc.getValue();
-        if (expected != s.checksum()) {
-            throw new ErofsFormatException(String.format(
-                    "superblock checksum mismatch (stored 0x%08x, computed 0x%08x): the image is corrupt",
-                    s.checksum(), expected));
-        }
-    }
+    // ------------------------------------------------------------------ long xattr name prefixes
 
     /** Long xattr name prefixes (full prefix bytes, by index), stored at xattr_prefix_start * 4. */
     private byte[][] readLongPrefixes() throws ErofsFormatException {
@@ -311,8 +241,8 @@ public final class ErofsImage implements AutoCloseable {
         // z_erofs_map_header follows the inode and xattrs, aligned to 8; h_algorithmtype is its byte 6
         long header = (in.bodyEnd() + 7) & ~7L;
         if (header + 8 <= imageSize) {
-            int type = seg.get(ValueLayout.JAVA_BYTE, header + 6) & 0xF;
-            algorithm = type < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[type] : "algorithm " + type;
+            int type = LittleEndian.u8(seg, header + 6) & 0xF;
+            algorithm = compressionName(type);
         }
         return new ErofsFormatException("nid " + in.nid() + ": data is compressed (" + algorithm
                 + "), which cfsj does not read (image uses compression)");
@@ -453,81 +383,19 @@ public final class ErofsImage implements AutoCloseable {
         boolean visit(Dirent dirent) throws ErofsFormatException;
     }
 
-    /** The parsed dirent table of one directory block. */
-    private final class DirBlock {
-        final long blockOffset;
-        final int length;
-        final int count;
-        final long dirNid;
-        final long blockIndex;
-
-        DirBlock(Inode dir, long blockIndex) throws ErofsFormatException {
-            this.dirNid = dir.nid();
-            this.blockIndex = blockIndex;
-            long pos = blockIndex * BLOCK_SIZE;
-            this.length = (int) Math.min(BLOCK_SIZE, dir.size() - pos);
-            Extent e = map(dir, pos);
-            if (e.imageOffset() < 0) {
-                throw error("is a hole");
-            }
-            if (e.length() < length) {
-                throw error("is not contiguous");
-            }
-            this.blockOffset = e.imageOffset();
-            check(blockOffset, length);
-            if (length < DIRENT_SIZE) {
-                throw error("is too short (" + length + " bytes) for a directory entry");
-            }
-            int firstNameOff = Dirent.nameOffset(seg, blockOffset);
-            if (firstNameOff < DIRENT_SIZE || firstNameOff % DIRENT_SIZE != 0 || firstNameOff >= length) {
-                throw error("has a bad first name offset " + firstNameOff);
-            }
-            this.count = firstNameOff / DIRENT_SIZE;
+    /** Block {@code blockIndex} of a directory, checked to be mapped, contiguous and inside the image. */
+    private DirentBlock block(Inode dir, long blockIndex) throws ErofsFormatException {
+        long pos = blockIndex * BLOCK_SIZE;
+        int length = (int) Math.min(BLOCK_SIZE, dir.size() - pos);
+        Extent e = map(dir, pos);
+        if (e.imageOffset() < 0) {
+            throw DirentBlock.error(dir.nid(), blockIndex, "is a hole");
         }
-
-        ErofsFormatException error(String what) {
-            return new ErofsFormatException("directory nid " + dirNid + ": block " + blockIndex + " " + what);
+        if (e.length() < length) {
+            throw DirentBlock.error(dir.nid(), blockIndex, "is not contiguous");
         }
-
-        int nameOff(int i) throws ErofsFormatException {
-            return Dirent.nameOffset(seg, blockOffset + (long) i * DIRENT_SIZE);
-        }
-
-        /** Start and length of name i, checked: names follow the table, in increasing offset order. */
-        long nameRange(int i) throws ErofsFormatException {
-            int off = nameOff(i);
-            if (off < count * DIRENT_SIZE || off >= length) {
-                throw error("entry " + i + " has name offset " + off + " outside the name area");
-            }
-            int len;
-            if (i + 1 < count) {
-                int next = nameOff(i + 1);
-                if (next <= off || next > length) {
-                    throw error("entry " + i + " has name offsets out of order (" + off + ", then " + next + ")");
-                }
-                len = next - off;
-            } else {
-                // the last name runs to the end of the block or the first NUL
-                int max = Math.min(length - off, NAME_MAX + 1);
-                len = 0;
-                while (len < max && seg.get(ValueLayout.JAVA_BYTE, blockOffset + off + len) != 0) {
-                    len++;
-                }
-            }
-            if (len == 0 || len > NAME_MAX) {
-                throw error("entry " + i + " has a bad name length " + len);
-            }
-            return ((long) off << 32) | len;
-        }
-
-        byte[] name(int i) throws ErofsFormatException {
-            long r = nameRange(i);
-            return bytes(blockOffset + (r >>> 32), (int) r);
-        }
-
-        Dirent dirent(int i, long index) throws ErofsFormatException {
-            return Dirent.read(seg, blockOffset + (long) i * DIRENT_SIZE, name(i), index);
-        }
+        check(e.imageOffset(), length);
+        return DirentBlock.read(seg, e.imageOffset(), length, dir.nid(), blockIndex);
     }
 
     private static void requireDirectory(Inode dir) {
@@ -549,12 +417,12 @@ public final class ErofsImage implements AutoCloseable {
         long blocks = blockCount(dir);
         long index = 0;
         for (long b = 0; b < blocks; b++) {
-            DirBlock block = new DirBlock(dir, b);
-            if (index + block.count <= startIndex) {
-                index += block.count;
+            DirentBlock block = block(dir, b);
+            if (index + block.count() <= startIndex) {
+                index += block.count();
                 continue;
             }
-            for (int i = 0; i < block.count; i++, index++) {
+            for (int i = 0; i < block.count(); i++, index++) {
                 if (index >= startIndex && !visitor.visit(block.dirent(i, index))) {
                     return;
                 }
@@ -579,19 +447,19 @@ public final class ErofsImage implements AutoCloseable {
         long hi = blockCount(dir) - 1;
         while (lo <= hi) {
             long mid = (lo + hi) >>> 1;
-            DirBlock block = new DirBlock(dir, mid);
+            DirentBlock block = block(dir, mid);
             int first = Arrays.compareUnsigned(name, block.name(0));
             if (first < 0) {
                 hi = mid - 1;
                 continue;
             }
-            int last = block.count == 1 ? first : Arrays.compareUnsigned(name, block.name(block.count - 1));
+            int last = block.count() == 1 ? first : Arrays.compareUnsigned(name, block.name(block.count() - 1));
             if (last > 0) {
                 lo = mid + 1;
                 continue;
             }
             int l = 0;
-            int h = block.count - 1;
+            int h = block.count() - 1;
             while (l <= h) {
                 int m = (l + h) >>> 1;
                 int c = Arrays.compareUnsigned(name, block.name(m));
@@ -613,7 +481,7 @@ public final class ErofsImage implements AutoCloseable {
     private long indexOf(Inode dir, long b) throws ErofsFormatException {
         long index = 0;
         for (long i = 0; i < b; i++) {
-            index += new DirBlock(dir, i).count;
+            index += block(dir, i).count();
         }
         return index;
     }

@@ -102,6 +102,13 @@ public final class ErofsLayout {
     public static final int XATTR_LONG_PREFIX_MASK = 0x7F;
     public static final int XATTR_FILTER_SEED = 0x25BBE08F;
 
+    private static final String[] COMPRESSION_NAMES = {"lz4", "lzma", "deflate", "zstd"};
+
+    /** The name of a compression algorithm number (as in {@code available_compr_algs} bits and map headers). */
+    public static String compressionName(int algorithm) {
+        return algorithm >= 0 && algorithm < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[algorithm] : "algorithm " + algorithm;
+    }
+
     /** The dirent file_type for st_mode type bits. */
     public static int fileTypeOf(int mode) {
         return switch (mode & 0170000) {

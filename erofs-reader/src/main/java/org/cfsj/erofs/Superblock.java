@@ -1,11 +1,13 @@
 package org.cfsj.erofs;
 
-import static org.cfsj.erofs.ErofsLayout.EROFS_MAGIC;
-import static org.cfsj.erofs.ErofsLayout.SUPERBLOCK_OFFSET;
-import static org.cfsj.erofs.ErofsLayout.SUPERBLOCK_SIZE;
+import static org.cfsj.erofs.ErofsLayout.*;
 import static org.cfsj.erofs.LittleEndian.*;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * The EROFS superblock ({@code struct erofs_super_block}, {@link ErofsLayout#SUPERBLOCK_SIZE}
@@ -112,6 +114,75 @@ public record Superblock(
                 u8(s, XATTR_PREFIX_COUNT),
                 u32(s, XATTR_PREFIX_START),
                 u64(s, PACKED_NID));
+    }
+
+    /**
+     * Refuses what cfsj does not read: a block size other than 4096, directory blocks of another
+     * size, a superblock overflowing its block, compression, extra devices, unknown incompatible
+     * features; and checks the checksum when the image has one.
+     */
+    void checkSupported(MemorySegment image) throws ErofsFormatException {
+        if (blkszbits != BLOCK_BITS) {
+            throw new ErofsFormatException("unsupported block size 2^" + blkszbits
+                    + " (superblock blkszbits); cfsj reads 4096-byte blocks only");
+        }
+        if (dirblkbits != 0) {
+            throw new ErofsFormatException("unsupported directory block size (superblock dirblkbits " + dirblkbits + ")");
+        }
+        if (SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE + (long) sbExtslots * SB_EXTSLOT_SIZE > BLOCK_SIZE) {
+            throw new ErofsFormatException("superblock sb_extslots " + sbExtslots + " makes the superblock overflow its block");
+        }
+        int inc = featureIncompat;
+        if ((inc & FEATURE_INCOMPAT_COMPR_CFGS) != 0) {
+            throw new ErofsFormatException("image uses compression (" + compressionNames(availableComprAlgs)
+                    + "; feature_incompat COMPR_CFGS/BIG_PCLUSTER), which cfsj does not read");
+        }
+        if ((inc & FEATURE_INCOMPAT_ZTAILPACKING) != 0) {
+            throw new ErofsFormatException("image uses compression (ztailpacking, feature_incompat 0x10), which cfsj does not read");
+        }
+        if ((inc & FEATURE_INCOMPAT_FRAGMENTS) != 0) {
+            throw new ErofsFormatException("image uses compression (fragments/dedupe, feature_incompat 0x20), which cfsj does not read");
+        }
+        if ((inc & FEATURE_INCOMPAT_DEVICE_TABLE) != 0) {
+            throw new ErofsFormatException("image uses extra devices or compressed head2 (feature_incompat 0x8), which cfsj does not read");
+        }
+        int known = FEATURE_INCOMPAT_ZERO_PADDING | FEATURE_INCOMPAT_COMPR_CFGS | FEATURE_INCOMPAT_CHUNKED_FILE
+                | FEATURE_INCOMPAT_DEVICE_TABLE | FEATURE_INCOMPAT_ZTAILPACKING | FEATURE_INCOMPAT_FRAGMENTS
+                | FEATURE_INCOMPAT_XATTR_PREFIXES;
+        if ((inc & ~known) != 0) {
+            throw new ErofsFormatException(String.format(
+                    "image uses unknown incompatible features (feature_incompat bits 0x%x), which cfsj does not read", inc & ~known));
+        }
+        if (hasCompat(FEATURE_COMPAT_SB_CHKSUM)) {
+            verifyChecksum(image);
+        }
+    }
+
+    private static String compressionNames(int algs) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            if ((algs & (1 << i)) != 0) {
+                names.add(compressionName(i));
+            }
+        }
+        return names.isEmpty() ? "lz4" : String.join(", ", names);
+    }
+
+    /** The kernel's check: crc32c (seed ~0, no final xor) over the superblock's block from offset 1024, checksum field zeroed. */
+    private void verifyChecksum(MemorySegment image) throws ErofsFormatException {
+        if (image.byteSize() < BLOCK_SIZE) {
+            throw new ErofsFormatException("image is truncated: " + image.byteSize() + " bytes, less than one block");
+        }
+        byte[] block = bytes(image, SUPERBLOCK_OFFSET, BLOCK_SIZE - SUPERBLOCK_OFFSET);
+        Arrays.fill(block, CHECKSUM, CHECKSUM + 4, (byte) 0);
+        CRC32C crc = new CRC32C();
+        crc.update(block);
+        int expected = (int) ~crc.getValue();
+        if (expected != checksum) {
+            throw new ErofsFormatException(String.format(
+                    "superblock checksum mismatch (stored 0x%08x, computed 0x%08x): the image is corrupt",
+                    checksum, expected));
+        }
     }
 
     /** Writes the {@link ErofsLayout#SUPERBLOCK_SIZE} bytes of the superblock, magic included, at {@code dst}'s start. */

@@ -63,11 +63,17 @@ class OnDiskStructsTest {
         List<Dirent> entries = List.of(new Dirent(Bytes.of("."), 36, FT_DIR, 0), new Dirent(Bytes.of(".."), 36, FT_DIR, 1),
                 new Dirent(Bytes.of("file"), 40, FT_REG_FILE, 2));
         MemorySegment block = MemorySegment.ofArray(new byte[BLOCK_SIZE]);
-        Dirent.writeBlock(entries, block);
-        assertEquals(3 * DIRENT_SIZE + 1 + 2 + 4, Dirent.blockSize(entries));
+        DirentBlock.write(entries, block);
+        assertEquals(3 * DIRENT_SIZE + 1 + 2 + 4, DirentBlock.size(entries));
         assertEquals(3 * DIRENT_SIZE, Dirent.nameOffset(block, 0), "the first name offset counts the entries");
-        Dirent last = Dirent.read(block, 2L * DIRENT_SIZE, Bytes.of("file"), 2);
-        assertEquals(entries.get(2), last);
+        assertEquals(entries.get(2), Dirent.read(block, 2L * DIRENT_SIZE, Bytes.of("file"), 2));
+        assertDoesNotThrow(() -> {
+            DirentBlock read = DirentBlock.read(block, 0, DirentBlock.size(entries), 36, 0);
+            assertEquals(3, read.count());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(entries.get(i), read.dirent(i, i));
+            }
+        });
         assertEquals(3 * DIRENT_SIZE + 3, Dirent.nameOffset(block, 2L * DIRENT_SIZE));
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cfsj.erofs.ComposefsHeader;
 import org.cfsj.erofs.Dirent;
+import org.cfsj.erofs.DirentBlock;
 import org.cfsj.erofs.Inode;
 import org.cfsj.erofs.Superblock;
 import org.cfsj.erofs.XattrEntry;
@@ -17,7 +18,7 @@ import org.cfsj.tree.Node;
 /**
  * Writes the bytes of a {@link LayoutPlan}, in one pass and in order: composefs header,
  * superblock, inodes with their xattrs and inline tails, shared xattrs, data blocks. Each
- * structure encodes itself ({@link Superblock}, {@link Inode}, {@link Dirent} ...); this class
+ * structure encodes itself ({@link Superblock}, {@link Inode}, {@link DirentBlock} ...); this class
  * only places them, and checks at the end of each section that the bytes written match the plan.
  */
 final class ImageEmitter {
@@ -223,8 +224,8 @@ final class ImageEmitter {
             WriterNode.Entry d = ds.get(i);
             entries.add(new Dirent(d.name(), d.target().nid, fileTypeOf(d.target().mode), i));
         }
-        int size = Dirent.blockSize(entries);
-        Dirent.writeBlock(entries, scratchSegment);
+        int size = DirentBlock.size(entries);
+        DirentBlock.write(entries, scratchSegment);
         out.bytes(scratch, 0, size);
         out.align(alignment);
     }
