@@ -20,6 +20,7 @@ import org.cfsj.erofs.write.ConformanceDumps;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
+import org.cfsj.tree.Metadata;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Symlink;
@@ -102,6 +103,30 @@ class ComposefsImageReadTest {
             assertEquals(100, img.read(bigInode, 9900, java.nio.ByteBuffer.wrap(buf)));
             assertArrayEquals(new byte[100], buf);
             assertNull(img.dataSlice(bigInode, 0, 10));
+        }
+    }
+
+    @Test
+    void directoriesOverSeveralBlocksReadBack() throws IOException {
+        Metadata meta = new Metadata(0644, 0, 0, 1_700_000_000L, 0, 1, List.of());
+        Directory root = new Directory(meta.withNlink(2));
+        // 2 + 400 entries of 12 + 40 bytes: several full blocks and a tail; every name is looked up
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            String name = String.format("%040d", i);
+            names.add(name);
+            root.add(Bytes.of(name), RegularFile.inline(meta, Bytes.of(name)));
+        }
+        try (ErofsImage img = ErofsImage.of(ComposefsImageWriter.toBytes(root, ComposefsImageWriter.Options.DEFAULT))) {
+            Inode rootInode = img.inode(img.rootNid());
+            assertTrue(rootInode.size() > 4 * ErofsLayout.BLOCK_SIZE, "the root directory spans several blocks");
+            Directory back = ImageTree.read(img);
+            assertEquals(names, back.entries().keySet().stream().map(Bytes::str).toList());
+            for (String name : names) {
+                Dirent d = img.lookup(rootInode, Bytes.of(name)).orElseThrow();
+                assertArrayEquals(Bytes.of(name), ((RegularFile) back.get(name)).content());
+                assertEquals(ErofsLayout.FT_REG_FILE, d.fileType());
+            }
         }
     }
 

@@ -188,33 +188,18 @@ final class ImageEmitter {
         }
     }
 
-    /** Dirents in blocks of 4 KiB; the last partial block is either inline (the tail) or a block. */
+    /** A directory's dirent blocks (in the data area) or its inline tail, as planned ({@link WriterNode#direntGroupStarts}). */
     private void writeDirents(WriterNode node, boolean blocks, boolean tail) throws IOException {
-        List<WriterNode.Entry> ds = node.dirents;
-        int blockSize = 0;
-        long written = 0;
-        int first = 0;
-        for (int i = 0; i < ds.size(); i++) {
-            int len = DIRENT_SIZE + ds.get(i).name().length;
-            if (blockSize + len > BLOCK_SIZE) {
-                if (blocks) {
-                    direntChunk(ds, first, i, BLOCK_SIZE);
-                }
-                written++;
-                blockSize = 0;
-                first = i;
+        int[] starts = node.direntGroupStarts;
+        for (int g = 0; g < starts.length; g++) {
+            int from = starts[g];
+            int to = g + 1 < starts.length ? starts[g + 1] : node.dirents.size();
+            boolean isBlock = g < node.nBlocks;
+            if (isBlock && blocks) {
+                direntChunk(node.dirents, from, to, BLOCK_SIZE);
+            } else if (!isBlock && tail) {
+                direntChunk(node.dirents, from, to, 1);
             }
-            blockSize += len;
-        }
-        if (written < node.nBlocks) {
-            if (blocks) {
-                direntChunk(ds, first, ds.size(), BLOCK_SIZE);
-            }
-            blockSize = 0;
-            first = ds.size();
-        }
-        if (tail && blockSize > 0) {
-            direntChunk(ds, first, ds.size(), 1);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import org.cfsj.erofs.XattrIbody;
+import org.cfsj.erofs.XattrPrefixes;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Node;
 
@@ -62,8 +63,9 @@ final class LayoutPlan {
     private void orderInodes(WriterNode root) {
         minMtimeSec = root.mtimeSec;
         minMtimeNsec = root.mtimeNsec;
-        byte[] aclAccess = Bytes.of("system.posix_acl_access");
-        byte[] aclDefault = Bytes.of("system.posix_acl_default");
+        // an ACL's prefix in the xattr table is its whole name
+        byte[] aclAccess = XattrPrefixes.prefix(XATTR_INDEX_POSIX_ACL_ACCESS);
+        byte[] aclDefault = XattrPrefixes.prefix(XATTR_INDEX_POSIX_ACL_DEFAULT);
         ArrayDeque<WriterNode> queue = new ArrayDeque<>();
         queue.add(root);
         int index = 0;
@@ -165,22 +167,29 @@ final class LayoutPlan {
         }
     }
 
+    /**
+     * Cuts a directory's entries into blocks: a block ends where the next entry would not fit.
+     * The last group is the inline tail, or a block of its own when over half a block.
+     */
     private static void planDirSize(WriterNode node) {
-        long blocks = 0;
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
         int blockSize = 0;
-        for (WriterNode.Entry d : node.dirents) {
-            int len = DIRENT_SIZE + d.name().length;
+        for (int i = 0; i < node.dirents.size(); i++) {
+            int len = DIRENT_SIZE + node.dirents.get(i).name().length;
             if (blockSize + len > BLOCK_SIZE) {
-                blocks++;
+                starts.add(i);
                 blockSize = 0;
             }
             blockSize += len;
         }
+        long blocks = starts.size() - 1;
         // Never inline more than half a block of dirents.
         if (blockSize > BLOCK_SIZE / 2) {
             blocks++;
             blockSize = 0;
         }
+        node.direntGroupStarts = starts.stream().mapToInt(Integer::intValue).toArray();
         node.nBlocks = blocks;
         node.tailSize = blockSize;
     }

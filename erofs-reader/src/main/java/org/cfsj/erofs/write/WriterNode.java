@@ -41,6 +41,12 @@ final class WriterNode {
     long isize;
     int xattrSize;
     long startBlock;
+    /**
+     * Directories: index of the first entry of each group of dirents. Every group but the last
+     * is a full block; the last is a block too when the directory has as many blocks as groups,
+     * else it is the inline tail.
+     */
+    int[] direntGroupStarts;
 
     int type() {
         return mode & Node.S_IFMT;
