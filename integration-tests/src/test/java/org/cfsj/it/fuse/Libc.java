@@ -122,7 +122,7 @@ final class Libc {
                 });
             }
         } finally {
-            org.cfsj.posix.Posix.close(fd);
+            org.cfsj.sys.FileCalls.close(fd);
         }
     }
 
