@@ -13,8 +13,10 @@ import java.util.TreeMap;
 import org.cfsj.image.ComposefsImageWriter;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Io;
+import org.cfsj.sys.MountCalls;
 import org.cfsj.sys.Stat;
 import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
 import org.cfsj.sys.Xattrs;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
@@ -44,7 +46,7 @@ class KernelErofsMountTest {
             Path img = tmp.resolve("s" + seed + ".img");
             Files.write(img, ComposefsImageWriter.toBytes(tree, ComposefsImageWriter.Options.DEFAULT));
             Path mnt = Files.createDirectory(tmp.resolve("mnt" + seed));
-            KernelMounts.mount(img.toString(), mnt, "erofs", KernelMounts.MS_RDONLY, null);
+            MountCalls.mount(img.toString(), mnt.toString(), "erofs", MountCalls.MS_RDONLY, null);
             try {
                 int fd = FileCalls.openat(FileCalls.AT_FDCWD, Bytes.of(mnt.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "mnt");
                 try {
@@ -53,7 +55,7 @@ class KernelErofsMountTest {
                     FileCalls.close(fd);
                 }
             } finally {
-                KernelMounts.umount(mnt);
+                umount(mnt);
             }
         }
     }
@@ -152,5 +154,14 @@ class KernelErofsMountTest {
             m.put(Bytes.str(n), v == null ? UNREADABLE : java.util.HexFormat.of().formatHex(v));
         }
         return m;
+    }
+
+    /** Unmounts {@code mnt}, lazily if it is still busy. */
+    private static void umount(Path mnt) throws SysException {
+        try {
+            MountCalls.umount2(mnt.toString(), 0);
+        } catch (SysException e) {
+            MountCalls.umount2(mnt.toString(), MountCalls.MNT_DETACH);
+        }
     }
 }

@@ -260,7 +260,7 @@ class FuseConcurrencyTest {
         try {
             long size = StatCalls.statx(fd, new byte[0], 0x1000, rel).size();
             byte[] b = Io.readFully(fd, Math.toIntExact(size), rel);
-            Libc.dropCache(fd);
+            Io.posixFadvise(fd, 0, 0, Io.POSIX_FADV_DONTNEED);
             return b;
         } finally {
             FileCalls.close(fd);

@@ -165,7 +165,7 @@ class FuseHostileImageTest {
 
     /** The names getdents64 returns for a directory, "." and ".." included, in order. */
     private static List<String> getdents(Path dir) throws IOException {
-        // Posix.readDirectory drops "." and ".."; count them through ls -f (unsorted, all entries) instead
+        // FileCalls.readDirectory drops "." and ".."; count them through ls -f (unsorted, all entries) instead
         Process p = new ProcessBuilder("ls", "-f", dir.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         try {
