@@ -16,7 +16,7 @@ public final class SysException extends IOException {
      * @param what what it acted on, the start of the message (a path, "fd 7", ...)
      * @param errno the error number it reported
      */
-    public SysException(String call, String what, int errno) {
+    SysException(String call, String what, int errno) {
         super(what + ": " + Errno.strerror(errno));
         this.errno = errno;
         this.call = call;
