@@ -24,7 +24,7 @@ import org.cfsj.erofs.Inode;
 import org.cfsj.fuse.fs.DirectoryListing;
 import org.cfsj.fuse.fs.Entry;
 import org.cfsj.fuse.fs.FsException;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.sys.Errno;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
