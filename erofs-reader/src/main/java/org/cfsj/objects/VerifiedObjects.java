@@ -13,10 +13,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.IntConsumer;
-import org.cfsj.objects.VerityIoctl.Measurement;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.VerityIoctl;
+import org.cfsj.sys.VerityIoctl.Measurement;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
@@ -59,9 +63,9 @@ public final class VerifiedObjects implements AutoCloseable {
     private static final int OPEN_FLAGS =
             // O_NONBLOCK: opening a FIFO planted in the store would otherwise hang the worker
             // forever; for the regular files that are served it changes nothing.
-            Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW | Posix.O_NONBLOCK;
+            FileCalls.O_RDONLY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW | FileCalls.O_NONBLOCK;
     /** For {@link #exists}: the last name itself, whatever it is, without opening its content. */
-    private static final int PRESENCE_FLAGS = Posix.O_PATH | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final int PRESENCE_FLAGS = FileCalls.O_PATH | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final byte[] EMPTY_PATH = new byte[0];
     private static final int SHA256_DIGEST_SIZE = 32;
@@ -104,8 +108,8 @@ public final class VerifiedObjects implements AutoCloseable {
         this.insecure = insecure;
         this.cache = new DigestCache(maxCacheEntries);
         this.ledger = ledger;
-        this.dirfd = Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(this.basedir),
-                Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "object store " + this.basedir);
+        this.dirfd = FileCalls.openat(FileCalls.AT_FDCWD, PathNames.bytes(this.basedir),
+                FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "object store " + this.basedir);
         this.verityMode = insecure ? "INSECURE: not checked (--insecure)" : probeVerityMode(dirfd);
     }
 
@@ -115,7 +119,7 @@ public final class VerifiedObjects implements AutoCloseable {
      * which check its objects will get.
      */
     private static String probeVerityMode(int dirfd) {
-        if (VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == VerityIoctl.ENODATA) {
+        if (VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == Errno.ENODATA) {
             return "kernel fs-verity (FS_IOC_MEASURE_VERITY); user-space digest check on first open "
                     + "for objects without fs-verity enabled";
         }
@@ -131,7 +135,7 @@ public final class VerifiedObjects implements AutoCloseable {
      * @param expectedDigest the SHA-256 fs-verity digest the image records, or null if it has none
      *     (then the object is refused, unless the store is insecure)
      * @return the open object; close its fd with {@link #close(int)}
-     * @throws org.cfsj.posix.ErrnoException if the object cannot be opened ({@code errno()} says
+     * @throws org.cfsj.sys.SysException if the object cannot be opened ({@code errno()} says
      *     why, e.g. ENOENT)
      * @throws ObjectVerificationException if its content does not match {@code expectedDigest}
      * @throws MissingDigestException if {@code expectedDigest} is null and the store is not insecure
@@ -150,7 +154,7 @@ public final class VerifiedObjects implements AutoCloseable {
         int fd = openInStore(name, what);
         boolean handedOut = false;
         try {
-            Stat st = Posix.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+            Stat st = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
             if (st.type() != Stat.S_IFREG) {
                 throw new IOException(what + ": object is not a regular file");
             }
@@ -161,7 +165,7 @@ public final class VerifiedObjects implements AutoCloseable {
             return new OpenObject(fd, st.size());
         } finally {
             if (!handedOut) {
-                Posix.close(fd);
+                FileCalls.close(fd);
             }
         }
     }
@@ -176,7 +180,7 @@ public final class VerifiedObjects implements AutoCloseable {
         try {
             return Files.newInputStream(Path.of("/proc/self/fd/" + o.fd()));
         } finally {
-            Posix.close(o.fd());
+            FileCalls.close(o.fd());
         }
     }
 
@@ -219,7 +223,7 @@ public final class VerifiedObjects implements AutoCloseable {
                 String what = basedir + "/" + payload;
                 try {
                     fds[i] = openInStore(Payloads.toRelativeName(payload), what);
-                    if (Posix.statx(fds[i], EMPTY_PATH, AT_EMPTY_PATH, what).type() != Stat.S_IFREG) {
+                    if (StatCalls.statx(fds[i], EMPTY_PATH, AT_EMPTY_PATH, what).type() != Stat.S_IFREG) {
                         throw new IOException(what + ": object is not a regular file");
                     }
                     opened.add(Path.of("/proc/self/fd/" + fds[i]));
@@ -234,7 +238,7 @@ public final class VerifiedObjects implements AutoCloseable {
         } finally {
             for (int fd : fds) {
                 if (fd >= 0) {
-                    Posix.close(fd);
+                    FileCalls.close(fd);
                 }
             }
         }
@@ -251,7 +255,7 @@ public final class VerifiedObjects implements AutoCloseable {
      */
     public boolean exists(String payload) {
         try {
-            Posix.close(openInStore(Payloads.toRelativeName(payload), PRESENCE_FLAGS, basedir + "/" + payload));
+            FileCalls.close(openInStore(Payloads.toRelativeName(payload), PRESENCE_FLAGS, basedir + "/" + payload));
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
@@ -259,18 +263,18 @@ public final class VerifiedObjects implements AutoCloseable {
     }
 
     /**
-     * Hands {@code hint} an fd on object {@code payload}, opened as {@link #open} opens it (never
-     * out of the store) but without checking it, for a hint such as readahead that reads no byte
-     * for anyone: {@link #open} still checks the object before any of its bytes is served. Best
-     * effort: a missing or unreadable object, or a failing hint, is ignored here.
+     * Asks the kernel to start reading object {@code payload} from disk (POSIX_FADV_WILLNEED),
+     * without waiting and without checking it: {@link #open} still checks it before any of its
+     * bytes is served. The object is opened as {@link #open} opens it (never out of the store).
+     * Best effort: a missing or unreadable object is ignored here.
      */
-    public void willNeed(String payload, IntConsumer hint) {
+    public void willNeed(String payload) {
         try {
             int fd = openInStore(Payloads.toRelativeName(payload), basedir + "/" + payload);
             try {
-                hint.accept(fd);
+                Io.posixFadvise(fd, 0, 0, Io.POSIX_FADV_WILLNEED); // length 0: to the end
             } finally {
-                Posix.close(fd);
+                FileCalls.close(fd);
             }
         } catch (IOException | RuntimeException e) {
             // open() will meet and report the same problem
@@ -356,7 +360,7 @@ public final class VerifiedObjects implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException(what + ": cannot compute fs-verity digest: " + e.getMessage(), e);
         }
-        Stat after = Posix.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+        Stat after = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
         if (!FileIdentity.of(id.payload(), after).equals(id)) {
             throw new IOException(what + ": object changed while its digest was being computed");
         }
@@ -365,7 +369,7 @@ public final class VerifiedObjects implements AutoCloseable {
 
     /** Closes an fd returned in an {@link OpenObject}. */
     public static void close(int fd) {
-        Posix.close(fd);
+        FileCalls.close(fd);
     }
 
     /** How objects are checked, for the server to print at startup. */
@@ -401,7 +405,7 @@ public final class VerifiedObjects implements AutoCloseable {
         lifecycle.writeLock().lock();
         try {
             if (dirfd >= 0) {
-                Posix.close(dirfd);
+                FileCalls.close(dirfd);
                 dirfd = -1;
             }
             cache.clear();

@@ -23,12 +23,12 @@ import org.cfsj.fuse.fs.FsException;
 import org.cfsj.fuse.fs.FsStatistics;
 import org.cfsj.fuse.fs.OpenedFile;
 import org.cfsj.fuse.fs.ReadOnlyFilesystem;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
 import org.cfsj.objects.MissingDigestException;
 import org.cfsj.objects.ObjectVerificationException;
 import org.cfsj.objects.VerifiedObjects;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.SysException;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -422,8 +422,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             Inode in = image.inode(nid);
             External ext = external(in);
             if (ext != null) {
-                // length 0: to the end
-                store.willNeed(ext.payload(), fd -> Libc.posixFadvise(fd, 0, 0, Libc.POSIX_FADV_WILLNEED));
+                store.willNeed(ext.payload());
             }
         } catch (ErofsFormatException e) {
             // the push itself will meet (and skip) the same problem
@@ -477,8 +476,8 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             return 0;
         }
         try {
-            return Libc.pread(h.fd(), dst, want, offset);
-        } catch (LibcException e) {
+            return Io.pread(h.fd(), dst, want, offset);
+        } catch (SysException e) {
             throw new FsException(Errno.EIO, "reading the object of inode " + ids.nid(node) + ": " + e.getMessage());
         }
     }

@@ -17,8 +17,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.cfsj.objects.VerifiedObjects;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FileSystemCalls;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
+import org.cfsj.sys.VerityIoctl;
 import org.cfsj.verity.DigestLedger;
 
 /**
@@ -244,11 +250,11 @@ public final class ObjectStore implements AutoCloseable {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 return false;
             }
-            int fd = LinuxCalls.open(temp, LinuxCalls.O_RDONLY, 0);
+            int fd = FileCalls.open(temp.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
             try {
-                LinuxCalls.enableVerity(fd, temp.toString());
+                VerityIoctl.enable(fd, temp.toString());
             } finally {
-                LinuxCalls.close(fd);
+                FileCalls.close(fd);
             }
         }
         ensureObjectDir(id);
@@ -256,14 +262,14 @@ public final class ObjectStore implements AutoCloseable {
             // One call that both checks and names: a writer that installed the same object
             // meanwhile wins, and this one reports "already there".
             try {
-                return recorded(LinuxCalls.renameNoReplace(temp, target), target, id);
-            } catch (LinuxCalls.Failure f) {
-                if (f.errno == LinuxCalls.ENOENT) {
+                return recorded(FileSystemCalls.renameNoReplace(temp, target), target, id);
+            } catch (SysException f) {
+                if (f.errno() == Errno.ENOENT) {
                     // the directory went away under us (removed by hand): make it again
                     Files.createDirectories(target.getParent());
-                    return recorded(LinuxCalls.renameNoReplace(temp, target), target, id);
+                    return recorded(FileSystemCalls.renameNoReplace(temp, target), target, id);
                 }
-                if (f.errno != LinuxCalls.EINVAL && f.errno != LinuxCalls.ENOSYS) {
+                if (f.errno() != Errno.EINVAL && f.errno() != Errno.ENOSYS) {
                     throw f;
                 }
                 noReplaceRename = false; // this filesystem cannot: check, then rename
@@ -311,11 +317,11 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Makes everything written so far durable before a link or ref may point to it. */
     void syncBeforeLink() throws IOException {
-        int fd = LinuxCalls.open(objectsDir, LinuxCalls.O_RDONLY | LinuxCalls.O_DIRECTORY, 0);
+        int fd = FileCalls.open(objectsDir.toString(), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
         try {
-            LinuxCalls.syncfs(fd, "syncing " + objectsDir);
+            FileSystemCalls.syncfs(fd, "syncing " + objectsDir);
         } finally {
-            LinuxCalls.close(fd);
+            FileCalls.close(fd);
         }
     }
 
@@ -379,7 +385,7 @@ public final class ObjectStore implements AutoCloseable {
             return;
         }
         try {
-            Stat st = Posix.statx(Posix.AT_FDCWD, Posix.nameBytes(target), Posix.AT_SYMLINK_NOFOLLOW,
+            Stat st = StatCalls.statx(FileCalls.AT_FDCWD, PathNames.bytes(target), FileCalls.AT_SYMLINK_NOFOLLOW,
                     target.toString());
             l.record(st, id.bytes());
         } catch (IOException e) {

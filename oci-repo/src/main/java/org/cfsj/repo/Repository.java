@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Processes;
+import org.cfsj.sys.VerityIoctl;
 
 /**
  * A composefs repository: a directory laid out as composefs-rs documents it.
@@ -90,7 +92,7 @@ public final class Repository implements AutoCloseable {
     }
 
     private static boolean isRoot() {
-        return Posix.geteuid() == 0;
+        return Processes.geteuid() == 0;
     }
 
     /**
@@ -161,12 +163,12 @@ public final class Repository implements AutoCloseable {
         try {
             probe = Files.createTempFile(tmpDir, "verity-probe-", ".tmp");
             Files.write(probe, new byte[] {'c', 'f', 's', 'j'});
-            int fd = LinuxCalls.open(probe, LinuxCalls.O_RDONLY, 0);
+            int fd = FileCalls.open(probe.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
             try {
-                LinuxCalls.enableVerity(fd, probe.toString());
+                VerityIoctl.enable(fd, probe.toString());
                 return true;
             } finally {
-                LinuxCalls.close(fd);
+                FileCalls.close(fd);
             }
         } catch (IOException | RuntimeException e) {
             return false;
