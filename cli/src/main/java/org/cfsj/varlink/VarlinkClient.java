@@ -39,6 +39,12 @@ public final class VarlinkClient implements AutoCloseable {
         return new VarlinkClient(new MessageSocket(fd, limits, Poller.shared()), new Json(limits));
     }
 
+    /** A client on {@code fd}, an already connected unix stream socket it now owns (made non-blocking). */
+    public static VarlinkClient over(int fd, VarlinkLimits limits) throws IOException {
+        Sockets.setNonBlocking(fd, "varlink connection");
+        return new VarlinkClient(new MessageSocket(fd, limits, Poller.shared()), new Json(limits));
+    }
+
     /** Calls {@code method} (fully qualified) with {@code fds} attached; its one reply. */
     public synchronized Reply call(String method, ObjectNode parameters, int... fds) throws IOException, VarlinkError {
         send(method, parameters, false, false, fds);
