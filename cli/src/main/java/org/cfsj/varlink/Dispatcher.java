@@ -44,8 +44,8 @@ final class Dispatcher {
     }
 
     /** Answers {@code call} through {@code sink}; an IOException means the connection is unusable. */
-    void dispatch(Call call, MethodCall.ReplySink sink) throws IOException {
-        MethodCall mc = new MethodCall(call, sink);
+    <S extends MethodCall.ReplySink & VarlinkConnection> void dispatch(Call call, S sink) throws IOException {
+        MethodCall mc = new MethodCall(call, sink, sink);
         VarlinkInterface iface = interfaces.get(call.interfaceName());
         try {
             if (iface == null) {

@@ -27,14 +27,21 @@ public final class MethodCall {
 
     private final Call call;
     private final ReplySink sink;
+    private final VarlinkConnection connection;
     private final List<Integer> attached = new ArrayList<>();
     private final int[] received;
     private boolean replied;
 
-    MethodCall(Call call, ReplySink sink) {
+    MethodCall(Call call, ReplySink sink, VarlinkConnection connection) {
         this.call = call;
         this.sink = sink;
+        this.connection = connection;
         this.received = call.fds().clone();
+    }
+
+    /** The connection the call came on. */
+    public VarlinkConnection connection() {
+        return connection;
     }
 
     /** The unqualified method name. */

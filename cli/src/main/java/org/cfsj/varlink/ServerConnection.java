@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One client connection of a {@link VarlinkServer}, served on its own virtual thread: reads calls
@@ -16,12 +18,17 @@ import java.util.Optional;
  * connection is closed: after such a message the stream cannot be trusted. A well-formed message
  * with a wrong field keeps the connection open.
  */
-final class ServerConnection implements MethodCall.ReplySink {
+final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection {
+    private static final System.Logger LOG = System.getLogger(ServerConnection.class.getName());
+
     private final MessageSocket socket;
     private final Dispatcher dispatcher;
     private final Json json;
+    private final long id;
+    private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
 
-    ServerConnection(MessageSocket socket, Dispatcher dispatcher, Json json) {
+    ServerConnection(long id, MessageSocket socket, Dispatcher dispatcher, Json json) {
+        this.id = id;
         this.socket = socket;
         this.dispatcher = dispatcher;
         this.json = json;
@@ -59,7 +66,25 @@ final class ServerConnection implements MethodCall.ReplySink {
             }
         } catch (IOException e) {
             // the client went away or broke the stream: nothing is left to tell it
+        } finally {
+            for (Runnable r : onClose) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "varlink connection " + id + " clean-up failed: " + e);
+                }
+            }
         }
+    }
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public void onClose(Runnable action) {
+        onClose.add(action);
     }
 
     void shutdown() {

@@ -111,9 +111,10 @@ public final class VarlinkServer implements AutoCloseable {
     }
 
     private void startConnection(int fd) {
-        ServerConnection conn = new ServerConnection(new MessageSocket(fd, limits, poller), dispatcher, json);
+        long id = served.incrementAndGet();
+        ServerConnection conn = new ServerConnection(id, new MessageSocket(fd, limits, poller), dispatcher, json);
         connections.add(conn);
-        Thread t = Thread.ofVirtual().name("varlink-conn-" + served.incrementAndGet()).unstarted(() -> {
+        Thread t = Thread.ofVirtual().name("varlink-conn-" + id).unstarted(() -> {
             try {
                 conn.serve();
             } finally {

@@ -30,11 +30,14 @@ final class TestInterface implements VarlinkInterface {
                             struct(field("path", STRING)), struct(field("fd_index", INT))),
                     new InterfaceDescription.Method("ReadFd", "Reads the file behind the fd sent with the call.", struct(),
                             struct(field("content", STRING))),
+                    new InterfaceDescription.Method("Hold", "Keeps a per-connection token until the connection closes.",
+                            struct(field("token", STRING)), struct(field("connection", INT))),
                     new InterfaceDescription.Method("Fail", "Fails unexpectedly.", struct(), struct()),
                     new InterfaceDescription.Method("Unimplemented", "Declared, not implemented.", struct(), struct())),
             List.of(new InterfaceDescription.Error("InternalError", "Something unexpected.", struct(field("message", STRING)))));
 
     final List<String> notes = new CopyOnWriteArrayList<>();
+    final List<String> held = new CopyOnWriteArrayList<>();
 
     @Override
     public InterfaceDescription description() {
@@ -66,6 +69,12 @@ final class TestInterface implements VarlinkInterface {
                 }
                 String content = Files.readString(Path.of("/proc/self/fd/" + call.fd(0)));
                 call.reply(out.put("content", content));
+            }
+            case "Hold" -> {
+                String token = p.get("token").asText();
+                held.add(token);
+                call.connection().onClose(() -> held.remove(token));
+                call.reply(out.put("connection", call.connection().id()));
             }
             case "Fail" -> throw new IllegalStateException("boom");
             default -> throw VarlinkError.methodNotImplemented("org.cfsj.test." + call.method());
