@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.cfsj.sys.Sockets;
 
 /**
  * One client connection of a {@link VarlinkServer}, served on its own virtual thread: reads calls
@@ -25,10 +26,12 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
     private final Dispatcher dispatcher;
     private final Json json;
     private final long id;
+    private final Sockets.PeerCredentials peer;
     private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
 
-    ServerConnection(long id, MessageSocket socket, Dispatcher dispatcher, Json json) {
+    ServerConnection(long id, Sockets.PeerCredentials peer, MessageSocket socket, Dispatcher dispatcher, Json json) {
         this.id = id;
+        this.peer = peer;
         this.socket = socket;
         this.dispatcher = dispatcher;
         this.json = json;
@@ -75,6 +78,11 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
                 }
             }
         }
+    }
+
+    @Override
+    public Sockets.PeerCredentials peer() {
+        return peer;
     }
 
     @Override

@@ -111,8 +111,16 @@ public final class VarlinkServer implements AutoCloseable {
     }
 
     private void startConnection(int fd) {
+        Sockets.PeerCredentials peer;
+        try {
+            peer = Sockets.peerCredentials(fd);
+        } catch (SysException e) {
+            // not a unix socket, or already reset: nobody to serve
+            FileCalls.close(fd);
+            return;
+        }
         long id = served.incrementAndGet();
-        ServerConnection conn = new ServerConnection(id, new MessageSocket(fd, limits, poller), dispatcher, json);
+        ServerConnection conn = new ServerConnection(id, peer, new MessageSocket(fd, limits, poller), dispatcher, json);
         connections.add(conn);
         Thread t = Thread.ofVirtual().name("varlink-conn-" + id).unstarted(() -> {
             try {

@@ -11,7 +11,8 @@
  * parameter type checks against the IDL, routing calls to {@link org.cfsj.varlink.VarlinkInterface}
  * handlers and turning their outcomes into replies. Does not own: any cfsj interface. Next come
  * {@code org.composefs.Repository} and {@code org.composefs.Oci}, matching cfsctl's names (each a
- * {@code VarlinkInterface} built on the mount API), peer credential checks (SO_PEERCRED) and the
+ * {@code VarlinkInterface} built on the mount API), the access policy on peer credentials (each {@link org.cfsj.varlink.VarlinkConnection} carries its
+ * SO_PEERCRED pid, uid and gid) and the
  * {@code cfsj serve} command that puts them on a socket.
  *
  * <p>Native calls (sockets, epoll) go through {@code org.cfsj.sys}; sockets are non-blocking and

@@ -31,7 +31,7 @@ final class TestInterface implements VarlinkInterface {
                     new InterfaceDescription.Method("ReadFd", "Reads the file behind the fd sent with the call.", struct(),
                             struct(field("content", STRING))),
                     new InterfaceDescription.Method("Hold", "Keeps a per-connection token until the connection closes.",
-                            struct(field("token", STRING)), struct(field("connection", INT))),
+                            struct(field("token", STRING)), struct(field("connection", INT), field("pid", INT), field("uid", INT))),
                     new InterfaceDescription.Method("Fail", "Fails unexpectedly.", struct(), struct()),
                     new InterfaceDescription.Method("Unimplemented", "Declared, not implemented.", struct(), struct())),
             List.of(new InterfaceDescription.Error("InternalError", "Something unexpected.", struct(field("message", STRING)))));
@@ -74,7 +74,8 @@ final class TestInterface implements VarlinkInterface {
                 String token = p.get("token").asText();
                 held.add(token);
                 call.connection().onClose(() -> held.remove(token));
-                call.reply(out.put("connection", call.connection().id()));
+                call.reply(out.put("connection", call.connection().id()).put("pid", call.connection().peer().pid())
+                        .put("uid", call.connection().peer().uid()));
             }
             case "Fail" -> throw new IllegalStateException("boom");
             default -> throw VarlinkError.methodNotImplemented("org.cfsj.test." + call.method());

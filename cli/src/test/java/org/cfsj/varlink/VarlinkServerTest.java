@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.cfsj.sys.Errno;
 import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Processes;
 import org.cfsj.sys.Sockets;
 import org.cfsj.sys.SysException;
 import org.junit.jupiter.api.AfterEach;
@@ -176,7 +177,10 @@ class VarlinkServerTest {
     void perConnectionStateEndsWithTheConnection() throws Exception {
         long first;
         try (VarlinkClient a = VarlinkClient.connect(socket); VarlinkClient b = VarlinkClient.connect(socket)) {
-            first = a.call("org.cfsj.test.Hold", params("{\"token\": \"a\"}")).parameters().get("connection").asLong();
+            ObjectNode held = a.call("org.cfsj.test.Hold", params("{\"token\": \"a\"}")).parameters();
+            first = held.get("connection").asLong();
+            assertEquals(ProcessHandle.current().pid(), held.get("pid").asLong(), "SO_PEERCRED names this process");
+            assertEquals(Processes.geteuid(), held.get("uid").asInt());
             long second = b.call("org.cfsj.test.Hold", params("{\"token\": \"b\"}")).parameters().get("connection").asLong();
             assertNotEquals(first, second);
             assertEquals(first, a.call("org.cfsj.test.Hold", params("{\"token\": \"a2\"}")).parameters().get("connection").asLong());

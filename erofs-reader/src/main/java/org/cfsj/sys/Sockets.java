@@ -31,6 +31,7 @@ public final class Sockets {
     public static final int SCM_RIGHTS = 1;
     public static final int SOCK_NONBLOCK = 04000;
     public static final int SO_ACCEPTCONN = 30;
+    public static final int SO_PEERCRED = 17;
     public static final int SHUT_RDWR = 2;
     public static final int MSG_CTRUNC = 0x8;
     public static final int MSG_NOSIGNAL = 0x4000;
@@ -50,6 +51,10 @@ public final class Sockets {
     // struct sockaddr_un { sa_family_t sun_family; char sun_path[108]; }
     static final long SOCKADDR_UN_SIZE = 110;
     static final long SUN_PATH_OFFSET = 2;
+    // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+    static final long UCRED_SIZE = 12;
+    static final long UCRED_UID_OFFSET = 4;
+    static final long UCRED_GID_OFFSET = 8;
     // struct cmsghdr { size_t len; int level; int type; } followed by the data, aligned to 8
     static final long CMSG_LEVEL_OFFSET = 8;
     static final long CMSG_TYPE_OFFSET = 12;
@@ -82,6 +87,9 @@ public final class Sockets {
             Native.variadicWithErrno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
 
     private Sockets() {}
+
+    /** The process at the other end of a unix socket when it connected ({@code SO_PEERCRED}), as the kernel vouches. */
+    public record PeerCredentials(int pid, int uid, int gid) {}
 
     /** What one {@link #receive} read: {@code bytes} (0 at end of stream) and the fds that came with them. */
     public record Received(long bytes, int[] fds) {}
@@ -145,6 +153,18 @@ public final class Sockets {
             Native.once("getsockopt", "fd " + fd,
                     st -> (int) GETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, SO_ACCEPTCONN, value, len));
             return value.get(JAVA_INT, 0) != 0;
+        }
+    }
+
+    /** {@code SO_PEERCRED} of a connected unix socket. */
+    public static PeerCredentials peerCredentials(int fd) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cred = arena.allocate(UCRED_SIZE, 4);
+            MemorySegment len = arena.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, (int) UCRED_SIZE);
+            Native.once("getsockopt", "SO_PEERCRED of fd " + fd,
+                    st -> (int) GETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, SO_PEERCRED, cred, len));
+            return new PeerCredentials(cred.get(JAVA_INT, 0), cred.get(JAVA_INT, UCRED_UID_OFFSET), cred.get(JAVA_INT, UCRED_GID_OFFSET));
         }
     }
 

@@ -71,6 +71,9 @@ class SysConstantsTest {
             Map.entry("Sockets.MSG_FLAGS_OFFSET", "offsetof(struct msghdr, msg_flags)"),
             Map.entry("Sockets.SOCKADDR_UN_SIZE", "sizeof(struct sockaddr_un)"),
             Map.entry("Sockets.SUN_PATH_OFFSET", "offsetof(struct sockaddr_un, sun_path)"),
+            Map.entry("Sockets.UCRED_SIZE", "sizeof(struct ucred)"),
+            Map.entry("Sockets.UCRED_UID_OFFSET", "offsetof(struct ucred, uid)"),
+            Map.entry("Sockets.UCRED_GID_OFFSET", "offsetof(struct ucred, gid)"),
             Map.entry("Epoll.EPOLL_EVENT_SIZE", "sizeof(struct epoll_event)"),
             Map.entry("Epoll.EPOLL_DATA_OFFSET", "offsetof(struct epoll_event, data)"));
 
