@@ -80,7 +80,12 @@ final class Poller {
         void await(int events) throws IOException {
             Thread me = Thread.currentThread();
             waiters.put(fd, me);
-            Epoll.control(epfd, added ? Epoll.EPOLL_CTL_MOD : Epoll.EPOLL_CTL_ADD, fd, events | Epoll.EPOLLONESHOT);
+            try {
+                Epoll.control(epfd, added ? Epoll.EPOLL_CTL_MOD : Epoll.EPOLL_CTL_ADD, fd, events | Epoll.EPOLLONESHOT);
+            } catch (SysException e) {
+                waiters.remove(fd, me);
+                throw e;
+            }
             added = true;
             while (waiters.get(fd) == me) {
                 LockSupport.park(this);
