@@ -35,6 +35,7 @@ public final class Sockets {
     public static final int SHUT_RDWR = 2;
     public static final int MSG_CTRUNC = 0x8;
     public static final int MSG_NOSIGNAL = 0x4000;
+    /** recvmsg flag: received fds are close-on-exec, so no child started later inherits them. */
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
@@ -315,7 +316,7 @@ public final class Sockets {
             msg.set(JAVA_LONG, MSG_IOVLEN_OFFSET, 1);
             msg.set(ADDRESS, MSG_CONTROL_OFFSET, control);
             msg.set(JAVA_LONG, MSG_CONTROLLEN_OFFSET, CMSG_SPACE_ONE_FD);
-            long n = Native.retrying("recvmsg", what, st -> (long) RECVMSG.invokeExact(st, socket, msg, 0));
+            long n = Native.retrying("recvmsg", what, st -> (long) RECVMSG.invokeExact(st, socket, msg, MSG_CMSG_CLOEXEC));
             if (n == 0) {
                 return -1;
             }
