@@ -15,7 +15,7 @@ import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.ImageTree;
 import org.cfsj.image.ComposefsImageWriter;
-import org.cfsj.it.GeneratedTrees;
+import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
 import org.cfsj.tree.Directory;
@@ -24,7 +24,7 @@ import org.cfsj.tree.Directory;
  * The valid images the image cases mutate, the same on every run: composefs images (format
  * versions 0 and 1) written by cfsj's writer from a generated directory tree whose external files
  * are in an object directory (so opening them goes through the verified object store), composefs
- * images of {@link GeneratedTrees} (odd names, escaped overlay xattrs, inline sizes at the limits;
+ * images of {@link RandomTrees} (odd names, escaped overlay xattrs, inline sizes at the limits;
  * their objects are missing), and mkfs.erofs images of the same directory tree (several layouts)
  * when mkfs.erofs is installed.
  *
@@ -55,8 +55,8 @@ final class ImageBases {
         b.add("composefs-v1 tree", ComposefsImageWriter.toBytes(scanned, ComposefsImageWriter.Options.exactly(1)));
         Directory inlined = DirectoryScanner.scan(tree, new ScanOptions(ScanOptions.MAX_INLINE_LIMIT, 1, objects, true));
         b.add("composefs tree inline<=5000", ComposefsImageWriter.toBytes(inlined, ComposefsImageWriter.Options.DEFAULT));
-        b.add("composefs generated 1", ComposefsImageWriter.toBytes(GeneratedTrees.tree(1, 300), ComposefsImageWriter.Options.DEFAULT));
-        b.add("composefs generated 2", ComposefsImageWriter.toBytes(GeneratedTrees.tree(2, 1500), ComposefsImageWriter.Options.DEFAULT));
+        b.add("composefs generated 1", ComposefsImageWriter.toBytes(new RandomTrees(1, false).tree(300), ComposefsImageWriter.Options.DEFAULT));
+        b.add("composefs generated 2", ComposefsImageWriter.toBytes(new RandomTrees(2, false).tree(1500), ComposefsImageWriter.Options.DEFAULT));
         if (onPath("mkfs.erofs")) {
             b.addMkfs(log, work, tree, "mkfs.erofs default", true);
             b.addMkfs(log, work, tree, "mkfs.erofs with checksum", false);

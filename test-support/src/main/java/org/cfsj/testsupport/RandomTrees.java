@@ -1,4 +1,4 @@
-package org.cfsj.it;
+package org.cfsj.testsupport;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +19,9 @@ import org.cfsj.tree.Xattr;
  * bytes, binary xattrs (including names composefs must escape), inline files at and around the
  * block and inline limits, external files with and without digests, empty and deep directories.
  */
-final class RandomTrees {
+public final class RandomTrees {
     /** Inline sizes around the tail-packing and block limits (C composefs caps inline at 5000). */
-    static final int[] INLINE_SIZES = {1, 2, 63, 64, 65, 2047, 2048, 2049, 4000, 4095, 4096, 4097, 5000};
+    public static final int[] INLINE_SIZES = {1, 2, 63, 64, 65, 2047, 2048, 2049, 4000, 4095, 4096, 4097, 5000};
 
     private final Random rnd;
     private final boolean kernelSafe;
@@ -32,12 +32,12 @@ final class RandomTrees {
      * @param kernelSafe leave out what a raw kernel EROFS mount shows differently on purpose
      *                   (ACL xattrs, which the kernel parses)
      */
-    RandomTrees(long seed, boolean kernelSafe) {
+    public RandomTrees(long seed, boolean kernelSafe) {
         this.rnd = new Random(seed);
         this.kernelSafe = kernelSafe;
     }
 
-    Directory tree(int entries) {
+    public Directory tree(int entries) {
         budget = entries;
         Directory root = new Directory(meta(0755));
         fill(root, 0);
