@@ -13,6 +13,9 @@ import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
 import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.RandomTrees;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Directory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,11 +73,11 @@ class ImageRoundtripTest {
 
     @Test
     void fsckErofsAcceptsEveryImage() throws Exception {
-        assumeTrue(Tools.onPath("fsck.erofs"), "fsck.erofs not installed (Debian package erofs-utils): cannot check images");
+        assumeTrue(Command.onPath("fsck.erofs"), "fsck.erofs not installed (Debian package erofs-utils): cannot check images");
         for (int seed = 100; seed < 100 + TREES; seed++) {
             Path img = tmp.resolve("t" + seed + ".img");
             Files.write(img, write(new RandomTrees(seed, false).tree(seed % 4 == 0 ? 3000 : 300)));
-            Tools.Result r = Tools.run(List.of("fsck.erofs", "--extract", img.toString()));
+            Result r = Command.of(List.of("fsck.erofs", "--extract", img.toString())).mergeStderr().run();
             assertEquals(0, r.exit(), "fsck.erofs rejected the image of seed " + seed + ":\n" + r.out());
         }
     }

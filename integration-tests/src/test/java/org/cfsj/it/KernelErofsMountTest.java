@@ -14,6 +14,8 @@ import org.cfsj.image.ComposefsImageWriter;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.posix.Xattrs;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -35,7 +37,7 @@ class KernelErofsMountTest {
 
     @Test
     void kernelSeesTheTreeThatWasWritten() throws Exception {
-        assumeTrue(Tools.isRoot(), "needs root to mount(2) an EROFS image: run the suite as root");
+        assumeTrue(Command.isRoot(), "needs root to mount(2) an EROFS image: run the suite as root");
         assumeTrue(Files.readString(Path.of("/proc/filesystems")).contains("erofs"), "kernel has no EROFS support");
         for (int seed = 1; seed <= 6; seed++) {
             Directory tree = new RandomTrees(seed, true).tree(400);

@@ -42,6 +42,11 @@ public final class Cfsj {
         return cmd;
     }
 
+    /** {@code java -jar cfsj.jar ARGS...}. */
+    public static List<String> argv(List<String> args) {
+        return argv(List.of(), args);
+    }
+
     /** {@code cfsj ARGS...}, to be given a timeout, stdin, user, ... and run. */
     public static Command command(String... args) {
         return Command.of(argv(List.of(), List.of(args)));

@@ -24,28 +24,43 @@ import java.util.concurrent.TimeUnit;
  * thread on a 2-core machine, hence dedicated threads); a child that outlives its timeout is killed
  * and the run fails with an {@link IOException} naming the command.
  *
- * @param argv          the command and its arguments
- * @param stdin         the bytes written to the child's stdin, then closed
- * @param timeout       how long the child may run: a guard against hangs, not a measurement
- * @param env           variables added to (or replacing those in) the test JVM's environment
- * @param dir           the working directory, or null for the test JVM's
- * @param mergeStderr   stderr goes into stdout (one interleaved stream), as {@code 2>&1}
- * @param stdoutFile    stdout goes into this file instead of being captured (binary output), or null
+ * <p>What a command holds: its argv; the bytes written to its stdin, then closed; its timeout (a
+ * guard against hangs, not a measurement); variables added to the test JVM's environment; its
+ * working directory (null: the test JVM's); whether stderr goes into stdout ({@code 2>&1}); a file
+ * that takes stdout instead of capturing it (binary output), or null.
  */
-public record Command(List<String> argv, byte[] stdin, Duration timeout, Map<String, String> env, Path dir,
-        boolean mergeStderr, Path stdoutFile) {
+public final class Command {
     /** The timeout unless one is given. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
     /** The unprivileged user {@code nobody}. */
     public static final int NOBODY = 65534;
 
-    public Command {
-        argv = List.copyOf(argv);
-        env = Map.copyOf(env);
+    private final List<String> argv;
+    private final byte[] stdin;
+    private final Duration timeout;
+    private final Map<String, String> env;
+    private final Path dir;
+    private final boolean mergeStderr;
+    private final Path stdoutFile;
+
+    private Command(List<String> argv, byte[] stdin, Duration timeout, Map<String, String> env, Path dir,
+            boolean mergeStderr, Path stdoutFile) {
         if (argv.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
+        this.argv = List.copyOf(argv);
+        this.stdin = stdin;
+        this.timeout = timeout;
+        this.env = Map.copyOf(env);
+        this.dir = dir;
+        this.mergeStderr = mergeStderr;
+        this.stdoutFile = stdoutFile;
+    }
+
+    /** The command and its arguments. */
+    public List<String> argv() {
+        return argv;
     }
 
     public static Command of(String... argv) {

@@ -18,8 +18,12 @@ public record Result(List<String> argv, int exit, byte[] stdout, String err) {
         return new String(stdout, StandardCharsets.ISO_8859_1);
     }
 
-    /** For assertion messages: the command, its exit code and both outputs. */
+    /** For assertion messages: the command, its exit code and both outputs (each cut after 4000 chars). */
     public String describe() {
-        return String.join(" ", argv) + "\nexit " + exit + "\n--- stdout:\n" + out() + "\n--- stderr:\n" + err;
+        return String.join(" ", argv) + "\nexit " + exit + "\n--- stdout:\n" + head(out()) + "\n--- stderr:\n" + head(err);
+    }
+
+    private static String head(String s) {
+        return s.length() > 4000 ? s.substring(0, 4000) + "\n[... " + (s.length() - 4000) + " more chars]" : s;
     }
 }

@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.cfsj.posix.ErrnoException;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Xattrs;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -159,10 +162,10 @@ class FuseConcurrencyTest {
             }
 
             public void once() throws Exception {
-                Cfsj.Result r = Cfsj.exec(List.of(cmd), 240);
-                if (r.exit() != 0 || !r.stderr().isEmpty()) {
+                Result r = Command.of(List.of(cmd)).timeoutSeconds(240).run();
+                if (r.exit() != 0 || !r.err().isEmpty()) {
                     throw new AssertionError(String.join(" ", cmd) + ": exit " + r.exit() + ", stderr: "
-                            + r.stderr().lines().limit(5).toList());
+                            + r.err().lines().limit(5).toList());
                 }
             }
         };

@@ -15,9 +15,11 @@ import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.ImageTree;
 import org.cfsj.image.ComposefsImageWriter;
-import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.RandomTrees;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Directory;
 
 /**
@@ -57,7 +59,7 @@ final class ImageBases {
         b.add("composefs tree inline<=5000", ComposefsImageWriter.toBytes(inlined, ComposefsImageWriter.Options.DEFAULT));
         b.add("composefs generated 1", ComposefsImageWriter.toBytes(new RandomTrees(1, false).tree(300), ComposefsImageWriter.Options.DEFAULT));
         b.add("composefs generated 2", ComposefsImageWriter.toBytes(new RandomTrees(2, false).tree(1500), ComposefsImageWriter.Options.DEFAULT));
-        if (onPath("mkfs.erofs")) {
+        if (Command.onPath("mkfs.erofs")) {
             b.addMkfs(log, work, tree, "mkfs.erofs default", true);
             b.addMkfs(log, work, tree, "mkfs.erofs with checksum", false);
             b.addMkfs(log, work, tree, "mkfs.erofs noinline", true, "-Enoinline_data");
@@ -168,26 +170,17 @@ final class ImageBases {
         run(work, "setfattr", "-h", "-n", name, "-v", "0x" + HexFormat.of().formatHex(value), p.toString());
     }
 
-    static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
-    }
-
+    /** Runs a tool in {@code work}; returns its output (stdout and stderr), throws unless it exits 0. */
     static String run(Path work, String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+            Result r = Command.of(cmd).dir(work).mergeStderr().run();
+            if (r.exit() != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed: " + r.out().strip());
             }
+            return r.out();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
-        return out;
     }
 }
