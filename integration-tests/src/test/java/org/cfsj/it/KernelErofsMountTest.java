@@ -40,7 +40,7 @@ class KernelErofsMountTest {
         assumeTrue(Command.isRoot(), "needs root to mount(2) an EROFS image: run the suite as root");
         assumeTrue(Files.readString(Path.of("/proc/filesystems")).contains("erofs"), "kernel has no EROFS support");
         for (int seed = 1; seed <= 6; seed++) {
-            Directory tree = new RandomTrees(seed, true).tree(400);
+            Directory tree = new RandomTrees(seed, RandomTrees.Profile.KERNEL_SAFE).tree(400);
             Path img = tmp.resolve("s" + seed + ".img");
             Files.write(img, ComposefsImageWriter.toBytes(tree, ComposefsImageWriter.Options.DEFAULT));
             Path mnt = Files.createDirectory(tmp.resolve("mnt" + seed));

@@ -15,32 +15,68 @@ import org.cfsj.tree.Symlink;
 import org.cfsj.tree.Xattr;
 
 /**
- * Random trees that exercise the format: every file type, hardlinks, 255-byte names with odd
- * bytes, binary xattrs (including names composefs must escape), inline files at and around the
- * block and inline limits, external files with and without digests, empty and deep directories.
+ * Random trees of the {@code tree} model, the same tree for the same seed and profile. Every tree
+ * covers every file type, hardlinks, names of up to 255 bytes of any byte but '/' and NUL, binary
+ * xattrs (trusted.overlay.* too, which composefs must escape), odd modes, owners and nanosecond
+ * mtimes, empty and deep directories. The {@link Profile} says what the tree is for:
+ *
+ * <ul>
+ *   <li>{@link Profile#IMAGE}: to be written as an image directly (inline files at and around the
+ *       block and inline limits, external files with and without digests whose objects do not
+ *       exist, ACL and system.* xattrs);
+ *   <li>{@link Profile#KERNEL_SAFE}: the same without what a raw kernel EROFS mount shows
+ *       differently on purpose (ACL xattrs, which the kernel parses);
+ *   <li>{@link Profile#ON_DISK}: to be written to a real directory and turned into an image by
+ *       {@code cfsj mkcomposefs}: every regular file has its content (sizes where composefs changes
+ *       its mind: 0, 1, 64 = the inline limit, 65, around 4 KiB, 1 MiB, and random ones; some
+ *       contents repeated), devices with real device numbers, sockets, chains of long directory
+ *       names thousands of bytes deep (relative paths stay below {@link #MAX_DISK_PATH}, so every
+ *       tool can still name every entry), user.* xattrs only where the VFS allows them (regular
+ *       files and directories).
+ * </ul>
+ *
+ * <p>Non-directories have their link count set to their number of names.
  */
 public final class RandomTrees {
     /** Inline sizes around the tail-packing and block limits (C composefs caps inline at 5000). */
     public static final int[] INLINE_SIZES = {1, 2, 63, 64, 65, 2047, 2048, 2049, 4000, 4095, 4096, 4097, 5000};
 
+    /** What a tree is for (see the class comment). */
+    public enum Profile { IMAGE, KERNEL_SAFE, ON_DISK }
+
+    /** Longest relative path in an {@link Profile#ON_DISK} tree: the root's own path must fit below PATH_MAX too. */
+    public static final int MAX_DISK_PATH = 3500;
+
+    /** File sizes an {@link Profile#ON_DISK} tree favours: where composefs changes its mind. */
+    static final int[] DISK_SIZES = {0, 1, 63, 64, 65, 4095, 4096, 4097, 1 << 20};
+    private static final String[] DISK_XATTRS = {"user.a", "user.mime_type", "user.overlay.x", "trusted.foo", "trusted.overlay.custom",
+        "trusted.bin"};
+
     private final Random rnd;
+    private final Profile profile;
     private final boolean kernelSafe;
     private final List<Node> linkable = new ArrayList<>();
+    private final List<byte[]> contents = new ArrayList<>();
     private int budget;
+    private int bigFiles;
 
-    /**
-     * @param kernelSafe leave out what a raw kernel EROFS mount shows differently on purpose
-     *                   (ACL xattrs, which the kernel parses)
-     */
-    public RandomTrees(long seed, boolean kernelSafe) {
+    public RandomTrees(long seed, Profile profile) {
         this.rnd = new Random(seed);
-        this.kernelSafe = kernelSafe;
+        this.profile = profile;
+        this.kernelSafe = profile == Profile.KERNEL_SAFE;
     }
 
+    /** A tree of about {@code entries} entries below the root. */
     public Directory tree(int entries) {
         budget = entries;
-        Directory root = new Directory(meta(0755));
-        fill(root, 0);
+        Directory root;
+        if (profile == Profile.ON_DISK) {
+            root = new Directory(diskMeta(true, false, false));
+            fillOnDisk(root, 0, 0);
+        } else {
+            root = new Directory(meta(0755));
+            fill(root, 0);
+        }
         java.util.IdentityHashMap<Node, Integer> names = new java.util.IdentityHashMap<>();
         count(root, names);
         names.forEach((n, c) -> {
@@ -171,5 +207,134 @@ public final class RandomTrees {
         int nsec = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(1_000_000_000);
         int uid = rnd.nextInt(4) == 0 ? 100_000 + rnd.nextInt(1000) : rnd.nextInt(3);
         return new Metadata(perm, uid, rnd.nextInt(3), mtime, nsec, 1, xattrs);
+    }
+
+    // ---- the ON_DISK profile ---------------------------------------------------------------
+
+    private void fillOnDisk(Directory dir, int pathLength, int depth) {
+        int n = depth == 0 ? 15 + rnd.nextInt(10) : rnd.nextInt(depth > 5 ? 4 : 14);
+        for (int i = 0; i < n && budget > 0; i++, budget--) {
+            byte[] name = name(pathLength);
+            int childLength = pathLength + 1 + name.length;
+            if (dir.get(name) != null) {
+                continue;
+            }
+            // the root gets one entry of every kind first, so that every tree covers them all
+            int kind = depth == 0 && i < 13 ? i : rnd.nextInt(22);
+            switch (kind) {
+                case 0, 1, 2 -> {
+                    Directory sub = new Directory(diskMeta(true, false, false));
+                    dir.add(name, sub);
+                    if (childLength < MAX_DISK_PATH - 300) {
+                        fillOnDisk(sub, childLength, depth + 1);
+                    }
+                }
+                case 3 -> dir.add(name, deepOnDisk(childLength));
+                case 4, 5 -> linkable(dir, name, new Symlink(diskMeta(false, true, false), diskTarget()));
+                case 6, 7 -> linkable(dir, name, new Device(diskMeta(false, false, false), kind == 7,
+                        makedev(rnd.nextInt(4096), rnd.nextInt(1 << 20))));
+                case 8 -> dir.add(name, new Fifo(diskMeta(false, false, false)));
+                case 9 -> dir.add(name, new Socket(diskMeta(false, false, false)));
+                case 10, 11 -> {
+                    if (linkable.isEmpty()) {
+                        budget++;
+                        continue;
+                    }
+                    dir.addHardlink(name, linkable.get(rnd.nextInt(linkable.size())));
+                }
+                case 12 -> dir.add(name, RegularFile.inline(diskMeta(false, false, true), new byte[0]));
+                default -> linkable(dir, name, RegularFile.inline(diskMeta(false, false, true), diskContent()));
+            }
+        }
+    }
+
+    private void linkable(Directory dir, byte[] name, Node node) {
+        dir.add(name, node);
+        linkable.add(node);
+    }
+
+    /** A chain of directories with long names down to a file, for paths of thousands of bytes. */
+    private Directory deepOnDisk(int pathLength) {
+        Directory top = new Directory(diskMeta(true, false, false));
+        Directory cur = top;
+        for (int level = 0; pathLength < MAX_DISK_PATH - 300 && level < 12; level++) {
+            String part = "d" + level + "_";
+            byte[] n = Bytes.of(part.repeat(Math.min(255 / part.length(), 20 + rnd.nextInt(60))));
+            Directory next = new Directory(diskMeta(true, false, false));
+            cur.add(n, next);
+            cur = next;
+            pathLength += 1 + n.length;
+        }
+        cur.add(Bytes.of("leaf"), RegularFile.inline(diskMeta(false, false, true), diskContent()));
+        return top;
+    }
+
+    /** Owner, mode, xattrs and mtime as a real file system keeps them for an entry of this kind. */
+    private Metadata diskMeta(boolean dir, boolean symlink, boolean regular) {
+        int uid = rnd.nextInt(4) == 0 ? 100_000 + rnd.nextInt(1000) : rnd.nextInt(3);
+        int gid = rnd.nextInt(3);
+        int perm = 0777;
+        if (!symlink) {
+            int[] perms = dir ? new int[] {0755, 0700, 01777, 0555} : new int[] {0644, 0600, 0755, 04755, 02711, 0444, 0};
+            perm = perms[rnd.nextInt(perms.length)];
+        }
+        List<Xattr> xattrs = new ArrayList<>();
+        for (String x : DISK_XATTRS) {
+            // the VFS allows user.* only on regular files and directories
+            if (rnd.nextInt(4) == 0 && (dir || regular || !x.startsWith("user."))) {
+                byte[] v = new byte[rnd.nextInt(3) == 0 ? rnd.nextInt(300) : rnd.nextInt(4)];
+                rnd.nextBytes(v);
+                xattrs.add(Xattr.of(x, v));
+            }
+        }
+        long mtime = rnd.nextInt(3) == 0 ? 1_700_000_000L : 1_000_000_000L + rnd.nextInt(800_000_000);
+        int nsec = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(1_000_000_000);
+        return new Metadata(perm, uid, gid, mtime, nsec, 1, xattrs);
+    }
+
+    private byte[] diskContent() {
+        if (!contents.isEmpty() && rnd.nextInt(15) == 0) {
+            return contents.get(rnd.nextInt(contents.size()));
+        }
+        int size;
+        if (rnd.nextInt(3) == 0) {
+            size = rnd.nextInt(200_000);
+        } else {
+            size = DISK_SIZES[rnd.nextInt(DISK_SIZES.length)];
+            if (size == 1 << 20 && bigFiles++ >= 2) {
+                size = 65;
+            }
+        }
+        byte[] b = new byte[size];
+        rnd.nextBytes(b);
+        if (size > 64) {
+            contents.add(b);
+        }
+        return b;
+    }
+
+    private byte[] diskTarget() {
+        int len = rnd.nextInt(5) == 0 ? 1 + rnd.nextInt(1000) : 1 + rnd.nextInt(40);
+        byte[] b = new byte[len];
+        for (int i = 0; i < len; i++) {
+            b[i] = (byte) (1 + rnd.nextInt(255));
+        }
+        return b;
+    }
+
+    /** A name that keeps the path below {@link #MAX_DISK_PATH}. */
+    private byte[] name(int parentLength) {
+        byte[] b = name();
+        int len = Math.max(1, Math.min(b.length, MAX_DISK_PATH - parentLength - 1));
+        b = java.util.Arrays.copyOf(b, len);
+        if ((len == 1 && b[0] == '.') || (len == 2 && b[0] == '.' && b[1] == '.')) {
+            b[0] = 'x';
+        }
+        return b;
+    }
+
+    /** st_rdev as glibc's {@code makedev} encodes it (what stat(2) returns and mknod(2) takes). */
+    static long makedev(long major, long minor) {
+        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
     }
 }

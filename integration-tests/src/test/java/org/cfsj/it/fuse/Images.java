@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.testsupport.Result;
 
 /** Images built the way users build them ({@code cfsj mkcomposefs}), and their dumpfiles. */
@@ -22,7 +23,7 @@ final class Images {
     static Built fromRandomTree(Path dir, long seed, int entries) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path src = dir.resolve("src");
-        SourceTrees.build(src, seed, entries);
+        TreeWriter.write(new RandomTrees(seed, RandomTrees.Profile.ON_DISK).tree(entries), src);
         return mkcomposefs(src, dir.resolve("image.cfs"), dir.resolve("objects"));
     }
 

@@ -57,8 +57,8 @@ final class ImageBases {
         b.add("composefs-v1 tree", ComposefsImageWriter.toBytes(scanned, ComposefsImageWriter.Options.exactly(1)));
         Directory inlined = DirectoryScanner.scan(tree, new ScanOptions(ScanOptions.MAX_INLINE_LIMIT, 1, objects, true));
         b.add("composefs tree inline<=5000", ComposefsImageWriter.toBytes(inlined, ComposefsImageWriter.Options.DEFAULT));
-        b.add("composefs generated 1", ComposefsImageWriter.toBytes(new RandomTrees(1, false).tree(300), ComposefsImageWriter.Options.DEFAULT));
-        b.add("composefs generated 2", ComposefsImageWriter.toBytes(new RandomTrees(2, false).tree(1500), ComposefsImageWriter.Options.DEFAULT));
+        b.add("composefs generated 1", ComposefsImageWriter.toBytes(new RandomTrees(1, RandomTrees.Profile.IMAGE).tree(300), ComposefsImageWriter.Options.DEFAULT));
+        b.add("composefs generated 2", ComposefsImageWriter.toBytes(new RandomTrees(2, RandomTrees.Profile.IMAGE).tree(1500), ComposefsImageWriter.Options.DEFAULT));
         if (Command.onPath("mkfs.erofs")) {
             b.addMkfs(log, work, tree, "mkfs.erofs default", true);
             b.addMkfs(log, work, tree, "mkfs.erofs with checksum", false);
