@@ -217,10 +217,15 @@ public final class RandomTrees {
             byte[] name = name(pathLength);
             int childLength = pathLength + 1 + name.length;
             if (dir.get(name) != null) {
+                if (depth == 0 && i < 15) { // another name: the root's first entries must all be there
+                    i--;
+                    budget++;
+                }
                 continue;
             }
-            // the root gets one entry of every kind first, so that every tree covers them all
-            int kind = depth == 0 && i < 13 ? i : rnd.nextInt(22);
+            // the root gets one entry of every kind first (13: a file small enough to be inline in
+            // the image, 14: one too large for that), so that every tree covers them all
+            int kind = depth == 0 && i < 15 ? i : rnd.nextInt(22);
             switch (kind) {
                 case 0, 1, 2 -> {
                     Directory sub = new Directory(diskMeta(true, false, false));
@@ -243,6 +248,8 @@ public final class RandomTrees {
                     dir.addHardlink(name, linkable.get(rnd.nextInt(linkable.size())));
                 }
                 case 12 -> dir.add(name, RegularFile.inline(diskMeta(false, false, true), new byte[0]));
+                case 13 -> linkable(dir, name, RegularFile.inline(diskMeta(false, false, true), randomBytes(1 + rnd.nextInt(64))));
+                case 14 -> linkable(dir, name, RegularFile.inline(diskMeta(false, false, true), randomBytes(65 + rnd.nextInt(8192))));
                 default -> linkable(dir, name, RegularFile.inline(diskMeta(false, false, true), diskContent()));
             }
         }
@@ -305,11 +312,16 @@ public final class RandomTrees {
                 size = 65;
             }
         }
-        byte[] b = new byte[size];
-        rnd.nextBytes(b);
+        byte[] b = randomBytes(size);
         if (size > 64) {
             contents.add(b);
         }
+        return b;
+    }
+
+    private byte[] randomBytes(int size) {
+        byte[] b = new byte[size];
+        rnd.nextBytes(b);
         return b;
     }
 
