@@ -19,7 +19,7 @@ import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.fs.FsContext;
 import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.fuse.sys.Libc;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Metadata;

@@ -12,7 +12,7 @@ import org.cfsj.dump.DumpfileParser;
 import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.testsupport.Result;
