@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.posix.ErrnoException;
 import org.cfsj.posix.Posix;
+import org.cfsj.testsupport.Command;
 import org.cfsj.tree.Bytes;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
@@ -310,8 +311,7 @@ class ObjectStoreTest {
             IOException e = assertThrows(IOException.class, () -> store.open("ab/dir", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
 
-            Process mkfifo = new ProcessBuilder("mkfifo", base.resolve("ab/fifo").toString()).inheritIO().start();
-            assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed; cannot test a FIFO object");
+            assumeTrue(Command.of("mkfifo", base.resolve("ab/fifo").toString()).run().exit() == 0, "mkfifo failed; cannot test a FIFO object");
             e = assertThrows(IOException.class, () -> store.open("ab/fifo", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
         }
