@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.cfsj.fuse.FuseMount;
 import org.cfsj.fuse.Mounts;
-import org.cfsj.fuse.sys.Libc;
 import org.cfsj.oci.mount.KernelComposefsMount;
+import org.cfsj.sys.Processes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -39,7 +39,7 @@ final class UmountCommand implements Callable<Integer> {
                     ? ": not a mount point" : ": no such file or directory"));
         }
         if (entry.fsType().equals("fuse.cfsj")) {
-            FuseMount.unmount(Path.of(entry.mountPoint()), false, Libc.geteuid() != 0);
+            FuseMount.unmount(Path.of(entry.mountPoint()), false, Processes.geteuid() != 0);
         } else if (entry.fsType().equals("overlay") && entry.source().equals("composefs")) {
             // cfsj oci mount's kernel variant: an overlay over a (detached) EROFS mount.
             KernelComposefsMount.unmount(Path.of(entry.mountPoint()), false);

@@ -3,6 +3,7 @@ package org.cfsj.testsupport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.cfsj.sys.Stat;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -237,7 +238,7 @@ public final class RandomTrees {
                 case 3 -> dir.add(name, deepOnDisk(childLength));
                 case 4, 5 -> linkable(dir, name, new Symlink(diskMeta(false, true, false), diskTarget()));
                 case 6, 7 -> linkable(dir, name, new Device(diskMeta(false, false, false), kind == 7,
-                        makedev(rnd.nextInt(4096), rnd.nextInt(1 << 20))));
+                        Stat.makedev(rnd.nextInt(4096), rnd.nextInt(1 << 20))));
                 case 8 -> dir.add(name, new Fifo(diskMeta(false, false, false)));
                 case 9 -> dir.add(name, new Socket(diskMeta(false, false, false)));
                 case 10, 11 -> {
@@ -343,10 +344,5 @@ public final class RandomTrees {
             b[0] = 'x';
         }
         return b;
-    }
-
-    /** st_rdev as glibc's {@code makedev} encodes it (what stat(2) returns and mknod(2) takes). */
-    static long makedev(long major, long minor) {
-        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.cfsj.sys.MountCalls;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.Result;
@@ -219,7 +220,7 @@ final class FuseServer implements AutoCloseable {
                     fail("cfsj umount " + mountPoint + " failed: " + r.describe() + "\nserver stderr:\n" + stderr());
                 }
             }
-            case EXTERNAL_UMOUNT -> Libc.umount2(mountPoint.toString(), 0);
+            case EXTERNAL_UMOUNT -> MountCalls.umount2(mountPoint.toString(), 0);
         }
         if (!process.waitFor(EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             kill();

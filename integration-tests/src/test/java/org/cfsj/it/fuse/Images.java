@@ -11,6 +11,7 @@ import java.util.List;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.testsupport.Result;
+import org.cfsj.testsupport.TreeWriter;
 
 /** Images built the way users build them ({@code cfsj mkcomposefs}), and their dumpfiles. */
 final class Images {

@@ -3,6 +3,7 @@ package org.cfsj.it.fuse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cfsj.sys.MountCalls;
 
 /**
  * The kernel's view of a composefs image, the reference the FUSE server is compared against: the
@@ -24,10 +25,10 @@ final class KernelComposefsMount implements AutoCloseable {
     /** Mounts {@code image} with {@code objects} as its object directory at {@code mountPoint}; {@code work} holds the EROFS mount. */
     static KernelComposefsMount mount(Path image, Path objects, Path mountPoint, Path work) throws IOException {
         Path erofsDir = Files.createDirectories(work.resolve("erofs-lower"));
-        Libc.mount(image.toAbsolutePath().toString(), erofsDir.toAbsolutePath().toString(), "erofs", Libc.MS_RDONLY, null);
+        MountCalls.mount(image.toAbsolutePath().toString(), erofsDir.toAbsolutePath().toString(), "erofs", MountCalls.MS_RDONLY, null);
         KernelComposefsMount m = new KernelComposefsMount(erofsDir, mountPoint);
         try {
-            Libc.mount("overlay", mountPoint.toAbsolutePath().toString(), "overlay", Libc.MS_RDONLY,
+            MountCalls.mount("overlay", mountPoint.toAbsolutePath().toString(), "overlay", MountCalls.MS_RDONLY,
                     "ro,metacopy=on,redirect_dir=on,lowerdir=" + erofsDir.toAbsolutePath() + "::" + objects.toAbsolutePath());
             m.overlayMounted = true;
             return m;
@@ -46,7 +47,7 @@ final class KernelComposefsMount implements AutoCloseable {
         IOException first = null;
         for (Path p : overlayMounted ? new Path[] {mountPoint, erofsDir} : new Path[] {erofsDir}) {
             try {
-                Libc.umount2(p.toAbsolutePath().toString(), 0);
+                MountCalls.umount2(p.toAbsolutePath().toString(), 0);
             } catch (IOException e) {
                 // busy (a reader still has a file open): detach, so nothing stays mounted, but say so
                 Mounts.forceUnmount(p);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.cfsj.sys.MountCalls;
 
 /** What is mounted where, from /proc/self/mountinfo (paths there are octal-escaped). */
 final class Mounts {
@@ -55,7 +56,7 @@ final class Mounts {
                 if (!isMountPoint(p)) {
                     return;
                 }
-                Libc.umount2(p.toAbsolutePath().normalize().toString(), Libc.MNT_DETACH);
+                MountCalls.umount2(p.toAbsolutePath().normalize().toString(), MountCalls.MNT_DETACH);
             } catch (IOException e) {
                 return;
             }

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.cfsj.posix.Xattrs;
+import org.cfsj.sys.Xattrs;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.Result;

@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.cfsj.posix.PrivateDirectory;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.SysException;
 
 /**
  * Mounts a composefs image with the kernel, the way {@code mount.composefs} does: the EROFS
@@ -59,10 +62,10 @@ public final class KernelComposefsMount {
             } finally {
                 MountCalls.umount2(lower.toString(), MountCalls.MNT_DETACH);
             }
-        } catch (MountCalls.MountException e) {
+        } catch (SysException e) {
             throw new IOException(e.getMessage()
-                    + (e.errno == 1 ? " (mounting needs root)" : "")
-                    + (e.errno == MountCalls.EINVAL ? " (does the kernel support file-backed EROFS and overlayfs data-only layers?)" : ""), e);
+                    + (e.errno() == 1 ? " (mounting needs root)" : "")
+                    + (e.errno() == Errno.EINVAL ? " (does the kernel support file-backed EROFS and overlayfs data-only layers?)" : ""), e);
         } finally {
             Files.deleteIfExists(lower);
         }
@@ -75,9 +78,9 @@ public final class KernelComposefsMount {
     public static void unmount(Path mountpoint, boolean lazy) throws IOException {
         try {
             MountCalls.umount2(mountpoint.toAbsolutePath().normalize().toString(), lazy ? MountCalls.MNT_DETACH : 0);
-        } catch (MountCalls.MountException e) {
-            throw new IOException(e.getMessage() + (e.errno == MountCalls.EINVAL ? " (not a mount point)" : "")
-                    + (e.errno == MountCalls.EBUSY ? " (in use)" : ""), e);
+        } catch (SysException e) {
+            throw new IOException(e.getMessage() + (e.errno() == Errno.EINVAL ? " (not a mount point)" : "")
+                    + (e.errno() == Errno.EBUSY ? " (in use)" : ""), e);
         }
     }
 
