@@ -21,6 +21,8 @@ public final class Sockets {
     public static final int SOCK_CLOEXEC = 02000000;
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
+    /** recvmsg flag: received fds are close-on-exec, so no child started later inherits them. */
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
     // struct msghdr: name, namelen(+pad), iov, iovlen, control, controllen, flags(+pad)
     static final long MSGHDR_SIZE = 56;
@@ -68,7 +70,7 @@ public final class Sockets {
             msg.set(JAVA_LONG, MSG_IOVLEN_OFFSET, 1);
             msg.set(ADDRESS, MSG_CONTROL_OFFSET, control);
             msg.set(JAVA_LONG, MSG_CONTROLLEN_OFFSET, CMSG_SPACE_ONE_FD);
-            long n = Native.retrying("recvmsg", what, st -> (long) RECVMSG.invokeExact(st, socket, msg, 0));
+            long n = Native.retrying("recvmsg", what, st -> (long) RECVMSG.invokeExact(st, socket, msg, MSG_CMSG_CLOEXEC));
             if (n == 0) {
                 return -1;
             }

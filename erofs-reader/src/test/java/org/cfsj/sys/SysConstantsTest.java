@@ -159,7 +159,6 @@ class SysConstantsTest {
                 out.put(name, value);
             }
         }
-        out.put("O_LARGEFILE", (long) arch.oLargefile());
         out.put("SYS_openat2", arch.sysOpenat2());
         return out;
     }
