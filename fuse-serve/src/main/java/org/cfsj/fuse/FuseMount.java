@@ -8,6 +8,7 @@ import java.util.List;
 import org.cfsj.fuse.sys.Errno;
 import org.cfsj.fuse.sys.Libc;
 import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.posix.EffectiveUser;
 
 /**
  * A FUSE mount and its session fd. As root it mounts with mount(2); otherwise it asks the setuid
@@ -52,7 +53,7 @@ public final class FuseMount {
     /** Mounts an empty FUSE filesystem at {@code mountpoint}; requests then arrive on {@link #fd()}. */
     public static FuseMount mount(Path mountpoint, SessionOptions options) throws IOException {
         Path real = checkMountpoint(mountpoint);
-        return Libc.geteuid() == 0 ? mountAsRoot(real, options) : mountWithFusermount(real, options);
+        return EffectiveUser.isRoot() ? mountAsRoot(real, options) : mountWithFusermount(real, options);
     }
 
     private static FuseMount mountAsRoot(Path mountpoint, SessionOptions options) throws IOException {
@@ -121,7 +122,7 @@ public final class FuseMount {
 
     /** Unmounts whatever FUSE mount is at {@code mountpoint}, as root with umount2, else with fusermount3 -u. */
     public static void unmount(Path mountpoint, boolean lazy, boolean viaFusermount) throws IOException {
-        if (!viaFusermount && Libc.geteuid() == 0) {
+        if (!viaFusermount && EffectiveUser.isRoot()) {
             try {
                 Libc.umount2(mountpoint.toString(), lazy ? Libc.MNT_DETACH : 0);
             } catch (LibcException e) {

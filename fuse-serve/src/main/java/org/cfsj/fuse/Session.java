@@ -17,6 +17,7 @@ import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.fuse.sys.Libc;
 import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.posix.EffectiveUser;
 
 /**
  * A mounted FUSE filesystem being served: the mount, the INIT handshake, the worker threads and
@@ -150,7 +151,7 @@ public final class Session implements AutoCloseable {
     private void raiseReadahead() {
         try {
             var entry = Mounts.mountAt(mount.mountpoint());
-            if (entry.isEmpty() || Libc.geteuid() != 0) {
+            if (entry.isEmpty() || !EffectiveUser.isRoot()) {
                 return;
             }
             Path knob = Path.of("/sys/class/bdi", entry.get().device(), "read_ahead_kb");

@@ -19,6 +19,8 @@ import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.fuse.sys.Libc;
 import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.MountOptions;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -104,7 +106,8 @@ class ComposefsMountTest {
     }
 
     private ComposefsServer serve(boolean passthrough) throws IOException {
-        return ComposefsServer.start(new ComposefsServer.Config(image, mnt, objects, 2, passthrough, false, false, true, null));
+        return ComposefsServer.start(image, objects, mnt,
+                MountOptions.builder().threads(2).passthrough(passthrough).quiet(true).build());
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {
@@ -205,8 +208,8 @@ class ComposefsMountTest {
     void corruptImagesAreRefusedAtStartAndLaterCorruptionIsEioForThatRequestOnly() throws Exception {
         Path garbage = tmp.resolve("garbage.cfs");
         Files.write(garbage, new byte[8192]);
-        IOException e = assertThrows(IOException.class, () -> ComposefsServer.start(
-                new ComposefsServer.Config(garbage, mnt, objects, 2, false, false, false, true, null)));
+        IOException e = assertThrows(IOException.class, () -> ComposefsServer.start(garbage, objects, mnt,
+                MountOptions.builder().threads(2).passthrough(false).quiet(true).build()));
         assertTrue(e.getMessage().contains("not a valid composefs/EROFS image"), e.getMessage());
         assertFalse(Mounts.isMountPoint(mnt));
 

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cfsj.verity.DigestLedger;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.repo.splitstream.SplitStreamReader;
@@ -96,14 +97,10 @@ public final class Repository implements AutoCloseable {
         if (env != null && !env.isEmpty()) {
             return Path.of(env);
         }
-        if (isRoot()) {
+        if (EffectiveUser.isRoot()) {
             return Path.of("/var/lib/cfsj");
         }
         return Path.of(System.getProperty("user.home"), ".local", "share", "cfsj");
-    }
-
-    private static boolean isRoot() {
-        return Posix.geteuid() == 0;
     }
 
     /**
