@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.cfsj.fuse.Mounts;
 
 /**
  * One {@code cfsj fuse-serve IMAGE MNT --basedir DIR --stats} process started by a test, in the
@@ -264,7 +265,7 @@ final class FuseServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Mounts.forceUnmount(mountPoint);
+        FuseEnvironment.forceUnmount(mountPoint);
         LIVE.remove(this);
     }
 
@@ -282,7 +283,7 @@ final class FuseServer implements AutoCloseable {
                 process.waitFor(10, TimeUnit.SECONDS);
             }
         }
-        Mounts.forceUnmount(mountPoint);
+        FuseEnvironment.forceUnmount(mountPoint);
         LIVE.remove(this);
     }
 }
