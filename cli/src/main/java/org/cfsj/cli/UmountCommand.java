@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code cfsj umount}: unmounts a cfsj FUSE mount; its server notices and exits by itself. A busy
- * mount is reported, not detached: the caller decides what to do about the open files.
+ * {@code cfsj umount}: unmounts a cfsj mount, FUSE (its server notices and exits by itself) or a
+ * kernel composefs mount. A busy mount is reported, not detached: the caller decides what to do
+ * about the open files.
  */
 @Command(
         name = "umount",
