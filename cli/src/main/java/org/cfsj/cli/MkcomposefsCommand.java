@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.cfsj.dump.DumpfileParser;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
 import org.cfsj.tree.Directory;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Metadata;

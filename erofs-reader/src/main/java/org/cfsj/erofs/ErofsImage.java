@@ -5,9 +5,7 @@ import static org.cfsj.erofs.ErofsLayout.*;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,8 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.CRC32C;
-import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -35,11 +31,6 @@ import org.cfsj.tree.Xattr;
  * concurrently (when opened from a file, the mapping uses a shared arena).
  */
 public final class ErofsImage implements AutoCloseable {
-    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final String[] COMPRESSION_NAMES = {"lz4", "lzma", "deflate", "zstd"};
-
     private final Arena arena; // null when wrapping a caller's segment
     private final MemorySegment seg;
     private final long imageSize;
@@ -57,9 +48,9 @@ public final class ErofsImage implements AutoCloseable {
             throw new ErofsFormatException("not an EROFS image: only " + imageSize
                     + " bytes, too small to hold a superblock at offset " + SUPERBLOCK_OFFSET);
         }
-        this.composefsHeader = readComposefsHeader();
-        this.sb = readSuperblock();
-        checkFeatures(sb);
+        this.composefsHeader = ComposefsHeader.read(this.seg).orElse(null);
+        this.sb = Superblock.read(this.seg);
+        sb.checkSupported(this.seg);
         this.metaBase = sb.metaBlkaddr() * BLOCK_SIZE;
         this.xattrBase = sb.xattrBlkaddr() * BLOCK_SIZE;
         if (metaBase >= imageSize) {
@@ -123,109 +114,7 @@ public final class ErofsImage implements AutoCloseable {
         return sb.rootNid();
     }
 
-    // ------------------------------------------------------------------ superblock
-
-    private ComposefsHeader readComposefsHeader() throws ErofsFormatException {
-        int magic = (int) u32(0);
-        if (magic != COMPOSEFS_MAGIC) {
-            return null;
-        }
-        return new ComposefsHeader(magic, (int) u32(4), (int) u32(8), (int) u32(12));
-    }
-
-    private Superblock readSuperblock() throws ErofsFormatException {
-        long b = SUPERBLOCK_OFFSET;
-        if ((int) u32(b + Sb.MAGIC) != EROFS_MAGIC) {
-            throw new ErofsFormatException(String.format(
-                    "not an EROFS image: no EROFS magic at offset %d (found 0x%08x)", b, u32(b + Sb.MAGIC)));
-        }
-        return new Superblock(
-                (int) u32(b + Sb.CHECKSUM),
-                (int) u32(b + Sb.FEATURE_COMPAT),
-                u8(b + Sb.BLKSZBITS),
-                u8(b + Sb.SB_EXTSLOTS),
-                u16(b + Sb.ROOT_NID),
-                u64(b + Sb.INOS),
-                u64(b + Sb.BUILD_TIME),
-                (int) u32(b + Sb.BUILD_TIME_NSEC),
-                u32(b + Sb.BLOCKS),
-                u32(b + Sb.META_BLKADDR),
-                u32(b + Sb.XATTR_BLKADDR),
-                bytes(b + Sb.UUID, 16),
-                bytes(b + Sb.VOLUME_NAME, 16),
-                (int) u32(b + Sb.FEATURE_INCOMPAT),
-                u16(b + Sb.AVAILABLE_COMPR_ALGS),
-                u16(b + Sb.EXTRA_DEVICES),
-                u16(b + Sb.DEVT_SLOTOFF),
-                u8(b + Sb.DIRBLKBITS),
-                u8(b + Sb.XATTR_PREFIX_COUNT),
-                u32(b + Sb.XATTR_PREFIX_START),
-                u64(b + Sb.PACKED_NID));
-    }
-
-    private void checkFeatures(Superblock s) throws ErofsFormatException {
-        if (s.blkszbits() != BLOCK_BITS) {
-            throw new ErofsFormatException("unsupported block size 2^" + s.blkszbits()
-                    + " (superblock blkszbits); cfsj reads 4096-byte blocks only");
-        }
-        if (s.dirblkbits() != 0) {
-            throw new ErofsFormatException("unsupported directory block size (superblock dirblkbits " + s.dirblkbits() + ")");
-        }
-        if (SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE + (long) s.sbExtslots() * SB_EXTSLOT_SIZE > BLOCK_SIZE) {
-            throw new ErofsFormatException("superblock sb_extslots " + s.sbExtslots() + " makes the superblock overflow its block");
-        }
-        int inc = s.featureIncompat();
-        if ((inc & FEATURE_INCOMPAT_COMPR_CFGS) != 0) {
-            throw new ErofsFormatException("image uses compression (" + compressionNames(s.availableComprAlgs())
-                    + "; feature_incompat COMPR_CFGS/BIG_PCLUSTER), which cfsj does not read");
-        }
-        if ((inc & FEATURE_INCOMPAT_ZTAILPACKING) != 0) {
-            throw new ErofsFormatException("image uses compression (ztailpacking, feature_incompat 0x10), which cfsj does not read");
-        }
-        if ((inc & FEATURE_INCOMPAT_FRAGMENTS) != 0) {
-            throw new ErofsFormatException("image uses compression (fragments/dedupe, feature_incompat 0x20), which cfsj does not read");
-        }
-        if ((inc & FEATURE_INCOMPAT_DEVICE_TABLE) != 0) {
-            throw new ErofsFormatException("image uses extra devices or compressed head2 (feature_incompat 0x8), which cfsj does not read");
-        }
-        int known = FEATURE_INCOMPAT_ZERO_PADDING | FEATURE_INCOMPAT_COMPR_CFGS | FEATURE_INCOMPAT_CHUNKED_FILE
-                | FEATURE_INCOMPAT_DEVICE_TABLE | FEATURE_INCOMPAT_ZTAILPACKING | FEATURE_INCOMPAT_FRAGMENTS
-                | FEATURE_INCOMPAT_XATTR_PREFIXES;
-        if ((inc & ~known) != 0) {
-            throw new ErofsFormatException(String.format(
-                    "image uses unknown incompatible features (feature_incompat bits 0x%x), which cfsj does not read", inc & ~known));
-        }
-        if (s.hasCompat(FEATURE_COMPAT_SB_CHKSUM)) {
-            verifyChecksum(s);
-        }
-    }
-
-    private static String compressionNames(int algs) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-            if ((algs & (1 << i)) != 0) {
-                names.add(i < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[i] : "algorithm " + i);
-            }
-        }
-        return names.isEmpty() ? "lz4" : String.join(", ", names);
-    }
-
-    /** The kernel's check: crc32c (seed ~0, no final xor) over the superblock's block from offset 1024, checksum field zeroed. */
-    private void verifyChecksum(Superblock s) throws ErofsFormatException {
-        if (imageSize < BLOCK_SIZE) {
-            throw new ErofsFormatException("image is truncated: " + imageSize + " bytes, less than one block");
-        }
-        byte[] block = bytes(SUPERBLOCK_OFFSET, BLOCK_SIZE - SUPERBLOCK_OFFSET);
-        Arrays.fill(block, Sb.CHECKSUM, Sb.CHECKSUM + 4, (byte) 0);
-        CRC32C crc = new CRC32C();
-        crc.update(block);
-        int expected = (int) ~crc.getValue();
-        if (expected != s.checksum()) {
-            throw new ErofsFormatException(String.format(
-                    "superblock checksum mismatch (stored 0x%08x, computed 0x%08x): the image is corrupt",
-                    s.checksum(), expected));
-        }
-    }
+    // ------------------------------------------------------------------ long xattr name prefixes
 
     /** Long xattr name prefixes (full prefix bytes, by index), stored at xattr_prefix_start * 4. */
     private byte[][] readLongPrefixes() throws ErofsFormatException {
@@ -250,11 +139,10 @@ public final class ErofsImage implements AutoCloseable {
                         + " has a bad length " + len);
             }
             byte[] rec = packed != null ? readExactly(packed, pos, len) : bytes(pos, len);
-            String base = (rec[0] & XATTR_LONG_PREFIX) == 0 ? xattrPrefix(rec[0] & 0xFF) : null;
-            if (base == null || rec[0] == 0) {
+            byte[] baseBytes = (rec[0] & XATTR_LONG_PREFIX) == 0 ? XattrPrefixes.prefix(rec[0] & 0xFF) : null;
+            if (baseBytes == null || rec[0] == 0) {
                 throw new ErofsFormatException("long xattr name prefix " + i + " has an invalid base index " + (rec[0] & 0xFF));
             }
-            byte[] baseBytes = Bytes.of(base);
             byte[] full = Arrays.copyOf(baseBytes, baseBytes.length + len - 1);
             System.arraycopy(rec, 1, full, baseBytes.length, len - 1);
             result[i] = full;
@@ -283,57 +171,8 @@ public final class ErofsImage implements AutoCloseable {
                     + metaBase + ", image is " + imageSize + " bytes)");
         }
         long off = metaBase + nid * SLOT_SIZE;
-        int format = u16(off);
-        if ((format & ~0xF) != 0) {
-            throw new ErofsFormatException(String.format("nid %d (offset %d): unsupported i_format 0x%x", nid, off, format));
-        }
-        boolean extended = (format & I_VERSION_MASK) != 0;
-        int layout = (format >> I_DATALAYOUT_BIT) & I_DATALAYOUT_MASK;
-        if (layout > LAYOUT_CHUNK_BASED) {
-            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): unknown data layout " + layout);
-        }
-        if (extended && off + INODE_EXTENDED_SIZE > imageSize) {
-            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): extended inode runs past the end of the image");
-        }
-        int icount = u16(off + Compact.XATTR_ICOUNT);
-        int mode = u16(off + Compact.MODE);
-        long iu = u32(off + Compact.I_U);
-        long ino = u32(off + Compact.INO);
-        long nlink, uid, gid, size, mtime;
-        int mtimeNsec;
-        if (extended) {
-            size = u64(off + Extended.SIZE);
-            uid = u32(off + Extended.UID);
-            gid = u32(off + Extended.GID);
-            mtime = u64(off + Extended.MTIME);
-            mtimeNsec = (int) u32(off + Extended.MTIME_NSEC);
-            nlink = u32(off + Extended.NLINK);
-        } else {
-            size = u32(off + Compact.SIZE);
-            uid = u16(off + Compact.UID);
-            gid = u16(off + Compact.GID);
-            // compact inodes carry no time: the kernel and composefs use the build time
-            mtime = sb.buildTime();
-            mtimeNsec = sb.buildTimeNsec();
-            nlink = u16(off + Compact.NLINK);
-        }
-        if (size < 0) {
-            throw new ErofsFormatException("nid " + nid + ": size " + Long.toUnsignedString(size) + " is too large");
-        }
-        if (!org.cfsj.tree.Node.validType(mode)) {
-            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): invalid file type in mode 0"
-                    + Integer.toOctalString(mode));
-        }
-        int typeBits = mode & 0170000;
-        long rdev = typeBits == 0020000 || typeBits == 0060000 ? iu : 0;
-        int xattrSize = xattrIbodySize(icount);
-        int isize = extended ? INODE_EXTENDED_SIZE : INODE_COMPACT_SIZE;
-        if (off + isize + xattrSize > imageSize) {
-            throw new ErofsFormatException("nid " + nid + " (offset " + off + "): inline xattrs (" + xattrSize
-                    + " bytes, i_xattr_icount " + icount + ") run past the end of the image");
-        }
-        Inode inode = new Inode(nid, off, extended, layout, mode, nlink, uid, gid, size, mtime, mtimeNsec, rdev, ino, iu,
-                icount, xattrSize);
+        Inode inode = Inode.read(seg, nid, off, sb);
+        int typeBits = inode.typeBits();
         if (typeBits == 0100000 || typeBits == 0040000 || typeBits == 0120000) {
             checkDataLayout(inode);
         }
@@ -402,8 +241,8 @@ public final class ErofsImage implements AutoCloseable {
         // z_erofs_map_header follows the inode and xattrs, aligned to 8; h_algorithmtype is its byte 6
         long header = (in.bodyEnd() + 7) & ~7L;
         if (header + 8 <= imageSize) {
-            int type = seg.get(ValueLayout.JAVA_BYTE, header + 6) & 0xF;
-            algorithm = type < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[type] : "algorithm " + type;
+            int type = LittleEndian.u8(seg, header + 6) & 0xF;
+            algorithm = compressionName(type);
         }
         return new ErofsFormatException("nid " + in.nid() + ": data is compressed (" + algorithm
                 + "), which cfsj does not read (image uses compression)");
@@ -544,82 +383,19 @@ public final class ErofsImage implements AutoCloseable {
         boolean visit(Dirent dirent) throws ErofsFormatException;
     }
 
-    /** The parsed dirent table of one directory block. */
-    private final class DirBlock {
-        final long blockOffset;
-        final int length;
-        final int count;
-        final long dirNid;
-        final long blockIndex;
-
-        DirBlock(Inode dir, long blockIndex) throws ErofsFormatException {
-            this.dirNid = dir.nid();
-            this.blockIndex = blockIndex;
-            long pos = blockIndex * BLOCK_SIZE;
-            this.length = (int) Math.min(BLOCK_SIZE, dir.size() - pos);
-            Extent e = map(dir, pos);
-            if (e.imageOffset() < 0) {
-                throw error("is a hole");
-            }
-            if (e.length() < length) {
-                throw error("is not contiguous");
-            }
-            this.blockOffset = e.imageOffset();
-            check(blockOffset, length);
-            if (length < DIRENT_SIZE) {
-                throw error("is too short (" + length + " bytes) for a directory entry");
-            }
-            int firstNameOff = u16(blockOffset + 8);
-            if (firstNameOff < DIRENT_SIZE || firstNameOff % DIRENT_SIZE != 0 || firstNameOff >= length) {
-                throw error("has a bad first name offset " + firstNameOff);
-            }
-            this.count = firstNameOff / DIRENT_SIZE;
+    /** Block {@code blockIndex} of a directory, checked to be mapped, contiguous and inside the image. */
+    private DirentBlock block(Inode dir, long blockIndex) throws ErofsFormatException {
+        long pos = blockIndex * BLOCK_SIZE;
+        int length = (int) Math.min(BLOCK_SIZE, dir.size() - pos);
+        Extent e = map(dir, pos);
+        if (e.imageOffset() < 0) {
+            throw DirentBlock.error(dir.nid(), blockIndex, "is a hole");
         }
-
-        ErofsFormatException error(String what) {
-            return new ErofsFormatException("directory nid " + dirNid + ": block " + blockIndex + " " + what);
+        if (e.length() < length) {
+            throw DirentBlock.error(dir.nid(), blockIndex, "is not contiguous");
         }
-
-        int nameOff(int i) throws ErofsFormatException {
-            return u16(blockOffset + (long) i * DIRENT_SIZE + 8);
-        }
-
-        /** Start and length of name i, checked: names follow the table, in increasing offset order. */
-        long nameRange(int i) throws ErofsFormatException {
-            int off = nameOff(i);
-            if (off < count * DIRENT_SIZE || off >= length) {
-                throw error("entry " + i + " has name offset " + off + " outside the name area");
-            }
-            int len;
-            if (i + 1 < count) {
-                int next = nameOff(i + 1);
-                if (next <= off || next > length) {
-                    throw error("entry " + i + " has name offsets out of order (" + off + ", then " + next + ")");
-                }
-                len = next - off;
-            } else {
-                // the last name runs to the end of the block or the first NUL
-                int max = Math.min(length - off, NAME_MAX + 1);
-                len = 0;
-                while (len < max && seg.get(ValueLayout.JAVA_BYTE, blockOffset + off + len) != 0) {
-                    len++;
-                }
-            }
-            if (len == 0 || len > NAME_MAX) {
-                throw error("entry " + i + " has a bad name length " + len);
-            }
-            return ((long) off << 32) | len;
-        }
-
-        byte[] name(int i) throws ErofsFormatException {
-            long r = nameRange(i);
-            return bytes(blockOffset + (r >>> 32), (int) r);
-        }
-
-        Dirent dirent(int i, long index) throws ErofsFormatException {
-            long e = blockOffset + (long) i * DIRENT_SIZE;
-            return new Dirent(name(i), u64(e), u8(e + 10), index);
-        }
+        check(e.imageOffset(), length);
+        return DirentBlock.read(seg, e.imageOffset(), length, dir.nid(), blockIndex);
     }
 
     private static void requireDirectory(Inode dir) {
@@ -641,12 +417,12 @@ public final class ErofsImage implements AutoCloseable {
         long blocks = blockCount(dir);
         long index = 0;
         for (long b = 0; b < blocks; b++) {
-            DirBlock block = new DirBlock(dir, b);
-            if (index + block.count <= startIndex) {
-                index += block.count;
+            DirentBlock block = block(dir, b);
+            if (index + block.count() <= startIndex) {
+                index += block.count();
                 continue;
             }
-            for (int i = 0; i < block.count; i++, index++) {
+            for (int i = 0; i < block.count(); i++, index++) {
                 if (index >= startIndex && !visitor.visit(block.dirent(i, index))) {
                     return;
                 }
@@ -671,19 +447,19 @@ public final class ErofsImage implements AutoCloseable {
         long hi = blockCount(dir) - 1;
         while (lo <= hi) {
             long mid = (lo + hi) >>> 1;
-            DirBlock block = new DirBlock(dir, mid);
+            DirentBlock block = block(dir, mid);
             int first = Arrays.compareUnsigned(name, block.name(0));
             if (first < 0) {
                 hi = mid - 1;
                 continue;
             }
-            int last = block.count == 1 ? first : Arrays.compareUnsigned(name, block.name(block.count - 1));
+            int last = block.count() == 1 ? first : Arrays.compareUnsigned(name, block.name(block.count() - 1));
             if (last > 0) {
                 lo = mid + 1;
                 continue;
             }
             int l = 0;
-            int h = block.count - 1;
+            int h = block.count() - 1;
             while (l <= h) {
                 int m = (l + h) >>> 1;
                 int c = Arrays.compareUnsigned(name, block.name(m));
@@ -705,7 +481,7 @@ public final class ErofsImage implements AutoCloseable {
     private long indexOf(Inode dir, long b) throws ErofsFormatException {
         long index = 0;
         for (long i = 0; i < b; i++) {
-            index += new DirBlock(dir, i).count;
+            index += block(dir, i).count();
         }
         return index;
     }
@@ -721,51 +497,37 @@ public final class ErofsImage implements AutoCloseable {
         return out;
     }
 
-    /** Number of shared xattr ids in the inode's xattr header (checked to fit). */
-    private int sharedCount(Inode in) throws ErofsFormatException {
-        if (in.xattrIcount() == 0) {
-            return 0;
-        }
-        long base = in.offset() + in.inodeSize();
-        int shared = u8(base + 4);
-        if (XATTR_IBODY_HEADER_SIZE + 4L * shared > in.xattrSize()) {
-            throw new ErofsFormatException("nid " + in.nid() + ": " + shared + " shared xattr ids do not fit in the "
-                    + in.xattrSize() + "-byte xattr area");
-        }
-        return shared;
+    /** The header and shared ids of the inode's xattr area (checked to fit), or null if it has none. */
+    private XattrIbody ibody(Inode in) throws ErofsFormatException {
+        return in.xattrIcount() == 0 ? null : XattrIbody.read(seg, in);
     }
 
     /** Ids of the shared xattrs an inode refers to (see {@link #sharedXattr(long)}). */
     public long[] sharedXattrIds(Inode in) throws ErofsFormatException {
-        int shared = sharedCount(in);
-        long base = in.offset() + in.inodeSize() + XATTR_IBODY_HEADER_SIZE;
-        long[] ids = new long[shared];
-        for (int i = 0; i < shared; i++) {
-            ids[i] = u32(base + 4L * i);
-        }
-        return ids;
+        XattrIbody ibody = ibody(in);
+        return ibody == null ? new long[0] : ibody.sharedIds();
     }
 
     /** The xattrs stored in the inode itself. */
     public List<Xattr> inlineXattrs(Inode in) throws ErofsFormatException {
-        if (in.xattrIcount() == 0) {
+        XattrIbody ibody = ibody(in);
+        if (ibody == null) {
             return List.of();
         }
         long end = in.offset() + in.inodeSize() + in.xattrSize();
-        long pos = in.offset() + in.inodeSize() + XATTR_IBODY_HEADER_SIZE + 4L * sharedCount(in);
+        long pos = in.offset() + in.inodeSize() + ibody.size();
         List<Xattr> out = new ArrayList<>();
         while (pos < end) {
             if (pos + XATTR_ENTRY_HEADER_SIZE > end) {
                 throw new ErofsFormatException("nid " + in.nid() + ": truncated xattr entry at offset " + pos);
             }
-            int nameLen = u8(pos);
-            int valueSize = u16(pos + 2);
-            if (pos + xattrEntrySize(nameLen, valueSize) > end) {
-                throw new ErofsFormatException("nid " + in.nid() + ": xattr entry at offset " + pos + " (name " + nameLen
-                        + " bytes, value " + valueSize + " bytes) runs past the inline xattr area");
+            XattrEntry.Header h = XattrEntry.readHeader(seg, pos);
+            if (pos + h.entrySize() > end) {
+                throw new ErofsFormatException("nid " + in.nid() + ": xattr entry at offset " + pos + " (name "
+                        + h.nameLen() + " bytes, value " + h.valueSize() + " bytes) runs past the inline xattr area");
             }
             out.add(xattrAt(pos, "nid " + in.nid()));
-            pos += xattrEntrySize(nameLen, valueSize);
+            pos += h.entrySize();
         }
         return out;
     }
@@ -780,12 +542,8 @@ public final class ErofsImage implements AutoCloseable {
     }
 
     private Xattr xattrAt(long pos, String where) throws ErofsFormatException {
-        int nameLen = u8(pos);
-        int index = u8(pos + 1);
-        int valueSize = u16(pos + 2);
-        if (pos + XATTR_ENTRY_HEADER_SIZE + nameLen + valueSize > imageSize) {
-            throw new ErofsFormatException(where + ": xattr entry at offset " + pos + " runs past the end of the image");
-        }
+        XattrEntry e = XattrEntry.read(seg, pos, where);
+        int index = e.nameIndex();
         byte[] prefix;
         if ((index & XATTR_LONG_PREFIX) != 0) {
             int p = index & XATTR_LONG_PREFIX_MASK;
@@ -795,19 +553,16 @@ public final class ErofsImage implements AutoCloseable {
             }
             prefix = longPrefixes[p];
         } else {
-            String s = xattrPrefix(index);
-            if (s == null) {
+            prefix = XattrPrefixes.prefix(index);
+            if (prefix == null) {
                 throw new ErofsFormatException(where + ": xattr at offset " + pos + " has unknown name index " + index);
             }
-            prefix = Bytes.of(s);
         }
-        byte[] name = Arrays.copyOf(prefix, prefix.length + nameLen);
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos + XATTR_ENTRY_HEADER_SIZE, name, prefix.length, nameLen);
+        byte[] name = e.name(prefix);
         if (name.length == 0) {
             throw new ErofsFormatException(where + ": xattr at offset " + pos + " has an empty name");
         }
-        byte[] value = bytes(pos + XATTR_ENTRY_HEADER_SIZE + nameLen, valueSize);
-        return new Xattr(name, value);
+        return new Xattr(name, e.value());
     }
 
     // ------------------------------------------------------------------ checked raw access
@@ -819,30 +574,18 @@ public final class ErofsImage implements AutoCloseable {
         }
     }
 
-    private int u8(long off) throws ErofsFormatException {
-        check(off, 1);
-        return seg.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
-    }
-
     private int u16(long off) throws ErofsFormatException {
         check(off, 2);
-        return seg.get(LE16, off) & 0xFFFF;
+        return LittleEndian.u16(seg, off);
     }
 
     private long u32(long off) throws ErofsFormatException {
         check(off, 4);
-        return Integer.toUnsignedLong(seg.get(LE32, off));
-    }
-
-    private long u64(long off) throws ErofsFormatException {
-        check(off, 8);
-        return seg.get(LE64, off);
+        return LittleEndian.u32(seg, off);
     }
 
     private byte[] bytes(long off, int len) throws ErofsFormatException {
         check(off, len);
-        byte[] out = new byte[len];
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, out, 0, len);
-        return out;
+        return LittleEndian.bytes(seg, off, len);
     }
 }

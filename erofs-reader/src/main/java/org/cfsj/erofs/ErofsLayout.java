@@ -1,7 +1,9 @@
 package org.cfsj.erofs;
 
 /**
- * EROFS and composefs on-disk constants, shared by the reader and the image writer.
+ * EROFS and composefs on-disk constants, shared by the reader and the image writer. Where each
+ * field of a structure sits is known only to the structure's own type ({@link Superblock},
+ * {@link ComposefsHeader}, {@link Inode}, {@link Dirent}, {@link XattrIbody}, {@link XattrEntry}).
  *
  * <p>Facts come from the kernel's {@code fs/erofs/erofs_fs.h} and composefs's
  * {@code lcfs-erofs.h}. All multi-byte on-disk integers are little-endian.
@@ -32,35 +34,6 @@ public final class ErofsLayout {
     public static final int EROFS_MAGIC = 0xE0F5E1E2;
     /** Size of one superblock extension slot (superblock size = 128 + sb_extslots * 16). */
     public static final int SB_EXTSLOT_SIZE = 16;
-
-    /** Byte offsets of the fields of {@code struct erofs_super_block}, relative to {@link #SUPERBLOCK_OFFSET}. */
-    public static final class Sb {
-        private Sb() {}
-
-        public static final int MAGIC = 0;
-        public static final int CHECKSUM = 4;
-        public static final int FEATURE_COMPAT = 8;
-        public static final int BLKSZBITS = 12;
-        public static final int SB_EXTSLOTS = 13;
-        public static final int ROOT_NID = 14; // le16
-        public static final int INOS = 16; // le64
-        public static final int BUILD_TIME = 24; // le64
-        public static final int BUILD_TIME_NSEC = 32; // le32
-        public static final int BLOCKS = 36; // le32
-        public static final int META_BLKADDR = 40; // le32
-        public static final int XATTR_BLKADDR = 44; // le32
-        public static final int UUID = 48; // 16 bytes
-        public static final int VOLUME_NAME = 64; // 16 bytes
-        public static final int FEATURE_INCOMPAT = 80; // le32
-        public static final int AVAILABLE_COMPR_ALGS = 84; // le16 (or lz4_max_distance)
-        public static final int EXTRA_DEVICES = 86; // le16
-        public static final int DEVT_SLOTOFF = 88; // le16
-        public static final int DIRBLKBITS = 90;
-        public static final int XATTR_PREFIX_COUNT = 91;
-        public static final int XATTR_PREFIX_START = 92; // le32
-        public static final int PACKED_NID = 96; // le64
-        public static final int XATTR_FILTER_RESERVED = 104;
-    }
 
     // feature_compat bits
     public static final int FEATURE_COMPAT_SB_CHKSUM = 0x1;
@@ -97,42 +70,6 @@ public final class ErofsLayout {
     public static final int LAYOUT_COMPRESSED_COMPACT = 3;
     public static final int LAYOUT_CHUNK_BASED = 4;
 
-    /** Byte offsets in {@code struct erofs_inode_compact}. */
-    public static final class Compact {
-        private Compact() {}
-
-        public static final int FORMAT = 0; // le16
-        public static final int XATTR_ICOUNT = 2; // le16
-        public static final int MODE = 4; // le16
-        public static final int NLINK = 6; // le16
-        public static final int SIZE = 8; // le32
-        public static final int RESERVED = 12; // le32
-        public static final int I_U = 16; // le32 (raw_blkaddr / rdev / chunk format)
-        public static final int INO = 20; // le32
-        public static final int UID = 24; // le16
-        public static final int GID = 26; // le16
-        public static final int RESERVED2 = 28; // le32
-    }
-
-    /** Byte offsets in {@code struct erofs_inode_extended}. */
-    public static final class Extended {
-        private Extended() {}
-
-        public static final int FORMAT = 0; // le16
-        public static final int XATTR_ICOUNT = 2; // le16
-        public static final int MODE = 4; // le16
-        public static final int RESERVED = 6; // le16
-        public static final int SIZE = 8; // le64
-        public static final int I_U = 16; // le32
-        public static final int INO = 20; // le32
-        public static final int UID = 24; // le32
-        public static final int GID = 28; // le32
-        public static final int MTIME = 32; // le64
-        public static final int MTIME_NSEC = 40; // le32
-        public static final int NLINK = 44; // le32
-        public static final int RESERVED2 = 48; // 16 bytes
-    }
-
     /** A hole in a chunk-based file (all-ones block address). */
     public static final int NULL_ADDR = 0xFFFFFFFF;
     /** Low bits of the chunk format: chunk size = BLOCK_SIZE << (format & mask). */
@@ -165,28 +102,11 @@ public final class ErofsLayout {
     public static final int XATTR_LONG_PREFIX_MASK = 0x7F;
     public static final int XATTR_FILTER_SEED = 0x25BBE08F;
 
-    /** Name prefix for each short xattr name index (index 0 stores the full name). */
-    private static final String[] XATTR_PREFIXES = {
-        "", "user.", "system.posix_acl_access", "system.posix_acl_default", "trusted.", "lustre.", "security.",
-    };
+    private static final String[] COMPRESSION_NAMES = {"lz4", "lzma", "deflate", "zstd"};
 
-    /** The prefix for a short name index, or null if the index is unknown. */
-    public static String xattrPrefix(int index) {
-        return index >= 0 && index < XATTR_PREFIXES.length ? XATTR_PREFIXES[index] : null;
-    }
-
-    public static int xattrPrefixCount() {
-        return XATTR_PREFIXES.length;
-    }
-
-    /** Size of the inline xattr area for an i_xattr_icount value. */
-    public static int xattrIbodySize(int xattrIcount) {
-        return xattrIcount == 0 ? 0 : XATTR_IBODY_HEADER_SIZE + 4 * (xattrIcount - 1);
-    }
-
-    /** On-disk size of one xattr entry (header + name + value, padded to 4). */
-    public static int xattrEntrySize(int nameLen, int valueSize) {
-        return (XATTR_ENTRY_HEADER_SIZE + nameLen + valueSize + 3) & ~3;
+    /** The name of a compression algorithm number (as in {@code available_compr_algs} bits and map headers). */
+    public static String compressionName(int algorithm) {
+        return algorithm >= 0 && algorithm < COMPRESSION_NAMES.length ? COMPRESSION_NAMES[algorithm] : "algorithm " + algorithm;
     }
 
     /** The dirent file_type for st_mode type bits. */

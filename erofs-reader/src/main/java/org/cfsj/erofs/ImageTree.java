@@ -27,7 +27,7 @@ import org.cfsj.tree.Xattr;
  * Reads a whole EROFS image into the in-memory tree model.
  *
  * <p>With composefs semantics (the default when the image has a composefs header) it does what
- * composefs's {@code lcfs_load_node_from_image} does: overlay whiteouts (char devices with rdev
+ * composefs's {@code lcfs_load_node_from_image} does ({@link OverlayXattrs}): overlay whiteouts (char devices with rdev
  * 0) are skipped, {@code trusted.overlay.redirect} / {@code metacopy} become a regular file's
  * payload and digest, escaped overlay xattrs ({@code trusted.overlay.overlay.*}) are unescaped,
  * other {@code trusted.overlay.*} xattrs are dropped, and inline content is capped at 5000 bytes.
@@ -42,16 +42,6 @@ import org.cfsj.tree.Xattr;
 public final class ImageTree {
     /** composefs's cap on inline file content (LCFS_INLINE_CONTENT_MAX). */
     public static final int COMPOSEFS_INLINE_CONTENT_MAX = 5000;
-
-    private static final byte[] REDIRECT = Bytes.of("trusted.overlay.redirect");
-    private static final byte[] METACOPY = Bytes.of("trusted.overlay.metacopy");
-    private static final byte[] ESCAPED_WHITEOUT = Bytes.of("trusted.overlay.overlay.whiteout");
-    private static final byte[] ESCAPED_WHITEOUTS = Bytes.of("trusted.overlay.overlay.whiteouts");
-    private static final byte[] USER_WHITEOUT = Bytes.of("user.overlay.whiteout");
-    private static final byte[] USER_WHITEOUTS = Bytes.of("user.overlay.whiteouts");
-    private static final byte[] OVERLAY_PREFIX = Bytes.of("trusted.overlay.");
-    private static final byte[] ESCAPE_PREFIX = Bytes.of("trusted.overlay.overlay.");
-    private static final int DIGEST_SIZE = 32;
 
     /**
      * How to read the image.
@@ -239,37 +229,32 @@ public final class ImageTree {
         for (Xattr x : rawXattrs(inode)) {
             byte[] name = x.nameView();
             if (options.overlaySemantics()) {
-                if (Arrays.equals(name, REDIRECT)) {
+                if (OverlayXattrs.isRedirect(name)) {
                     if (regular) {
-                        payload = payloadOf(x.valueView());
+                        payload = OverlayXattrs.payload(x.valueView());
                     }
                     continue;
                 }
-                if (Arrays.equals(name, METACOPY)) {
-                    if (regular && x.valueView().length == 4 + DIGEST_SIZE) {
-                        digest = Arrays.copyOfRange(x.valueView(), 4, 4 + DIGEST_SIZE);
+                if (OverlayXattrs.isMetacopy(name)) {
+                    if (regular) {
+                        digest = OverlayXattrs.storedDigest(x.valueView());
                     }
                     continue;
                 }
-                if (regular && Arrays.equals(name, ESCAPED_WHITEOUT)) {
+                if (regular && OverlayXattrs.isWhiteoutMarker(name)) {
                     whiteout = true;
                     continue;
                 }
-                if (Arrays.equals(name, ESCAPED_WHITEOUTS) || Arrays.equals(name, USER_WHITEOUT)
-                        || Arrays.equals(name, USER_WHITEOUTS)) {
+                if (OverlayXattrs.isWhiteoutBookkeeping(name)) {
                     continue;
                 }
-                if (Bytes.startsWith(name, OVERLAY_PREFIX)) {
-                    if (!Bytes.startsWith(name, ESCAPE_PREFIX)) {
-                        continue;
-                    }
-                    // trusted.overlay.overlay.X -> trusted.overlay.X
-                    byte[] unescaped = new byte[name.length - (ESCAPE_PREFIX.length - OVERLAY_PREFIX.length)];
-                    System.arraycopy(OVERLAY_PREFIX, 0, unescaped, 0, OVERLAY_PREFIX.length);
-                    System.arraycopy(name, ESCAPE_PREFIX.length, unescaped, OVERLAY_PREFIX.length,
-                            name.length - ESCAPE_PREFIX.length);
-                    x = new Xattr(unescaped, x.valueView());
-                    name = unescaped;
+                byte[] visible = OverlayXattrs.visibleName(name);
+                if (visible == null) {
+                    continue;
+                }
+                if (visible != name) {
+                    x = new Xattr(visible, x.valueView());
+                    name = visible;
                 }
             }
             xattrs.put(name, x);
@@ -293,16 +278,6 @@ public final class ImageTree {
             case Node.S_IFSOCK -> new Socket(meta);
             default -> throw new ErofsFormatException("nid " + inode.nid() + ": invalid file type");
         };
-    }
-
-    /** The redirect value minus one leading '/', up to the first NUL (composefs keeps it as a C string). */
-    private static String payloadOf(byte[] value) {
-        int start = value.length > 1 && value[0] == '/' ? 1 : 0;
-        int end = start;
-        while (end < value.length && value[end] != 0) {
-            end++;
-        }
-        return Bytes.str(Arrays.copyOfRange(value, start, end));
     }
 
     private RegularFile regularFile(Inode inode, Metadata meta, String payload, byte[] digest)

@@ -141,7 +141,7 @@ class MkfsErofsReaderTest {
         try (ErofsImage img = ErofsImage.of(bytes)) {
             assertTrue(img.superblock().hasCompat(ErofsLayout.FEATURE_COMPAT_SB_CHKSUM));
         }
-        bytes[ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.Sb.VOLUME_NAME] ^= 1;
+        bytes[ErofsLayout.SUPERBLOCK_OFFSET + Superblock.VOLUME_NAME] ^= 1;
         ErofsFormatException e = assertThrows(ErofsFormatException.class, () -> ErofsImage.of(bytes));
         assertTrue(e.getMessage().contains("checksum"), e.getMessage());
     }
@@ -333,10 +333,10 @@ class MkfsErofsReaderTest {
         byte[] image = MutationTest.withoutChecksum(Files.readAllBytes(MkfsErofs.mkfs(tmp.resolve("prefix.erofs"), dir)));
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int sb = ErofsLayout.SUPERBLOCK_OFFSET;
-        b.putInt(sb + ErofsLayout.Sb.FEATURE_INCOMPAT,
-                b.getInt(sb + ErofsLayout.Sb.FEATURE_INCOMPAT) | ErofsLayout.FEATURE_INCOMPAT_XATTR_PREFIXES);
-        b.put(sb + ErofsLayout.Sb.XATTR_PREFIX_COUNT, (byte) 1);
-        b.putInt(sb + ErofsLayout.Sb.XATTR_PREFIX_START, 512 / 4); // unused space before the superblock
+        b.putInt(sb + Superblock.FEATURE_INCOMPAT,
+                b.getInt(sb + Superblock.FEATURE_INCOMPAT) | ErofsLayout.FEATURE_INCOMPAT_XATTR_PREFIXES);
+        b.put(sb + Superblock.XATTR_PREFIX_COUNT, (byte) 1);
+        b.putInt(sb + Superblock.XATTR_PREFIX_START, 512 / 4); // unused space before the superblock
         byte[] infix = Bytes.of("long.prefix.");
         b.putShort(512, (short) (1 + infix.length));
         b.put(514, (byte) ErofsLayout.XATTR_INDEX_USER);

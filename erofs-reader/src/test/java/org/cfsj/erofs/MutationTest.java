@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Bases: mkfs.erofs images (several layouts), a mkfs.erofs image of a tree carrying
  * composefs's overlay xattrs with a composefs header patched in, and real composefs images
- * ({@link ComposefsSamples}: written by cfsj's writer, byte-identical to C mkcomposefs output).
+ * ({@link ComposefsTestImages}: written by cfsj's writer, byte-identical to C mkcomposefs output).
  */
 class MutationTest {
     private static final long SEED = Long.getLong("cfsj.fuzz.seed", 0x5eed_c0de_2025L);
@@ -58,7 +58,7 @@ class MutationTest {
         addBase("compact-with-checksum", mkfs("d", small, "-Eforce-inode-compact", "-T0"));
         addBase("composefs-like", ComposefsSemanticsTest.withComposefsHeader(
                 withoutChecksum(mkfs("e", cfs, "--chunksize=4096", "-T0"))));
-        for (ComposefsSamples.Sample sample : ComposefsSamples.all()) {
+        for (ComposefsTestImages.Sample sample : ComposefsTestImages.all()) {
             addBase("composefs " + sample.name(), sample.image());
         }
     }
@@ -80,7 +80,7 @@ class MutationTest {
     /** Clears the superblock checksum feature so mutated superblock fields reach the code behind it. */
     static byte[] withoutChecksum(byte[] image) {
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        int at = ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.Sb.FEATURE_COMPAT;
+        int at = ErofsLayout.SUPERBLOCK_OFFSET + Superblock.FEATURE_COMPAT;
         b.putInt(at, b.getInt(at) & ~ErofsLayout.FEATURE_COMPAT_SB_CHKSUM);
         return image;
     }
@@ -152,11 +152,11 @@ class MutationTest {
         List<long[]> f = new ArrayList<>();
         int sb = ErofsLayout.SUPERBLOCK_OFFSET;
         for (int[] field : new int[][] {
-            {ErofsLayout.Sb.ROOT_NID, 2}, {ErofsLayout.Sb.META_BLKADDR, 4}, {ErofsLayout.Sb.XATTR_BLKADDR, 4},
-            {ErofsLayout.Sb.BLKSZBITS, 1}, {ErofsLayout.Sb.FEATURE_INCOMPAT, 4}, {ErofsLayout.Sb.FEATURE_COMPAT, 4},
-            {ErofsLayout.Sb.XATTR_PREFIX_COUNT, 1}, {ErofsLayout.Sb.XATTR_PREFIX_START, 4},
-            {ErofsLayout.Sb.PACKED_NID, 8}, {ErofsLayout.Sb.SB_EXTSLOTS, 1}, {ErofsLayout.Sb.DIRBLKBITS, 1},
-            {ErofsLayout.Sb.BUILD_TIME, 8}, {ErofsLayout.Sb.BUILD_TIME_NSEC, 4}, {ErofsLayout.Sb.MAGIC, 4},
+            {Superblock.ROOT_NID, 2}, {Superblock.META_BLKADDR, 4}, {Superblock.XATTR_BLKADDR, 4},
+            {Superblock.BLKSZBITS, 1}, {Superblock.FEATURE_INCOMPAT, 4}, {Superblock.FEATURE_COMPAT, 4},
+            {Superblock.XATTR_PREFIX_COUNT, 1}, {Superblock.XATTR_PREFIX_START, 4},
+            {Superblock.PACKED_NID, 8}, {Superblock.SB_EXTSLOTS, 1}, {Superblock.DIRBLKBITS, 1},
+            {Superblock.BUILD_TIME, 8}, {Superblock.BUILD_TIME_NSEC, 4}, {Superblock.MAGIC, 4},
         }) {
             f.add(new long[] {sb + field[0], field[1]});
         }
@@ -171,12 +171,12 @@ class MutationTest {
                 }
                 Inode in = img.inode(nid);
                 long o = in.offset();
-                f.add(new long[] {o + ErofsLayout.Compact.FORMAT, 2});
-                f.add(new long[] {o + ErofsLayout.Compact.XATTR_ICOUNT, 2});
-                f.add(new long[] {o + ErofsLayout.Compact.MODE, 2});
-                f.add(new long[] {o + ErofsLayout.Compact.I_U, 4});
-                f.add(in.extended() ? new long[] {o + ErofsLayout.Extended.SIZE, 8} : new long[] {o + ErofsLayout.Compact.SIZE, 4});
-                f.add(in.extended() ? new long[] {o + ErofsLayout.Extended.NLINK, 4} : new long[] {o + ErofsLayout.Compact.NLINK, 2});
+                f.add(new long[] {o + Inode.Compact.FORMAT, 2});
+                f.add(new long[] {o + Inode.Compact.XATTR_ICOUNT, 2});
+                f.add(new long[] {o + Inode.Compact.MODE, 2});
+                f.add(new long[] {o + Inode.Compact.I_U, 4});
+                f.add(in.extended() ? new long[] {o + Inode.Extended.SIZE, 8} : new long[] {o + Inode.Compact.SIZE, 4});
+                f.add(in.extended() ? new long[] {o + Inode.Extended.NLINK, 4} : new long[] {o + Inode.Compact.NLINK, 2});
                 if (in.xattrIcount() > 0) {
                     long x = o + in.inodeSize();
                     f.add(new long[] {x + 4, 1}); // shared count
@@ -350,9 +350,9 @@ class MutationTest {
                     Inode in = img.inode(d.nid());
                     if (in.isRegular() && in.size() > 0) {
                         if (in.extended()) {
-                            write(base, (int) in.offset() + ErofsLayout.Extended.SIZE, 8, 1L << 62);
+                            write(base, (int) in.offset() + Inode.Extended.SIZE, 8, 1L << 62);
                         } else {
-                            write(base, (int) in.offset() + ErofsLayout.Compact.SIZE, 4, 0xFFFFFFFFL);
+                            write(base, (int) in.offset() + Inode.Compact.SIZE, 4, 0xFFFFFFFFL);
                         }
                         changed = true;
                         break;

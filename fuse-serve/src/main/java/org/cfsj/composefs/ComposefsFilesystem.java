@@ -14,6 +14,7 @@ import org.cfsj.erofs.Dirent;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.erofs.OverlayXattrs;
 import org.cfsj.erofs.Inode;
 import org.cfsj.fuse.Log;
 import org.cfsj.fuse.fs.Attributes;
@@ -337,16 +338,16 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         byte[] redirect = null;
         byte[] metacopy = null;
         for (Xattr x : image.xattrs(in)) {
-            if (Arrays.equals(x.nameView(), OverlayXattrs.REDIRECT)) {
+            if (OverlayXattrs.isRedirect(x.nameView())) {
                 redirect = x.valueView();
-            } else if (Arrays.equals(x.nameView(), OverlayXattrs.METACOPY)) {
+            } else if (OverlayXattrs.isMetacopy(x.nameView())) {
                 metacopy = x.valueView();
             }
         }
         if (redirect == null) {
             return null;
         }
-        return new External(OverlayXattrs.payload(redirect), metacopy == null ? null : OverlayXattrs.digest(metacopy));
+        return new External(OverlayXattrs.payload(redirect), metacopy == null ? null : OverlayXattrs.verityDigest(metacopy));
     }
 
     @Override

@@ -25,7 +25,7 @@ import org.cfsj.fuse.fs.DirectoryListing;
 import org.cfsj.fuse.fs.Entry;
 import org.cfsj.fuse.fs.FsException;
 import org.cfsj.fuse.sys.Errno;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Metadata;

@@ -12,7 +12,7 @@ import org.cfsj.dump.DumpfileParser;
 import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.tree.Directory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

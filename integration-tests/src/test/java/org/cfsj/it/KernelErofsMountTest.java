@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.posix.Posix;
 import org.cfsj.posix.Stat;
 import org.cfsj.posix.Xattrs;

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.erofs.Superblock;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.mount.KernelComposefsMount;
 import org.cfsj.mount.MountOptions;
@@ -80,8 +81,8 @@ class FuseCorruptImageTest {
         cases.put("an image with a scrambled superblock magic", magic);
         cases.put("random bytes", random);
         byte[] root = good.clone();
-        root[ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.Sb.ROOT_NID] = (byte) 0xff;
-        root[ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.Sb.ROOT_NID + 1] = (byte) 0xff;
+        root[ErofsLayout.SUPERBLOCK_OFFSET + Superblock.ROOT_NID] = (byte) 0xff;
+        root[ErofsLayout.SUPERBLOCK_OFFSET + Superblock.ROOT_NID + 1] = (byte) 0xff;
         cases.put("an image whose root inode is outside it", root);
 
         int i = 0;

@@ -63,7 +63,7 @@ final class ImageCorruption {
     static void breakInode(Path image, String path) throws IOException {
         long at;
         try (ErofsImage img = ErofsImage.open(image)) {
-            at = resolve(img, path).offset() + ErofsLayout.Compact.MODE; // the same offset in extended inodes
+            at = resolve(img, path).offset() + Inode.Compact.MODE; // the same offset in extended inodes
         }
         writeLe16(image, at, 0644);
     }

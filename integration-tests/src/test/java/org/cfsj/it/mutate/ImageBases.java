@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Random;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.erofs.Superblock;
 import org.cfsj.erofs.ImageTree;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.it.GeneratedTrees;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
@@ -105,7 +106,7 @@ final class ImageBases {
     /** Clears the superblock checksum feature so that mutated superblock fields reach the code behind it. */
     private static byte[] withoutChecksum(byte[] image) {
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        int at = ErofsLayout.SUPERBLOCK_OFFSET + ErofsLayout.Sb.FEATURE_COMPAT;
+        int at = ErofsLayout.SUPERBLOCK_OFFSET + Superblock.FEATURE_COMPAT;
         b.putInt(at, b.getInt(at) & ~ErofsLayout.FEATURE_COMPAT_SB_CHKSUM);
         return image;
     }

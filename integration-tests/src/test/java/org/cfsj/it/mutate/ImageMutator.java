@@ -14,6 +14,7 @@ import java.util.Set;
 import org.cfsj.erofs.Dirent;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.erofs.Superblock;
 import org.cfsj.erofs.Inode;
 
 /**
@@ -47,12 +48,12 @@ final class ImageMutator {
         }
         int sb = ErofsLayout.SUPERBLOCK_OFFSET;
         for (int[] field : new int[][] {
-            {ErofsLayout.Sb.MAGIC, 4}, {ErofsLayout.Sb.FEATURE_COMPAT, 4}, {ErofsLayout.Sb.BLKSZBITS, 1},
-            {ErofsLayout.Sb.SB_EXTSLOTS, 1}, {ErofsLayout.Sb.ROOT_NID, 2}, {ErofsLayout.Sb.INOS, 8},
-            {ErofsLayout.Sb.BUILD_TIME, 8}, {ErofsLayout.Sb.BUILD_TIME_NSEC, 4}, {ErofsLayout.Sb.BLOCKS, 4},
-            {ErofsLayout.Sb.META_BLKADDR, 4}, {ErofsLayout.Sb.XATTR_BLKADDR, 4}, {ErofsLayout.Sb.FEATURE_INCOMPAT, 4},
-            {ErofsLayout.Sb.EXTRA_DEVICES, 2}, {ErofsLayout.Sb.DIRBLKBITS, 1}, {ErofsLayout.Sb.XATTR_PREFIX_COUNT, 1},
-            {ErofsLayout.Sb.XATTR_PREFIX_START, 4}, {ErofsLayout.Sb.PACKED_NID, 8},
+            {Superblock.MAGIC, 4}, {Superblock.FEATURE_COMPAT, 4}, {Superblock.BLKSZBITS, 1},
+            {Superblock.SB_EXTSLOTS, 1}, {Superblock.ROOT_NID, 2}, {Superblock.INOS, 8},
+            {Superblock.BUILD_TIME, 8}, {Superblock.BUILD_TIME_NSEC, 4}, {Superblock.BLOCKS, 4},
+            {Superblock.META_BLKADDR, 4}, {Superblock.XATTR_BLKADDR, 4}, {Superblock.FEATURE_INCOMPAT, 4},
+            {Superblock.EXTRA_DEVICES, 2}, {Superblock.DIRBLKBITS, 1}, {Superblock.XATTR_PREFIX_COUNT, 1},
+            {Superblock.XATTR_PREFIX_START, 4}, {Superblock.PACKED_NID, 8},
         }) {
             f.add(new Field(sb + field[0], field[1], "superblock+" + field[0]));
         }
@@ -69,17 +70,17 @@ final class ImageMutator {
                 Inode in = img.inode(nid);
                 int o = (int) in.offset();
                 String at = "nid " + nid + " ";
-                f.add(new Field(o + ErofsLayout.Compact.FORMAT, 2, at + "format"));
-                f.add(new Field(o + ErofsLayout.Compact.XATTR_ICOUNT, 2, at + "xattr_icount"));
-                f.add(new Field(o + ErofsLayout.Compact.MODE, 2, at + "mode"));
-                f.add(new Field(o + ErofsLayout.Compact.I_U, 4, at + "i_u"));
+                f.add(new Field(o + Inode.Compact.FORMAT, 2, at + "format"));
+                f.add(new Field(o + Inode.Compact.XATTR_ICOUNT, 2, at + "xattr_icount"));
+                f.add(new Field(o + Inode.Compact.MODE, 2, at + "mode"));
+                f.add(new Field(o + Inode.Compact.I_U, 4, at + "i_u"));
                 if (in.extended()) {
-                    f.add(new Field(o + ErofsLayout.Extended.SIZE, 8, at + "size"));
-                    f.add(new Field(o + ErofsLayout.Extended.NLINK, 4, at + "nlink"));
-                    f.add(new Field(o + ErofsLayout.Extended.MTIME_NSEC, 4, at + "mtime_nsec"));
+                    f.add(new Field(o + Inode.Extended.SIZE, 8, at + "size"));
+                    f.add(new Field(o + Inode.Extended.NLINK, 4, at + "nlink"));
+                    f.add(new Field(o + Inode.Extended.MTIME_NSEC, 4, at + "mtime_nsec"));
                 } else {
-                    f.add(new Field(o + ErofsLayout.Compact.SIZE, 4, at + "size"));
-                    f.add(new Field(o + ErofsLayout.Compact.NLINK, 2, at + "nlink"));
+                    f.add(new Field(o + Inode.Compact.SIZE, 4, at + "size"));
+                    f.add(new Field(o + Inode.Compact.NLINK, 2, at + "nlink"));
                 }
                 if (in.xattrIcount() > 0) {
                     int x = o + in.inodeSize();

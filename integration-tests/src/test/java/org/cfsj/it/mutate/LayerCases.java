@@ -19,7 +19,7 @@ import org.cfsj.composefs.objects.ObjectStore;
 import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
-import org.cfsj.image.ImageWriteException;
+import org.cfsj.erofs.write.ImageWriteException;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.oci.image.ImageBuilder;
 import org.cfsj.oci.image.OciImages;

@@ -3,7 +3,7 @@ package org.cfsj.oci.image;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.oci.layer.LayerImporter;
 import org.cfsj.oci.layer.LayerTree;
 import org.cfsj.oci.layer.LayerTrees;

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.oci.layer.LayerTree;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;

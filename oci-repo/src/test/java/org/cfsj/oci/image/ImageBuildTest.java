@@ -208,8 +208,8 @@ class ImageBuildTest {
         TestImages.store(repo, "x", layers());
         ObjectId id = ImageBuilder.createImage(repo, "x");
         byte[] img = Files.readAllBytes(repo.objectPath(id));
-        byte[] again = org.cfsj.image.ComposefsImageWriter.toBytes(
-                ImageBuilder.mergedTree(repo, OciImages.resolve(repo, "x")), org.cfsj.image.ComposefsImageWriter.Options.DEFAULT);
+        byte[] again = org.cfsj.erofs.write.ComposefsImageWriter.toBytes(
+                ImageBuilder.mergedTree(repo, OciImages.resolve(repo, "x")), org.cfsj.erofs.write.ComposefsImageWriter.Options.DEFAULT);
         assertArrayEquals(again, img);
         assertInstanceOf(Directory.class, ImageBuilder.mergedTree(repo, OciImages.resolve(repo, "x")).get("opaque"));
     }

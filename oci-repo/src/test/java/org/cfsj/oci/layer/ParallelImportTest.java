@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.cfsj.image.ComposefsImageWriter;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.oci.TestTar;
 import org.cfsj.repo.Repository;
 import org.junit.jupiter.api.Test;

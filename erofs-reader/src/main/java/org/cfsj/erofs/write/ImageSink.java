@@ -1,4 +1,4 @@
-package org.cfsj.image;
+package org.cfsj.erofs.write;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,7 +73,7 @@ final class ImageSink {
     }
 
     void align(int alignment) throws IOException {
-        zeros(ComposefsImageWriter.roundUp(position, alignment) - position);
+        zeros(LayoutPlan.roundUp(position, alignment) - position);
     }
 
     void flush() throws IOException {

@@ -1,4 +1,4 @@
-package org.cfsj.image;
+package org.cfsj.erofs;
 
 /** xxHash32, as the kernel uses it for the EROFS xattr name bloom filter. */
 final class XxHash32 {

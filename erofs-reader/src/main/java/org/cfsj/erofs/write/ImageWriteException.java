@@ -1,4 +1,4 @@
-package org.cfsj.image;
+package org.cfsj.erofs.write;
 
 import java.io.IOException;
 

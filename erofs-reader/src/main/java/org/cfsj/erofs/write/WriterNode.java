@@ -1,0 +1,78 @@
+package org.cfsj.erofs.write;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.cfsj.tree.Bytes;
+import org.cfsj.tree.Node;
+
+/**
+ * One inode as the writer handles it: a copy of the tree's metadata that {@link ComposefsRules}
+ * rewrites (type, size, xattrs, dirents with "." and ".."), then the fields {@link LayoutPlan}
+ * fills in (number, nid, sizes, padding, blocks). {@link ImageEmitter} only reads it.
+ */
+final class WriterNode {
+    /** A directory entry of a node: {@code primary} is false for hardlinks, "." and "..". */
+    record Entry(byte[] name, WriterNode target, boolean primary) {}
+
+    // ---- from the tree, as rewritten by the composefs rules
+    int mode;
+    int uid;
+    int gid;
+    int nlink;
+    long size;
+    long mtimeSec;
+    int mtimeNsec;
+    long rdev;
+    byte[] content;
+    byte[] payload;
+    byte[] digest;
+    final List<WriterXattr> xattrs = new ArrayList<>();
+    WriterNode parent;
+    List<Entry> dirents; // directories only; sorted, with "." and "..", once the rules ran
+
+    // ---- planned layout
+    int inodeNum;
+    long nid;
+    long nBlocks;
+    int tailSize;
+    boolean compact;
+    long ipad;
+    long isize;
+    int xattrSize;
+    long startBlock;
+    /**
+     * Directories: index of the first entry of each group of dirents. Every group but the last
+     * is a full block; the last is a block too when the directory has as many blocks as groups,
+     * else it is the inline tail.
+     */
+    int[] direntGroupStarts;
+
+    int type() {
+        return mode & Node.S_IFMT;
+    }
+
+    boolean isDir() {
+        return type() == Node.S_IFDIR;
+    }
+
+    /** A regular file whose data is not in the image but in its backing object. */
+    boolean external() {
+        return type() == Node.S_IFREG && size > 0 && content == null;
+    }
+
+    WriterXattr xattr(byte[] name) {
+        for (WriterXattr x : xattrs) {
+            if (Arrays.equals(x.name, name)) {
+                return x;
+            }
+        }
+        return null;
+    }
+
+    void setXattr(String name, byte[] value) {
+        byte[] key = Bytes.of(name);
+        xattrs.removeIf(x -> Arrays.equals(x.name, key));
+        xattrs.add(new WriterXattr(key, value));
+    }
+}
