@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
 
 /**
  * Writes a file through a temp file in the same directory, synced and then renamed into place,
@@ -26,7 +26,7 @@ final class AtomicOutput {
 
     static void write(String target, Body body) throws IOException {
         if (target.equals("-")) {
-            if (Posix.isatty(1)) {
+            if (FileCalls.isatty(1)) {
                 throw new IOException("stdout is a terminal; refusing to write a binary image to it");
             }
             OutputStream out = new BufferedOutputStream(System.out, 1 << 16);

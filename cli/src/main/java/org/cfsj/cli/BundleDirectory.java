@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import org.cfsj.posix.Posix;
 import org.cfsj.posix.PrivateDirectory;
+import org.cfsj.sys.Processes;
 
 /**
  * The directory of a bundle that {@code cfsj oci bundle} makes, checked before anything is
@@ -41,7 +41,7 @@ record BundleDirectory(Path dir, Path rootfs, boolean reachableByOthers) {
             throw new IOException(dir + ": not a directory");
         }
         Path real = abs.toRealPath();
-        int euid = Posix.geteuid();
+        int euid = Processes.geteuid();
         boolean reachable = true;
         Path walked = real.getRoot();
         for (int i = 0; i <= real.getNameCount(); i++) {

@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.cfsj.dump.DumpEscaper;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
 
 /**
  * The object directory of {@code composefs-info missing-objects --basedir DIR}, where an image's
@@ -17,7 +19,7 @@ import org.cfsj.posix.Posix;
  * follows no symlink below the directory: no payload can tell whether a file outside it exists.
  */
 final class ObjectDirectory implements AutoCloseable {
-    private static final int DIR_FLAGS = Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final int DIR_FLAGS = FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
 
     private final int fd;
 
@@ -27,8 +29,8 @@ final class ObjectDirectory implements AutoCloseable {
 
     /** Opens {@code dir} itself (a symlink given by the user is followed, as for any argument). */
     static ObjectDirectory open(Path dir) throws IOException {
-        return new ObjectDirectory(Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(dir),
-                Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "--basedir " + dir));
+        return new ObjectDirectory(FileCalls.openat(FileCalls.AT_FDCWD, PathNames.bytes(dir),
+                FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "--basedir " + dir));
     }
 
     /** The names of an object path, or an exception saying why {@code payload} is not one. */
@@ -72,25 +74,25 @@ final class ObjectDirectory implements AutoCloseable {
         int dir = fd;
         try {
             for (int i = 0; i < names.size() - 1; i++) {
-                int next = Posix.openat(dir, names.get(i), DIR_FLAGS, "object directory");
+                int next = FileCalls.openat(dir, names.get(i), DIR_FLAGS, "object directory");
                 if (dir != fd) {
-                    Posix.close(dir);
+                    FileCalls.close(dir);
                 }
                 dir = next;
             }
-            Posix.statx(dir, names.getLast(), Posix.AT_SYMLINK_NOFOLLOW, "object");
+            StatCalls.statx(dir, names.getLast(), FileCalls.AT_SYMLINK_NOFOLLOW, "object");
             return true;
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             return false;
         } finally {
             if (dir != fd) {
-                Posix.close(dir);
+                FileCalls.close(dir);
             }
         }
     }
 
     @Override
     public void close() {
-        Posix.close(fd);
+        FileCalls.close(fd);
     }
 }

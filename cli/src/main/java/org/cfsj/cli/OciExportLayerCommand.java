@@ -8,12 +8,12 @@ import java.util.concurrent.Callable;
 import org.cfsj.oci.image.OciImage;
 import org.cfsj.oci.image.OciImages;
 import org.cfsj.oci.layer.LayerExporter;
-import org.cfsj.posix.Posix;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
-import picocli.CommandLine;
+import org.cfsj.sys.FileCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code cfsj oci export-layer NAME DIGEST}: writes a layer's original uncompressed tar to stdout. */
 @Command(name = "export-layer", mixinStandardHelpOptions = true,
@@ -32,7 +32,7 @@ final class OciExportLayerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (Posix.isatty(1)) {
+        if (FileCalls.isatty(1)) {
             throw new RepositoryException("refusing to write a tar to a terminal; redirect stdout (> layer.tar)");
         }
         Repository repo = RepoOption.open();

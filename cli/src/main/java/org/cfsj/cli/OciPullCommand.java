@@ -14,12 +14,12 @@ import org.cfsj.oci.source.ImageSource;
 import org.cfsj.oci.source.ImageSources;
 import org.cfsj.oci.source.Platform;
 import org.cfsj.oci.source.SourceOptions;
-import org.cfsj.posix.Posix;
 import org.cfsj.repo.Repository;
-import picocli.CommandLine;
+import org.cfsj.sys.FileCalls;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code cfsj oci pull SOURCE [NAME]}: fetches an image into the repository and builds its composefs image. */
 @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
@@ -110,7 +110,7 @@ final class OciPullCommand implements Callable<Integer> {
         if (quiet) {
             return PullProgress.NONE;
         }
-        boolean tty = Posix.isatty(2);
+        boolean tty = FileCalls.isatty(2);
         return tty ? new TerminalProgress(err) : new LineProgress(err);
     }
 }

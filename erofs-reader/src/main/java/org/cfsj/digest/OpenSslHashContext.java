@@ -6,6 +6,7 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.cfsj.sys.OpenSslFunctions;
 
 /**
  * SHA-256 on an OpenSSL {@code EVP_MD_CTX} ({@link OpenSslLibrary}). Heap arrays are hashed in
@@ -16,12 +17,12 @@ final class OpenSslHashContext implements HashContext {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final int DIGEST_SIZE = 32;
 
-    private final OpenSslLibrary.Functions lib;
+    private final OpenSslFunctions lib;
     private final MemorySegment ctx;
     private final Cleaner.Cleanable freer;
     private boolean closed;
 
-    OpenSslHashContext(OpenSslLibrary.Functions lib, String algorithm) {
+    OpenSslHashContext(OpenSslFunctions lib, String algorithm) {
         if (!"SHA-256".equals(algorithm)) {
             throw new IllegalArgumentException("OpenSSL hashing is wired up for SHA-256 only, not " + algorithm);
         }

@@ -1,5 +1,7 @@
 package org.cfsj.posix;
 
+import org.cfsj.sys.Processes;
+
 /**
  * Who this process acts as, for the decisions that depend on privilege (mount with mount(2) or
  * through fusermount3, which repository and runtime directory is the default, whether setuid
@@ -14,6 +16,6 @@ public final class EffectiveUser {
 
     /** Whether this process runs with effective uid 0. */
     public static boolean isRoot() {
-        return Posix.geteuid() == 0;
+        return Processes.geteuid() == 0;
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import org.cfsj.sys.Processes;
 
 /**
  * A directory that only this process's effective user can enter, for files that other users
@@ -32,7 +33,7 @@ public final class PrivateDirectory {
      * {@code XDG_*} variables: under su they name another user's directory.
      */
     public static Path runtimeDirectory() throws IOException {
-        return ensure(runtimeDirectoryPath(Posix.geteuid(), System.getenv(), System.getProperty("user.home")));
+        return ensure(runtimeDirectoryPath(Processes.geteuid(), System.getenv(), System.getProperty("user.home")));
     }
 
     /** Where {@link #runtimeDirectory()} lives, without creating it. */
@@ -82,7 +83,7 @@ public final class PrivateDirectory {
                     + " directory; remove it)");
         }
         int owner = (Integer) Files.getAttribute(target, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        int euid = Posix.geteuid();
+        int euid = Processes.geteuid();
         if (owner != euid) {
             throw new IOException(target + ": owned by uid " + owner + ", not by this user (uid " + euid
                     + "), so it is not private; remove it");

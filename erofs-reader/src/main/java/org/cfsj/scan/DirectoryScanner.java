@@ -7,9 +7,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
-import org.cfsj.posix.Xattrs;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.Xattrs;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -42,9 +45,9 @@ import org.cfsj.tree.Xattr;
  * Java stack nor the open-file limit.
  */
 public final class DirectoryScanner {
-    private static final int DIR_FLAGS = Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final int DIR_FLAGS = FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
     private static final int FILE_FLAGS =
-            Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK;
+            FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC | FileCalls.O_NOCTTY | FileCalls.O_NONBLOCK;
 
     private static final byte[] DOT = {'.'};
     private static final byte[] DOT_DOT = {'.', '.'};
@@ -64,12 +67,12 @@ public final class DirectoryScanner {
     public static Directory scan(Path dir, ScanOptions opts) throws IOException {
         String display = dir.toString();
         // The root comes from a Java string (a command-line argument); everything below it is read as bytes.
-        byte[] rootBytes = Posix.nameBytes(display);
-        Stat st = Posix.statx(Posix.AT_FDCWD, rootBytes, Posix.AT_SYMLINK_NOFOLLOW, display);
+        byte[] rootBytes = PathNames.bytes(display);
+        Stat st = StatCalls.statx(FileCalls.AT_FDCWD, rootBytes, FileCalls.AT_SYMLINK_NOFOLLOW, display);
         if (!st.isDirectory()) {
             throw new IOException(display + ": not a directory");
         }
-        int rootFd = Posix.openat(Posix.AT_FDCWD, rootBytes, DIR_FLAGS, display);
+        int rootFd = FileCalls.openat(FileCalls.AT_FDCWD, rootBytes, DIR_FLAGS, display);
         try {
             DirectoryScanner scanner = new DirectoryScanner(opts, display);
             List<Xattr> xattrs = scanner.xattrs(rootBytes, display);
@@ -79,7 +82,7 @@ public final class DirectoryScanner {
             new ExternalContent(opts, rootFd).resolve(scanner.pending);
             return root;
         } finally {
-            Posix.close(rootFd);
+            FileCalls.close(rootFd);
         }
     }
 
@@ -126,7 +129,7 @@ public final class DirectoryScanner {
                         unpark(stack.getLast(), f.fd, display);
                     }
                     if (f.fd != rootFd) {
-                        Posix.close(f.fd);
+                        FileCalls.close(f.fd);
                     }
                     continue;
                 }
@@ -142,13 +145,13 @@ public final class DirectoryScanner {
                     throw new IOException(what + ": " + e.getMessage());
                 }
                 if (sub != null) {
-                    int fd = Posix.openat(f.fd, name, DIR_FLAGS, what);
+                    int fd = FileCalls.openat(f.fd, name, DIR_FLAGS, what);
                     stack.add(new Frame(fd, sub, path, listSorted(fd, what), display.length()));
                     int park = stack.size() - 1 - OPEN_LEVELS;
                     if (park >= 1) { // never the root: its fd is the caller's
                         Frame p = stack.get(park);
-                        p.identity = Posix.statx(p.fd, DOT, 0, what);
-                        Posix.close(p.fd);
+                        p.identity = StatCalls.statx(p.fd, DOT, 0, what);
+                        FileCalls.close(p.fd);
                         p.fd = -1;
                     }
                 }
@@ -156,7 +159,7 @@ public final class DirectoryScanner {
         } finally {
             for (Frame f : stack) {
                 if (f.fd >= 0 && f.fd != rootFd) {
-                    Posix.close(f.fd);
+                    FileCalls.close(f.fd);
                 }
             }
         }
@@ -166,25 +169,25 @@ public final class DirectoryScanner {
     private static void unpark(Frame parent, int childFd, StringBuilder display) throws IOException {
         display.setLength(parent.displayLength);
         String what = display.toString();
-        int fd = Posix.openat(childFd, DOT_DOT, DIR_FLAGS, what);
-        Stat now = Posix.statx(fd, DOT, 0, what);
+        int fd = FileCalls.openat(childFd, DOT_DOT, DIR_FLAGS, what);
+        Stat now = StatCalls.statx(fd, DOT, 0, what);
         if (now.ino() != parent.identity.ino() || now.devMajor() != parent.identity.devMajor()
                 || now.devMinor() != parent.identity.devMinor()) {
-            Posix.close(fd);
+            FileCalls.close(fd);
             throw new IOException(what + ": directory moved while it was being scanned");
         }
         parent.fd = fd;
     }
 
     private static Iterator<byte[]> listSorted(int fd, String what) throws IOException {
-        List<byte[]> names = Posix.readDirectory(fd, what);
+        List<byte[]> names = FileCalls.readDirectory(fd, what);
         names.sort(Bytes.ORDER); // only so that errors and hardlink choices are reproducible
         return names.iterator();
     }
 
     /** Adds one entry of {@code parent}; returns the new Directory if it must be descended into. */
     private Directory entry(int dirfd, Directory parent, byte[] name, EntryPath path, String what) throws IOException {
-        Stat st = Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, what);
+        Stat st = StatCalls.statx(dirfd, name, FileCalls.AT_SYMLINK_NOFOLLOW, what);
         InodeKey key = null;
         if (!st.isDirectory() && st.nlink() > 1) {
             key = new InodeKey(st.devMajor(), st.devMinor(), st.ino());
@@ -210,7 +213,7 @@ public final class DirectoryScanner {
                 yield d;
             }
             case Node.S_IFREG -> regularFile(dirfd, name, path, what, st, meta);
-            case Node.S_IFLNK -> new Symlink(meta, Posix.readlinkat(dirfd, name, what));
+            case Node.S_IFLNK -> new Symlink(meta, FileCalls.readlinkat(dirfd, name, what));
             case Node.S_IFCHR -> new Device(meta, false, st.rdev());
             case Node.S_IFBLK -> new Device(meta, true, st.rdev());
             case Node.S_IFIFO -> new Fifo(meta);
@@ -236,11 +239,11 @@ public final class DirectoryScanner {
             return new RegularFile(meta, 0, null, null, null);
         }
         if (size <= opts.inlineLimit()) {
-            int fd = Posix.openat(dirfd, name, FILE_FLAGS, what);
+            int fd = FileCalls.openat(dirfd, name, FILE_FLAGS, what);
             try {
-                return RegularFile.inline(meta, Posix.readFully(fd, (int) size, what));
+                return RegularFile.inline(meta, Io.readFully(fd, (int) size, what));
             } finally {
-                Posix.close(fd);
+                FileCalls.close(fd);
             }
         }
         PendingFile p = new PendingFile(meta, size, path, new ArrayList<>(1));

@@ -8,7 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
@@ -20,9 +20,9 @@ import org.cfsj.verity.FsVerityParams;
  * fill_store, done after the walk so the walk stays a quick metadata pass.
  */
 final class ExternalContent {
-    private static final int DIR_PATH_FLAGS = Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final int DIR_PATH_FLAGS = FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
     private static final int FILE_FLAGS =
-            Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | Posix.O_NOCTTY | Posix.O_NONBLOCK;
+            FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC | FileCalls.O_NOCTTY | FileCalls.O_NONBLOCK;
 
     private final ScanOptions opts;
     private final int rootFd;
@@ -103,7 +103,7 @@ final class ExternalContent {
             }
             return RegularFile.external(f.meta(), f.size(), objectPath, digest);
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
     }
 
@@ -114,16 +114,16 @@ final class ExternalContent {
         int dirfd = rootFd;
         try {
             while (names.size() > 1) {
-                int next = Posix.openat(dirfd, names.removeFirst(), DIR_PATH_FLAGS, what);
+                int next = FileCalls.openat(dirfd, names.removeFirst(), DIR_PATH_FLAGS, what);
                 if (dirfd != rootFd) {
-                    Posix.close(dirfd);
+                    FileCalls.close(dirfd);
                 }
                 dirfd = next;
             }
-            return Posix.openat(dirfd, names.removeFirst(), FILE_FLAGS, what);
+            return FileCalls.openat(dirfd, names.removeFirst(), FILE_FLAGS, what);
         } finally {
             if (dirfd != rootFd) {
-                Posix.close(dirfd);
+                FileCalls.close(dirfd);
             }
         }
     }

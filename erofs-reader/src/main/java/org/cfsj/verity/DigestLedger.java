@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.Stat;
 
 /**
  * fs-verity digests computed in user space, remembered across processes: one record per file

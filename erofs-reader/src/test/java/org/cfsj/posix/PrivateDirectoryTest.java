@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import org.cfsj.sys.Processes;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,7 @@ class PrivateDirectoryTest {
         Path d = PrivateDirectory.ensure(tmp.resolve("parent/cfsj"));
         assertEquals(0700, PrivateDirectory.mode(d));
         assertFalse(Files.isSymbolicLink(d));
-        assertEquals(Posix.geteuid(), (Integer) Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+        assertEquals(Processes.geteuid(), (Integer) Files.getAttribute(d, "unix:uid", LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
@@ -55,7 +56,7 @@ class PrivateDirectoryTest {
 
     @Test
     void directoryOfAnotherUserIsRefused() throws Exception {
-        Assumptions.assumeTrue(Posix.geteuid() == 0, "SKIPPED: giving a directory to another user needs root");
+        Assumptions.assumeTrue(Processes.geteuid() == 0, "SKIPPED: giving a directory to another user needs root");
         Path d = Files.createDirectory(tmp.resolve("cfsj"));
         Files.setAttribute(d, "unix:uid", 65534);
         IOException e = assertThrows(IOException.class, () -> PrivateDirectory.ensure(d));

@@ -262,7 +262,7 @@ class DirectoryScannerTest {
             int minor = Integer.parseInt(st[st.length - 1], 16);
             Device d = (Device) scanned.get("specials/" + name);
             assertEquals(st[0].equals("block"), d.isBlock(), name);
-            assertEquals(org.cfsj.posix.Stat.makedev(major, minor), d.rdev(), name);
+            assertEquals(org.cfsj.sys.Stat.makedev(major, minor), d.rdev(), name);
         }
         assertTrue(((Device) scanned.get("specials/whiteout")).isWhiteout());
         assertEquals((4000L << 8) | (1000000L & 0xff) | ((1000000L & ~0xffL) << 12),

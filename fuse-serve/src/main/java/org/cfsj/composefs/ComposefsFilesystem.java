@@ -26,9 +26,9 @@ import org.cfsj.fuse.fs.FsException;
 import org.cfsj.fuse.fs.FsStatistics;
 import org.cfsj.fuse.fs.OpenedFile;
 import org.cfsj.fuse.fs.ReadOnlyFilesystem;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.SysException;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -476,8 +476,8 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
             return 0;
         }
         try {
-            return Libc.pread(h.fd(), dst, want, offset);
-        } catch (LibcException e) {
+            return Io.pread(h.fd(), dst, want, offset);
+        } catch (SysException e) {
             throw new FsException(Errno.EIO, "reading the object of inode " + ids.nid(node) + ": " + e.getMessage());
         }
     }

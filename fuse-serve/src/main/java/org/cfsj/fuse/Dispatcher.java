@@ -27,15 +27,15 @@ import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.Kstatfs;
 import org.cfsj.fuse.kernel.LseekIn;
 import org.cfsj.fuse.kernel.LseekOut;
+import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.fuse.kernel.OpenIn;
 import org.cfsj.fuse.kernel.OpenOut;
-import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.fuse.kernel.ReadIn;
 import org.cfsj.fuse.kernel.ReleaseIn;
-import org.cfsj.fuse.kernel.SxTime;
 import org.cfsj.fuse.kernel.Statx;
 import org.cfsj.fuse.kernel.StatxOut;
-import org.cfsj.fuse.sys.Errno;
+import org.cfsj.fuse.kernel.SxTime;
+import org.cfsj.sys.Errno;
 
 /**
  * Decodes one request, calls the filesystem, encodes the reply: the only place that knows both

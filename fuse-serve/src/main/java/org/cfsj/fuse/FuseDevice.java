@@ -8,9 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cfsj.fuse.kernel.BackingMap;
 import org.cfsj.fuse.kernel.Kernel;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Ioctl;
+import org.cfsj.sys.SysException;
 
 /** The /dev/fuse character device: opening it, cloning connections, passthrough backing files. */
 public final class FuseDevice {
@@ -25,8 +26,8 @@ public final class FuseDevice {
                     + " or this container has no access to the device");
         }
         try {
-            return Libc.open(PATH.toString(), Libc.O_RDWR | Libc.O_CLOEXEC);
-        } catch (LibcException e) {
+            return FileCalls.open(PATH.toString(), FileCalls.O_RDWR | FileCalls.O_CLOEXEC, 0);
+        } catch (SysException e) {
             if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {
                 throw new IOException(PATH + ": permission denied (need root, or read-write access to the device)", e);
             }
@@ -44,29 +45,29 @@ public final class FuseDevice {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment arg = arena.allocate(ValueLayout.JAVA_INT);
             arg.set(ValueLayout.JAVA_INT, 0, sessionFd);
-            Libc.ioctl(fd, Kernel.DEV_IOC_CLONE, arg, "FUSE_DEV_IOC_CLONE");
+            Ioctl.ioctl(fd, Kernel.DEV_IOC_CLONE, arg, "FUSE_DEV_IOC_CLONE");
             return fd;
         } catch (IOException | RuntimeException e) {
-            Libc.close(fd);
+            FileCalls.close(fd);
             throw e;
         }
     }
 
     /** Registers {@code fd} as a passthrough backing file (FUSE_DEV_IOC_BACKING_OPEN); returns the backing id. */
-    public static int openBacking(int sessionFd, int fd) throws LibcException {
+    public static int openBacking(int sessionFd, int fd) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment map = arena.allocate(BackingMap.SIZE, 8);
             new BackingMap(fd, 0, 0).write(map, 0);
-            return Libc.ioctl(sessionFd, Kernel.DEV_IOC_BACKING_OPEN, map, "FUSE_DEV_IOC_BACKING_OPEN");
+            return Ioctl.ioctl(sessionFd, Kernel.DEV_IOC_BACKING_OPEN, map, "FUSE_DEV_IOC_BACKING_OPEN");
         }
     }
 
     /** Releases a backing id (FUSE_DEV_IOC_BACKING_CLOSE). */
-    public static void closeBacking(int sessionFd, int backingId) throws LibcException {
+    public static void closeBacking(int sessionFd, int backingId) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment arg = arena.allocate(ValueLayout.JAVA_INT);
             arg.set(ValueLayout.JAVA_INT, 0, backingId);
-            Libc.ioctl(sessionFd, Kernel.DEV_IOC_BACKING_CLOSE, arg, "FUSE_DEV_IOC_BACKING_CLOSE");
+            Ioctl.ioctl(sessionFd, Kernel.DEV_IOC_BACKING_CLOSE, arg, "FUSE_DEV_IOC_BACKING_CLOSE");
         }
     }
 }

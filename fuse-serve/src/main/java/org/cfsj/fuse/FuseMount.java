@@ -5,10 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
 import org.cfsj.posix.EffectiveUser;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.Processes;
+import org.cfsj.sys.Sockets;
+import org.cfsj.sys.SysException;
 
 /**
  * A FUSE mount and its session fd. As root it mounts with mount(2); otherwise it asks the setuid
@@ -58,13 +61,13 @@ public final class FuseMount {
 
     private static FuseMount mountAsRoot(Path mountpoint, SessionOptions options) throws IOException {
         int fd = FuseDevice.open();
-        String data = "fd=" + fd + ",rootmode=40000,user_id=" + Libc.geteuid() + ",group_id=" + Libc.getegid()
+        String data = "fd=" + fd + ",rootmode=40000,user_id=" + Processes.geteuid() + ",group_id=" + Processes.getegid()
                 + ",allow_other,default_permissions";
-        long flags = Libc.MS_RDONLY | (options.allowSuidDev() ? 0 : Libc.MS_NOSUID | Libc.MS_NODEV);
+        long flags = MountCalls.MS_RDONLY | (options.allowSuidDev() ? 0 : MountCalls.MS_NOSUID | MountCalls.MS_NODEV);
         try {
-            Libc.mount(options.fsName(), mountpoint.toString(), "fuse." + options.subtype(), flags, data);
-        } catch (LibcException e) {
-            Libc.close(fd);
+            MountCalls.mount(options.fsName(), mountpoint.toString(), "fuse." + options.subtype(), flags, data);
+        } catch (SysException e) {
+            FileCalls.close(fd);
             throw switch (e.errno()) {
                 case Errno.EPERM, Errno.EACCES -> new IOException(mountpoint + ": permission denied (mounting needs root"
                         + " or CAP_SYS_ADMIN)", e);
@@ -77,7 +80,7 @@ public final class FuseMount {
 
     private static FuseMount mountWithFusermount(Path mountpoint, SessionOptions options) throws IOException {
         // the child end must survive exec (no CLOEXEC); ours is closed right after the spawn
-        int[] pair = Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM);
+        int[] pair = Sockets.socketpair(Sockets.AF_UNIX, Sockets.SOCK_STREAM);
         try {
             String opts = "ro,default_permissions,fsname=" + options.fsName() + ",subtype=" + options.subtype()
                     + (options.allowSuidDev() ? "" : ",nosuid,nodev");
@@ -86,25 +89,25 @@ public final class FuseMount {
             env.add("_FUSE_COMMFD=" + pair[1]);
             int status;
             try {
-                status = Libc.spawnAndWait(new String[] {"fusermount3", "-o", opts, "--", mountpoint.toString()},
+                status = Processes.spawnAndWait(new String[] {"fusermount3", "-o", opts, "--", mountpoint.toString()},
                         env.toArray(String[]::new));
-            } catch (LibcException e) {
+            } catch (SysException e) {
                 throw new IOException("cannot run fusermount3 (needed to mount without root): " + e.getMessage(), e);
             }
-            Libc.close(pair[1]);
+            FileCalls.close(pair[1]);
             pair[1] = -1;
-            int fd = Libc.receiveFd(pair[0]);
+            int fd = Sockets.receiveFd(pair[0], "fusermount3 socket");
             if (fd < 0 || status != 0) {
                 if (fd >= 0) {
-                    Libc.close(fd);
+                    FileCalls.close(fd);
                 }
                 throw new IOException("fusermount3 could not mount " + mountpoint + " (exit status " + (status >> 8)
                         + "; see its message above)");
             }
             return new FuseMount(mountpoint, fd, true);
         } finally {
-            Libc.close(pair[0]);
-            Libc.close(pair[1]);
+            FileCalls.close(pair[0]);
+            FileCalls.close(pair[1]);
         }
     }
 
@@ -124,8 +127,8 @@ public final class FuseMount {
     public static void unmount(Path mountpoint, boolean lazy, boolean viaFusermount) throws IOException {
         if (!viaFusermount && EffectiveUser.isRoot()) {
             try {
-                Libc.umount2(mountpoint.toString(), lazy ? Libc.MNT_DETACH : 0);
-            } catch (LibcException e) {
+                MountCalls.umount2(mountpoint.toString(), lazy ? MountCalls.MNT_DETACH : 0);
+            } catch (SysException e) {
                 throw switch (e.errno()) {
                     case Errno.EBUSY -> new IOException(mountpoint + ": busy (files are open or a process has its"
                             + " working directory there)", e);

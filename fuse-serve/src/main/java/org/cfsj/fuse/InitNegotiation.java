@@ -46,7 +46,7 @@ final class InitNegotiation {
                     KERNEL_MINOR_VERSION, 0, null);
         }
         if (in.major() < KERNEL_VERSION || in.minor() < MIN_MINOR_VERSION) {
-            return new Result(null, 0, in.minor(), -org.cfsj.fuse.sys.Errno.EPROTO,
+            return new Result(null, 0, in.minor(), -org.cfsj.sys.Errno.EPROTO,
                     "the kernel speaks FUSE protocol " + in.major() + "." + in.minor() + "; cfsj needs 7."
                             + MIN_MINOR_VERSION + " or newer");
         }

@@ -3,9 +3,9 @@ package org.cfsj.fuse;
 import java.lang.foreign.MemorySegment;
 import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.OutHeader;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.SysException;
 
 /**
  * One worker's reply path: a preallocated buffer (header, then payload) written with a single
@@ -59,7 +59,7 @@ final class Reply {
     }
 
     private void send(long unique, int error, int payloadLength, MemorySegment extra) {
-        LibcException e = write(unique, error, payloadLength, extra);
+        SysException e = write(unique, error, payloadLength, extra);
         if (e != null) {
             switch (e.errno()) {
                 case Errno.ENOENT -> {
@@ -74,22 +74,22 @@ final class Reply {
     }
 
     /** One writev of header, payload and extra; null, or how it failed. */
-    private LibcException write(long unique, int error, int payloadLength, MemorySegment extra) {
+    private SysException write(long unique, int error, int payloadLength, MemorySegment extra) {
         long extraLength = extra == null ? 0 : extra.byteSize();
         long total = OutHeader.SIZE + payloadLength + extraLength;
         buffer.set(Kernel.U32, OutHeader.LEN_OFFSET, (int) total);
         buffer.set(Kernel.U32, OutHeader.ERROR_OFFSET, error);
         buffer.set(Kernel.U64, OutHeader.UNIQUE_OFFSET, unique);
-        Libc.setIovec(iov, 0, buffer, OutHeader.SIZE + payloadLength);
+        Io.setIovec(iov, 0, buffer, OutHeader.SIZE + payloadLength);
         int count = 1;
         if (extraLength > 0) {
-            Libc.setIovec(iov, 1, extra, extraLength);
+            Io.setIovec(iov, 1, extra, extraLength);
             count = 2;
         }
         try {
-            Libc.writev(fd, iov, count);
+            Io.writev(fd, iov, count);
             return null;
-        } catch (LibcException e) {
+        } catch (SysException e) {
             if (e.errno() == Errno.ENODEV) {
                 deviceGone = true;
             }

@@ -15,9 +15,10 @@ import org.cfsj.fuse.kernel.InHeader;
 import org.cfsj.fuse.kernel.InitIn;
 import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.Opcode;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
 import org.cfsj.posix.EffectiveUser;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.SysException;
 
 /**
  * A mounted FUSE filesystem being served: the mount, the INIT handshake, the worker threads and
@@ -95,7 +96,7 @@ public final class Session implements AutoCloseable {
             MemorySegment out = arena.allocate(Worker.OUT_BUFFER_SIZE, 4096);
             Reply reply = new Reply(mount.fd(), out, arena.allocate(32, 8));
             while (true) {
-                int n = (int) Libc.read(mount.fd(), in, Worker.IN_BUFFER_SIZE);
+                int n = (int) Io.read(mount.fd(), in, Worker.IN_BUFFER_SIZE);
                 if (n < InHeader.SIZE) {
                     throw new IOException("the kernel sent a " + n + "-byte message instead of INIT");
                 }
@@ -244,10 +245,10 @@ public final class Session implements AutoCloseable {
         notifications.close();
         for (Worker w : workers) {
             if (w.fd() != mount.fd()) {
-                Libc.close(w.fd());
+                FileCalls.close(w.fd());
             }
         }
-        Libc.close(mount.fd());
+        FileCalls.close(mount.fd());
     }
 
     /** What the filesystem may use of the connection. */
@@ -271,7 +272,7 @@ public final class Session implements AutoCloseable {
         public void closeBacking(int backingId) {
             try {
                 FuseDevice.closeBacking(mount.fd(), backingId);
-            } catch (LibcException e) {
+            } catch (SysException e) {
                 // the connection may already be gone, which released every backing id
             }
         }

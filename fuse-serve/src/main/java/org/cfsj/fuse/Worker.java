@@ -4,9 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.cfsj.fuse.fs.ReadOnlyFilesystem;
 import org.cfsj.fuse.kernel.OutHeader;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.SysException;
 
 /**
  * One worker thread: reads requests from its own /dev/fuse fd into its own off-heap buffer and
@@ -43,8 +43,8 @@ final class Worker implements Runnable {
             while (!session.stopping()) {
                 long n;
                 try {
-                    n = Libc.read(fd, in, IN_BUFFER_SIZE);
-                } catch (LibcException e) {
+                    n = Io.read(fd, in, IN_BUFFER_SIZE);
+                } catch (SysException e) {
                     switch (e.errno()) {
                         case Errno.ENODEV -> {
                             session.deviceGone(); // unmounted, by us or by someone else

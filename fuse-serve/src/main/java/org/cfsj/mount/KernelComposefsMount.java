@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
 import org.cfsj.posix.PrivateDirectory;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.SysException;
 
 /**
  * Mounts a composefs image with the kernel, the way {@code mount.composefs} does: the EROFS
@@ -51,9 +51,9 @@ public final class KernelComposefsMount implements AutoCloseable {
         }
         Path privateMounts = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(PRIVATE_MOUNTS));
         Path lower = Files.createTempDirectory(privateMounts, "erofs-");
-        long overlayFlags = Libc.MS_RDONLY | (options.allowSuidDev() ? 0 : Libc.MS_NOSUID | Libc.MS_NODEV);
+        long overlayFlags = MountCalls.MS_RDONLY | (options.allowSuidDev() ? 0 : MountCalls.MS_NOSUID | MountCalls.MS_NODEV);
         try {
-            mount(image.toRealPath().toString(), lower.toString(), "erofs", Libc.MS_RDONLY | Libc.MS_NOSUID | Libc.MS_NODEV, "");
+            mount(image.toRealPath().toString(), lower.toString(), "erofs", MountCalls.MS_RDONLY | MountCalls.MS_NOSUID | MountCalls.MS_NODEV, "");
             try {
                 String data = String.join(",", List.of(
                         "metacopy=on",
@@ -62,7 +62,7 @@ public final class KernelComposefsMount implements AutoCloseable {
                         + (options.requireVerity() ? ",verity=require" : "");
                 mount("composefs", target.toString(), "overlay", overlayFlags, data);
             } finally {
-                Libc.umount2(lower.toString(), Libc.MNT_DETACH);
+                MountCalls.umount2(lower.toString(), MountCalls.MNT_DETACH);
             }
         } finally {
             Files.deleteIfExists(lower);
@@ -70,12 +70,12 @@ public final class KernelComposefsMount implements AutoCloseable {
         return new KernelComposefsMount(target);
     }
 
-    /** mount(2), its failure said as {@code mount -t TYPE SOURCE TARGET: error} with a hint for the likely causes. */
+    /** mount(2), its failure ({@code mount -t TYPE SOURCE TARGET: error}) with a hint for the likely causes. */
     private static void mount(String source, String target, String fstype, long flags, String data) throws IOException {
         try {
-            Libc.mount(source, target, fstype, flags, data);
-        } catch (LibcException e) {
-            throw new IOException("mount -t " + fstype + " " + source + " " + target + ": " + Libc.strerror(e.errno())
+            MountCalls.mount(source, target, fstype, flags, data);
+        } catch (SysException e) {
+            throw new IOException(e.getMessage()
                     + (e.errno() == Errno.EPERM ? " (mounting needs root)" : "")
                     + (e.errno() == Errno.EINVAL ? " (does the kernel support file-backed EROFS and overlayfs data-only layers?)" : ""),
                     e);

@@ -6,10 +6,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.cfsj.fuse.FuseMount;
 import org.cfsj.fuse.Mounts;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.fuse.sys.LibcException;
 import org.cfsj.posix.EffectiveUser;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.SysException;
 
 /**
  * Unmounts what this package mounted: a FUSE mount of a cfsj server (whose server then notices
@@ -50,9 +50,9 @@ public final class Unmount {
     static void unmountKernel(Path mountpoint, boolean lazy) throws IOException {
         String target = mountpoint.toAbsolutePath().normalize().toString();
         try {
-            Libc.umount2(target, lazy ? Libc.MNT_DETACH : 0);
-        } catch (LibcException e) {
-            throw new IOException("umount " + target + ": " + Libc.strerror(e.errno())
+            MountCalls.umount2(target, lazy ? MountCalls.MNT_DETACH : 0);
+        } catch (SysException e) {
+            throw new IOException(e.getMessage()
                     + (e.errno() == Errno.EINVAL ? " (not a mount point)" : "")
                     + (e.errno() == Errno.EBUSY ? " (in use)" : ""), e);
         }

@@ -18,9 +18,9 @@ import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.kernel.Opcode;
-import org.cfsj.fuse.sys.Libc;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.MountOptions;
+import org.cfsj.sys.Processes;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -55,7 +55,7 @@ class ComposefsMountTest {
     @BeforeEach
     void setUp() throws IOException {
         Assumptions.assumeTrue(Files.exists(FuseDevice.PATH), "SKIPPED: /dev/fuse is missing, cannot test real mounts");
-        Assumptions.assumeTrue(Libc.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
+        Assumptions.assumeTrue(Processes.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
         objects = Files.createDirectory(tmp.resolve("objects"));
         mnt = Files.createDirectory(tmp.resolve("mnt"));
         big = new byte[3 * 1024 * 1024 + 123];

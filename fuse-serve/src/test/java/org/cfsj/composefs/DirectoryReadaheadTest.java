@@ -19,9 +19,9 @@ import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.fs.FsContext;
 import org.cfsj.fuse.kernel.Opcode;
-import org.cfsj.fuse.sys.Libc;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.MountOptions;
+import org.cfsj.sys.Processes;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Metadata;
@@ -183,7 +183,7 @@ class DirectoryReadaheadTest {
     @Test
     void pushedFilesAreReadWithoutRequestsAndAChangedObjectIsNeverPushed() throws Exception {
         Assumptions.assumeTrue(Files.exists(FuseDevice.PATH), "SKIPPED: /dev/fuse is missing, cannot test real mounts");
-        Assumptions.assumeTrue(Libc.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
+        Assumptions.assumeTrue(Processes.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
         Path objects = Files.createDirectory(tmp.resolve("objects"));
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
         Random random = new Random(7);

@@ -7,8 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import org.cfsj.fuse.kernel.*;
-import org.cfsj.fuse.sys.Errno;
-import org.cfsj.fuse.sys.Libc;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.Sockets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,7 @@ class DispatcherTest {
     @BeforeEach
     void setUp() throws Exception {
         arena = Arena.ofConfined();
-        pair = Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_SEQPACKET);
+        pair = Sockets.socketpair(Sockets.AF_UNIX, Sockets.SOCK_SEQPACKET);
         stats = new Stats();
         Reply reply = new Reply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8), arena.allocate(32, 8));
         dispatcher = new Dispatcher(new MemoryFs(), stats, reply);
@@ -39,8 +41,8 @@ class DispatcherTest {
 
     @AfterEach
     void tearDown() {
-        Libc.close(pair[0]);
-        Libc.close(pair[1]);
+        FileCalls.close(pair[0]);
+        FileCalls.close(pair[1]);
         arena.close();
     }
 
@@ -55,7 +57,7 @@ class DispatcherTest {
 
     /** The next reply (SEQPACKET keeps each writev one message, as /dev/fuse does). */
     private int awaitReply() throws Exception {
-        return (int) Libc.read(pair[1], out, out.byteSize());
+        return (int) Io.read(pair[1], out, out.byteSize());
     }
 
     private OutHeader header() {

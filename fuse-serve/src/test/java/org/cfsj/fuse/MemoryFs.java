@@ -13,7 +13,7 @@ import org.cfsj.fuse.fs.FsException;
 import org.cfsj.fuse.fs.FsStatistics;
 import org.cfsj.fuse.fs.OpenedFile;
 import org.cfsj.fuse.fs.ReadOnlyFilesystem;
-import org.cfsj.fuse.sys.Errno;
+import org.cfsj.sys.Errno;
 
 /**
  * A tiny fixed filesystem for protocol tests: / with "hello" (a file), "link" (a symlink to

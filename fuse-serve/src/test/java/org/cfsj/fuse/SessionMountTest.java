@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.fuse.kernel.Opcode;
-import org.cfsj.fuse.sys.Libc;
+import org.cfsj.sys.Processes;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,7 @@ class SessionMountTest {
 
     static void assumeFuse() {
         Assumptions.assumeTrue(Files.exists(FuseDevice.PATH), "SKIPPED: /dev/fuse is missing, cannot test real mounts");
-        Assumptions.assumeTrue(Libc.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
+        Assumptions.assumeTrue(Processes.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
     }
 
     static String run(String... cmd) throws IOException, InterruptedException {

@@ -11,9 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.cfsj.erofs.write.ComposefsImageWriter;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
-import org.cfsj.posix.Xattrs;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
+import org.cfsj.sys.Xattrs;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -42,16 +46,16 @@ class KernelErofsMountTest {
             Path img = tmp.resolve("s" + seed + ".img");
             Files.write(img, ComposefsImageWriter.toBytes(tree, ComposefsImageWriter.Options.DEFAULT));
             Path mnt = Files.createDirectory(tmp.resolve("mnt" + seed));
-            KernelMounts.mount(img.toString(), mnt, "erofs", KernelMounts.MS_RDONLY, null);
+            MountCalls.mount(img.toString(), mnt.toString(), "erofs", MountCalls.MS_RDONLY, null);
             try {
-                int fd = Posix.openat(Posix.AT_FDCWD, Bytes.of(mnt.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "mnt");
+                int fd = FileCalls.openat(FileCalls.AT_FDCWD, Bytes.of(mnt.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "mnt");
                 try {
                     compareDir(tree, fd, "/", true, "seed " + seed);
                 } finally {
-                    Posix.close(fd);
+                    FileCalls.close(fd);
                 }
             } finally {
-                KernelMounts.umount(mnt);
+                umount(mnt);
             }
         }
     }
@@ -60,7 +64,7 @@ class KernelErofsMountTest {
         TreeMap<byte[], Node> expected = new TreeMap<>(Bytes.ORDER);
         expected.putAll(dir.entries());
         List<String> seen = new ArrayList<>();
-        for (byte[] name : Posix.readDirectory(fd, path)) {
+        for (byte[] name : FileCalls.readDirectory(fd, path)) {
             seen.add(Bytes.str(name));
         }
         List<String> want = new ArrayList<>();
@@ -81,7 +85,7 @@ class KernelErofsMountTest {
             byte[] name = e.getKey();
             Node node = e.getValue();
             String p = path + Bytes.str(name);
-            Stat st = Posix.statx(fd, name, Posix.AT_SYMLINK_NOFOLLOW, p);
+            Stat st = StatCalls.statx(fd, name, FileCalls.AT_SYMLINK_NOFOLLOW, p);
             assertEquals(Integer.toOctalString(node.mode()), Integer.toOctalString(st.mode()), ctx + ": mode of " + p);
             assertEquals(node.meta().uid(), st.uid(), ctx + ": uid of " + p);
             assertEquals(node.meta().gid(), st.gid(), ctx + ": gid of " + p);
@@ -92,25 +96,25 @@ class KernelErofsMountTest {
             }
             assertEquals(expectedXattrs(node), kernelXattrs(Xattrs.procPath(fd, name), p), ctx + ": xattrs of " + p);
             switch (node) {
-                case Symlink s -> assertArrayEquals(s.target(), Posix.readlinkat(fd, name, p), ctx + ": target of " + p);
+                case Symlink s -> assertArrayEquals(s.target(), FileCalls.readlinkat(fd, name, p), ctx + ": target of " + p);
                 case RegularFile f -> {
                     assertEquals(f.size(), st.size(), ctx + ": size of " + p);
                     if (f.hasContent()) {
-                        int ffd = Posix.openat(fd, name, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW, p);
+                        int ffd = FileCalls.openat(fd, name, FileCalls.O_RDONLY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW, p);
                         try {
-                            assertArrayEquals(f.content(), Posix.readFully(ffd, (int) f.size(), p), ctx + ": content of " + p);
+                            assertArrayEquals(f.content(), Io.readFully(ffd, (int) f.size(), p), ctx + ": content of " + p);
                         } finally {
-                            Posix.close(ffd);
+                            FileCalls.close(ffd);
                         }
                     }
                 }
                 case Device d -> assertEquals(d.rdev(), st.rdev(), ctx + ": rdev of " + p);
                 case Directory sub -> {
-                    int sfd = Posix.openat(fd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW, p);
+                    int sfd = FileCalls.openat(fd, name, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW, p);
                     try {
                         compareDir(sub, sfd, p + "/", false, ctx);
                     } finally {
-                        Posix.close(sfd);
+                        FileCalls.close(sfd);
                     }
                 }
                 default -> {}
@@ -150,5 +154,14 @@ class KernelErofsMountTest {
             m.put(Bytes.str(n), v == null ? UNREADABLE : java.util.HexFormat.of().formatHex(v));
         }
         return m;
+    }
+
+    /** Unmounts {@code mnt}, lazily if it is still busy. */
+    private static void umount(Path mnt) throws SysException {
+        try {
+            MountCalls.umount2(mnt.toString(), 0);
+        } catch (SysException e) {
+            MountCalls.umount2(mnt.toString(), MountCalls.MNT_DETACH);
+        }
     }
 }

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.Stat;
 
 /**
  * Which processes hold a {@code flock} on a file, from {@code /proc/locks}: the kernel lists

@@ -9,8 +9,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.Processes;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
 
 /**
  * Who may enter a repository: its top directory's owner and permission bits, against the user
@@ -44,8 +47,8 @@ public record RepoAccess(Path root, int mode, int ownerUid, int callerUid) {
 
     /** Reads the top directory's owner and mode. */
     public static RepoAccess of(Path root) throws IOException {
-        Stat st = Posix.statx(Posix.AT_FDCWD, Posix.nameBytes(root), 0, root.toString());
-        return new RepoAccess(root, st.mode() & 07777, st.uid(), Posix.geteuid());
+        Stat st = StatCalls.statx(FileCalls.AT_FDCWD, PathNames.bytes(root), 0, root.toString());
+        return new RepoAccess(root, st.mode() & 07777, st.uid(), Processes.geteuid());
     }
 
     public boolean ownedByCaller() {

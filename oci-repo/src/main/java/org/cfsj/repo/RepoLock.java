@@ -5,8 +5,11 @@ import java.io.InterruptedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FileLocks;
+import org.cfsj.sys.Processes;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
 
 /**
  * A held lock on the repository ({@code flock} on {@code <repo>/lock}). Everything that adds to
@@ -40,9 +43,9 @@ public final class RepoLock implements AutoCloseable {
     static RepoLock acquire(Path lockFile, Mode mode, LockWait wait) throws IOException {
         int fd = openLockFile(lockFile);
         try {
-            take(fd, lockFile, mode == Mode.SHARED ? LinuxCalls.LOCK_SH : LinuxCalls.LOCK_EX, wait);
+            take(fd, lockFile, mode == Mode.SHARED ? FileLocks.LOCK_SH : FileLocks.LOCK_EX, wait);
         } catch (IOException | RuntimeException e) {
-            LinuxCalls.close(fd);
+            FileCalls.close(fd);
             throw e;
         }
         return new RepoLock(mode, fd);
@@ -50,7 +53,7 @@ public final class RepoLock implements AutoCloseable {
 
     /** Creates the lock file (0600) if it is missing, so that it never gets its mode from whoever locks it first. */
     static void create(Path lockFile) throws IOException {
-        LinuxCalls.close(openLockFile(lockFile));
+        FileCalls.close(openLockFile(lockFile));
     }
 
     /**
@@ -58,14 +61,14 @@ public final class RepoLock implements AutoCloseable {
      * cfsj made 0644 is set to 0600 here, when it is ours.
      */
     private static int openLockFile(Path lockFile) throws IOException {
-        int fd = LinuxCalls.open(lockFile, LinuxCalls.O_RDWR | LinuxCalls.O_CREAT | Posix.O_NOFOLLOW, LOCK_FILE_MODE);
+        int fd = FileCalls.open(lockFile.toString(), FileCalls.O_RDWR | FileCalls.O_CREAT | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC, LOCK_FILE_MODE);
         try {
-            Stat st = Posix.fstat(fd, lockFile.toString());
-            if ((st.mode() & 07777) != LOCK_FILE_MODE && st.uid() == Posix.geteuid()) {
-                Posix.fchmod(fd, LOCK_FILE_MODE, lockFile.toString());
+            Stat st = StatCalls.fstat(fd, lockFile.toString());
+            if ((st.mode() & 07777) != LOCK_FILE_MODE && st.uid() == Processes.geteuid()) {
+                FileCalls.fchmod(fd, LOCK_FILE_MODE, lockFile.toString());
             }
         } catch (IOException | RuntimeException e) {
-            LinuxCalls.close(fd);
+            FileCalls.close(fd);
             throw e;
         }
         return fd;
@@ -73,7 +76,7 @@ public final class RepoLock implements AutoCloseable {
 
     private static void take(int fd, Path lockFile, int op, LockWait wait) throws IOException {
         String what = "locking " + lockFile;
-        if (LinuxCalls.tryFlock(fd, op, what)) {
+        if (FileLocks.tryFlock(fd, op, what)) {
             return;
         }
         long start = System.nanoTime();
@@ -93,13 +96,13 @@ public final class RepoLock implements AutoCloseable {
             }
             if (told && wait.timeout() == null) {
                 // Nothing left to time: let the kernel wake us the moment the lock is free.
-                LinuxCalls.flock(fd, op, what);
+                FileLocks.flock(fd, op, what);
                 return;
             }
             long nextEvent = Math.min(timeout, told ? Long.MAX_VALUE : noticeAt) - waited;
             sleep(Math.max(1, Math.min(pollMs, nextEvent / 1_000_000 + 1)));
             pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
-            if (LinuxCalls.tryFlock(fd, op, what)) {
+            if (FileLocks.tryFlock(fd, op, what)) {
                 return;
             }
         }
@@ -107,7 +110,7 @@ public final class RepoLock implements AutoCloseable {
 
     private static String holders(int fd, Path lockFile) {
         try {
-            return LockHolders.describe(LockHolders.of(Posix.fstat(fd, lockFile.toString())));
+            return LockHolders.describe(LockHolders.of(StatCalls.fstat(fd, lockFile.toString())));
         } catch (IOException e) {
             return LockHolders.describe(java.util.List.of());
         }
@@ -144,7 +147,7 @@ public final class RepoLock implements AutoCloseable {
     @Override
     public void close() {
         if (fd >= 0) {
-            LinuxCalls.close(fd);
+            FileCalls.close(fd);
             fd = -1;
         }
     }

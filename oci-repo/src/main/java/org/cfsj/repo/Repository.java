@@ -20,12 +20,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.cfsj.verity.DigestLedger;
 import org.cfsj.posix.EffectiveUser;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
 import org.cfsj.repo.splitstream.SplitStreamReader;
 import org.cfsj.repo.splitstream.SplitStreamWriter;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FileSystemCalls;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
+import org.cfsj.sys.VerityIoctl;
+import org.cfsj.verity.DigestLedger;
 
 /**
  * A composefs repository: a directory laid out as composefs-rs documents it.
@@ -171,12 +177,12 @@ public final class Repository implements AutoCloseable {
         try {
             probe = Files.createTempFile(tmpDir, "verity-probe-", ".tmp");
             Files.write(probe, new byte[] {'c', 'f', 's', 'j'});
-            int fd = LinuxCalls.open(probe, LinuxCalls.O_RDONLY, 0);
+            int fd = FileCalls.open(probe.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
             try {
-                LinuxCalls.enableVerity(fd, probe.toString());
+                VerityIoctl.enable(fd, probe.toString());
                 return true;
             } finally {
-                LinuxCalls.close(fd);
+                FileCalls.close(fd);
             }
         } catch (IOException | RuntimeException e) {
             return false;
@@ -293,7 +299,7 @@ public final class Repository implements AutoCloseable {
             return;
         }
         try {
-            Stat st = Posix.statx(Posix.AT_FDCWD, Posix.nameBytes(target), Posix.AT_SYMLINK_NOFOLLOW,
+            Stat st = StatCalls.statx(FileCalls.AT_FDCWD, PathNames.bytes(target), FileCalls.AT_SYMLINK_NOFOLLOW,
                     target.toString());
             l.record(st, id.bytes());
         } catch (IOException e) {
@@ -360,14 +366,14 @@ public final class Repository implements AutoCloseable {
         if (!kernelVerity()) {
             return;
         }
-        int fd = LinuxCalls.open(p, LinuxCalls.O_RDONLY, 0);
+        int fd = FileCalls.open(p.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
         try {
-            byte[] measured = LinuxCalls.measureVerity(fd, p.toString());
+            byte[] measured = VerityIoctl.measureSha256(fd, p.toString());
             if (!ObjectId.of(measured).equals(id)) {
                 throw new RepositoryException("object " + id + " has fs-verity digest " + ObjectId.of(measured));
             }
         } finally {
-            LinuxCalls.close(fd);
+            FileCalls.close(fd);
         }
     }
 
@@ -438,11 +444,11 @@ public final class Repository implements AutoCloseable {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 return false;
             }
-            int fd = LinuxCalls.open(temp, LinuxCalls.O_RDONLY, 0);
+            int fd = FileCalls.open(temp.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
             try {
-                LinuxCalls.enableVerity(fd, temp.toString());
+                VerityIoctl.enable(fd, temp.toString());
             } finally {
-                LinuxCalls.close(fd);
+                FileCalls.close(fd);
             }
         }
         ensureObjectDir(id);
@@ -450,14 +456,14 @@ public final class Repository implements AutoCloseable {
             // One call that both checks and names: a writer that installed the same object
             // meanwhile wins, and this one reports "already there".
             try {
-                return recorded(LinuxCalls.renameNoReplace(temp, target), target, id);
-            } catch (LinuxCalls.Failure f) {
-                if (f.errno == LinuxCalls.ENOENT) {
+                return recorded(FileSystemCalls.renameNoReplace(temp, target), target, id);
+            } catch (SysException f) {
+                if (f.errno() == Errno.ENOENT) {
                     // the directory went away under us (removed by hand): make it again
                     Files.createDirectories(target.getParent());
-                    return recorded(LinuxCalls.renameNoReplace(temp, target), target, id);
+                    return recorded(FileSystemCalls.renameNoReplace(temp, target), target, id);
                 }
-                if (f.errno != LinuxCalls.EINVAL && f.errno != LinuxCalls.ENOSYS) {
+                if (f.errno() != Errno.EINVAL && f.errno() != Errno.ENOSYS) {
                     throw f;
                 }
                 noReplaceRename = false; // this filesystem cannot: check, then rename
@@ -505,11 +511,11 @@ public final class Repository implements AutoCloseable {
 
     /** Makes everything written so far durable before a link or ref may point to it. */
     void syncBeforeLink() throws IOException {
-        int fd = LinuxCalls.open(root, LinuxCalls.O_RDONLY | LinuxCalls.O_DIRECTORY, 0);
+        int fd = FileCalls.open(root.toString(), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
         try {
-            LinuxCalls.syncfs(fd, "syncing " + root);
+            FileSystemCalls.syncfs(fd, "syncing " + root);
         } finally {
-            LinuxCalls.close(fd);
+            FileCalls.close(fd);
         }
     }
 

@@ -101,7 +101,7 @@ public class RepositoryTest {
         repo.close();
         try (org.cfsj.verity.DigestLedger ledger = org.cfsj.verity.DigestLedger.open(repo.digestLedgerPath())) {
             for (ObjectId id : List.of(small, big)) {
-                org.cfsj.posix.Stat st = stat(repo.objectPath(id));
+                org.cfsj.sys.Stat st = stat(repo.objectPath(id));
                 assertArrayEquals(id.bytes(), ledger.lookup(st), "recorded when named: " + id);
             }
             // changed in place afterwards: the record no longer describes the file
@@ -114,9 +114,9 @@ public class RepositoryTest {
                 Files.getPosixFilePermissions(repo.digestLedgerPath())));
     }
 
-    private static org.cfsj.posix.Stat stat(Path p) throws IOException {
-        return org.cfsj.posix.Posix.statx(org.cfsj.posix.Posix.AT_FDCWD, p.toString().getBytes(StandardCharsets.UTF_8),
-                org.cfsj.posix.Posix.AT_SYMLINK_NOFOLLOW, p.toString());
+    private static org.cfsj.sys.Stat stat(Path p) throws IOException {
+        return org.cfsj.sys.StatCalls.statx(org.cfsj.sys.FileCalls.AT_FDCWD, p.toString().getBytes(StandardCharsets.UTF_8),
+                org.cfsj.sys.FileCalls.AT_SYMLINK_NOFOLLOW, p.toString());
     }
 
     @Test

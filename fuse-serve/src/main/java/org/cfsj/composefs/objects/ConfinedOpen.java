@@ -2,8 +2,9 @@ package org.cfsj.composefs.objects;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.SysException;
 
 /**
  * Opens a relative path below an open directory without following a symlink anywhere on the way,
@@ -21,8 +22,8 @@ import org.cfsj.posix.Posix;
  * refuses ".." again on its own so that it is safe by itself.
  */
 final class ConfinedOpen {
-    private static final long RESOLVE = Posix.RESOLVE_BENEATH | Posix.RESOLVE_NO_SYMLINKS;
-    private static final int DIRECTORY_FLAGS = Posix.O_PATH | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final long RESOLVE = FileCalls.RESOLVE_BENEATH | FileCalls.RESOLVE_NO_SYMLINKS;
+    private static final int DIRECTORY_FLAGS = FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
     /** Set once the kernel said ENOSYS, so that later opens go straight to the walk. */
     private static final AtomicBoolean NO_OPENAT2 = new AtomicBoolean();
     private static final byte[] DOT = {'.'};
@@ -33,12 +34,12 @@ final class ConfinedOpen {
      * Opens {@code relative} below {@code dirfd} with {@code flags} (which should include
      * O_NOFOLLOW and O_CLOEXEC); a symlink on the way fails with ELOOP (or ENOTDIR from the walk).
      */
-    static int open(int dirfd, byte[] relative, int flags, String what) throws ErrnoException {
+    static int open(int dirfd, byte[] relative, int flags, String what) throws SysException {
         if (!NO_OPENAT2.get()) {
             try {
-                return Posix.openat2(dirfd, relative, flags, RESOLVE, what);
-            } catch (ErrnoException e) {
-                if (e.errno() != ErrnoException.ENOSYS) {
+                return FileCalls.openat2(dirfd, relative, flags, RESOLVE, what);
+            } catch (SysException e) {
+                if (e.errno() != Errno.ENOSYS) {
                     throw e;
                 }
                 NO_OPENAT2.set(true);
@@ -48,7 +49,7 @@ final class ConfinedOpen {
     }
 
     /** The fallback for kernels without openat2: one O_NOFOLLOW open per component. */
-    static int openByWalk(int dirfd, byte[] relative, int flags, String what) throws ErrnoException {
+    static int openByWalk(int dirfd, byte[] relative, int flags, String what) throws SysException {
         int at = dirfd;
         int start = 0;
         try {
@@ -60,21 +61,21 @@ final class ConfinedOpen {
                 }
                 if (slash < 0) {
                     // a trailing slash names the directory itself, as openat2 would open it
-                    return Posix.openat(at, component.length == 0 ? DOT : component, flags | Posix.O_NOFOLLOW, what);
+                    return FileCalls.openat(at, component.length == 0 ? DOT : component, flags | FileCalls.O_NOFOLLOW, what);
                 }
                 start = slash + 1;
                 if (component.length == 0 || Arrays.equals(component, DOT)) {
                     continue; // "a//b", "./a": the same directory
                 }
-                int next = Posix.openat(at, component, DIRECTORY_FLAGS, what);
+                int next = FileCalls.openat(at, component, DIRECTORY_FLAGS, what);
                 if (at != dirfd) {
-                    Posix.close(at);
+                    FileCalls.close(at);
                 }
                 at = next;
             }
         } finally {
             if (at != dirfd) {
-                Posix.close(at);
+                FileCalls.close(at);
             }
         }
     }

@@ -1,6 +1,7 @@
 package org.cfsj.composefs.objects;
 
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.Stat;
+
 
 /**
  * Which file a cached digest belongs to: the object's name plus what changes when the file is

@@ -10,11 +10,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.cfsj.composefs.objects.VerityIoctl.Measurement;
 import org.cfsj.fuse.Log;
-import org.cfsj.fuse.sys.Libc;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.VerityIoctl.Measurement;
+import org.cfsj.sys.VerityIoctl;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
@@ -53,7 +57,7 @@ public final class ObjectStore implements AutoCloseable {
     private static final int OPEN_FLAGS =
             // O_NONBLOCK: opening a FIFO planted in the store would otherwise hang the worker
             // forever; for the regular files that are served it changes nothing.
-            Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW | Posix.O_NONBLOCK;
+            FileCalls.O_RDONLY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW | FileCalls.O_NONBLOCK;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final byte[] EMPTY_PATH = new byte[0];
     private static final int SHA256_DIGEST_SIZE = 32;
@@ -93,8 +97,8 @@ public final class ObjectStore implements AutoCloseable {
         this.insecure = insecure;
         this.cache = new DigestCache(maxCacheEntries);
         this.ledger = ledger;
-        this.dirfd = Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(this.basedir),
-                Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "object store " + this.basedir);
+        this.dirfd = FileCalls.openat(FileCalls.AT_FDCWD, PathNames.bytes(this.basedir),
+                FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "object store " + this.basedir);
         this.verityMode = insecure ? "INSECURE: not checked (--insecure)" : probeVerityMode(dirfd);
     }
 
@@ -104,7 +108,7 @@ public final class ObjectStore implements AutoCloseable {
      * which check its objects will get.
      */
     private static String probeVerityMode(int dirfd) {
-        if (VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == VerityIoctl.ENODATA) {
+        if (VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == Errno.ENODATA) {
             return "kernel fs-verity (FS_IOC_MEASURE_VERITY); user-space digest check on first open "
                     + "for objects without fs-verity enabled";
         }
@@ -120,7 +124,7 @@ public final class ObjectStore implements AutoCloseable {
      * @param expectedDigest the SHA-256 fs-verity digest the image records, or null if it has none
      *     (then the object is refused, unless the store is insecure)
      * @return the open object; close its fd with {@link #close(int)}
-     * @throws org.cfsj.posix.ErrnoException if the object cannot be opened ({@code errno()} says
+     * @throws org.cfsj.sys.SysException if the object cannot be opened ({@code errno()} says
      *     why, e.g. ENOENT)
      * @throws ObjectVerificationException if its content does not match {@code expectedDigest}
      * @throws MissingDigestException if {@code expectedDigest} is null and the store is not insecure
@@ -139,7 +143,7 @@ public final class ObjectStore implements AutoCloseable {
         int fd = openInStore(name, what);
         boolean handedOut = false;
         try {
-            Stat st = Posix.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+            Stat st = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
             if (st.type() != Stat.S_IFREG) {
                 throw new IOException(what + ": object is not a regular file");
             }
@@ -150,7 +154,7 @@ public final class ObjectStore implements AutoCloseable {
             return new OpenObject(fd, st.size());
         } finally {
             if (!handedOut) {
-                Posix.close(fd);
+                FileCalls.close(fd);
             }
         }
     }
@@ -164,9 +168,9 @@ public final class ObjectStore implements AutoCloseable {
         try {
             int fd = openInStore(Payloads.toRelativeName(payload), basedir + "/" + payload);
             try {
-                Libc.posixFadvise(fd, 0, 0, Libc.POSIX_FADV_WILLNEED); // length 0: to the end
+                Io.posixFadvise(fd, 0, 0, Io.POSIX_FADV_WILLNEED); // length 0: to the end
             } finally {
-                Posix.close(fd);
+                FileCalls.close(fd);
             }
         } catch (IOException | RuntimeException e) {
             // open() will meet and report the same problem
@@ -248,7 +252,7 @@ public final class ObjectStore implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException(what + ": cannot compute fs-verity digest: " + e.getMessage(), e);
         }
-        Stat after = Posix.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+        Stat after = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
         if (!FileIdentity.of(id.payload(), after).equals(id)) {
             throw new IOException(what + ": object changed while its digest was being computed");
         }
@@ -257,7 +261,7 @@ public final class ObjectStore implements AutoCloseable {
 
     /** Closes an fd returned in an {@link OpenObject}. */
     public static void close(int fd) {
-        Posix.close(fd);
+        FileCalls.close(fd);
     }
 
     /** How objects are checked, for the server to print at startup. */
@@ -293,7 +297,7 @@ public final class ObjectStore implements AutoCloseable {
         lifecycle.writeLock().lock();
         try {
             if (dirfd >= 0) {
-                Posix.close(dirfd);
+                FileCalls.close(dirfd);
                 dirfd = -1;
             }
             cache.clear();

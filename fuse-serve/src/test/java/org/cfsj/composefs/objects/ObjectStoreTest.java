@@ -23,8 +23,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.PathNames;
+import org.cfsj.sys.SysException;
 import org.cfsj.tree.Bytes;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
@@ -63,7 +66,7 @@ class ObjectStoreTest {
             OpenObject o = store.open(FsVerity.objectPath(digest), digest);
             try {
                 assertEquals(content.length, o.size());
-                assertArrayEquals(content, Posix.readFully(o.fd(), content.length, "object"));
+                assertArrayEquals(content, Io.readFully(o.fd(), content.length, "object"));
             } finally {
                 ObjectStore.close(o.fd());
             }
@@ -233,39 +236,39 @@ class ObjectStoreTest {
         Files.createSymbolicLink(store.resolve("in"), Path.of("real"));
         for (boolean insecure : new boolean[] {false, true}) {
             try (ObjectStore s = new ObjectStore(store, insecure)) {
-                ErrnoException e = assertThrows(ErrnoException.class, () -> s.open(payload, digest), "insecure=" + insecure);
-                assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
-                e = assertThrows(ErrnoException.class, () -> s.open("in/obj", digest));
-                assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
+                SysException e = assertThrows(SysException.class, () -> s.open(payload, digest), "insecure=" + insecure);
+                assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
+                e = assertThrows(SysException.class, () -> s.open("in/obj", digest));
+                assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
                 ObjectStore.close(s.open("real/obj", digest).fd()); // the same file without a symlink: fine
                 ObjectStore.close(s.open("./real//obj", digest).fd());
                 s.willNeed(payload); // best effort: refused quietly, nothing opened outside
             }
         }
         // the walk that stands in where the kernel has no openat2
-        int dirfd = Posix.openat(Posix.AT_FDCWD, Posix.nameBytes(store), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "store");
+        int dirfd = FileCalls.openat(FileCalls.AT_FDCWD, PathNames.bytes(store), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "store");
         try {
-            int flags = Posix.O_RDONLY | Posix.O_CLOEXEC;
+            int flags = FileCalls.O_RDONLY | FileCalls.O_CLOEXEC;
             for (String bad : List.of(payload, "in/obj", "./in/obj", "in//obj")) {
-                ErrnoException e = assertThrows(ErrnoException.class,
+                SysException e = assertThrows(SysException.class,
                         () -> ConfinedOpen.openByWalk(dirfd, Bytes.of(bad), flags, bad), bad);
-                assertEquals(ErrnoException.ENOTDIR, e.errno(), bad + ": " + e.getMessage());
+                assertEquals(Errno.ENOTDIR, e.errno(), bad + ": " + e.getMessage());
             }
             Files.createSymbolicLink(real.resolve("link"), Path.of("obj"));
-            ErrnoException e = assertThrows(ErrnoException.class,
+            SysException e = assertThrows(SysException.class,
                     () -> ConfinedOpen.openByWalk(dirfd, Bytes.of("real/link"), flags, "real/link"));
-            assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
+            assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> ConfinedOpen.openByWalk(dirfd, Bytes.of("real/../x"), flags, "x"));
             for (String good : List.of("real/obj", "./real/obj", "real//obj")) {
                 int fd = ConfinedOpen.openByWalk(dirfd, Bytes.of(good), flags, good);
                 try {
-                    assertArrayEquals(content, Posix.readFully(fd, content.length, good));
+                    assertArrayEquals(content, Io.readFully(fd, content.length, good));
                 } finally {
-                    Posix.close(fd);
+                    FileCalls.close(fd);
                 }
             }
         } finally {
-            Posix.close(dirfd);
+            FileCalls.close(dirfd);
         }
     }
 
@@ -275,7 +278,7 @@ class ObjectStoreTest {
         try (ObjectStore store = new ObjectStore(base, true)) {
             for (String bad : List.of("../x", "/etc/passwd", "ab/../../x", "..", "", "a\0b", "ab/\u0100")) {
                 IOException e = assertThrows(IOException.class, () -> store.open(bad, null), bad);
-                assertFalse(e instanceof ErrnoException, "refused before opening: " + e);
+                assertFalse(e instanceof SysException, "refused before opening: " + e);
             }
             ObjectStore.close(store.open("x", null).fd()); // a plain relative name is fine
         }
@@ -287,8 +290,8 @@ class ObjectStoreTest {
         // Dangling on purpose: O_NOFOLLOW refuses any symlink, and nothing outside the temp dir is named.
         Files.createSymbolicLink(base.resolve("ab/cd"), Path.of("../../outside"));
         try (ObjectStore store = new ObjectStore(base, true)) {
-            ErrnoException e = assertThrows(ErrnoException.class, () -> store.open("ab/cd", null));
-            assertEquals(ErrnoException.ELOOP, e.errno(), e.getMessage());
+            SysException e = assertThrows(SysException.class, () -> store.open("ab/cd", null));
+            assertEquals(Errno.ELOOP, e.errno(), e.getMessage());
         }
     }
 
@@ -296,8 +299,8 @@ class ObjectStoreTest {
     void missingObjectSaysSoWithENOENT() throws IOException {
         try (ObjectStore store = new ObjectStore(base, false)) {
             String payload = "12/3456";
-            ErrnoException e = assertThrows(ErrnoException.class, () -> store.open(payload, new byte[32]));
-            assertEquals(ErrnoException.ENOENT, e.errno());
+            SysException e = assertThrows(SysException.class, () -> store.open(payload, new byte[32]));
+            assertEquals(Errno.ENOENT, e.errno());
             assertTrue(e.getMessage().contains(base.toRealPath() + "/" + payload), e.getMessage());
             assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
         }

@@ -19,9 +19,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.cfsj.mount.KernelComposefsMount;
 import org.cfsj.mount.MountOptions;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Xattrs;
+import org.cfsj.sys.Errno;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
+import org.cfsj.sys.Xattrs;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -216,13 +219,13 @@ class FuseConcurrencyTest {
                         ThreadLocalRandom rnd = ThreadLocalRandom.current();
                         for (int i = 0; i < 2000; i++) {
                             String p = img.paths().get(rnd.nextInt(img.paths().size()));
-                            Posix.statx(Posix.AT_FDCWD, Bytes.of(m + "/" + p), Posix.AT_SYMLINK_NOFOLLOW, p);
+                            StatCalls.statx(FileCalls.AT_FDCWD, Bytes.of(m + "/" + p), FileCalls.AT_SYMLINK_NOFOLLOW, p);
                             String missing = p + ".missing-" + rnd.nextLong();
                             try {
-                                Posix.statx(Posix.AT_FDCWD, Bytes.of(m + "/" + missing), Posix.AT_SYMLINK_NOFOLLOW, missing);
+                                StatCalls.statx(FileCalls.AT_FDCWD, Bytes.of(m + "/" + missing), FileCalls.AT_SYMLINK_NOFOLLOW, missing);
                                 throw new AssertionError(missing + " exists");
-                            } catch (ErrnoException e) {
-                                if (e.errno() != ErrnoException.ENOENT && e.errno() != 20 /* ENOTDIR below a file */) {
+                            } catch (SysException e) {
+                                if (e.errno() != Errno.ENOENT && e.errno() != 20 /* ENOTDIR below a file */) {
                                     throw e;
                                 }
                             }
@@ -255,14 +258,14 @@ class FuseConcurrencyTest {
     }
 
     private static byte[] readDroppingCache(Path mnt, String rel) throws IOException {
-        int fd = Posix.openat(Posix.AT_FDCWD, Bytes.of(mnt + "/" + rel), Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW, rel);
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, Bytes.of(mnt + "/" + rel), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW, rel);
         try {
-            long size = Posix.statx(fd, new byte[0], 0x1000, rel).size();
-            byte[] b = Posix.readFully(fd, Math.toIntExact(size), rel);
-            Libc.dropCache(fd);
+            long size = StatCalls.statx(fd, new byte[0], 0x1000, rel).size();
+            byte[] b = Io.readFully(fd, Math.toIntExact(size), rel);
+            Io.posixFadvise(fd, 0, 0, Io.POSIX_FADV_DONTNEED);
             return b;
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
     }
 }

@@ -22,8 +22,10 @@ import org.cfsj.erofs.Superblock;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.mount.KernelComposefsMount;
 import org.cfsj.mount.MountOptions;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -106,7 +108,7 @@ class FuseCorruptImageTest {
         assertOneLineError(r.exit(), r.stderr(), "a missing mountpoint");
         // a mountpoint that is already a mount
         Path busy = Files.createDirectories(tmp.resolve("busy"));
-        Libc.mount("tmpfs", busy.toString(), "tmpfs", 0, "size=1m");
+        MountCalls.mount("tmpfs", busy.toString(), "tmpfs", 0, "size=1m");
         try {
             r = Cfsj.run(60, "fuse-serve", b.image().toString(), busy.toString(), "--basedir", b.objects().toString());
             assertOneLineError(r.exit(), r.stderr(), "a mountpoint that is already a mount");
@@ -180,15 +182,15 @@ class FuseCorruptImageTest {
         // the directory itself is fine (its inode is intact); its entries are not
         assertTrue(Files.isDirectory(mnt.resolve("bad")), ctx + ": bad/ is still a directory");
         assertErrno(errnos, () -> names(mnt.resolve("bad")), ctx + ": listing bad/");
-        assertErrno(lookupErrnos, () -> Posix.statx(Posix.AT_FDCWD, Bytes.of(mnt + "/bad/x"), Posix.AT_SYMLINK_NOFOLLOW, "bad/x"), ctx + ": stat bad/x");
+        assertErrno(lookupErrnos, () -> StatCalls.statx(FileCalls.AT_FDCWD, Bytes.of(mnt + "/bad/x"), FileCalls.AT_SYMLINK_NOFOLLOW, "bad/x"), ctx + ": stat bad/x");
         // a broken inode: looking it up fails, its name is still listed (names live in the parent: checked last)
-        assertErrno(errnos, () -> Posix.statx(Posix.AT_FDCWD, Bytes.of(mnt + "/inodes/victim"), Posix.AT_SYMLINK_NOFOLLOW, "victim"),
+        assertErrno(errnos, () -> StatCalls.statx(FileCalls.AT_FDCWD, Bytes.of(mnt + "/inodes/victim"), FileCalls.AT_SYMLINK_NOFOLLOW, "victim"),
                 ctx + ": stat inodes/victim");
         assertArrayEquals(Bytes.of("still fine\n"), TreeFiles.read(mnt, Bytes.of("inodes/sibling")), ctx + ": inodes/sibling after the failures");
         Set<String> listed;
         try {
             listed = names(mnt.resolve("inodes"));
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             throw new AssertionError(ctx + ": listing inodes/ failed (" + e.getMessage() + "); the kernel lists the names of a directory"
                     + " even when one entry's inode is broken (names live in the directory), so readdir(plus) must not fail as a whole", e);
         }
@@ -196,13 +198,13 @@ class FuseCorruptImageTest {
     }
 
     private static Set<String> names(Path dir) throws IOException {
-        int fd = Posix.openat(Posix.AT_FDCWD, Bytes.of(dir.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, dir.toString());
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, Bytes.of(dir.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, dir.toString());
         try {
             Set<String> out = new TreeSet<>();
-            Posix.readDirectory(fd, dir.toString()).forEach(n -> out.add(Bytes.str(n)));
+            FileCalls.readDirectory(fd, dir.toString()).forEach(n -> out.add(Bytes.str(n)));
             return out;
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
     }
 
@@ -215,7 +217,7 @@ class FuseCorruptImageTest {
         try {
             Object r = action.run();
             fail(what + ": expected errno " + errnos + ", but it succeeded: " + r);
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             assertTrue(errnos.contains(e.errno()), what + ": expected errno " + errnos + ", got " + e.errno() + " (" + e.getMessage() + ")");
         } catch (IOException e) {
             fail(what + ": expected errno " + errnos + ", got " + e);

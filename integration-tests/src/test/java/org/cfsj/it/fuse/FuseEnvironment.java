@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cfsj.fuse.Mounts;
+import org.cfsj.sys.MountCalls;
 
 /**
  * What these tests need from the machine. Each missing piece skips with a loud reason; in CI
@@ -39,7 +40,7 @@ final class FuseEnvironment {
                 if (!Mounts.isMountPoint(p)) {
                     return;
                 }
-                Libc.umount2(p.toAbsolutePath().normalize().toString(), Libc.MNT_DETACH);
+                MountCalls.umount2(p.toAbsolutePath().normalize().toString(), MountCalls.MNT_DETACH);
             } catch (IOException e) {
                 return;
             }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.cfsj.fuse.Mounts;
+import org.cfsj.sys.MountCalls;
 
 /**
  * One {@code cfsj fuse-serve IMAGE MNT --basedir DIR --stats} process started by a test, in the
@@ -217,7 +218,7 @@ final class FuseServer implements AutoCloseable {
                     fail("cfsj umount " + mountPoint + " failed: " + r.describe() + "\nserver stderr:\n" + stderr());
                 }
             }
-            case EXTERNAL_UMOUNT -> Libc.umount2(mountPoint.toString(), 0);
+            case EXTERNAL_UMOUNT -> MountCalls.umount2(mountPoint.toString(), 0);
         }
         if (!process.waitFor(EXIT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             kill();

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.cfsj.posix.ErrnoException;
+import org.cfsj.sys.SysException;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -105,7 +105,7 @@ class FuseVerityTest {
         try {
             byte[] got = TreeFiles.read(mnt, Bytes.of(file));
             fail(ctx + ": " + file + " has a damaged object but read " + got.length + " bytes instead of failing with EIO");
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             assertEquals(EIO, e.errno(), ctx + ": " + file + ": " + e.getMessage());
         } catch (IOException e) {
             fail(ctx + ": " + file + ": expected EIO, got " + e);

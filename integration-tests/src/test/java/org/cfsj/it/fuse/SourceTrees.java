@@ -5,9 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
-import org.cfsj.posix.Xattrs;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FileCreation;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.Xattrs;
 import org.cfsj.tree.Bytes;
 
 /**
@@ -44,15 +46,15 @@ final class SourceTrees {
     static void build(Path root, long seed, int entries) throws IOException {
         SourceTrees t = new SourceTrees(seed, root);
         t.budget = entries;
-        Libc.mkdirat(Posix.AT_FDCWD, t.rootPath, 0755, root.toString());
-        int fd = Posix.openat(Posix.AT_FDCWD, t.rootPath, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, root.toString());
+        FileCreation.mkdirat(FileCalls.AT_FDCWD, t.rootPath, 0755, root.toString());
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, t.rootPath, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, root.toString());
         try {
             t.fill(fd, t.rootPath, 0);
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
         // the root's own metadata last: filling it changed its mtime
-        t.finish(Posix.AT_FDCWD, t.rootPath, true, false);
+        t.finish(FileCalls.AT_FDCWD, t.rootPath, true, false);
     }
 
     private void fill(int dirfd, byte[] path, int depth) throws IOException {
@@ -68,35 +70,35 @@ final class SourceTrees {
             int kind = depth == 0 && i < 13 ? i : rnd.nextInt(22);
             switch (kind) {
                 case 0, 1, 2 -> {
-                    Libc.mkdirat(dirfd, name, 0700, what);
+                    FileCreation.mkdirat(dirfd, name, 0700, what);
                     if (child.length < MAX_PATH - 300) {
-                        int sub = Posix.openat(dirfd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, what);
+                        int sub = FileCalls.openat(dirfd, name, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, what);
                         try {
                             fill(sub, child, depth + 1);
                         } finally {
-                            Posix.close(sub);
+                            FileCalls.close(sub);
                         }
                     }
                     finish(dirfd, name, true, false);
                 }
                 case 3 -> deep(dirfd, name, child);
                 case 4, 5 -> {
-                    Libc.symlinkat(target(), dirfd, name, what);
+                    FileCreation.symlinkat(target(), dirfd, name, what);
                     finish(dirfd, name, false, true);
                     linkable.add(child);
                 }
                 case 6, 7 -> {
-                    Libc.mknodat(dirfd, name, (kind == 7 ? 0060000 : 0020000) | 0600,
+                    FileCreation.mknodat(dirfd, name, (kind == 7 ? 0060000 : 0020000) | 0600,
                             Stat.makedev(rnd.nextInt(4096), rnd.nextInt(1 << 20)), what);
                     finish(dirfd, name, false, false);
                     linkable.add(child);
                 }
                 case 8 -> {
-                    Libc.mknodat(dirfd, name, 0010000 | 0644, 0, what);
+                    FileCreation.mknodat(dirfd, name, 0010000 | 0644, 0, what);
                     finish(dirfd, name, false, false);
                 }
                 case 9 -> {
-                    Libc.mknodat(dirfd, name, 0140000 | 0755, 0, what);
+                    FileCreation.mknodat(dirfd, name, 0140000 | 0755, 0, what);
                     finish(dirfd, name, false, false);
                 }
                 case 10, 11 -> {
@@ -105,14 +107,14 @@ final class SourceTrees {
                         continue;
                     }
                     byte[] target = linkable.get(rnd.nextInt(linkable.size()));
-                    Libc.linkat(Posix.AT_FDCWD, target, dirfd, name, what + " -> " + Bytes.str(target));
+                    FileCreation.linkat(FileCalls.AT_FDCWD, target, dirfd, name, what + " -> " + Bytes.str(target));
                 }
                 case 12 -> {
-                    Libc.createFile(dirfd, name, new byte[0], what);
+                    FileCreation.createFile(dirfd, name, new byte[0], what);
                     finish(dirfd, name, false, false);
                 }
                 default -> {
-                    Libc.createFile(dirfd, name, content(), what);
+                    FileCreation.createFile(dirfd, name, content(), what);
                     finish(dirfd, name, false, false);
                     linkable.add(child);
                 }
@@ -122,7 +124,7 @@ final class SourceTrees {
 
     private static boolean exists(int dirfd, byte[] name) {
         try {
-            Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, "exists?");
+            StatCalls.statx(dirfd, name, FileCalls.AT_SYMLINK_NOFOLLOW, "exists?");
             return true;
         } catch (IOException e) {
             return false;
@@ -131,8 +133,8 @@ final class SourceTrees {
 
     /** A chain of directories with long names down to a file, for paths of thousands of bytes. */
     private void deep(int dirfd, byte[] name, byte[] path) throws IOException {
-        Libc.mkdirat(dirfd, name, 0700, Bytes.str(path));
-        int fd = Posix.openat(dirfd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, Bytes.str(path));
+        FileCreation.mkdirat(dirfd, name, 0700, Bytes.str(path));
+        int fd = FileCalls.openat(dirfd, name, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, Bytes.str(path));
         List<Integer> fds = new ArrayList<>(List.of(fd));
         List<byte[]> names = new ArrayList<>();
         try {
@@ -140,18 +142,18 @@ final class SourceTrees {
                 String part = "d" + names.size() + "_";
                 byte[] n = Bytes.of(part.repeat(Math.min(255 / part.length(), 20 + rnd.nextInt(60))));
                 path = child(path, n);
-                Libc.mkdirat(fds.getLast(), n, 0700, Bytes.str(path));
-                fds.add(Posix.openat(fds.getLast(), n, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, Bytes.str(path)));
+                FileCreation.mkdirat(fds.getLast(), n, 0700, Bytes.str(path));
+                fds.add(FileCalls.openat(fds.getLast(), n, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, Bytes.str(path)));
                 names.add(n);
             }
-            Libc.createFile(fds.getLast(), Bytes.of("leaf"), content(), Bytes.str(path) + "/leaf");
+            FileCreation.createFile(fds.getLast(), Bytes.of("leaf"), content(), Bytes.str(path) + "/leaf");
             finish(fds.getLast(), Bytes.of("leaf"), false, false);
             for (int i = names.size() - 1; i >= 0; i--) {
-                Posix.close(fds.removeLast());
+                FileCalls.close(fds.removeLast());
                 finish(fds.getLast(), names.get(i), true, false);
             }
         } finally {
-            fds.forEach(Posix::close);
+            fds.forEach(FileCalls::close);
         }
         finish(dirfd, name, true, false);
     }
@@ -161,12 +163,12 @@ final class SourceTrees {
         String what = Bytes.str(name);
         int uid = rnd.nextInt(4) == 0 ? 100_000 + rnd.nextInt(1000) : rnd.nextInt(3);
         int gid = rnd.nextInt(3);
-        Libc.lchownat(dirfd, name, uid, gid, what);
+        FileCreation.lchownat(dirfd, name, uid, gid, what);
         if (!symlink) {
             int[] perms = dir ? new int[] {0755, 0700, 01777, 0555} : new int[] {0644, 0600, 0755, 04755, 02711, 0444, 0};
-            Libc.chmodat(dirfd, name, perms[rnd.nextInt(perms.length)], what);
+            FileCreation.chmodat(dirfd, name, perms[rnd.nextInt(perms.length)], what);
         }
-        byte[] path = dirfd == Posix.AT_FDCWD ? name : Xattrs.procPath(dirfd, name);
+        byte[] path = dirfd == FileCalls.AT_FDCWD ? name : Xattrs.procPath(dirfd, name);
         boolean regularOrDir = !symlink && (dir || isRegular(dirfd, name));
         for (String x : XATTRS) {
             // the VFS allows user.* only on regular files and directories
@@ -177,11 +179,11 @@ final class SourceTrees {
             }
         }
         long mtime = rnd.nextInt(3) == 0 ? 1_700_000_000L : 1_000_000_000L + rnd.nextInt(800_000_000);
-        Libc.lutimesat(dirfd, name, mtime, rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(1_000_000_000), what);
+        FileCreation.lutimesat(dirfd, name, mtime, rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(1_000_000_000), what);
     }
 
     private static boolean isRegular(int dirfd, byte[] name) throws IOException {
-        return (Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, Bytes.str(name)).mode() & Stat.S_IFMT) == Stat.S_IFREG;
+        return (StatCalls.statx(dirfd, name, FileCalls.AT_SYMLINK_NOFOLLOW, Bytes.str(name)).mode() & Stat.S_IFMT) == Stat.S_IFREG;
     }
 
     private byte[] content() {

@@ -9,8 +9,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.cfsj.posix.Posix;
-import org.cfsj.posix.Stat;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
 import org.cfsj.tree.Bytes;
 
 /**
@@ -31,27 +33,27 @@ final class TreeFiles {
     /** All regular files below {@code root}, depth first in directory order (hardlinks once per name). */
     static List<File> regularFiles(Path root) throws IOException {
         List<File> out = new ArrayList<>();
-        int fd = Posix.openat(Posix.AT_FDCWD, Bytes.of(root.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, root.toString());
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, Bytes.of(root.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, root.toString());
         try {
             walk(fd, new byte[0], out);
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
         return out;
     }
 
     private static void walk(int dirfd, byte[] prefix, List<File> out) throws IOException {
-        for (byte[] name : Posix.readDirectory(dirfd, Bytes.str(prefix))) {
+        for (byte[] name : FileCalls.readDirectory(dirfd, Bytes.str(prefix))) {
             byte[] path = prefix.length == 0 ? name : join(prefix, name);
-            Stat st = Posix.statx(dirfd, name, Posix.AT_SYMLINK_NOFOLLOW, Bytes.str(path));
+            Stat st = StatCalls.statx(dirfd, name, FileCalls.AT_SYMLINK_NOFOLLOW, Bytes.str(path));
             if (st.type() == Stat.S_IFREG) {
                 out.add(new File(path, st.size(), st.ino()));
             } else if (st.isDirectory()) {
-                int sub = Posix.openat(dirfd, name, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW, Bytes.str(path));
+                int sub = FileCalls.openat(dirfd, name, FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW, Bytes.str(path));
                 try {
                     walk(sub, path, out);
                 } finally {
-                    Posix.close(sub);
+                    FileCalls.close(sub);
                 }
             }
         }
@@ -64,13 +66,13 @@ final class TreeFiles {
         return p;
     }
 
-    /** The whole content of {@code root/rel}, read with read(2); an {@link org.cfsj.posix.ErrnoException} carries the errno. */
+    /** The whole content of {@code root/rel}, read with read(2); an {@link org.cfsj.sys.SysException} carries the errno. */
     static byte[] read(Path root, byte[] rel) throws IOException {
         byte[] full = join(Bytes.of(root.toString()), rel);
-        int fd = Posix.openat(Posix.AT_FDCWD, full, Posix.O_RDONLY | Posix.O_CLOEXEC | Posix.O_NOFOLLOW, Bytes.str(rel));
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, full, FileCalls.O_RDONLY | FileCalls.O_CLOEXEC | FileCalls.O_NOFOLLOW, Bytes.str(rel));
         try {
-            Stat st = Posix.statx(fd, new byte[0], 0x1000 /* AT_EMPTY_PATH */, Bytes.str(rel));
-            byte[] data = Posix.readFully(fd, Math.toIntExact(st.size()), Bytes.str(rel));
+            Stat st = StatCalls.statx(fd, new byte[0], 0x1000 /* AT_EMPTY_PATH */, Bytes.str(rel));
+            byte[] data = Io.readFully(fd, Math.toIntExact(st.size()), Bytes.str(rel));
             // and nothing after the end
             byte[] more = readSome(fd);
             if (more.length != 0) {
@@ -78,13 +80,13 @@ final class TreeFiles {
             }
             return data;
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
     }
 
     private static byte[] readSome(int fd) throws IOException {
         try {
-            return Posix.readFully(fd, 1, "eof");
+            return Io.readFully(fd, 1, "eof");
         } catch (java.io.EOFException e) {
             return new byte[0];
         }

@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.cfsj.it.hostile.CraftedLayerTest.Cli;
-import org.cfsj.posix.Xattrs;
+import org.cfsj.sys.Xattrs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -27,8 +27,9 @@ import org.cfsj.erofs.Dirent;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.Inode;
-import org.cfsj.posix.ErrnoException;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.SysException;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,7 @@ class FuseHostileImageTest {
             Path mnt = Files.createDirectories(tmp.resolve("mnt" + options));
             try (Served s = Served.start(image, mnt, objects, tmp.resolve("server" + options), options)) {
                 assertEquals(content.length, Files.size(mnt.resolve("file")), options + ": the file is listed with its size");
-                ErrnoException e = assertThrows(ErrnoException.class, () -> readAll(mnt.resolve("file")), options + ": read");
+                SysException e = assertThrows(SysException.class, () -> readAll(mnt.resolve("file")), options + ": read");
                 assertEquals(EIO, e.errno(), options + ": " + e.getMessage());
                 assertTrue(s.stop().contains("Too many levels of symbolic links"),
                         options + ": the server says why: " + s.stderr());
@@ -113,7 +114,7 @@ class FuseHostileImageTest {
             Path mnt = Files.createDirectories(tmp.resolve("mnt" + options));
             try (Served s = Served.start(image, mnt, tmp.resolve("objects"), tmp.resolve("server" + options), options)) {
                 for (int i = 0; i < 3; i++) {
-                    ErrnoException e = assertThrows(ErrnoException.class, () -> readAll(mnt.resolve("nodigest")), options + ": read");
+                    SysException e = assertThrows(SysException.class, () -> readAll(mnt.resolve("nodigest")), options + ": read");
                     assertEquals(EIO, e.errno(), options + ": " + e.getMessage());
                 }
                 String log = s.stop();
@@ -164,7 +165,7 @@ class FuseHostileImageTest {
 
     /** The names getdents64 returns for a directory, "." and ".." included, in order. */
     private static List<String> getdents(Path dir) throws IOException {
-        // Posix.readDirectory drops "." and ".."; count them through ls -f (unsorted, all entries) instead
+        // FileCalls.readDirectory drops "." and ".."; count them through ls -f (unsorted, all entries) instead
         Process p = new ProcessBuilder("ls", "-f", dir.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         try {
@@ -177,11 +178,11 @@ class FuseHostileImageTest {
     }
 
     private static byte[] readAll(Path file) throws IOException {
-        int fd = Posix.openat(Posix.AT_FDCWD, Bytes.of(file.toString()), Posix.O_RDONLY | Posix.O_CLOEXEC, file.toString());
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, Bytes.of(file.toString()), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, file.toString());
         try {
-            return Posix.readFully(fd, (int) Files.size(file), file.toString());
+            return Io.readFully(fd, (int) Files.size(file), file.toString());
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
     }
 

@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.zip.ZipException;
+import org.cfsj.sys.IsalFunctions;
 
 /**
  * Raw deflate on ISA-L's {@code isal_inflate} ({@link IsalLibrary}). The state and both buffers
@@ -24,17 +25,17 @@ final class IsalDeflateDecoder implements DeflateDecoder {
     /** Slack after the input: ISA-L's decoder may load a whole word near the end of its input. */
     private static final int IN_SLACK = 64;
 
-    private final IsalLibrary.Functions lib;
+    private final IsalFunctions lib;
     private final MemorySegment state;
     private final MemorySegment in;
     private final MemorySegment out;
     private boolean stalled;
     private boolean closed;
 
-    IsalDeflateDecoder(IsalLibrary.Functions lib) {
+    IsalDeflateDecoder(IsalFunctions lib) {
         this.lib = Objects.requireNonNull(lib);
         Arena arena = Arena.ofAuto();
-        state = arena.allocate(IsalLibrary.STATE_SIZE, IsalLibrary.STATE_ALIGN);
+        state = arena.allocate(IsalFunctions.STATE_SIZE, IsalFunctions.STATE_ALIGN);
         in = arena.allocate(INPUT_WINDOW + IN_SLACK, 64);
         out = arena.allocate(OUT_CAPACITY, 64);
         call(lib.inflateInit());
@@ -48,9 +49,9 @@ final class IsalDeflateDecoder implements DeflateDecoder {
     public void startMember() {
         ensureOpen();
         call(lib.inflateReset());
-        state.set(JAVA_INT, IsalLibrary.CRC_FLAG, IsalLibrary.ISAL_GZIP_NO_HDR);
-        state.set(ADDRESS, IsalLibrary.NEXT_IN, in);
-        state.set(JAVA_INT, IsalLibrary.AVAIL_IN, 0);
+        state.set(JAVA_INT, IsalFunctions.CRC_FLAG, IsalFunctions.ISAL_GZIP_NO_HDR);
+        state.set(ADDRESS, IsalFunctions.NEXT_IN, in);
+        state.set(JAVA_INT, IsalFunctions.AVAIL_IN, 0);
         stalled = false;
     }
 
@@ -64,8 +65,8 @@ final class IsalDeflateDecoder implements DeflateDecoder {
             throw new IllegalArgumentException("input spans more than " + INPUT_WINDOW + " bytes");
         }
         MemorySegment.copy(buf, off - history, in, JAVA_BYTE, 0, history + len);
-        state.set(ADDRESS, IsalLibrary.NEXT_IN, in.asSlice(history));
-        state.set(JAVA_INT, IsalLibrary.AVAIL_IN, len);
+        state.set(ADDRESS, IsalFunctions.NEXT_IN, in.asSlice(history));
+        state.set(JAVA_INT, IsalFunctions.AVAIL_IN, len);
         stalled = false;
     }
 
@@ -75,8 +76,8 @@ final class IsalDeflateDecoder implements DeflateDecoder {
         Objects.checkFromIndexSize(off, len, b.length);
         int want = Math.min(len, OUT_CAPACITY);
         int availInBefore = availIn();
-        state.set(ADDRESS, IsalLibrary.NEXT_OUT, out);
-        state.set(JAVA_INT, IsalLibrary.AVAIL_OUT, want);
+        state.set(ADDRESS, IsalFunctions.NEXT_OUT, out);
+        state.set(JAVA_INT, IsalFunctions.AVAIL_OUT, want);
         int ret;
         try {
             ret = (int) lib.inflate().invokeExact(state);
@@ -86,7 +87,7 @@ final class IsalDeflateDecoder implements DeflateDecoder {
         if (ret < 0) {
             throw new ZipException("corrupt gzip data: " + describe(ret));
         }
-        int n = want - state.get(JAVA_INT, IsalLibrary.AVAIL_OUT);
+        int n = want - state.get(JAVA_INT, IsalFunctions.AVAIL_OUT);
         MemorySegment.copy(out, JAVA_BYTE, 0, b, off, n);
         // ISA-L may keep a few input bytes back until more arrive (it decodes with look-ahead):
         // a call that used nothing and made nothing needs more input, whatever avail_in says.
@@ -96,7 +97,7 @@ final class IsalDeflateDecoder implements DeflateDecoder {
 
     @Override
     public boolean finished() {
-        return state.get(JAVA_INT, IsalLibrary.BLOCK_STATE) == IsalLibrary.ISAL_BLOCK_FINISH;
+        return state.get(JAVA_INT, IsalFunctions.BLOCK_STATE) == IsalFunctions.ISAL_BLOCK_FINISH;
     }
 
     @Override
@@ -112,16 +113,16 @@ final class IsalDeflateDecoder implements DeflateDecoder {
     @Override
     public int remaining() {
         int avail = availIn();
-        return finished() ? avail + state.get(JAVA_INT, IsalLibrary.READ_IN_LENGTH) / 8 : avail;
+        return finished() ? avail + state.get(JAVA_INT, IsalFunctions.READ_IN_LENGTH) / 8 : avail;
     }
 
     private int availIn() {
-        return state.get(JAVA_INT, IsalLibrary.AVAIL_IN);
+        return state.get(JAVA_INT, IsalFunctions.AVAIL_IN);
     }
 
     @Override
     public long crc() {
-        return Integer.toUnsignedLong(state.get(JAVA_INT, IsalLibrary.CRC));
+        return Integer.toUnsignedLong(state.get(JAVA_INT, IsalFunctions.CRC));
     }
 
     @Override

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.cfsj.posix.Posix;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Processes;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -26,7 +27,7 @@ public final class ForegroundRun {
 
     /** Whether stdin is a terminal: then the container gets one too ({@code process.terminal}). */
     public static boolean stdinIsTerminal() {
-        return Posix.isatty(0);
+        return FileCalls.isatty(0);
     }
 
     /**
@@ -44,9 +45,9 @@ public final class ForegroundRun {
                     return;
                 }
                 if (signals.incrementAndGet() >= KILL_AFTER_SIGNALS) {
-                    ProcessCalls.kill(process.pid(), ProcessCalls.SIGKILL);
+                    Processes.kill(process.pid(), Processes.SIGKILL);
                 } else {
-                    ProcessCalls.kill(process.pid(), s.getNumber());
+                    Processes.kill(process.pid(), s.getNumber());
                 }
             }));
         }

@@ -4,18 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.cfsj.oci.TestTar;
 import org.cfsj.repo.Repository;
+import org.cfsj.sys.MallocStats;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,9 +35,8 @@ class RefusedLayerMemoryTest {
     Path tmp;
 
     @Test
-    void refusedLayersLeaveNoNativeMemoryBehind() throws Throwable {
-        MethodHandle mallinfo2 = mallinfo2().orElse(null);
-        Assumptions.assumeTrue(mallinfo2 != null, "SKIPPED: no glibc mallinfo2 (glibc >= 2.33) to count malloc'd bytes");
+    void refusedLayersLeaveNoNativeMemoryBehind() throws Exception {
+        Assumptions.assumeTrue(MallocStats.inUse().isPresent(), "SKIPPED: no glibc mallinfo2 (glibc >= 2.33) to count malloc'd bytes");
         TestTar t = new TestTar();
         for (int i = 0; i < 40; i++) {
             t.file("dir/f" + i, 0644, TestTar.data(100 + 37 * i, i));
@@ -61,11 +52,11 @@ class RefusedLayerMemoryTest {
                 refuse(repo, tar, wrongDiffId);
             }
             System.gc(); // objects with cleaners from the warm-up free their memory now, not during the count
-            long before = mallocInUse(mallinfo2);
+            long before = MallocStats.inUse().getAsLong();
             for (int i = 0; i < REFUSALS; i++) {
                 refuse(repo, tar, wrongDiffId);
             }
-            long grown = mallocInUse(mallinfo2) - before;
+            long grown = MallocStats.inUse().getAsLong() - before;
             assertTrue(grown < REFUSALS * MAX_BYTES_PER_REFUSAL, REFUSALS + " refused layers left " + (grown >> 10)
                     + " KiB of malloc'd memory behind (" + (grown / REFUSALS) + " bytes each)");
         } finally {
@@ -76,26 +67,5 @@ class RefusedLayerMemoryTest {
     private static void refuse(Repository repo, byte[] tar, String diffId) {
         assertThrows(BadLayerException.class,
                 () -> LayerImporter.importLayerWithTree(repo, new ByteArrayInputStream(tar), diffId));
-    }
-
-    /** {@code struct mallinfo2}: ten size_t fields. */
-    private static final MemoryLayout MALLINFO2 = MemoryLayout.structLayout(
-            java.util.stream.Stream.of("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-                    "fordblks", "keepcost").map(ValueLayout.JAVA_LONG::withName).toArray(MemoryLayout[]::new));
-    private static final int HBLKHD = 4;
-    private static final int UORDBLKS = 7;
-
-    private static Optional<MethodHandle> mallinfo2() {
-        Linker linker = Linker.nativeLinker();
-        return linker.defaultLookup().find("mallinfo2")
-                .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(MALLINFO2)));
-    }
-
-    /** Bytes malloc has handed out and not had back, in all arenas. */
-    private static long mallocInUse(MethodHandle mallinfo2) throws Throwable {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = (MemorySegment) mallinfo2.invokeExact((SegmentAllocator) arena);
-            return info.getAtIndex(ValueLayout.JAVA_LONG, UORDBLKS) + info.getAtIndex(ValueLayout.JAVA_LONG, HBLKHD);
-        }
     }
 }

@@ -1,4 +1,4 @@
-package org.cfsj.posix;
+package org.cfsj.sys;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fd-relative bindings, checked against the JDK, {@code stat} and {@code ls}. */
-class PosixTest {
+class FileCallsTest {
     @TempDir
     Path dir;
 
@@ -36,9 +36,9 @@ class PosixTest {
         Path f = dir.resolve("f");
         Files.write(f, new byte[1234]);
         Files.createLink(dir.resolve("g"), f);
-        int dirfd = Posix.openat(Posix.AT_FDCWD, b(dir.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, "dir");
+        int dirfd = FileCalls.openat(FileCalls.AT_FDCWD, b(dir.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "dir");
         try {
-            Stat st = Posix.statx(dirfd, b("f"), Posix.AT_SYMLINK_NOFOLLOW, "f");
+            Stat st = StatCalls.statx(dirfd, b("f"), FileCalls.AT_SYMLINK_NOFOLLOW, "f");
             String[] s = run(dir, "stat", "-c", "%f %u %g %h %s %i %d %Y", "f").trim().split(" ");
             assertEquals(Integer.parseInt(s[0], 16), st.mode());
             assertEquals(Integer.parseInt(s[1]), st.uid());
@@ -52,7 +52,7 @@ class PosixTest {
             assertEquals(((java.nio.file.attribute.FileTime) Files.getAttribute(f, "lastModifiedTime")).toInstant().getNano(),
                     st.mtimeNsec());
         } finally {
-            Posix.close(dirfd);
+            FileCalls.close(dirfd);
         }
     }
 
@@ -62,14 +62,14 @@ class PosixTest {
         Arrays.fill(target, (byte) 0xe9);
         target[0] = (byte) 0x80;
         run(dir, "bash", "-c", "ln -s \"$(printf '\\x80'; head -c 4094 /dev/zero | tr '\\0' '\\351')\" l");
-        int dirfd = Posix.openat(Posix.AT_FDCWD, b(dir.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY, "dir");
+        int dirfd = FileCalls.openat(FileCalls.AT_FDCWD, b(dir.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY, "dir");
         try {
-            assertEquals(Stat.S_IFLNK, Posix.statx(dirfd, b("l"), Posix.AT_SYMLINK_NOFOLLOW, "l").type());
-            assertArrayEquals(target, Posix.readlinkat(dirfd, b("l"), "l"));
-            assertThrows(ErrnoException.class,
-                    () -> Posix.openat(dirfd, b("l"), Posix.O_RDONLY | Posix.O_NOFOLLOW, "l"), "O_NOFOLLOW refuses a symlink");
+            assertEquals(Stat.S_IFLNK, StatCalls.statx(dirfd, b("l"), FileCalls.AT_SYMLINK_NOFOLLOW, "l").type());
+            assertArrayEquals(target, FileCalls.readlinkat(dirfd, b("l"), "l"));
+            assertThrows(SysException.class,
+                    () -> FileCalls.openat(dirfd, b("l"), FileCalls.O_RDONLY | FileCalls.O_NOFOLLOW, "l"), "O_NOFOLLOW refuses a symlink");
         } finally {
-            Posix.close(dirfd);
+            FileCalls.close(dirfd);
         }
     }
 
@@ -77,14 +77,14 @@ class PosixTest {
     void readDirectorySeesEveryNameAcrossManyBatches() throws Exception {
         // 600 entries with 200-byte names: about four 32 KiB getdents64 buffers
         run(dir, "bash", "-c", "for i in $(seq 1 600); do printf -v n 'name-%d-%0200d' $i $i; : > \"$n\"; done; : > \"$(printf 'raw\\xff\\x01')\"");
-        int dirfd = Posix.openat(Posix.AT_FDCWD, b(dir.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY, "dir");
+        int dirfd = FileCalls.openat(FileCalls.AT_FDCWD, b(dir.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY, "dir");
         List<String> names = new ArrayList<>();
         try {
-            for (byte[] n : Posix.readDirectory(dirfd, "dir")) {
+            for (byte[] n : FileCalls.readDirectory(dirfd, "dir")) {
                 names.add(new String(n, ISO_8859_1));
             }
         } finally {
-            Posix.close(dirfd);
+            FileCalls.close(dirfd);
         }
         List<String> expected = new ArrayList<>(Arrays.asList(run(dir, "bash", "-c", "LC_ALL=C ls -A | LC_ALL=C sort").split("\n")));
         names.sort(null);
@@ -97,16 +97,16 @@ class PosixTest {
     @Test
     void readFullyAndErrors() throws Exception {
         Files.writeString(dir.resolve("five"), "12345");
-        int fd = Posix.openat(Posix.AT_FDCWD, b(dir.resolve("five").toString()), Posix.O_RDONLY, "five");
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, b(dir.resolve("five").toString()), FileCalls.O_RDONLY, "five");
         try {
-            assertArrayEquals(b("123"), Posix.readFully(fd, 3, "five"));
-            assertThrows(EOFException.class, () -> Posix.readFully(fd, 3, "five"), "only 2 bytes left");
+            assertArrayEquals(b("123"), Io.readFully(fd, 3, "five"));
+            assertThrows(EOFException.class, () -> Io.readFully(fd, 3, "five"), "only 2 bytes left");
         } finally {
-            Posix.close(fd);
+            FileCalls.close(fd);
         }
-        ErrnoException e = assertThrows(ErrnoException.class,
-                () -> Posix.statx(Posix.AT_FDCWD, b(dir + "/missing"), 0, dir + "/missing"));
-        assertEquals(ErrnoException.ENOENT, e.errno());
+        SysException e = assertThrows(SysException.class,
+                () -> StatCalls.statx(FileCalls.AT_FDCWD, b(dir + "/missing"), 0, dir + "/missing"));
+        assertEquals(Errno.ENOENT, e.errno());
         assertEquals(dir + "/missing: No such file or directory", e.getMessage());
     }
 

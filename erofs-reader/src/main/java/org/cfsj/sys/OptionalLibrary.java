@@ -1,4 +1,4 @@
-package org.cfsj.posix;
+package org.cfsj.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.Linker;
@@ -14,7 +14,7 @@ import java.util.function.Function;
  * wrong answer is skipped with one debug log line, and the caller falls back to the JDK; it is
  * never an error.
  */
-public final class OptionalLibrary {
+final class OptionalLibrary {
     private OptionalLibrary() {}
 
     /**
@@ -23,11 +23,11 @@ public final class OptionalLibrary {
      * @param bind     binds the functions; may throw RuntimeException (a symbol missing, ...)
      * @param selfTest null if the bound functions give the known answers, else what went wrong
      */
-    public static <F> Optional<F> load(String soname, String fallback, System.Logger log,
+    static <F> Optional<F> load(String soname, String fallback, System.Logger log,
             BiFunction<Linker, SymbolLookup, F> bind, Function<F, String> selfTest) {
         F functions;
         try {
-            functions = bind.apply(Linker.nativeLinker(), SymbolLookup.libraryLookup(soname, Arena.global()));
+            functions = bind.apply(Native.LINKER, SymbolLookup.libraryLookup(soname, Arena.global()));
         } catch (RuntimeException e) {
             // not installed (IllegalArgumentException), a symbol missing, native access denied
             log.log(System.Logger.Level.DEBUG, soname + " not usable, " + fallback + ": " + e);

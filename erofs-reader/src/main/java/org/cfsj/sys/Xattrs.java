@@ -1,4 +1,4 @@
-package org.cfsj.posix;
+package org.cfsj.sys;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -44,9 +44,9 @@ public final class Xattrs {
      * The names of all xattrs of {@code path} (any namespace the caller may list), in the order
      * the filesystem gives them. A filesystem without xattr support has none (no error).
      */
-    public static List<byte[]> list(byte[] path, String what) throws ErrnoException {
+    public static List<byte[]> list(byte[] path, String what) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Native.callState(arena);
+            MemorySegment state = Native.callState();
             MemorySegment cPath = Native.cString(arena, path);
             while (true) {
                 long size = (long) LLISTXATTR.invokeExact(state, cPath, MemorySegment.NULL, 0L);
@@ -59,7 +59,7 @@ public final class Xattrs {
                 MemorySegment buf = arena.allocate(size);
                 long n = (long) LLISTXATTR.invokeExact(state, cPath, buf, size);
                 if (n < 0) {
-                    if (Native.errno(state) == ErrnoException.ERANGE) {
+                    if (Native.errno(state) == Errno.ERANGE) {
                         continue; // an xattr was added between the two calls
                     }
                     return noneIfUnsupported(state, "llistxattr", what);
@@ -72,25 +72,25 @@ public final class Xattrs {
                 }
                 return names;
             }
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             throw e;
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
     }
 
-    private static List<byte[]> noneIfUnsupported(MemorySegment state, String call, String what) throws ErrnoException {
+    private static List<byte[]> noneIfUnsupported(MemorySegment state, String call, String what) throws SysException {
         int errno = Native.errno(state);
-        if (errno == ErrnoException.ENOTSUP) {
+        if (errno == Errno.ENOTSUP) {
             return List.of();
         }
-        throw new ErrnoException(call, what, errno);
+        throw new SysException(call, what, errno);
     }
 
     /** The value of xattr {@code name} of {@code path}, or null if it does not exist (any more). */
-    public static byte[] get(byte[] path, byte[] name, String what) throws ErrnoException {
+    public static byte[] get(byte[] path, byte[] name, String what) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Native.callState(arena);
+            MemorySegment state = Native.callState();
             MemorySegment cPath = Native.cString(arena, path);
             MemorySegment cName = Native.cString(arena, name);
             while (true) {
@@ -101,40 +101,40 @@ public final class Xattrs {
                 MemorySegment buf = arena.allocate(Math.max(1, size));
                 long n = (long) LGETXATTR.invokeExact(state, cPath, cName, buf, size);
                 if (n < 0) {
-                    if (Native.errno(state) == ErrnoException.ERANGE) {
+                    if (Native.errno(state) == Errno.ERANGE) {
                         continue; // the value grew between the two calls
                     }
                     return nullIfMissing(state, what);
                 }
                 return buf.asSlice(0, n).toArray(JAVA_BYTE);
             }
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             throw e;
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
     }
 
-    private static byte[] nullIfMissing(MemorySegment state, String what) throws ErrnoException {
+    private static byte[] nullIfMissing(MemorySegment state, String what) throws SysException {
         int errno = Native.errno(state);
-        if (errno == ErrnoException.ENODATA) {
+        if (errno == Errno.ENODATA) {
             return null;
         }
-        throw new ErrnoException("lgetxattr", what, errno);
+        throw new SysException("lgetxattr", what, errno);
     }
 
     /** Sets xattr {@code name} of {@code path} (not following a final symlink); flags 0 = create or replace. */
-    public static void set(byte[] path, byte[] name, byte[] value, String what) throws ErrnoException {
+    public static void set(byte[] path, byte[] name, byte[] value, String what) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Native.callState(arena);
+            MemorySegment state = Native.callState();
             MemorySegment cValue = arena.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, cValue, JAVA_BYTE, 0, value.length);
             int r = (int) LSETXATTR.invokeExact(
                     state, Native.cString(arena, path), Native.cString(arena, name), cValue, (long) value.length, 0);
             if (r != 0) {
-                throw new ErrnoException("lsetxattr", what, Native.errno(state));
+                throw new SysException("lsetxattr", what, Native.errno(state));
             }
-        } catch (ErrnoException e) {
+        } catch (SysException e) {
             throw e;
         } catch (Throwable t) {
             throw Native.rethrow(t);

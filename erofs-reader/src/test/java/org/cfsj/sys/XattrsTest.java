@@ -1,4 +1,4 @@
-package org.cfsj.posix;
+package org.cfsj.sys;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -69,18 +69,18 @@ class XattrsTest {
     void procPathReachesAnEntryOfAnOpenDirectory() throws Exception {
         Path f = Files.createFile(dir.resolve("f"));
         Xattrs.set(b(f.toString()), b("user.x"), b("1"), "f");
-        int dirfd = Posix.openat(Posix.AT_FDCWD, b(dir.toString()), Posix.O_RDONLY | Posix.O_DIRECTORY, "dir");
+        int dirfd = FileCalls.openat(FileCalls.AT_FDCWD, b(dir.toString()), FileCalls.O_RDONLY | FileCalls.O_DIRECTORY, "dir");
         try {
             assertArrayEquals(b("1"), Xattrs.get(Xattrs.procPath(dirfd, b("f")), b("user.x"), "f"));
         } finally {
-            Posix.close(dirfd);
+            FileCalls.close(dirfd);
         }
     }
 
     @Test
     void missingFileIsAnErrorNamingIt() {
-        ErrnoException e = assertThrows(ErrnoException.class, () -> Xattrs.list(b(dir + "/nope"), dir + "/nope"));
-        assertEquals(ErrnoException.ENOENT, e.errno());
+        SysException e = assertThrows(SysException.class, () -> Xattrs.list(b(dir + "/nope"), dir + "/nope"));
+        assertEquals(Errno.ENOENT, e.errno());
         assertTrue(e.getMessage().startsWith(dir + "/nope: "), e.getMessage());
     }
 }

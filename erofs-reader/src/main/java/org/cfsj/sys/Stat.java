@@ -1,4 +1,4 @@
-package org.cfsj.posix;
+package org.cfsj.sys;
 
 /**
  * The fields of {@code struct statx} that describe an inode (what {@code lstat} reports).
