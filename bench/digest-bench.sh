@@ -19,8 +19,10 @@ SMALL_COUNT=${SMALL_COUNT:-2000}
 ROUNDS=${ROUNDS:-3}
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# shellcheck source=../scripts/lib.sh
+. "$root/scripts/lib.sh"
 read -r -a cfsj <<<"${CFSJ:-$root/cfsj}"
-command -v fsverity >/dev/null || { echo "digest-bench: fsverity (fsverity-utils) is not installed" >&2; exit 1; }
+command -v fsverity >/dev/null || die "fsverity (fsverity-utils) is not installed"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -44,8 +46,8 @@ printf 'Data: %d files, %.1f MB (%d bytes); CPU: %s, %d processors\n' "${#files[
 fsverity digest "${files[@]}" >"$tmp/expected"
 "${cfsj[@]}" compute-digest --threads 1 "${files[@]}" >"$tmp/cfsj-1"
 "${cfsj[@]}" compute-digest "${files[@]}" >"$tmp/cfsj-n"
-cmp -s "$tmp/expected" "$tmp/cfsj-1" || { echo "digest-bench: cfsj --threads 1 output differs from fsverity" >&2; exit 1; }
-cmp -s "$tmp/expected" "$tmp/cfsj-n" || { echo "digest-bench: cfsj output differs from fsverity" >&2; exit 1; }
+cmp -s "$tmp/expected" "$tmp/cfsj-1" || die "cfsj --threads 1 output differs from fsverity"
+cmp -s "$tmp/expected" "$tmp/cfsj-n" || die "cfsj output differs from fsverity"
 echo "Outputs identical (${#files[@]} lines). Load average before timing: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # seconds (with ns resolution) that "$@" takes, output discarded. ./cfsj rebuilds its jar when a
@@ -60,7 +62,7 @@ timed() {
         "$@" >/dev/null
         t1=$(date +%s%N)
         [ "$before" = "$(stat -c %Y "$jar" 2>/dev/null || echo none)" ] && break
-        echo "digest-bench: $jar was rebuilt during a timed run; repeating it" >&2
+        echo "${0##*/}: $jar was rebuilt during a timed run; repeating it" >&2
     done
     echo "$(((t1 - t0) / 1000))" | awk '{ printf "%.3f", $1 / 1e6 }'
 }

@@ -14,7 +14,8 @@ FIO_SECONDS=${FIO_SECONDS:-15}  # per mount, spread over the SEQ_ROUNDS rounds
 SEQ_ROUNDS=${SEQ_ROUNDS:-7}    # rounds over all mounts for the big-file rows (sequential cold, warm, fio): medians
 WORK=${WORK:-/var/tmp}         # where the tree, the objects and the images go (a real disk: cold reads hit it)
 
-die() { echo "fuse.sh: $*" >&2; exit 1; }
+# shellcheck source=../scripts/lib.sh
+. "$here/scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root: the benchmark mounts filesystems and drops the page cache"
 [ -e /dev/fuse ] || die "/dev/fuse is missing"
 
@@ -29,14 +30,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The JDK that runs cfsj also runs the two helpers below (single-file source programs).
-java=${JAVA_HOME:+$JAVA_HOME/bin/java}
-if [ -z "$java" ] || [ ! -x "$java" ]; then
-    for c in "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java; do
-        [ -x "$c" ] && [ -f "$(dirname "$(dirname "$(readlink -f "$c")")")/release" ] &&
-            grep -qE '^JAVA_VERSION="(2[5-9]|[3-9][0-9])' "$(dirname "$(dirname "$(readlink -f "$c")")")/release" && { java=$c; break; }
-    done
-fi
-[ -n "$java" ] && [ -x "$java" ] || die "no JDK >= 25 found (set JAVA_HOME)"
+require_java
 "$here/cfsj" --version >/dev/null || die "cannot build or run $here/cfsj"
 jar="$here/cli/target/cfsj.jar"
 cfsj() { "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" "$@"; }
@@ -256,7 +250,6 @@ for ((r = 0; r < SEQ_ROUNDS; r++)); do
         iops[$l]+="$(fio_iops "$m" "$fio_round") "
     done
 done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for l in "${labels[@]}"; do
     T[$l,seq_cold]=$(echo "${cold[$l]}" | median)
     T[$l,seq_warm]=$(echo "${warm[$l]}" | median)

@@ -5,7 +5,9 @@
 # the ratio, and whether both images are byte-identical.
 #   usage: bench/mkcomposefs-bench.sh [ENTRIES] [ROUNDS]
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+# shellcheck source=../scripts/lib.sh
+. "$here/scripts/lib.sh"
 entries=${1:-200000}
 rounds=${2:-3}
 work=$(mktemp -d)
@@ -43,7 +45,7 @@ awk -v n="$entries" 'BEGIN {
 lines=$(wc -l < "$work/big.dump")
 echo "dumpfile: $lines entries, $(du -h "$work/big.dump" | cut -f1)"
 
-"$cfsj" --version >/dev/null # build the jar outside the timings
+"$cfsj" --version >/dev/null || die "cannot build or run $cfsj" # build the jar outside the timings
 
 time_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 

@@ -13,13 +13,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
-for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java; do
-    [ -n "$c" ] && [ -x "$c" ] || continue
-    v=$("$c" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -1)
-    if [ "${v:-0}" -ge 25 ]; then java=$c; break; fi
-done
-[ -n "${java:-}" ] || { echo "mutate.sh: no JDK >= 25 found" >&2; exit 127; }
-export JAVA_HOME; JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$java")")")
+# shellcheck source=../scripts/lib.sh
+. "$here/scripts/lib.sh"
+require_java   # exports JAVA_HOME for Maven
 
 args=()
 if [ $# -gt 0 ] && [[ "$1" != --* ]]; then
@@ -31,13 +27,13 @@ fi
 args+=("$@")
 
 # The harness is test code of integration-tests (compiled with the build, so it cannot rot);
-# it runs on the CLI's self-contained jar plus those test classes.
+# it runs on the CLI's self-contained jar plus those test classes and test-support's.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! mvn -B -q -o -f "$here/pom.xml" -pl integration-tests -am package -DskipTests >"$log" 2>&1; then
-    echo "mutate.sh: build failed:" >&2; cat "$log" >&2; exit 1
+    cat "$log" >&2; die "build failed (above)"
 fi
-cp="$here/cli/target/cfsj.jar:$here/integration-tests/target/test-classes"
+cp="$here/cli/target/cfsj.jar:$here/test-support/target/classes:$here/integration-tests/target/test-classes"
 # exec below replaces this shell, so the EXIT trap would never remove the build log.
 rm -f "$log"
 trap - EXIT

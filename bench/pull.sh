@@ -6,6 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(dirname "$here")
+# shellcheck source=../scripts/lib.sh
+. "$root/scripts/lib.sh"
 CFSJ=${CFSJ:-$root/cfsj}
 ROUNDS=${ROUNDS:-3}
 # REPULL=1: each timed cfsj pull goes into a repository that was pulled and deleted right
@@ -16,7 +18,7 @@ REPULL=${REPULL:-}
 LAYERS=${LAYERS:-"usr/bin usr/include usr/share/doc usr/lib/python3.11 usr/share/perl"}
 
 for t in docker-registry skopeo tar gzip sha256sum curl; do
-    command -v "$t" >/dev/null || { echo "pull.sh: $t is not installed (apt-get install docker-registry skopeo)" >&2; exit 127; }
+    command -v "$t" >/dev/null || die --status 127 "$t is not installed (apt-get install docker-registry skopeo)"
 done
 
 tmp=$(mktemp -d /var/tmp/cfsj-pull-bench.XXXXXX)

@@ -14,21 +14,15 @@ ROUNDS=${ROUNDS:-10}            # start-latency samples per image and mode
 READ_ROUNDS=${READ_ROUNDS:-5}   # /usr read samples per mode, cold and warm each
 WORK=${WORK:-/var/tmp}
 
-die() { echo "run.sh: $*" >&2; exit 1; }
+# shellcheck source=../scripts/lib.sh
+. "$here/scripts/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root: containers on FUSE/kernel mounts and drop_caches need it"
 [ -e /dev/fuse ] || die "/dev/fuse is missing"
 command -v crun >/dev/null || die "crun is not installed (apt-get install crun)"
 command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install debootstrap)"
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || die "a static /bin/busybox is needed (apt-get install busybox-static)"
 
-java=${JAVA_HOME:+$JAVA_HOME/bin/java}
-if [ -z "$java" ] || [ ! -x "$java" ]; then
-    for c in "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java; do
-        [ -x "$c" ] && [ -f "$(dirname "$(dirname "$(readlink -f "$c")")")/release" ] &&
-            grep -qE '^JAVA_VERSION="(2[5-9]|[3-9][0-9])' "$(dirname "$(dirname "$(readlink -f "$c")")")/release" && { java=$c; break; }
-    done
-fi
-[ -n "$java" ] && [ -x "$java" ] || die "no JDK >= 25 found (set JAVA_HOME)"
+require_java
 "$here/cfsj" --version >/dev/null || die "cannot build or run $here/cfsj"
 jar="$here/cli/target/cfsj.jar"
 # the jar directly: the ./cfsj launcher's staleness check would be part of every sample
@@ -99,8 +93,7 @@ fi
 
 modes=("--fuse" "--fuse=passthrough" "--kernel --insecure")
 label() { case "$1" in --fuse) echo "FUSE" ;; --fuse=passthrough) echo "FUSE+passthrough" ;; *) echo "kernel" ;; esac; }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%d\n", (a[NR/2]+a[NR/2+1])/2}'; }
-median_of() { echo "$1" | tr ' ' '\n' | grep . | median; } # of a space-separated list of samples
+median_of() { echo "$1" | median; } # of a space-separated list of samples
 
 # Start latency: from launching `cfsj oci run` to the container's first line on our stdout.
 start_ms() { # MODE IMAGE

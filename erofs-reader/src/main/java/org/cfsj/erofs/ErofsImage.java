@@ -212,6 +212,12 @@ public final class ErofsImage implements AutoCloseable {
                 }
             }
             case LAYOUT_CHUNK_BASED -> {
+                // mkfs.erofs and composefs make chunk indexes for regular files only; in a directory or
+                // symlink every index entry could name the same block and multiply it without bound.
+                if (!in.isRegular()) {
+                    throw new ErofsFormatException("nid " + in.nid() + ": chunk-based layout for a "
+                            + (in.isDirectory() ? "directory" : "symlink") + " (only regular files have chunks)");
+                }
                 int fmt = in.chunkFormat();
                 if ((fmt & ~(CHUNK_FORMAT_BLKBITS_MASK | CHUNK_FORMAT_INDEXES)) != 0) {
                     throw new ErofsFormatException(String.format("nid %d: unknown chunk format 0x%x", in.nid(), fmt));

@@ -124,10 +124,11 @@ public final class DirectoryScanner {
                 Frame f = stack.getLast();
                 display.setLength(f.displayLength);
                 if (!f.names.hasNext()) {
-                    stack.removeLast();
-                    if (!stack.isEmpty() && stack.getLast().fd < 0) {
-                        unpark(stack.getLast(), f.fd, display);
+                    // Unparked while f is still on the stack, so that f.fd is closed below even if this throws.
+                    if (stack.size() > 1 && stack.get(stack.size() - 2).fd < 0) {
+                        unpark(stack.get(stack.size() - 2), f.fd, display);
                     }
+                    stack.removeLast();
                     if (f.fd != rootFd) {
                         FileCalls.close(f.fd);
                     }
@@ -146,7 +147,14 @@ public final class DirectoryScanner {
                 }
                 if (sub != null) {
                     int fd = FileCalls.openat(f.fd, name, DIR_FLAGS, what);
-                    stack.add(new Frame(fd, sub, path, listSorted(fd, what), display.length()));
+                    Iterator<byte[]> names;
+                    try {
+                        names = listSorted(fd, what);
+                    } catch (IOException | RuntimeException e) {
+                        FileCalls.close(fd);
+                        throw e;
+                    }
+                    stack.add(new Frame(fd, sub, path, names, display.length()));
                     int park = stack.size() - 1 - OPEN_LEVELS;
                     if (park >= 1) { // never the root: its fd is the caller's
                         Frame p = stack.get(park);
@@ -170,7 +178,13 @@ public final class DirectoryScanner {
         display.setLength(parent.displayLength);
         String what = display.toString();
         int fd = FileCalls.openat(childFd, DOT_DOT, DIR_FLAGS, what);
-        Stat now = StatCalls.statx(fd, DOT, 0, what);
+        Stat now;
+        try {
+            now = StatCalls.statx(fd, DOT, 0, what);
+        } catch (IOException | RuntimeException e) {
+            FileCalls.close(fd);
+            throw e;
+        }
         if (now.ino() != parent.identity.ino() || now.devMajor() != parent.identity.devMajor()
                 || now.devMinor() != parent.identity.devMinor()) {
             FileCalls.close(fd);

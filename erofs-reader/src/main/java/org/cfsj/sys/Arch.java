@@ -13,12 +13,13 @@ package org.cfsj.sys;
  * @param oDirectory {@code O_DIRECTORY}
  * @param oNofollow {@code O_NOFOLLOW}
  * @param oDirect {@code O_DIRECT}
- * @param oLargefile {@code O_LARGEFILE} as glibc defines it for 64-bit programs
  * @param sysOpenat2 the syscall number of {@code openat2} (glibc 2.36 has no wrapper for it)
+ * @param epollEventSize {@code sizeof(struct epoll_event)}: x86_64 packs it (12 bytes, the 64-bit
+ *     data at offset 4), other architectures align the data to 8 (16 bytes)
  */
-public record Arch(String name, int oDirectory, int oNofollow, int oDirect, int oLargefile, long sysOpenat2) {
-    public static final Arch X86_64 = new Arch("x86_64", 0200000, 0400000, 040000, 0, 437);
-    public static final Arch AARCH64 = new Arch("aarch64", 040000, 0100000, 0200000, 0, 437);
+public record Arch(String name, int oDirectory, int oNofollow, int oDirect, long sysOpenat2, long epollEventSize) {
+    public static final Arch X86_64 = new Arch("x86_64", 0200000, 0400000, 040000, 437, 12);
+    public static final Arch AARCH64 = new Arch("aarch64", 040000, 0100000, 0200000, 437, 16);
 
     private static final Arch CURRENT = of(System.getProperty("os.arch"));
 

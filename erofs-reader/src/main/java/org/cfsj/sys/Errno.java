@@ -32,12 +32,14 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENOTTY = 25;
     public static final int EROFS = 30;
+    public static final int EPIPE = 32;
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EPROTO = 71;
     public static final int EOVERFLOW = 75;
+    public static final int ECONNRESET = 104;
     public static final int EOPNOTSUPP = 95;
     /** The same number as EOPNOTSUPP on Linux. */
     public static final int ENOTSUP = 95;

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SysConstantsTest {
     /** The classes whose numeric constants reach the kernel. */
     private static final List<Class<?>> BINDINGS = List.of(FileCalls.class, StatCalls.class, Io.class, Errno.class,
-            FileLocks.class, FileSystemCalls.class, VerityIoctl.class, MountCalls.class, Processes.class, Sockets.class);
+            FileLocks.class, FileSystemCalls.class, VerityIoctl.class, MountCalls.class, Processes.class, Sockets.class, Epoll.class);
 
     /** Constants whose C counterpart is not a macro of the same name. */
     private static final Map<String, String> C_EXPRESSIONS = Map.ofEntries(
@@ -67,15 +67,25 @@ class SysConstantsTest {
             Map.entry("Sockets.CMSG_TYPE_OFFSET", "offsetof(struct cmsghdr, cmsg_type)"),
             Map.entry("Sockets.CMSG_DATA_OFFSET", "CMSG_LEN(0)"),
             Map.entry("Sockets.CMSG_SPACE_ONE_FD", "CMSG_SPACE(sizeof(int))"),
-            Map.entry("Sockets.CMSG_LEN_ONE_FD", "CMSG_LEN(sizeof(int))"));
+            Map.entry("Sockets.CMSG_LEN_ONE_FD", "CMSG_LEN(sizeof(int))"),
+            Map.entry("Sockets.MSG_FLAGS_OFFSET", "offsetof(struct msghdr, msg_flags)"),
+            Map.entry("Sockets.SOCKADDR_UN_SIZE", "sizeof(struct sockaddr_un)"),
+            Map.entry("Sockets.SUN_PATH_OFFSET", "offsetof(struct sockaddr_un, sun_path)"),
+            Map.entry("Sockets.UCRED_SIZE", "sizeof(struct ucred)"),
+            Map.entry("Sockets.UCRED_UID_OFFSET", "offsetof(struct ucred, uid)"),
+            Map.entry("Sockets.UCRED_GID_OFFSET", "offsetof(struct ucred, gid)"),
+            Map.entry("Epoll.EPOLL_EVENT_SIZE", "sizeof(struct epoll_event)"),
+            Map.entry("Epoll.EPOLL_DATA_OFFSET", "offsetof(struct epoll_event, data)"));
 
     /** Constants no header defines, and why. */
     private static final Set<String> NOT_IN_HEADERS = Set.of(
             "VerityIoctl.SHA256_SIZE", // the size of a SHA-256 digest: a property of the hash, not of Linux
-            "VerityIoctl.MAX_DIGEST_SIZE"); // SHA-512's 64 bytes, the largest fs-verity knows; the uapi header has no macro
+            "VerityIoctl.MAX_DIGEST_SIZE", // SHA-512's 64 bytes, the largest fs-verity knows; the uapi header has no macro
+            "Sockets.SCM_MAX_FD"); // 253, defined in the kernel's include/net/scm.h, which user space cannot include
 
     /** Constants whose value depends on the architecture: taken from the {@link Arch} being checked. */
-    private static final Set<String> PER_ARCH = Set.of("FileCalls.O_DIRECTORY", "FileCalls.O_NOFOLLOW", "FileCalls.O_DIRECT");
+    private static final Set<String> PER_ARCH = Set.of("FileCalls.O_DIRECTORY", "FileCalls.O_NOFOLLOW", "FileCalls.O_DIRECT",
+            "Epoll.EPOLL_EVENT_SIZE", "Epoll.EPOLL_DATA_OFFSET");
 
     private static final String HEADERS = """
             #define _GNU_SOURCE
@@ -86,11 +96,13 @@ class SysConstantsTest {
             #include <stddef.h>
             #include <stdio.h>
             #include <sys/file.h>
+            #include <sys/epoll.h>
             #include <sys/mount.h>
             #include <sys/socket.h>
             #include <sys/stat.h>
             #include <sys/syscall.h>
             #include <sys/uio.h>
+            #include <sys/un.h>
             #include <linux/fsverity.h>
             #include <linux/openat2.h>
             """;
@@ -153,13 +165,14 @@ class SysConstantsTest {
                         case "O_DIRECTORY" -> arch.oDirectory();
                         case "O_NOFOLLOW" -> arch.oNofollow();
                         case "O_DIRECT" -> arch.oDirect();
+                        case "EPOLL_EVENT_SIZE" -> arch.epollEventSize();
+                        case "EPOLL_DATA_OFFSET" -> arch.epollEventSize() - 8;
                         default -> throw new AssertionError(name);
                     };
                 }
                 out.put(name, value);
             }
         }
-        out.put("O_LARGEFILE", (long) arch.oLargefile());
         out.put("SYS_openat2", arch.sysOpenat2());
         return out;
     }

@@ -32,8 +32,8 @@ import org.cfsj.fuse.fs.FsException;
  *
  * <p>A window's files are pushed one after the other, but their data is asked for all at once
  * first ({@link Loader#prefetch}): with the page cache cold, the disk then reads the window's
- * files in parallel instead of one per round trip (the Debian minbase /usr read cold: ~1.0 s →
- * ~0.76 s, the kernel composefs mount ~0.62 s).
+ * files in parallel instead of one per round trip (measured in
+ * bench/results/2026-11-21-run.md, fifth session).
  */
 final class DirectoryReadahead {
     /** Files larger than this are left to the kernel's in-file readahead. */

@@ -29,6 +29,7 @@ import org.cfsj.tree.Metadata;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Symlink;
 import org.cfsj.tree.Xattr;
+import org.cfsj.testsupport.Command;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,10 +112,7 @@ class ComposefsMountTest {
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        return out;
+        return Command.of(cmd).mergeStderr().run().out();
     }
 
     @Test

@@ -2,7 +2,6 @@ package org.cfsj.fuse;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Constructor;
@@ -10,7 +9,6 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cfsj.fuse.kernel.*;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -162,16 +162,14 @@ class KernelStructsTest {
         Path cfile = tmp.resolve(c.getSimpleName() + ".c");
         Path exe = tmp.resolve(c.getSimpleName());
         Files.writeString(cfile, src);
-        ProcessBuilder pb = new ProcessBuilder("gcc", "-o", exe.toString(), cfile.toString()).redirectErrorStream(true);
-        pb.environment().put("LC_ALL", "C"); // plain quotes in the messages parsed above
-        Process gcc = pb.start();
-        String messages = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (gcc.waitFor() != 0) {
-            return messages;
+        // LC_ALL=C: plain quotes in the messages parsed above
+        Result gcc = Command.of("gcc", "-o", exe.toString(), cfile.toString()).env("LC_ALL", "C").mergeStderr().run();
+        if (gcc.exit() != 0) {
+            return gcc.out();
         }
-        Process run = new ProcessBuilder(exe.toString()).start();
-        lastOutput = new String(run.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-        assertEquals(0, run.waitFor());
+        Result run = Command.of(exe.toString()).run();
+        lastOutput = run.out();
+        assertEquals(0, run.exit());
         return null;
     }
 

@@ -13,6 +13,9 @@ import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
 import org.cfsj.erofs.write.ComposefsImageWriter;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.RandomTrees;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Directory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +55,7 @@ class ImageRoundtripTest {
     @Test
     void randomTreesRoundtripExactly() throws Exception {
         for (int seed = 1; seed <= TREES; seed++) {
-            Directory tree = new RandomTrees(seed, false).tree(seed % 5 == 0 ? 3000 : 300);
+            Directory tree = new RandomTrees(seed, RandomTrees.Profile.IMAGE).tree(seed % 5 == 0 ? 3000 : 300);
             byte[] image = write(tree);
             String dump = dumpOf(image);
 
@@ -70,11 +73,11 @@ class ImageRoundtripTest {
 
     @Test
     void fsckErofsAcceptsEveryImage() throws Exception {
-        assumeTrue(Tools.onPath("fsck.erofs"), "fsck.erofs not installed (Debian package erofs-utils): cannot check images");
+        assumeTrue(Command.onPath("fsck.erofs"), "fsck.erofs not installed (Debian package erofs-utils): cannot check images");
         for (int seed = 100; seed < 100 + TREES; seed++) {
             Path img = tmp.resolve("t" + seed + ".img");
-            Files.write(img, write(new RandomTrees(seed, false).tree(seed % 4 == 0 ? 3000 : 300)));
-            Tools.Result r = Tools.run(List.of("fsck.erofs", "--extract", img.toString()));
+            Files.write(img, write(new RandomTrees(seed, RandomTrees.Profile.IMAGE).tree(seed % 4 == 0 ? 3000 : 300)));
+            Result r = Command.of(List.of("fsck.erofs", "--extract", img.toString())).mergeStderr().run();
             assertEquals(0, r.exit(), "fsck.erofs rejected the image of seed " + seed + ":\n" + r.out());
         }
     }

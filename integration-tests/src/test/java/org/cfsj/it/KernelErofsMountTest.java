@@ -18,6 +18,8 @@ import org.cfsj.sys.Stat;
 import org.cfsj.sys.StatCalls;
 import org.cfsj.sys.SysException;
 import org.cfsj.sys.Xattrs;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.RandomTrees;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
@@ -39,10 +41,10 @@ class KernelErofsMountTest {
 
     @Test
     void kernelSeesTheTreeThatWasWritten() throws Exception {
-        assumeTrue(Tools.isRoot(), "needs root to mount(2) an EROFS image: run the suite as root");
+        assumeTrue(Command.isRoot(), "needs root to mount(2) an EROFS image: run the suite as root");
         assumeTrue(Files.readString(Path.of("/proc/filesystems")).contains("erofs"), "kernel has no EROFS support");
         for (int seed = 1; seed <= 6; seed++) {
-            Directory tree = new RandomTrees(seed, true).tree(400);
+            Directory tree = new RandomTrees(seed, RandomTrees.Profile.KERNEL_SAFE).tree(400);
             Path img = tmp.resolve("s" + seed + ".img");
             Files.write(img, ComposefsImageWriter.toBytes(tree, ComposefsImageWriter.Options.DEFAULT));
             Path mnt = Files.createDirectory(tmp.resolve("mnt" + seed));

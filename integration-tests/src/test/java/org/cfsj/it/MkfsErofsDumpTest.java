@@ -13,6 +13,8 @@ import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,17 +42,17 @@ class MkfsErofsDumpTest {
 
     @Test
     void mkfsErofsImageOfUsrDumpsLikeTheDirectory() throws Exception {
-        assumeTrue(Tools.onPath("mkfs.erofs"), "mkfs.erofs not installed (Debian package erofs-utils)");
+        assumeTrue(Command.onPath("mkfs.erofs"), "mkfs.erofs not installed (Debian package erofs-utils)");
         Path src = tmp.resolve("src");
         Files.createDirectory(src);
         for (String part : List.of("/usr/share/doc", "/usr/lib/os-release", "/usr/share/zoneinfo/Europe", "/usr/bin/ls")) {
             if (Files.exists(Path.of(part))) {
-                Tools.Result cp = Tools.run(List.of("cp", "-a", part, src.resolve(Path.of(part).getFileName()).toString()));
+                Result cp = Command.of(List.of("cp", "-a", part, src.resolve(Path.of(part).getFileName()).toString())).mergeStderr().run();
                 assertEquals(0, cp.exit(), "copy " + part + ": " + cp.out());
             }
         }
         Path img = tmp.resolve("usr.erofs");
-        Tools.Result mkfs = Tools.run(List.of("mkfs.erofs", "-Eforce-inode-extended", img.toString(), src.toString()));
+        Result mkfs = Command.of(List.of("mkfs.erofs", "-Eforce-inode-extended", img.toString(), src.toString())).mergeStderr().run();
         assertEquals(0, mkfs.exit(), mkfs.out());
 
         String fromDir = DumpfilePrinter.toString(DirectoryScanner.scan(src, ScanOptions.defaults()));

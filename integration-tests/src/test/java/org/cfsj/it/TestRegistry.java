@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cfsj.testsupport.Command;
 
 /**
  * Debian's {@code docker-registry} on a free 127.0.0.1 port, with filesystem storage in a
@@ -67,15 +68,10 @@ public final class TestRegistry implements AutoCloseable {
         return start(dir, security, cert);
     }
 
+    /** Runs a tool (its stdout into {@code stdout} if not null) and throws unless it exits 0. */
     private static void run(List<String> cmd, Path stdout) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(stdout == null);
-        pb.redirectOutput(stdout == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(stdout.toFile()));
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", cmd) + " failed"
-                    + (p.isAlive() ? "" : ": " + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)));
-        }
+        Command c = Command.of(cmd).timeoutSeconds(60);
+        (stdout == null ? c : c.stdoutTo(stdout)).check();
     }
 
     private static TestRegistry start(Path dir, String security, Path cert) throws IOException, InterruptedException {

@@ -25,8 +25,11 @@ final class ImageEmitter {
     private final LayoutPlan plan;
     private final int version;
     private final ImageSink out;
-    /** Where each structure is encoded before it goes out: large enough for any but a dirent block. */
-    private final byte[] scratch = new byte[BLOCK_SIZE];
+    /**
+     * Where each structure is encoded before it goes out: a block (the largest inode, ibody or
+     * dirent block) or the largest xattr entry a 8-bit name length and 16-bit value size allow.
+     */
+    private final byte[] scratch = new byte[Math.max(BLOCK_SIZE, XattrEntry.size(0xff, 0xffff))];
     private final MemorySegment scratchSegment = MemorySegment.ofArray(scratch);
 
     private ImageEmitter(LayoutPlan plan, int version, ImageSink out) {

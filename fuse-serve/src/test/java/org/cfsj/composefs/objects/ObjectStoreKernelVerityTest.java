@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,15 +27,9 @@ class ObjectStoreKernelVerityTest {
         Path object = dir.resolve(FsVerity.objectPath(digest));
         Files.createDirectories(object.getParent());
         Files.write(object, content);
-        Process enable;
-        try {
-            enable = new ProcessBuilder("fsverity", "enable", object.toString()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "fsverity tool not installed: " + e.getMessage());
-            return;
-        }
-        String out = new String(enable.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assumeTrue(enable.waitFor() == 0, "no kernel fs-verity on " + dir + " (fsverity enable: " + out.strip() + ")");
+        assumeTrue(Command.onPath("fsverity"), "fsverity tool not installed");
+        Result enable = Command.of("fsverity", "enable", object.toString()).mergeStderr().run();
+        assumeTrue(enable.exit() == 0, "no kernel fs-verity on " + dir + " (fsverity enable: " + enable.out().strip() + ")");
 
         try (ObjectStore store = new ObjectStore(dir, false)) {
             assertTrue(store.verityMode().startsWith("kernel fs-verity"), store.verityMode());

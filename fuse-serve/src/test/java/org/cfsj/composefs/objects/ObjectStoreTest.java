@@ -28,6 +28,7 @@ import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Io;
 import org.cfsj.sys.PathNames;
 import org.cfsj.sys.SysException;
+import org.cfsj.testsupport.Command;
 import org.cfsj.tree.Bytes;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
@@ -313,8 +314,7 @@ class ObjectStoreTest {
             IOException e = assertThrows(IOException.class, () -> store.open("ab/dir", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
 
-            Process mkfifo = new ProcessBuilder("mkfifo", base.resolve("ab/fifo").toString()).inheritIO().start();
-            assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed; cannot test a FIFO object");
+            assumeTrue(Command.of("mkfifo", base.resolve("ab/fifo").toString()).run().exit() == 0, "mkfifo failed; cannot test a FIFO object");
             e = assertThrows(IOException.class, () -> store.open("ab/fifo", new byte[32]));
             assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
         }

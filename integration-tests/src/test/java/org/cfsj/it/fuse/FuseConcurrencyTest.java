@@ -25,6 +25,9 @@ import org.cfsj.sys.Io;
 import org.cfsj.sys.StatCalls;
 import org.cfsj.sys.SysException;
 import org.cfsj.sys.Xattrs;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -164,10 +167,10 @@ class FuseConcurrencyTest {
             }
 
             public void once() throws Exception {
-                Cfsj.Result r = Cfsj.exec(List.of(cmd), 240);
-                if (r.exit() != 0 || !r.stderr().isEmpty()) {
+                Result r = Command.of(List.of(cmd)).timeoutSeconds(240).run();
+                if (r.exit() != 0 || !r.err().isEmpty()) {
                     throw new AssertionError(String.join(" ", cmd) + ": exit " + r.exit() + ", stderr: "
-                            + r.stderr().lines().limit(5).toList());
+                            + r.err().lines().limit(5).toList());
                 }
             }
         };

@@ -26,6 +26,8 @@ import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.MountCalls;
 import org.cfsj.sys.StatCalls;
 import org.cfsj.sys.SysException;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,14 +106,14 @@ class FuseCorruptImageTest {
         assertRefused(b.image(), tmp.resolve("no-such-objects"), tmp.resolve("r1"), "a missing --basedir");
         Path notDir = Files.writeString(tmp.resolve("plain-file"), "x");
         assertRefused(b.image(), notDir, tmp.resolve("r2"), "a --basedir that is a file");
-        Cfsj.Result r = Cfsj.run(60, "fuse-serve", b.image().toString(), tmp.resolve("no-such-mnt").toString(), "--basedir", b.objects().toString());
-        assertOneLineError(r.exit(), r.stderr(), "a missing mountpoint");
+        Result r = Cfsj.command("fuse-serve", b.image().toString(), tmp.resolve("no-such-mnt").toString(), "--basedir", b.objects().toString()).timeoutSeconds(60).run();
+        assertOneLineError(r.exit(), r.err(), "a missing mountpoint");
         // a mountpoint that is already a mount
         Path busy = Files.createDirectories(tmp.resolve("busy"));
         MountCalls.mount("tmpfs", busy.toString(), "tmpfs", 0, "size=1m");
         try {
-            r = Cfsj.run(60, "fuse-serve", b.image().toString(), busy.toString(), "--basedir", b.objects().toString());
-            assertOneLineError(r.exit(), r.stderr(), "a mountpoint that is already a mount");
+            r = Cfsj.command("fuse-serve", b.image().toString(), busy.toString(), "--basedir", b.objects().toString()).timeoutSeconds(60).run();
+            assertOneLineError(r.exit(), r.err(), "a mountpoint that is already a mount");
             List<Mounts.MountEntry> stacked = Mounts.under(busy);
             assertEquals(1, stacked.size(), "only the tmpfs may be mounted at " + busy + ": " + stacked);
         } finally {

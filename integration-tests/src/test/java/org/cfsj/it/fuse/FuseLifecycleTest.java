@@ -15,6 +15,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.fuse.Mounts;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -113,7 +115,7 @@ class FuseLifecycleTest {
         Images.Built b = smallImage();
         Path mnt = Files.createDirectories(tmp.resolve("bg-mnt"));
         try {
-            Cfsj.Result r = Cfsj.run(60, "fuse-serve", b.image().toString(), mnt.toString(), "--basedir", b.objects().toString(), "--background");
+            Result r = Cfsj.command("fuse-serve", b.image().toString(), mnt.toString(), "--basedir", b.objects().toString(), "--background").timeoutSeconds(60).run();
             assertEquals(0, r.exit(), "fuse-serve --background: " + r.describe());
             assertTrue(Mounts.isMountPoint(mnt), "--background returned before the mount was live");
             assertEquals("inline\n", Files.readString(mnt.resolve("inline.txt"), StandardCharsets.ISO_8859_1));
@@ -121,7 +123,7 @@ class FuseLifecycleTest {
             List<Long> servers = serversOf(mnt);
             assertFalse(servers.isEmpty(), "no fuse-serve process for " + mnt + " is running");
 
-            Cfsj.Result u = Cfsj.run(60, "umount", mnt.toString());
+            Result u = Cfsj.command("umount", mnt.toString()).timeoutSeconds(60).run();
             assertEquals(0, u.exit(), "cfsj umount: " + u.describe());
             assertFalse(Mounts.isMountPoint(mnt), "still mounted after cfsj umount");
             long deadline = System.currentTimeMillis() + 10_000;

@@ -23,6 +23,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.sys.MountCalls;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 
 /**
  * One {@code cfsj fuse-serve IMAGE MNT --basedir DIR --stats} process started by a test, in the
@@ -87,7 +90,7 @@ final class FuseServer implements AutoCloseable {
         Path tmp = Files.createDirectories(work.resolve("tmp"));
         List<String> args = new ArrayList<>(List.of("fuse-serve", image.toString(), mnt.toString(), "--basedir", basedir.toString(), "--stats"));
         args.addAll(options);
-        ProcessBuilder pb = new ProcessBuilder(Cfsj.command(tmp, args));
+        ProcessBuilder pb = new ProcessBuilder(Cfsj.argv(tmp == null ? List.of() : List.of("-Djava.io.tmpdir=" + tmp), args));
         pb.environment().put("TMPDIR", tmp.toString());
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectOutput(work.resolve("stdout").toFile());
@@ -209,11 +212,11 @@ final class FuseServer implements AutoCloseable {
         switch (how) {
             case SIGTERM -> process.destroy();
             case SIGINT -> {
-                Cfsj.Result r = Cfsj.exec(List.of("kill", "-INT", Long.toString(pid())), 10);
+                Result r = Command.of(List.of("kill", "-INT", Long.toString(pid()))).timeoutSeconds(10).run();
                 assertEquals(0, r.exit(), "kill -INT " + pid() + ": " + r.describe());
             }
             case UMOUNT_COMMAND -> {
-                Cfsj.Result r = Cfsj.run(30, "umount", mountPoint.toString());
+                Result r = Cfsj.command("umount", mountPoint.toString()).timeoutSeconds(30).run();
                 if (r.exit() != 0) {
                     fail("cfsj umount " + mountPoint + " failed: " + r.describe() + "\nserver stderr:\n" + stderr());
                 }

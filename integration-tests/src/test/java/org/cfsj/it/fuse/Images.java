@@ -8,6 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.RandomTrees;
+import org.cfsj.testsupport.Result;
+import org.cfsj.testsupport.TreeWriter;
 
 /** Images built the way users build them ({@code cfsj mkcomposefs}), and their dumpfiles. */
 final class Images {
@@ -20,28 +24,28 @@ final class Images {
     static Built fromRandomTree(Path dir, long seed, int entries) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path src = dir.resolve("src");
-        SourceTrees.build(src, seed, entries);
+        TreeWriter.write(new RandomTrees(seed, RandomTrees.Profile.ON_DISK).tree(entries), src);
         return mkcomposefs(src, dir.resolve("image.cfs"), dir.resolve("objects"));
     }
 
     static Built mkcomposefs(Path src, Path image, Path objects) throws IOException, InterruptedException {
-        Cfsj.Result r = Cfsj.run(300, "mkcomposefs", src.toString(), image.toString(), "--digest-store", objects.toString());
+        Result r = Cfsj.command("mkcomposefs", src.toString(), image.toString(), "--digest-store", objects.toString()).timeoutSeconds(300).run();
         assertEquals(0, r.exit(), "cfsj mkcomposefs " + src + ": " + r.describe());
         return new Built(src, image, objects);
     }
 
     /** {@code cfsj composefs-info dump IMAGE}. */
     static String imageDump(Path image) throws IOException, InterruptedException {
-        Cfsj.Result r = Cfsj.run(120, "composefs-info", "dump", image.toString());
+        Result r = Cfsj.command("composefs-info", "dump", image.toString()).timeoutSeconds(120).run();
         assertEquals(0, r.exit(), "cfsj composefs-info dump " + image + ": " + r.describe());
-        return r.out();
+        return r.outLatin1();
     }
 
     /** {@code cfsj create-dumpfile DIR} of a mounted tree. */
     static String treeDump(Path dir) throws IOException, InterruptedException {
-        Cfsj.Result r = Cfsj.run(300, "create-dumpfile", dir.toString());
+        Result r = Cfsj.command("create-dumpfile", dir.toString()).timeoutSeconds(300).run();
         assertEquals(0, r.exit(), "cfsj create-dumpfile " + dir + ": " + r.describe());
-        return r.out();
+        return r.outLatin1();
     }
 
     /** Equal dumpfiles, or a failure showing the first differing lines (dumps are long). */

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,11 +78,11 @@ class CraftedLayerTest {
     @MethodSource("cases")
     void pullOfCraftedLayerFailsWithOneLineAndChangesNothing(String tag, @TempDir Path tmp) throws Exception {
         Path repo = tmp.resolve("repo");
-        Cli.Result init = Cli.cfsj("--repo", repo.toString(), "init");
+        Result init = Cfsj.run("--repo", repo.toString(), "init");
         assertEquals(0, init.exit(), init.describe());
         Map<String, String> before = RepoSnapshot.of(repo);
 
-        Cli.Result r = Cli.cfsj("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":" + tag, tag);
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":" + tag, tag);
 
         assertEquals(1, r.exit(), r.describe());
         String err = r.err().strip();
@@ -224,46 +226,6 @@ class CraftedLayerTest {
 
         private static String descriptor(String mediaType, String digest, long size) {
             return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
-        }
-    }
-
-    /** The packaged CLI ({@code cli/target/cfsj.jar}) in its own JVM, as a user runs it. */
-    static final class Cli {
-        record Result(int exit, String out, String err) {
-            String describe() {
-                return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-            }
-        }
-
-        static Result cfsj(String... args) throws IOException, InterruptedException {
-            String root = System.getProperty("cfsj.root.dir");
-            if (root == null) {
-                throw new IllegalStateException("system property cfsj.root.dir is not set (surefire sets it)");
-            }
-            Path jar = Path.of(root, "cli", "target", "cfsj.jar");
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(jar + " does not exist: package the cli module first");
-            }
-            String javaBin = ProcessHandle.current().info().command().orElse("java");
-            List<String> cmd = new java.util.ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-jar",
-                    jar.toString()));
-            cmd.addAll(List.of(args));
-            Path outFile = Files.createTempFile("cfsj-out", ".txt");
-            Path errFile = Files.createTempFile("cfsj-err", ".txt");
-            try {
-                Process p = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile()).start();
-                p.getOutputStream().close();
-                // A guard against a hang, not a measurement: the slowest case takes a few seconds.
-                if (!p.waitFor(600, java.util.concurrent.TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor();
-                    throw new IOException("cfsj did not finish: " + cmd);
-                }
-                return new Result(p.exitValue(), Files.readString(outFile, StandardCharsets.ISO_8859_1),
-                        Files.readString(errFile, StandardCharsets.ISO_8859_1));
-            } finally {
-                Files.deleteIfExists(outFile);
-                Files.deleteIfExists(errFile);
-            }
         }
     }
 

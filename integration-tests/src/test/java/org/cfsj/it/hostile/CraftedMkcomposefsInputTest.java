@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.cfsj.it.hostile.CraftedLayerTest.Cli;
 import org.cfsj.sys.Xattrs;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +31,7 @@ class CraftedMkcomposefsInputTest {
     private void refusedDump(String line, String expected) throws Exception {
         Path dump = Files.writeString(tmp.resolve("dump"), ROOT + line + "\n", StandardCharsets.ISO_8859_1);
         Path image = tmp.resolve("image");
-        Cli.Result r = Cli.cfsj("mkcomposefs", "--from-file", dump.toString(), image.toString());
+        Result r = Cfsj.run("mkcomposefs", "--from-file", dump.toString(), image.toString());
         assertEquals(1, r.exit(), r.describe());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "one line: " + r.describe());
@@ -54,28 +56,22 @@ class CraftedMkcomposefsInputTest {
     void directoryXattrTooLongForErofsIsRefused() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to mount a tmpfs (tmpfs stores 64 KiB xattr values)");
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
-        CraftedLayerTest.Cli.Result m = run("mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mnt.toString());
+        Result m = Command.of("mount", "-t", "tmpfs", "-o", "size=8m,mode=0755", "tmpfs", mnt.toString()).mergeStderr().run();
         assertEquals(0, m.exit(), m.describe());
         try {
             Path file = Files.writeString(mnt.resolve("holder"), "x");
             Xattrs.set(file.toString().getBytes(StandardCharsets.ISO_8859_1), "user.big".getBytes(StandardCharsets.US_ASCII),
                     new byte[65536], file.toString());
             Path image = tmp.resolve("image");
-            Cli.Result r = Cli.cfsj("mkcomposefs", mnt.toString(), image.toString());
+            Result r = Cfsj.run("mkcomposefs", mnt.toString(), image.toString());
             assertEquals(1, r.exit(), r.describe());
             String err = r.err().strip();
             assertFalse(err.contains("\n"), "one line: " + r.describe());
             assertTrue(err.contains("holder") && err.contains("user.big") && err.contains("65535"), r.describe());
             assertFalse(Files.exists(image), "no image is written");
         } finally {
-            CraftedLayerTest.Cli.Result u = run("umount", mnt.toString());
+            Result u = Command.of("umount", mnt.toString()).mergeStderr().run();
             assertEquals(0, u.exit(), u.describe());
         }
-    }
-
-    private static Cli.Result run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Cli.Result(p.waitFor(), out, "");
     }
 }

@@ -12,13 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
@@ -43,10 +43,10 @@ class DeepTreeTest {
         Path layout = tmp.resolve("layout");
         OciLayout.write(layout, "deep", PaxTar.deepFile(depth - 1, "d", "f", "bottom\n"));
         Path repo = tmp.resolve("repo");
-        Result pull = Cli.run(600, "--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":deep", "deep");
+        Result pull = Cfsj.command("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":deep", "deep").timeoutSeconds(600).run();
         assertClean(pull);
         assertEquals(1, pull.exit(), pull.describe());
-        assertTrue(pull.stderr().contains("longer than 4095"), pull.describe());
+        assertTrue(pull.err().contains("longer than 4095"), pull.describe());
     }
 
     /** The deepest layer a member path of PATH_MAX - 1 bytes allows: 2,047 directories and a file. */
@@ -56,10 +56,10 @@ class DeepTreeTest {
         Path layout = tmp.resolve("layout");
         OciLayout.write(layout, "deep", PaxTar.deepFile(dirs, "d", "f", "bottom\n"));
         Path repo = tmp.resolve("repo");
-        Result pull = Cli.run(600, "--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":deep", "deep");
+        Result pull = Cfsj.command("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":deep", "deep").timeoutSeconds(600).run();
         assertClean(pull);
         assertEquals(0, pull.exit(), pull.describe());
-        try (ErofsImage image = ErofsImage.open(repo.resolve("images").resolve(pull.out().strip()))) {
+        try (ErofsImage image = ErofsImage.open(repo.resolve("images").resolve(pull.outLatin1().strip()))) {
             Node bottom = descend(ImageTree.read(image), "d", dirs);
             RegularFile f = assertInstanceOf(RegularFile.class, ((Directory) bottom).get("f"));
             assertEquals("bottom\n", new String(f.content(), StandardCharsets.UTF_8));
@@ -72,16 +72,16 @@ class DeepTreeTest {
         Path image = tmp.resolve("deep.cfs");
         // Built from a directory, not a layer, so that no import rule on member path length interferes.
         withDeepDirectory(dirs, source -> {
-            Result mk = Cli.run(300, "mkcomposefs", source.toString(), image.toString());
+            Result mk = Cfsj.command("mkcomposefs", source.toString(), image.toString()).timeoutSeconds(300).run();
             assertClean(mk);
             assertEquals(0, mk.exit(), mk.describe());
         });
 
         String deepest = "/d".repeat(dirs);
-        Result dump = Cli.run(300, "composefs-info", "dump", image.toString());
+        Result dump = Cfsj.command("composefs-info", "dump", image.toString()).timeoutSeconds(300).run();
         assertClean(dump);
         assertEquals(0, dump.exit(), dump.describe());
-        List<String> lines = dump.out().lines().toList();
+        List<String> lines = dump.outLatin1().lines().toList();
         // composefs-dump(5): the root, then every entry depth first, each line starting with its path.
         assertEquals(1 + dirs + 1, lines.size(), "root, " + dirs + " directories and the file");
         assertTrue(lines.get(0).startsWith("/ "), lines.get(0));
@@ -90,10 +90,10 @@ class DeepTreeTest {
         }
         assertTrue(lines.getLast().startsWith(deepest + "/f 7 100"), "the file, 7 bytes, regular");
 
-        Result ls = Cli.run(300, "composefs-info", "ls", image.toString());
+        Result ls = Cfsj.command("composefs-info", "ls", image.toString()).timeoutSeconds(300).run();
         assertClean(ls);
         assertEquals(0, ls.exit(), ls.describe());
-        List<String> listed = ls.out().lines().toList();
+        List<String> listed = ls.outLatin1().lines().toList();
         assertEquals(dirs + 1, listed.size(), "every directory and the file");
         assertEquals("/d/\t", listed.get(0));
         assertEquals(deepest + "/\t", listed.get(dirs - 1));
@@ -115,7 +115,7 @@ class DeepTreeTest {
     private void mkcomposefsOfADeepDirectory(int depth, List<String> wrapper) throws Exception {
         Path image = tmp.resolve("deep.cfs");
         withDeepDirectory(depth, source -> {
-            Result mk = Cli.run(600, wrapper, "mkcomposefs", source.toString(), image.toString());
+            Result mk = Cfsj.command("mkcomposefs", source.toString(), image.toString()).wrappedIn(wrapper).timeoutSeconds(600).run();
             assertClean(mk);
             assertEquals(0, mk.exit(), mk.describe());
         });
@@ -136,15 +136,15 @@ class DeepTreeTest {
         Files.createDirectory(source);
         try {
             // perl (Debian: essential) walks down with relative mkdir/chdir: no path exceeds PATH_MAX.
-            Result made = exec(List.of("perl", "-e",
+            Result made = Command.of(List.of("perl", "-e",
                     "chdir $ARGV[0] or die; for (1..$ARGV[1]) { mkdir 'd' or die \"mkdir: $!\"; chdir 'd' or die \"chdir: $!\"; }"
                             + " open(my $f, '>', 'f') or die; print $f \"bottom\\n\"; close $f or die;",
-                    source.toString(), Integer.toString(depth)), 120);
+                    source.toString(), Integer.toString(depth))).timeoutSeconds(120).run();
             assertEquals(0, made.exit(), made.describe());
             use.accept(source);
         } finally {
             // JUnit's own cleanup walks by absolute path, which fails past PATH_MAX; rm -rf does not.
-            exec(List.of("rm", "-rf", "--one-file-system", source.toString()), 120);
+            Command.of(List.of("rm", "-rf", "--one-file-system", source.toString())).timeoutSeconds(120).run();
         }
     }
 
@@ -160,72 +160,16 @@ class DeepTreeTest {
 
     /** Whatever the outcome: no stack trace, and a failure is one line saying what went wrong. */
     static void assertClean(Result r) {
-        assertFalse(r.stderr().contains("\tat ") || r.stderr().contains("Exception in thread")
-                || r.stderr().contains("java.lang."), "a stack trace or a Java class reached the user:\n" + head(r.stderr()));
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception in thread")
+                || r.err().contains("java.lang."), "a stack trace or a Java class reached the user:\n" + head(r.err()));
         if (r.exit() != 0) {
             assertEquals(1, r.exit(), r.describe());
-            assertEquals(1, r.stderr().lines().count(), "one line of error:\n" + head(r.stderr()));
+            assertEquals(1, r.err().lines().count(), "one line of error:\n" + head(r.err()));
         }
     }
 
     private static String head(String s) {
         return s.length() > 4000 ? s.substring(0, 4000) + "\n[... " + (s.length() - 4000) + " more chars]" : s;
-    }
-
-    record Result(int exit, byte[] stdout, String stderr) {
-        String out() {
-            return new String(stdout, StandardCharsets.ISO_8859_1);
-        }
-
-        String describe() {
-            return "exit " + exit + ", stderr:\n" + head(stderr);
-        }
-    }
-
-    static Result exec(List<String> cmd, long timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                return ("(reading stderr failed: " + e + ")").getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-            throw new IOException("timed out after " + timeoutSeconds + " s: " + cmd);
-        }
-        return new Result(p.exitValue(), out, new String(err.join(), StandardCharsets.UTF_8));
-    }
-
-    /** The real {@code cfsj}: the packaged CLI jar in a JVM of its own, with the JVM's default stack size. */
-    static final class Cli {
-        private Cli() {}
-
-        static Result run(long timeoutSeconds, String... args) throws IOException, InterruptedException {
-            return run(timeoutSeconds, List.of(), args);
-        }
-
-        /** Runs {@code WRAPPER... java -jar cfsj.jar ARGS...}, e.g. under a shell that sets a limit first. */
-        static Result run(long timeoutSeconds, List<String> wrapper, String... args) throws IOException, InterruptedException {
-            String root = System.getProperty("cfsj.root.dir");
-            if (root == null) {
-                throw new IllegalStateException("system property cfsj.root.dir is not set (surefire sets it to the repository root)");
-            }
-            Path jar = Path.of(root, "cli", "target", "cfsj.jar");
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(jar + " does not exist: package the cli module first");
-            }
-            String java = ProcessHandle.current().info().command()
-                    .orElseThrow(() -> new IllegalStateException("cannot tell this JVM's java binary"));
-            List<String> cmd = new ArrayList<>(wrapper);
-            cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
-            cmd.addAll(List.of(args));
-            return exec(cmd, timeoutSeconds);
-        }
     }
 
     /** A POSIX (pax) tar written byte by byte, so that a test can say exactly what a member holds. */

@@ -30,6 +30,9 @@ import org.cfsj.erofs.Inode;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Io;
 import org.cfsj.sys.SysException;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,9 +151,9 @@ class FuseHostileImageTest {
             for (int pass = 0; pass < 2; pass++) { // the second listing comes from the kernel's caches in part
                 assertEquals(List.of(".", "..", "e", "zz"), getdents(mnt.resolve("d")), "pass " + pass);
             }
-            Process ls = new ProcessBuilder("ls", "-a", mnt.resolve("d").toString()).redirectErrorStream(true).start();
-            String out = new String(ls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, ls.waitFor(), "ls -a: " + out);
+            Result ls = Command.of("ls", "-a", mnt.resolve("d").toString()).mergeStderr().run();
+            String out = ls.out();
+            assertEquals(0, ls.exit(), "ls -a: " + out);
             assertEquals(List.of(".", "..", "e", "zz"), out.lines().toList(), "ls -a");
             assertFalse(Files.exists(mnt.resolve("d/c"), LinkOption.NOFOLLOW_LINKS), "the name cut at its NUL is not found");
             assertFalse(Files.exists(mnt.resolve("d/a"), LinkOption.NOFOLLOW_LINKS));
@@ -164,16 +167,11 @@ class FuseHostileImageTest {
     // ------------------------------------------------------------------ helpers
 
     /** The names getdents64 returns for a directory, "." and ".." included, in order. */
-    private static List<String> getdents(Path dir) throws IOException {
+    private static List<String> getdents(Path dir) throws IOException, InterruptedException {
         // FileCalls.readDirectory drops "." and ".."; count them through ls -f (unsorted, all entries) instead
-        Process p = new ProcessBuilder("ls", "-f", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-        try {
-            assertEquals(0, p.waitFor(), "ls -f " + dir + ": " + out);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+        Result ls = Command.of("ls", "-f", dir.toString()).mergeStderr().run();
+        String out = ls.outLatin1();
+        assertEquals(0, ls.exit(), "ls -f " + dir + ": " + out);
         return out.lines().toList();
     }
 
@@ -202,10 +200,8 @@ class FuseHostileImageTest {
     }
 
     private static void cfsj(int expectedExit, String... args) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(Served.command(List.of(args))).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "cfsj " + String.join(" ", args) + " did not end");
-        assertEquals(expectedExit, p.exitValue(), "cfsj " + String.join(" ", args) + ":\n" + out);
+        Result r = Cfsj.command(args).mergeStderr().timeoutSeconds(120).run();
+        assertEquals(expectedExit, r.exit(), "cfsj " + String.join(" ", args) + ":\n" + r.out());
     }
 
     /**
@@ -260,23 +256,12 @@ class FuseHostileImageTest {
             this.stderr = stderr;
         }
 
-        static List<String> command(List<String> args) {
-            String root = System.getProperty("cfsj.root.dir");
-            assertNotNull(root, "system property cfsj.root.dir is not set (surefire sets it to the repository root)");
-            Path jar = Path.of(root, "cli", "target", "cfsj.jar");
-            assertTrue(Files.isRegularFile(jar), jar + " is missing: package the cli module first");
-            String java = ProcessHandle.current().info().command().orElseThrow();
-            List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
-            cmd.addAll(args);
-            return cmd;
-        }
-
         static Served start(Path image, Path mnt, Path basedir, Path work, List<String> options) throws Exception {
             Files.createDirectories(work);
             List<String> args = new ArrayList<>(List.of("fuse-serve", image.toString(), mnt.toString(), "--basedir", basedir.toString()));
             args.addAll(options);
             Path err = work.resolve("stderr");
-            Process p = new ProcessBuilder(command(args)).redirectInput(new File("/dev/null"))
+            Process p = new ProcessBuilder(Cfsj.argv(args)).redirectInput(new File("/dev/null"))
                     .redirectOutput(work.resolve("stdout").toFile()).redirectError(err.toFile()).start();
             Served s = new Served(p, mnt, err);
             try {
@@ -337,8 +322,7 @@ class FuseHostileImageTest {
                 }
             }
             // a server killed hard leaves its mount behind: detach it (nothing to do if it is gone)
-            new ProcessBuilder("umount", "-l", mnt.toString()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
+            Command.of("umount", "-l", mnt.toString()).timeoutSeconds(10).run();
         }
     }
 }

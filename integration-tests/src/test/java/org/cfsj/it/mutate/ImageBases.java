@@ -16,16 +16,18 @@ import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.Superblock;
 import org.cfsj.erofs.ImageTree;
 import org.cfsj.erofs.write.ComposefsImageWriter;
-import org.cfsj.it.GeneratedTrees;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.RandomTrees;
+import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Directory;
 
 /**
  * The valid images the image cases mutate, the same on every run: composefs images (format
  * versions 0 and 1) written by cfsj's writer from a generated directory tree whose external files
  * are in an object directory (so opening them goes through the verified object store), composefs
- * images of {@link GeneratedTrees} (odd names, escaped overlay xattrs, inline sizes at the limits;
+ * images of {@link RandomTrees} (odd names, escaped overlay xattrs, inline sizes at the limits;
  * their objects are missing), and mkfs.erofs images of the same directory tree (several layouts)
  * when mkfs.erofs is installed.
  *
@@ -56,9 +58,9 @@ final class ImageBases {
         b.add("composefs-v1 tree", ComposefsImageWriter.toBytes(scanned, ComposefsImageWriter.Options.exactly(1)));
         Directory inlined = DirectoryScanner.scan(tree, new ScanOptions(ScanOptions.MAX_INLINE_LIMIT, 1, objects, true));
         b.add("composefs tree inline<=5000", ComposefsImageWriter.toBytes(inlined, ComposefsImageWriter.Options.DEFAULT));
-        b.add("composefs generated 1", ComposefsImageWriter.toBytes(GeneratedTrees.tree(1, 300), ComposefsImageWriter.Options.DEFAULT));
-        b.add("composefs generated 2", ComposefsImageWriter.toBytes(GeneratedTrees.tree(2, 1500), ComposefsImageWriter.Options.DEFAULT));
-        if (onPath("mkfs.erofs")) {
+        b.add("composefs generated 1", ComposefsImageWriter.toBytes(new RandomTrees(1, RandomTrees.Profile.IMAGE).tree(300), ComposefsImageWriter.Options.DEFAULT));
+        b.add("composefs generated 2", ComposefsImageWriter.toBytes(new RandomTrees(2, RandomTrees.Profile.IMAGE).tree(1500), ComposefsImageWriter.Options.DEFAULT));
+        if (Command.onPath("mkfs.erofs")) {
             b.addMkfs(log, work, tree, "mkfs.erofs default", true);
             b.addMkfs(log, work, tree, "mkfs.erofs with checksum", false);
             b.addMkfs(log, work, tree, "mkfs.erofs noinline", true, "-Enoinline_data");
@@ -169,26 +171,17 @@ final class ImageBases {
         run(work, "setfattr", "-h", "-n", name, "-v", "0x" + HexFormat.of().formatHex(value), p.toString());
     }
 
-    static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin:/usr/sbin:/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
-    }
-
+    /** Runs a tool in {@code work}; returns its output (stdout and stderr), throws unless it exits 0. */
     static String run(Path work, String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
+            Result r = Command.of(cmd).dir(work).mergeStderr().run();
+            if (r.exit() != 0) {
+                throw new IOException(String.join(" ", cmd) + " failed: " + r.out().strip());
             }
+            return r.out();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
-        return out;
     }
 }

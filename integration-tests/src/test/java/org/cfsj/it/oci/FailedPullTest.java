@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +31,8 @@ class FailedPullTest {
 
     @Test
     void aPullThatFailsToBuildItsImageLeavesTheNameOnTheGoodImage() throws Exception {
-        Assumptions.assumeTrue(Sh.isRoot(), "needs root (OCI layers with ownership, FUSE mount)");
-        Assumptions.assumeTrue(Sh.onPath("tar"), "GNU tar is not installed");
+        Assumptions.assumeTrue(Command.isRoot(), "needs root (OCI layers with ownership, FUSE mount)");
+        Assumptions.assumeTrue(Command.onPath("tar"), "GNU tar is not installed");
         TestImages images = new TestImages(tmp.resolve("images"));
         TestImages.Layer good = images.tar(images.uniqueLayer("good", 41, 40_000));
         TestImages.Layer bad = images.tar(images.uniqueLayer("bad", 42, 40_000));
@@ -47,67 +50,67 @@ class FailedPullTest {
         assertNotEquals(goodId, badId);
 
         Files.createDirectories(repo.resolve("images").resolve(badId).resolve("taken"));
-        Sh.Result failed = cfsj(repo, "oci", "pull", "-q", layout + ":bad", "app:1");
+        Result failed = cfsj(repo, "oci", "pull", "-q", layout + ":bad", "app:1");
         assertEquals(1, failed.exit(), failed.describe());
         assertTrue(failed.err().startsWith("cfsj pull: ") && failed.err().strip().lines().count() == 1,
                 "one line of error: " + failed.describe());
 
         assertNamesGoodImage(repo, goodManifest, goodId);
-        Sh.Result gc = cfsj(repo, "gc");
+        Result gc = cfsj(repo, "gc");
         assertEquals(0, gc.exit(), gc.describe());
         assertNamesGoodImage(repo, goodManifest, goodId);
-        Sh.Result fsck = cfsj(repo, "fsck");
+        Result fsck = cfsj(repo, "fsck");
         assertEquals(0, fsck.exit(), fsck.describe());
 
-        Sh.Result inspect = cfsj(repo, "oci", "inspect", "app:1");
+        Result inspect = cfsj(repo, "oci", "inspect", "app:1");
         assertEquals(0, inspect.exit(), inspect.describe());
-        assertTrue(inspect.out().contains("Manifest:    " + goodManifest.digest()), inspect.describe());
-        assertTrue(inspect.out().contains("Image id:    " + goodId), inspect.describe());
+        assertTrue(inspect.outLatin1().contains("Manifest:    " + goodManifest.digest()), inspect.describe());
+        assertTrue(inspect.outLatin1().contains("Image id:    " + goodId), inspect.describe());
 
         if (Files.exists(Path.of("/dev/fuse"))) {
             Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-            Sh.Result mount = cfsj(repo, "oci", "mount", "--fuse", "app:1", mnt.toString());
+            Result mount = cfsj(repo, "oci", "mount", "--fuse", "app:1", mnt.toString());
             assertEquals(0, mount.exit(), mount.describe());
             try {
                 assertTrue(java.util.Arrays.equals(Files.readAllBytes(good.dir().resolve("unique/good")),
                         Files.readAllBytes(mnt.resolve("unique/good"))), "the good image's file through the mount");
             } finally {
-                Sh.Result u = Sh.cfsj("umount", mnt.toString());
+                Result u = Cfsj.run("umount", mnt.toString());
                 if (u.exit() != 0) {
-                    Sh.run(List.of("umount", "-l", mnt.toString()), 60);
+                    Command.of(List.of("umount", "-l", mnt.toString())).timeoutSeconds(60).run();
                 }
                 assertEquals(0, u.exit(), u.describe());
             }
         }
 
         // Once the obstacle is gone the same pull succeeds and moves the name.
-        Sh.run(List.of("rm", "-r", repo.resolve("images").resolve(badId).toString()), 60);
+        Command.of(List.of("rm", "-r", repo.resolve("images").resolve(badId).toString())).timeoutSeconds(60).run();
         assertEquals(badId, pullOk(repo, layout + ":bad", "app:1"));
-        Sh.Result list = cfsj(repo, "oci", "images");
-        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("app:1 ") && l.contains(badId)), list.describe());
+        Result list = cfsj(repo, "oci", "images");
+        assertTrue(list.outLatin1().lines().anyMatch(l -> l.startsWith("app:1 ") && l.contains(badId)), list.describe());
     }
 
     private static void assertNamesGoodImage(Path repo, TestImages.Manifest goodManifest, String goodId)
             throws Exception {
-        Sh.Result list = cfsj(repo, "oci", "images");
+        Result list = cfsj(repo, "oci", "images");
         assertEquals(0, list.exit(), list.describe());
-        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("app:1 ") && l.contains(goodId)),
+        assertTrue(list.outLatin1().lines().anyMatch(l -> l.startsWith("app:1 ") && l.contains(goodId)),
                 "app:1 still names the good image: " + list.describe());
-        Sh.Result built = cfsj(repo, "images");
-        assertTrue(built.out().contains(goodId), "the good composefs image is still there: " + built.describe());
-        Sh.Result inspect = cfsj(repo, "oci", "inspect", goodManifest.digest());
+        Result built = cfsj(repo, "images");
+        assertTrue(built.outLatin1().contains(goodId), "the good composefs image is still there: " + built.describe());
+        Result inspect = cfsj(repo, "oci", "inspect", goodManifest.digest());
         assertEquals(0, inspect.exit(), inspect.describe());
     }
 
     private static String pullOk(Path repo, String source, String name) throws Exception {
-        Sh.Result r = cfsj(repo, "oci", "pull", "-q", source, name);
+        Result r = cfsj(repo, "oci", "pull", "-q", source, name);
         assertEquals(0, r.exit(), r.describe());
-        return r.out().strip();
+        return r.outLatin1().strip();
     }
 
-    private static Sh.Result cfsj(Path repo, String... args) throws Exception {
+    private static Result cfsj(Path repo, String... args) throws Exception {
         List<String> all = new java.util.ArrayList<>(List.of("--repo", repo.toString()));
         all.addAll(List.of(args));
-        return Sh.cfsj(all.toArray(String[]::new));
+        return Cfsj.run(all.toArray(String[]::new));
     }
 }

@@ -1,6 +1,5 @@
 package org.cfsj.it.oci;
 
-import org.cfsj.it.TestRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,6 +14,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.cfsj.it.TestRegistry;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,10 +47,10 @@ class OciPullTest {
 
     @BeforeAll
     static void buildAndPush() throws Exception {
-        Assumptions.assumeTrue(Sh.isRoot(), "OCI pull tests need root (device nodes, ownership, mounts)");
+        Assumptions.assumeTrue(Command.isRoot(), "OCI pull tests need root (device nodes, ownership, mounts)");
         Assumptions.assumeTrue(TestRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
         for (String tool : List.of("skopeo", "tar", "setfattr", "mknod", "mkfifo")) {
-            Assumptions.assumeTrue(Sh.onPath(tool), tool + " is not installed (.ci/run installs it)");
+            Assumptions.assumeTrue(Command.onPath(tool), tool + " is not installed (.ci/run installs it)");
         }
         Assumptions.assumeTrue(Files.isExecutable(Path.of(TestImages.BUSYBOX)), "busybox-static is not installed");
         work = Files.createTempDirectory("cfsj-oci-it");
@@ -92,15 +95,15 @@ class OciPullTest {
         push(layout + ":bbz", reg + "/bbz:1");
         push(layout + ":tamper", reg + "/tamper:1");
         push(layout + ":big", reg + "/big:1");
-        Sh.check("skopeo", "copy", "-q", "--dest-tls-verify=false", "--format", "v2s2", layout + ":bb", reg + "/bb-v2s2:1");
-        Sh.check("skopeo", "copy", "-q", "--dest-tls-verify=false", "--all", layout + ":multi", reg + "/multi:1");
+        Command.of("skopeo", "copy", "-q", "--dest-tls-verify=false", "--format", "v2s2", layout + ":bb", reg + "/bb-v2s2:1").check();
+        Command.of("skopeo", "copy", "-q", "--dest-tls-verify=false", "--all", layout + ":multi", reg + "/multi:1").check();
 
         expectedBusybox = images.expectedTree("busybox", busyboxLayers);
         expectedArm = images.expectedTree("arm", List.of(busyboxLayers.get(0), armLayer));
     }
 
     private static void push(String from, String to) throws IOException, InterruptedException {
-        Sh.check("skopeo", "copy", "-q", "--dest-tls-verify=false", from, to);
+        Command.of("skopeo", "copy", "-q", "--dest-tls-verify=false", from, to).check();
     }
 
     private static String digestOf(String descriptorJson) {
@@ -114,7 +117,7 @@ class OciPullTest {
             registry.close();
         }
         if (work != null) {
-            Sh.run(List.of("rm", "-rf", work.toString()), 60);
+            Command.of(List.of("rm", "-rf", work.toString())).timeoutSeconds(60).run();
         }
     }
 
@@ -128,10 +131,10 @@ class OciPullTest {
         args.addAll(List.of(extra));
         args.add(source);
         args.add(name);
-        Sh.Result r = Sh.cfsj(args.toArray(String[]::new));
+        Result r = Cfsj.run(args.toArray(String[]::new));
         assertEquals(0, r.exit(), "pull " + source + ": " + r.describe());
-        String id = r.out().strip();
-        assertTrue(id.matches("[0-9a-f]{64}"), "pull prints the image id, not: " + r.out());
+        String id = r.outLatin1().strip();
+        assertTrue(id.matches("[0-9a-f]{64}"), "pull prints the image id, not: " + r.outLatin1());
         return id;
     }
 
@@ -156,15 +159,15 @@ class OciPullTest {
     }
 
     private static String dumpOfImage(Path repo, String id) throws Exception {
-        Sh.Result r = Sh.cfsj("composefs-info", "dump", imageFile(repo, id).toString());
+        Result r = Cfsj.run("composefs-info", "dump", imageFile(repo, id).toString());
         assertEquals(0, r.exit(), r.describe());
-        return normalize(r.out());
+        return normalize(r.outLatin1());
     }
 
     private static String dumpOfDirectory(Path dir) throws Exception {
-        Sh.Result r = Sh.cfsj("create-dumpfile", dir.toString());
+        Result r = Cfsj.run("create-dumpfile", dir.toString());
         assertEquals(0, r.exit(), r.describe());
-        return normalize(r.out());
+        return normalize(r.outLatin1());
     }
 
     @Test
@@ -181,11 +184,11 @@ class OciPullTest {
         String arm = pull(repo, reg("multi:1"), "multi-arm64", "--platform", "linux/arm64");
         assertNotEquals(gzip, arm);
         assertEquals(dumpOfDirectory(expectedArm), dumpOfImage(repo, arm), "arm64 entry of the index");
-        Sh.Result inspect = Sh.cfsj("--repo", repo.toString(), "oci", "inspect", "bb-v2s2", "--json");
+        Result inspect = Cfsj.run("--repo", repo.toString(), "oci", "inspect", "bb-v2s2", "--json");
         assertEquals(0, inspect.exit(), inspect.describe());
-        assertTrue(inspect.out().contains("application/vnd.docker.distribution.manifest.v2+json"), inspect.out());
-        assertTrue(inspect.out().contains(busyboxLayers.get(2).diffId()), inspect.out());
-        Sh.Result fsck = Sh.cfsj("--repo", repo.toString(), "fsck");
+        assertTrue(inspect.outLatin1().contains("application/vnd.docker.distribution.manifest.v2+json"), inspect.outLatin1());
+        assertTrue(inspect.outLatin1().contains(busyboxLayers.get(2).diffId()), inspect.outLatin1());
+        Result fsck = Cfsj.run("--repo", repo.toString(), "fsck");
         assertEquals(0, fsck.exit(), fsck.describe());
     }
 
@@ -195,7 +198,7 @@ class OciPullTest {
         pull(repo, reg("bbz:1"), "bbz");
         for (TestImages.Layer l : busyboxLayers) {
             Path out = tmp.resolve("export.tar");
-            assertEquals(0, Sh.cfsjToFile(out, "--repo", repo.toString(), "oci", "export-layer", "bbz", l.diffId()));
+            assertEquals(0, Cfsj.command("--repo", repo.toString(), "oci", "export-layer", "bbz", l.diffId()).stdoutTo(out).run().exit());
             assertEquals(l.diffId(), "sha256:" + TestImages.sha256(out));
         }
     }
@@ -219,10 +222,10 @@ class OciPullTest {
         String fromLayout = pull(a, "oci:" + images.layout() + ":bb", "bb");
         String fromRegistry = pull(b, reg("bb:1"), "bb");
         assertEquals(fromLayout, fromRegistry);
-        Sh.Result ia = Sh.cfsj("--repo", a.toString(), "oci", "inspect", "bb", "--json");
-        Sh.Result ib = Sh.cfsj("--repo", b.toString(), "oci", "inspect", "bb", "--json");
+        Result ia = Cfsj.run("--repo", a.toString(), "oci", "inspect", "bb", "--json");
+        Result ib = Cfsj.run("--repo", b.toString(), "oci", "inspect", "bb", "--json");
         assertEquals(0, ia.exit(), ia.describe());
-        assertEquals(ia.out(), ib.out(), "same manifest and config bytes from both sources");
+        assertEquals(ia.outLatin1(), ib.outLatin1(), "same manifest and config bytes from both sources");
     }
 
     @Test
@@ -230,8 +233,8 @@ class OciPullTest {
         String fromLayout = pull(tmp.resolve("a"), "oci:" + images.layout() + ":bb", "bb");
         Path ociArchive = tmp.resolve("bb-oci.tar");
         Path dockerArchive = tmp.resolve("bb-docker.tar");
-        Sh.check("skopeo", "copy", "-q", "oci:" + images.layout() + ":bb", "oci-archive:" + ociArchive + ":bb");
-        Sh.check("skopeo", "copy", "-q", "oci:" + images.layout() + ":bb", "docker-archive:" + dockerArchive + ":bb:latest");
+        Command.of("skopeo", "copy", "-q", "oci:" + images.layout() + ":bb", "oci-archive:" + ociArchive + ":bb").check();
+        Command.of("skopeo", "copy", "-q", "oci:" + images.layout() + ":bb", "docker-archive:" + dockerArchive + ":bb:latest").check();
         assertEquals(fromLayout, pull(tmp.resolve("b"), "oci-archive:" + ociArchive + ":bb", "bb"), "oci-archive from skopeo");
         assertEquals(fromLayout, pull(tmp.resolve("c"), "docker-archive:" + dockerArchive, "bb"), "docker-archive from skopeo");
     }
@@ -245,17 +248,17 @@ class OciPullTest {
         Files.write(data, changed);
         try {
             Path repo = tmp.resolve("repo");
-            Sh.Result r = Sh.cfsj("--repo", repo.toString(), "oci", "pull", "--quiet", reg("tamper:1"), "tamper");
+            Result r = Cfsj.run("--repo", repo.toString(), "oci", "pull", "--quiet", reg("tamper:1"), "tamper");
             assertEquals(1, r.exit(), r.describe());
             assertTrue(r.err().contains("digest mismatch") && r.err().contains(tamperBlob), r.err());
             assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
-            Sh.Result inspect = Sh.cfsj("--repo", repo.toString(), "oci", "inspect", "tamper");
+            Result inspect = Cfsj.run("--repo", repo.toString(), "oci", "inspect", "tamper");
             assertNotEquals(0, inspect.exit(), "the ref must not exist: " + inspect.describe());
-            Sh.Result list = Sh.cfsj("--repo", repo.toString(), "oci", "images");
-            assertFalse(list.out().contains("tamper"), list.out());
-            assertTrue(Sh.run(List.of("find", repo.resolve("streams").toString(), "-name", "*" + tamperLayer.diffId().substring(7) + "*"), 30)
-                    .out().isBlank(), "no layer stream was linked for the tampered layer");
-            Sh.Result fsck = Sh.cfsj("--repo", repo.toString(), "fsck");
+            Result list = Cfsj.run("--repo", repo.toString(), "oci", "images");
+            assertFalse(list.outLatin1().contains("tamper"), list.outLatin1());
+            assertTrue(Command.of(List.of("find", repo.resolve("streams").toString(), "-name", "*" + tamperLayer.diffId().substring(7) + "*")).timeoutSeconds(30).run()
+                    .outLatin1().isBlank(), "no layer stream was linked for the tampered layer");
+            Result fsck = Cfsj.run("--repo", repo.toString(), "fsck");
             assertEquals(0, fsck.exit(), fsck.describe());
         } finally {
             Files.write(data, original);
@@ -267,7 +270,7 @@ class OciPullTest {
         Path repo = tmp.resolve("repo");
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        List<String> cmd = new ArrayList<>(Sh.cfsjCommand(List.of("--repo", repo.toString(), "oci", "pull", "--quiet", reg("big:1"), "big")));
+        List<String> cmd = new ArrayList<>(Cfsj.argv(List.of("--repo", repo.toString(), "oci", "pull", "--quiet", reg("big:1"), "big")));
         // a JVM killed at a random moment cannot clean up its temp files (zstd-jni extracts its
         // native library there): keep them in this test's directory, not in /tmp
         cmd.add(1, "-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve("killed-jvm-tmp")));
@@ -290,12 +293,12 @@ class OciPullTest {
                 killedRunning++;
             }
             if (!running || killedRunning % 5 == 4) {
-                Sh.run(List.of("rm", "-rf", repo.toString()), 60);
+                Command.of(List.of("rm", "-rf", repo.toString())).timeoutSeconds(60).run();
             }
         }
-        Sh.Result before = Sh.cfsj("--repo", repo.toString(), "fsck");
+        Result before = Cfsj.run("--repo", repo.toString(), "fsck");
         String id = pull(repo, reg("big:1"), "big");
-        Sh.Result fsck = Sh.cfsj("--repo", repo.toString(), "fsck");
+        Result fsck = Cfsj.run("--repo", repo.toString(), "fsck");
         assertEquals(0, fsck.exit(), "seed " + seed + "; fsck before the clean pull: " + before.describe() + "\nafter: " + fsck.describe());
         assertEquals(pull(tmp.resolve("fresh"), reg("big:1"), "big"), id, "seed " + seed);
     }
@@ -308,7 +311,7 @@ class OciPullTest {
         for (int i = 0; i < 4; i++) {
             Path out = tmp.resolve("out" + i);
             outs.add(out);
-            ps.add(new ProcessBuilder(Sh.cfsjCommand(List.of("--repo", repo.toString(), "oci", "pull", "--quiet", reg("bbz:1"), "bb")))
+            ps.add(new ProcessBuilder(Cfsj.argv(List.of("--repo", repo.toString(), "oci", "pull", "--quiet", reg("bbz:1"), "bb")))
                     .redirectOutput(out.toFile())
                     .redirectError(tmp.resolve("err" + i).toFile())
                     .start());
@@ -320,7 +323,7 @@ class OciPullTest {
             ids.add(Files.readString(outs.get(i)).strip());
         }
         assertEquals(1, ids.size(), "one image id: " + ids);
-        Sh.Result fsck = Sh.cfsj("--repo", repo.toString(), "fsck");
+        Result fsck = Cfsj.run("--repo", repo.toString(), "fsck");
         assertEquals(0, fsck.exit(), fsck.describe());
     }
 
@@ -329,9 +332,9 @@ class OciPullTest {
      * detached anyway (a mount left behind would hang the temp-dir cleanup on the image's fifo).
      */
     private static void unmount(Path mnt) throws Exception {
-        Sh.Result u = Sh.cfsj("umount", mnt.toString());
+        Result u = Cfsj.run("umount", mnt.toString());
         if (u.exit() != 0) {
-            Sh.run(List.of("umount", "-l", mnt.toString()), 60);
+            Command.of(List.of("umount", "-l", mnt.toString())).timeoutSeconds(60).run();
         }
         assertEquals(0, u.exit(), "cfsj umount " + mnt + ": " + u.describe());
     }
@@ -343,10 +346,10 @@ class OciPullTest {
         pull(repo, reg("bb:1"), "bb");
         Path fuse = Files.createDirectories(tmp.resolve("fuse"));
         Path kernel = Files.createDirectories(tmp.resolve("kernel"));
-        Sh.Result m1 = Sh.cfsj("--repo", repo.toString(), "oci", "mount", "--fuse", "bb", fuse.toString());
+        Result m1 = Cfsj.run("--repo", repo.toString(), "oci", "mount", "--fuse", "bb", fuse.toString());
         assertEquals(0, m1.exit(), m1.describe());
         try {
-            Sh.Result m2 = Sh.cfsj("--repo", repo.toString(), "oci", "mount", "--insecure", "bb", kernel.toString());
+            Result m2 = Cfsj.run("--repo", repo.toString(), "oci", "mount", "--insecure", "bb", kernel.toString());
             assertEquals(0, m2.exit(), m2.describe());
             try {
                 String viaFuse = dumpOfDirectory(fuse);
@@ -361,7 +364,7 @@ class OciPullTest {
             unmount(fuse);
         }
         // Without --insecure and without kernel verity, the kernel mount is refused with a reason.
-        Sh.Result refused = Sh.cfsj("--repo", repo.toString(), "oci", "mount", "bb", kernel.toString());
+        Result refused = Cfsj.run("--repo", repo.toString(), "oci", "mount", "bb", kernel.toString());
         assertEquals(1, refused.exit(), refused.describe());
         assertTrue(refused.err().contains("--insecure"), refused.err());
     }
@@ -374,10 +377,10 @@ class OciPullTest {
      */
     @Test
     void progressIsATableOnATerminalAndPlainLinesInAPipe() throws Exception {
-        Assumptions.assumeTrue(Sh.onPath("script"), "script(1) is not installed (apt-get install bsdutils)");
+        Assumptions.assumeTrue(Command.onPath("script"), "script(1) is not installed (apt-get install bsdutils)");
         String source = reg("big:1");
         Path piped = tmp.resolve("piped");
-        Sh.Result lines = Sh.cfsj("--repo", piped.toString(), "oci", "pull", source, "big");
+        Result lines = Cfsj.run("--repo", piped.toString(), "oci", "pull", source, "big");
         assertEquals(0, lines.exit(), lines.describe());
         assertFalse(lines.err().contains("\033"), "no terminal escapes in a pipe:\n" + lines.err());
         for (int i = 1; i <= 3; i++) {
@@ -386,19 +389,19 @@ class OciPullTest {
             assertTrue(lines.err().lines().anyMatch(l -> l.matches(layer)), "a line for layer " + i + ":\n" + lines.err());
         }
         assertEquals(3, lines.err().lines().filter(l -> l.startsWith("layer ")).count(), lines.err());
-        Sh.Result again = Sh.cfsj("--repo", piped.toString(), "oci", "pull", source, "big");
+        Result again = Cfsj.run("--repo", piped.toString(), "oci", "pull", source, "big");
         assertEquals(3, again.err().lines().filter(l -> l.matches("layer [1-3]/3 [0-9a-f]{12}: already present")).count(),
                 again.describe());
 
         Path onTty = tmp.resolve("tty");
         StringBuilder cmd = new StringBuilder();
-        for (String arg : Sh.cfsjCommand(List.of("--repo", onTty.toString(), "oci", "pull", source, "big"))) {
+        for (String arg : Cfsj.argv(List.of("--repo", onTty.toString(), "oci", "pull", source, "big"))) {
             cmd.append('\'').append(arg.replace("'", "'\\''")).append("' ");
         }
         // stdout into a pipe, as in id=$(cfsj oci pull ...): the progress on stderr is still for a person
-        Sh.Result tty = Sh.run(List.of("script", "-qfec", cmd + "| cat", "/dev/null"), 300);
+        Result tty = Command.of(List.of("script", "-qfec", cmd + "| cat", "/dev/null")).timeoutSeconds(300).run();
         assertEquals(0, tty.exit(), tty.describe());
-        String screen = tty.out();
+        String screen = tty.outLatin1();
         assertTrue(screen.contains("pulled " + source + " as big: 3 layers fetched"), screen);
         assertTrue(screen.contains("\033[2K"), "rows are cleared and redrawn:\n" + screen);
         assertTrue(screen.matches("(?s).*\033\\[\\d+A.*"), "the cursor moves up over the table to redraw it:\n" + screen);
@@ -407,9 +410,9 @@ class OciPullTest {
                 .map(l -> l.strip().substring(0, 12)).distinct().count();
         assertEquals(3, doneRows, "each of the 3 layers ends as a done row with its rate:\n" + screen);
 
-        Sh.Result quiet = Sh.cfsj("--repo", tmp.resolve("quiet").toString(), "oci", "pull", "--quiet", source, "big");
+        Result quiet = Cfsj.run("--repo", tmp.resolve("quiet").toString(), "oci", "pull", "--quiet", source, "big");
         assertEquals(0, quiet.exit(), quiet.describe());
         assertEquals("", quiet.err(), "--quiet prints no progress");
-        assertTrue(quiet.out().strip().matches("[0-9a-f]{64}"), quiet.out());
+        assertTrue(quiet.outLatin1().strip().matches("[0-9a-f]{64}"), quiet.outLatin1());
     }
 }

@@ -14,6 +14,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.cfsj.it.TestRegistry;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,7 +48,7 @@ class PrivateRegistryTest {
     static void pushTheDemoImage() throws Exception {
         List<String> missing = new ArrayList<>();
         for (String tool : List.of("skopeo", "openssl", "htpasswd")) {
-            if (!Sh.onPath(tool)) {
+            if (!Command.onPath(tool)) {
                 missing.add(tool);
             }
         }
@@ -60,11 +63,9 @@ class PrivateRegistryTest {
             org.junit.jupiter.api.Assumptions.assumeTrue(false, "SKIPPED: " + why);
         }
         layout = tmp.resolve("layout");
-        Sh.check(Path.of(System.getProperty("cfsj.root.dir"), "examples", "default-image", "build-layout.sh").toString(),
-                layout.toString());
+        Command.of(Path.of(System.getProperty("cfsj.root.dir"), "examples", "default-image", "build-layout.sh").toString(), layout.toString()).check();
         registry = TestRegistry.startSecured(tmp.resolve("registry"), USER, PASSWORD);
-        Sh.check("skopeo", "copy", "-q", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD,
-                "oci:" + layout + ":latest", "docker://" + registry.host() + "/demo:1");
+        Command.of("skopeo", "copy", "-q", "--dest-tls-verify=false", "--dest-creds", USER + ":" + PASSWORD, "oci:" + layout + ":latest", "docker://" + registry.host() + "/demo:1").check();
         noCredsHome = Files.createDirectories(tmp.resolve("home"));
     }
 
@@ -76,11 +77,11 @@ class PrivateRegistryTest {
     }
 
     /** cfsj with no credentials from the environment: no $REGISTRY_AUTH_FILE, an empty runtime dir. */
-    private static Sh.Result cfsj(String... args) throws Exception {
+    private static Result cfsj(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("env", "-u", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR=" + noCredsHome,
                 "HOME=" + noCredsHome));
-        cmd.addAll(Sh.cfsjCommand(List.of(args)));
-        return Sh.run(cmd, 300);
+        cmd.addAll(Cfsj.argv(List.of(args)));
+        return Command.of(cmd).timeoutSeconds(300).run();
     }
 
     private static Path authFile(String password) throws Exception {
@@ -90,28 +91,28 @@ class PrivateRegistryTest {
         return f;
     }
 
-    private static void assertCleanFailure(Sh.Result r, String expected, String what) {
+    private static void assertCleanFailure(Result r, String expected, String what) {
         assertNotEquals(0, r.exit(), what + " should fail: " + r.describe());
         assertTrue(r.err().toLowerCase().contains(expected), what + ": the message should say '" + expected + "': " + r.describe());
         assertFalse(r.err().contains("\tat "), what + ": a stack trace instead of a message: " + r.describe());
     }
 
     private static String imageId(Path repo, String name) throws Exception {
-        Sh.Result r = cfsj("--repo", repo.toString(), "oci", "images");
+        Result r = cfsj("--repo", repo.toString(), "oci", "images");
         assertEquals(0, r.exit(), r.describe());
         // NAME  IMAGE ID  SIZE  CREATED
-        return r.out().lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length > 1 && f[0].equals(name))
+        return r.outLatin1().lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length > 1 && f[0].equals(name))
                 .map(f -> f[1]).findFirst().orElse(null);
     }
 
     @Test
     void pullsWithCredentialsAndWithoutTlsVerification() throws Exception {
         Path repo = tmp.resolve("repo-ok");
-        Sh.Result r = cfsj("--repo", repo.toString(), "oci", "pull", "--quiet", "--tls-verify=false", "--authfile",
+        Result r = cfsj("--repo", repo.toString(), "oci", "pull", "--quiet", "--tls-verify=false", "--authfile",
                 authFile(PASSWORD).toString(), "docker://" + registry.host() + "/demo:1", "demo");
         assertEquals(0, r.exit(), r.describe());
         Path reference = tmp.resolve("repo-layout");
-        Sh.Result l = cfsj("--repo", reference.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":latest", "demo");
+        Result l = cfsj("--repo", reference.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":latest", "demo");
         assertEquals(0, l.exit(), l.describe());
         String pulled = imageId(repo, "demo");
         assertTrue(pulled != null, "demo is listed after the pull");

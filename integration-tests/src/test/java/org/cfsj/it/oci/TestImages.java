@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
+import org.cfsj.testsupport.Command;
 
 /**
  * Builds the test images from real directories: layer directories made with real files (the
@@ -57,7 +58,7 @@ final class TestImages {
         mkdirs(d, "bin", "sbin", "usr/bin", "usr/sbin", "etc", "opt", "var/cache/old", "data", "usr/share/doc");
         Files.copy(Path.of(BUSYBOX), d.resolve("bin/busybox"));
         chmod(d.resolve("bin/busybox"), "0755");
-        for (String applet : Sh.check(BUSYBOX, "--list-full").split("\n")) {
+        for (String applet : Command.of(BUSYBOX, "--list-full").check().split("\n")) {
             applet = applet.strip();
             if (applet.isEmpty() || applet.equals("bin/busybox")) {
                 continue;
@@ -71,7 +72,7 @@ final class TestImages {
         Files.writeString(d.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n");
         Files.writeString(d.resolve("etc/group"), "root:x:0:\nuser:x:1000:\n");
         Files.writeString(d.resolve("etc/motd"), "layer one\n");
-        Sh.check("setfattr", "-n", "user.cfsj.test", "-v", "hello", d.resolve("etc/motd").toString());
+        Command.of("setfattr", "-n", "user.cfsj.test", "-v", "hello", d.resolve("etc/motd").toString()).check();
         Files.write(d.resolve("bin/suid-helper"), random(1, 3000));
         chmod(d.resolve("bin/suid-helper"), "4755");
         Files.write(d.resolve("usr/share/doc/big1"), random(2, 200_000));
@@ -93,8 +94,8 @@ final class TestImages {
         Files.write(d.resolve("data/file2"), random(4, 10_000));
         Files.createLink(d.resolve("data/link2"), d.resolve("data/file2"));
         Files.writeString(d.resolve("etc/motd"), "layer two\n");
-        Sh.check("setfattr", "-n", "user.cfsj.layer", "-v", "2", d.resolve("etc/motd").toString());
-        Sh.check("setfattr", "-n", "user.cfsj.dir", "-v", "yes", d.resolve("data").toString());
+        Command.of("setfattr", "-n", "user.cfsj.layer", "-v", "2", d.resolve("etc/motd").toString()).check();
+        Command.of("setfattr", "-n", "user.cfsj.dir", "-v", "yes", d.resolve("data").toString()).check();
         return d;
     }
 
@@ -104,9 +105,9 @@ final class TestImages {
         mkdirs(d, "usr/share/doc", "home/user", "dev", "srv/shared");
         Files.write(d.resolve("usr/share/doc/big2"), random(5, 1_000_000));
         Files.writeString(d.resolve("home/user/.profile"), "export PS1='$ '\n");
-        Sh.check("chown", "-R", "1000:1000", d.resolve("home/user").toString());
-        Sh.check("mkfifo", d.resolve("dev/fifo").toString());
-        Sh.check("mknod", d.resolve("dev/null").toString(), "c", "1", "3");
+        Command.of("chown", "-R", "1000:1000", d.resolve("home/user").toString()).check();
+        Command.of("mkfifo", d.resolve("dev/fifo").toString()).check();
+        Command.of("mknod", d.resolve("dev/null").toString(), "c", "1", "3").check();
         chmod(d.resolve("srv/shared"), "2775");
         return d;
     }
@@ -137,7 +138,7 @@ final class TestImages {
     }
 
     private static void chmod(Path p, String mode) throws IOException, InterruptedException {
-        Sh.check("chmod", mode, p.toString());
+        Command.of("chmod", mode, p.toString()).check();
     }
 
     static byte[] random(long seed, int size) {
@@ -150,10 +151,9 @@ final class TestImages {
 
     /** Tars a layer directory with GNU tar (PAX, xattrs, numeric ids, sorted, fixed mtimes). */
     Layer tar(Path dir) throws IOException, InterruptedException {
-        Sh.check("find", dir.toString(), "-exec", "touch", "-h", "-d", "@" + MTIME, "{}", "+");
+        Command.of("find", dir.toString(), "-exec", "touch", "-h", "-d", "@" + MTIME, "{}", "+").check();
         Path tar = work.resolve(dir.getFileName() + ".tar");
-        Sh.check("tar", "--format=pax", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
-                "-C", dir.toString(), "-cf", tar.toString(), ".");
+        Command.of("tar", "--format=pax", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name", "-C", dir.toString(), "-cf", tar.toString(), ".").check();
         return new Layer(dir, tar, "sha256:" + sha256(tar));
     }
 
@@ -236,13 +236,12 @@ final class TestImages {
         Files.createDirectories(merged);
         for (Layer l : layers) {
             applyWhiteouts(l.dir(), l.dir(), merged);
-            Sh.check("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--same-permissions", "--same-owner",
-                    "--exclude=.wh.*", "-C", merged.toString(), "-xf", l.tar().toString());
+            Command.of("tar", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--same-permissions", "--same-owner", "--exclude=.wh.*", "-C", merged.toString(), "-xf", l.tar().toString()).check();
         }
-        Sh.check("find", merged.toString(), "-exec", "touch", "-h", "-d", "@" + MTIME, "{}", "+");
+        Command.of("find", merged.toString(), "-exec", "touch", "-h", "-d", "@" + MTIME, "{}", "+").check();
         if (Files.isDirectory(merged.resolve("usr"))) {
-            Sh.check("chmod", "--reference=" + merged.resolve("usr"), merged.toString());
-            Sh.check("chown", "--reference=" + merged.resolve("usr"), merged.toString());
+            Command.of("chmod", "--reference=" + merged.resolve("usr"), merged.toString()).check();
+            Command.of("chown", "--reference=" + merged.resolve("usr"), merged.toString()).check();
         }
         return merged;
     }
@@ -259,12 +258,12 @@ final class TestImages {
                 if (Files.isDirectory(target)) {
                     try (var s = Files.list(target)) {
                         for (Path old : s.toList()) {
-                            Sh.check("rm", "-rf", old.toString());
+                            Command.of("rm", "-rf", old.toString()).check();
                         }
                     }
                 }
             } else if (n.startsWith(".wh.")) {
-                Sh.check("rm", "-rf", target.resolve(n.substring(4)).toString());
+                Command.of("rm", "-rf", target.resolve(n.substring(4)).toString()).check();
             }
         }
         for (Path c : children) {

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +27,8 @@ class UntagTest {
 
     @Test
     void untaggingTheLastNameLetsGcReclaimTheImage() throws Exception {
-        Assumptions.assumeTrue(Sh.isRoot(), "needs root (OCI layers with ownership)");
-        Assumptions.assumeTrue(Sh.onPath("tar"), "GNU tar is not installed");
+        Assumptions.assumeTrue(Command.isRoot(), "needs root (OCI layers with ownership)");
+        Assumptions.assumeTrue(Command.onPath("tar"), "GNU tar is not installed");
         TestImages images = new TestImages(tmp.resolve("images"));
         TestImages.Layer appLayer = images.tar(images.uniqueLayer("app", 51, 40_000));
         TestImages.Layer keepLayer = images.tar(images.uniqueLayer("keep", 52, 40_000));
@@ -44,26 +47,26 @@ class UntagTest {
         ok(cfsj(repo, "gc")); // what the pulls themselves left behind
         List<String> objectsWithBoth = objects(repo);
 
-        Sh.Result untag = ok(cfsj(repo, "oci", "untag", "one"));
-        assertEquals("Untagged: one\n", untag.out(), untag.describe());
-        Sh.Result list = ok(cfsj(repo, "oci", "images"));
-        assertFalse(list.out().lines().anyMatch(l -> l.startsWith("one ")), list.describe());
-        assertTrue(list.out().lines().anyMatch(l -> l.startsWith("two:1 ") && l.contains(appId)), list.describe());
-        Sh.Result gc = ok(cfsj(repo, "gc"));
-        assertTrue(gc.out().startsWith("removed 0 objects"), "another name still reaches everything: " + gc.describe());
+        Result untag = ok(cfsj(repo, "oci", "untag", "one"));
+        assertEquals("Untagged: one\n", untag.outLatin1(), untag.describe());
+        Result list = ok(cfsj(repo, "oci", "images"));
+        assertFalse(list.outLatin1().lines().anyMatch(l -> l.startsWith("one ")), list.describe());
+        assertTrue(list.outLatin1().lines().anyMatch(l -> l.startsWith("two:1 ") && l.contains(appId)), list.describe());
+        Result gc = ok(cfsj(repo, "gc"));
+        assertTrue(gc.outLatin1().startsWith("removed 0 objects"), "another name still reaches everything: " + gc.describe());
         assertEquals(objectsWithBoth, objects(repo));
-        assertTrue(ok(cfsj(repo, "images")).out().contains(appId));
+        assertTrue(ok(cfsj(repo, "images")).outLatin1().contains(appId));
         ok(cfsj(repo, "fsck"));
 
-        Sh.Result rm = ok(cfsj(repo, "oci", "rm", "two:1"));
-        assertEquals("Untagged: two:1\n", rm.out(), rm.describe());
+        Result rm = ok(cfsj(repo, "oci", "rm", "two:1"));
+        assertEquals("Untagged: two:1\n", rm.outLatin1(), rm.describe());
         gc = ok(cfsj(repo, "gc"));
-        assertFalse(gc.out().startsWith("removed 0 objects"), gc.describe());
-        assertFalse(ok(cfsj(repo, "images")).out().contains(appId), "the image is gone");
+        assertFalse(gc.outLatin1().startsWith("removed 0 objects"), gc.describe());
+        assertFalse(ok(cfsj(repo, "images")).outLatin1().contains(appId), "the image is gone");
         assertFalse(Files.exists(repo.resolve("images").resolve(appId)));
         ok(cfsj(repo, "fsck"));
-        Sh.Result inspect = ok(cfsj(repo, "oci", "inspect", "keep"));
-        assertTrue(inspect.out().contains("Manifest:    " + keep.digest()), inspect.describe());
+        Result inspect = ok(cfsj(repo, "oci", "inspect", "keep"));
+        assertTrue(inspect.outLatin1().contains("Manifest:    " + keep.digest()), inspect.describe());
 
         // Left is exactly what a repository that only ever pulled the other image holds.
         Path only = tmp.resolve("only");
@@ -72,11 +75,11 @@ class UntagTest {
         assertEquals(objects(only), objects(repo));
 
         // A missing name is one line and exit 1; the other names are still removed.
-        Sh.Result missing = cfsj(repo, "oci", "untag", "nosuch", "keep");
+        Result missing = cfsj(repo, "oci", "untag", "nosuch", "keep");
         assertEquals(1, missing.exit(), missing.describe());
         assertEquals("cfsj oci untag: no image named nosuch\n", missing.err(), missing.describe());
-        assertEquals("Untagged: keep\n", missing.out(), missing.describe());
-        assertEquals(List.of("NAME"), ok(cfsj(repo, "oci", "images")).out().lines()
+        assertEquals("Untagged: keep\n", missing.outLatin1(), missing.describe());
+        assertEquals(List.of("NAME"), ok(cfsj(repo, "oci", "images")).outLatin1().lines()
                 .map(l -> l.split(" ")[0]).toList());
         ok(cfsj(repo, "gc"));
         assertEquals(List.of(), objects(repo));
@@ -90,18 +93,18 @@ class UntagTest {
         }
     }
 
-    private static Sh.Result ok(Sh.Result r) {
+    private static Result ok(Result r) {
         assertEquals(0, r.exit(), r.describe());
         return r;
     }
 
     private static String pullOk(Path repo, String source, String name) throws Exception {
-        return ok(cfsj(repo, "oci", "pull", "-q", source, name)).out().strip();
+        return ok(cfsj(repo, "oci", "pull", "-q", source, name)).outLatin1().strip();
     }
 
-    private static Sh.Result cfsj(Path repo, String... args) throws Exception {
+    private static Result cfsj(Path repo, String... args) throws Exception {
         List<String> all = new java.util.ArrayList<>(List.of("--repo", repo.toString()));
         all.addAll(List.of(args));
-        return Sh.cfsj(all.toArray(String[]::new));
+        return Cfsj.run(all.toArray(String[]::new));
     }
 }

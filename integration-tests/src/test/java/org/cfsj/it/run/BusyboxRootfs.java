@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Random;
+import org.cfsj.testsupport.Command;
 
 /**
  * A small root filesystem around the host's static busybox: its applet links, the directories a
@@ -19,8 +20,7 @@ final class BusyboxRootfs {
 
     static boolean available() throws IOException, InterruptedException {
         // busybox-static's binary: a dynamically linked one would find no libc in the image
-        return Files.isExecutable(BUSYBOX) && Tools.run(java.util.List.of("ldd", BUSYBOX.toString()),
-                java.util.Map.of(), 30).exit() != 0;
+        return Files.isExecutable(BUSYBOX) && Command.of(java.util.List.of("ldd", BUSYBOX.toString())).timeoutSeconds(30).run().exit() != 0;
     }
 
     static Path build(Path root) throws IOException, InterruptedException {
@@ -29,8 +29,8 @@ final class BusyboxRootfs {
             Files.createDirectories(root.resolve(d));
         }
         Files.copy(BUSYBOX, root.resolve("bin/busybox"));
-        Tools.check("chmod", "0755", root.resolve("bin/busybox").toString());
-        for (String applet : Tools.check(BUSYBOX.toString(), "--list-full").split("\n")) {
+        Command.of("chmod", "0755", root.resolve("bin/busybox").toString()).check();
+        for (String applet : Command.of(BUSYBOX.toString(), "--list-full").check().split("\n")) {
             applet = applet.strip();
             Path link = root.resolve(applet);
             if (!applet.isEmpty() && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
@@ -51,15 +51,15 @@ final class BusyboxRootfs {
         byte[] helper = new byte[5000];
         new Random(42).nextBytes(helper);
         Files.write(root.resolve("bin/suid-helper"), helper);
-        Tools.check("chmod", "4755", root.resolve("bin/suid-helper").toString());
-        Tools.check("chmod", "1777", root.resolve("tmp").toString());
+        Command.of("chmod", "4755", root.resolve("bin/suid-helper").toString()).check();
+        Command.of("chmod", "1777", root.resolve("tmp").toString()).check();
         Files.writeString(root.resolve("opt/app/entry.sh"), """
                 echo "uid=$(id -u) gid=$(id -g) groups=$(id -G)"
                 echo "cwd=$(pwd)"
                 echo "FOO=$FOO HOME=$HOME"
                 echo "args=$*"
                 """);
-        Tools.check("chown", "-R", "1234:2345", root.resolve("home/app").toString(), root.resolve("srv/work").toString());
+        Command.of("chown", "-R", "1234:2345", root.resolve("home/app").toString(), root.resolve("srv/work").toString()).check();
         return root;
     }
 

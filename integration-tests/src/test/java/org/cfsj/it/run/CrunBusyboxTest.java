@@ -1,11 +1,9 @@
 package org.cfsj.it.run;
 
-import org.cfsj.it.TestRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.cfsj.it.TestRegistry;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -38,10 +40,10 @@ class CrunBusyboxTest {
 
     @BeforeAll
     static void buildPushPull() throws Exception {
-        Assumptions.assumeTrue(Tools.isRoot(), "container tests need root (FUSE with allow_other,suid,dev; crun)");
-        Assumptions.assumeTrue(Tools.onPath("crun"), "crun is not installed (apt-get install crun; .ci/run installs it)");
+        Assumptions.assumeTrue(Command.isRoot(), "container tests need root (FUSE with allow_other,suid,dev; crun)");
+        Assumptions.assumeTrue(Command.onPath("crun"), "crun is not installed (apt-get install crun; .ci/run installs it)");
         Assumptions.assumeTrue(TestRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
-        Assumptions.assumeTrue(Tools.onPath("skopeo"), "skopeo is not installed (apt-get install skopeo)");
+        Assumptions.assumeTrue(Command.onPath("skopeo"), "skopeo is not installed (apt-get install skopeo)");
         Assumptions.assumeTrue(BusyboxRootfs.available(), "busybox-static is not installed (apt-get install busybox-static)");
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing");
         work = Files.createTempDirectory("cfsj-run-it");
@@ -54,8 +56,7 @@ class CrunBusyboxTest {
         layout.push("app", registry, "app:1");
         repo = work.resolve("repo");
         for (String[] image : new String[][] {{"busybox:1", "bb"}, {"app:1", "app"}}) {
-            Tools.Result r = Tools.cfsj("--repo", repo.toString(), "oci", "pull", "--quiet",
-                    "docker://" + registry.host() + "/" + image[0], image[1]);
+            Result r = Cfsj.run("--repo", repo.toString(), "oci", "pull", "--quiet", "docker://" + registry.host() + "/" + image[0], image[1]);
             assertEquals(0, r.exit(), "pull " + image[0] + ": " + r.describe());
         }
     }
@@ -66,14 +67,14 @@ class CrunBusyboxTest {
             registry.close();
         }
         if (work != null) {
-            Tools.run(List.of("rm", "-rf", work.toString()), Map.of(), 120);
+            Command.of(List.of("rm", "-rf", work.toString())).timeoutSeconds(120).run();
         }
     }
 
     /** Every run leaves nothing behind: no mount, no bundle directory, no crun state. */
     @AfterEach
     void nothingLeftBehind() throws Exception {
-        assertEquals(List.of(), Tools.mountsContaining("cfsj-run-"), "mounts left by cfsj oci run");
+        assertEquals(List.of(), ContainerHost.mountsContaining("cfsj-run-"), "mounts left by cfsj oci run");
         try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("cfsj-run-")
                     && !n.startsWith("cfsj-run-it")).toList(), "bundle directories left by cfsj oci run");
@@ -87,22 +88,22 @@ class CrunBusyboxTest {
     }
 
     /** {@code cfsj --repo R oci run MODE [workaround] NAME -- CMD...} */
-    private static Tools.Result run(List<String> mode, String image, String... command) throws Exception {
+    private static Result run(List<String> mode, String image, String... command) throws Exception {
         List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run"));
         args.addAll(mode);
-        args.addAll(Tools.cgroupWorkaround());
+        args.addAll(ContainerHost.cgroupWorkaround());
         args.add(image);
         if (command.length > 0) {
             args.add("--");
             args.addAll(List.of(command));
         }
-        return Tools.run(Tools.cfsjCommand(args), Map.of(), 180);
+        return Cfsj.command(args).timeoutSeconds(180).run();
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--fuse", "--fuse=passthrough"})
     void busyboxRunsOnTheFuseMount(String mode) throws Exception {
-        Tools.Result r = run(List.of(mode), "bb", "sh", "-c", SCRIPT);
+        Result r = run(List.of(mode), "bb", "sh", "-c", SCRIPT);
         assertEquals(0, r.exit(), r.describe());
         List<String> lines = r.out().lines().toList();
         assertEquals(1 + 1 + 10 + 1, lines.size(), "id, motd, ten lines of ls, ok:\n" + r.out());
@@ -122,7 +123,7 @@ class CrunBusyboxTest {
 
     @Test
     void imageConfigIsHonoured() throws Exception {
-        Tools.Result r = run(List.of("--fuse"), "app");
+        Result r = run(List.of("--fuse"), "app");
         assertEquals(0, r.exit(), r.describe());
         assertEquals("""
                 uid=1234 gid=2345 groups=2345 3456
@@ -130,14 +131,14 @@ class CrunBusyboxTest {
                 FOO=bar baz HOME=/home/app
                 args=first second
                 """, r.out(), "Entrypoint + Cmd, User 'app' from the image's passwd and group, WorkingDir, Env");
-        Tools.Result override = run(List.of("--fuse"), "app", "third");
+        Result override = run(List.of("--fuse"), "app", "third");
         assertEquals(0, override.exit(), override.describe());
         assertTrue(override.out().endsWith("args=third\n"), "a command after -- replaces Cmd, Entrypoint stays:\n" + override.out());
     }
 
     @Test
     void writingToTheRootFailsWithEROFS() throws Exception {
-        Tools.Result r = run(List.of("--fuse"), "bb", "sh", "-c",
+        Result r = run(List.of("--fuse"), "bb", "sh", "-c",
                 "touch /new 2>&1; echo rc=$?; (echo x > /etc/motd) 2>&1; echo rc=$?; grep ' / ' /proc/mounts");
         assertEquals(0, r.exit(), r.describe());
         List<String> lines = r.out().lines().toList();
@@ -150,7 +151,7 @@ class CrunBusyboxTest {
 
     @Test
     void setuidFileKeepsItsBit() throws Exception {
-        Tools.Result r = run(List.of("--fuse"), "bb", "sh", "-c",
+        Result r = run(List.of("--fuse"), "bb", "sh", "-c",
                 "stat -c '%a %u %s' /bin/suid-helper; [ -u /bin/suid-helper ] && echo setuid; grep ' / ' /proc/mounts");
         assertEquals(0, r.exit(), r.describe());
         List<String> lines = r.out().lines().toList();
@@ -168,14 +169,14 @@ class CrunBusyboxTest {
     @Test
     void ctrlCReachesTheContainerAndEverythingIsCleanedUp() throws Exception {
         List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run"));
-        args.addAll(Tools.cgroupWorkaround());
+        args.addAll(ContainerHost.cgroupWorkaround());
         args.addAll(List.of("bb", "--", "sh", "-c", "trap 'echo interrupted; exit 5' INT; echo ready; while :; do sleep 0.1; done"));
-        Process p = new ProcessBuilder(Tools.cfsjCommand(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(Cfsj.argv(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", out.readLine());
-        assertEquals(1, Tools.mountsContaining("cfsj-run-").size(), "the FUSE rootfs is mounted while the container runs");
-        Tools.check("kill", "-INT", Long.toString(p.pid())); // as a terminal's Ctrl-C reaches cfsj
+        assertEquals(1, ContainerHost.mountsContaining("cfsj-run-").size(), "the FUSE rootfs is mounted while the container runs");
+        Command.of("kill", "-INT", Long.toString(p.pid())).check(); // as a terminal's Ctrl-C reaches cfsj
         assertEquals("interrupted", out.readLine());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(5, p.exitValue(), "the container's exit status");
@@ -184,34 +185,34 @@ class CrunBusyboxTest {
     @Test
     void bundleIsRunnableByCrunAndUnmountedByCfsjUmount() throws Exception {
         Path bundle = work.resolve("bundle");
-        Tools.Result b = Tools.cfsj("--repo", repo.toString(), "oci", "bundle", "app", bundle.toString());
+        Result b = Cfsj.run("--repo", repo.toString(), "oci", "bundle", "app", bundle.toString());
         assertEquals(0, b.exit(), b.describe());
         try {
             assertTrue(Files.isRegularFile(bundle.resolve("config.json")));
-            assertTrue(Tools.mountsContaining(bundle.resolve("rootfs") + " fuse.cfsj").size() == 1, "rootfs is a cfsj FUSE mount");
+            assertTrue(ContainerHost.mountsContaining(bundle.resolve("rootfs") + " fuse.cfsj").size() == 1, "rootfs is a cfsj FUSE mount");
             List<String> crun = new ArrayList<>();
-            if (!Tools.cgroupWorkaround().isEmpty()) {
+            if (!ContainerHost.cgroupWorkaround().isEmpty()) {
                 crun.addAll(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
                         "mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec \"$0\" \"$@\""));
             }
             crun.addAll(List.of("crun", "run", "--bundle", bundle.toString(), "cfsj-bundle-test"));
-            Tools.Result r = Tools.run(crun, Map.of(), 120);
+            Result r = Command.of(crun).timeoutSeconds(120).run();
             assertEquals(0, r.exit(), r.describe());
             assertTrue(r.out().startsWith("uid=1234 gid=2345"), r.out());
         } finally {
-            Tools.Result u = Tools.cfsj("umount", bundle.resolve("rootfs").toString());
+            Result u = Cfsj.run("umount", bundle.resolve("rootfs").toString());
             assertEquals(0, u.exit(), u.describe());
         }
-        assertEquals(List.of(), Tools.mountsContaining(bundle.toString()));
+        assertEquals(List.of(), ContainerHost.mountsContaining(bundle.toString()));
     }
 
     @Test
     void missingRuntimeSaysHowToInstallIt() throws Exception {
-        List<String> args = Tools.cfsjCommand(List.of("--repo", repo.toString(), "oci", "run", "bb", "--", "true"));
-        Tools.Result r = Tools.run(args, Map.of("PATH", "/nonexistent"), 60);
+        List<String> args = Cfsj.argv(List.of("--repo", repo.toString(), "oci", "run", "bb", "--", "true"));
+        Result r = Command.of(args).env(Map.of("PATH", "/nonexistent")).timeoutSeconds(60).run();
         assertEquals(1, r.exit(), r.describe());
         assertTrue(r.err().contains("apt-get install crun"), r.err());
-        Tools.Result other = Tools.cfsj("--repo", repo.toString(), "oci", "run", "--runtime", "/nonexistent/runc", "bb");
+        Result other = Cfsj.run("--repo", repo.toString(), "oci", "run", "--runtime", "/nonexistent/runc", "bb");
         assertEquals(1, other.exit());
         assertTrue(other.err().contains("/nonexistent/runc not found"), other.err());
     }

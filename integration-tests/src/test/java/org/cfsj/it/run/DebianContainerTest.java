@@ -1,6 +1,5 @@
 package org.cfsj.it.run;
 
-import org.cfsj.it.TestRegistry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.cfsj.it.TestRegistry;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,9 +42,9 @@ class DebianContainerTest {
             assertTrue(System.getenv("CI") == null, "CI is set, so the Debian minbase test must run: " + why.get());
         }
         Assumptions.assumeTrue(why.isEmpty(), () -> "Debian minbase image: " + why.get());
-        Assumptions.assumeTrue(Tools.onPath("crun"), "crun is not installed (apt-get install crun)");
+        Assumptions.assumeTrue(Command.onPath("crun"), "crun is not installed (apt-get install crun)");
         Assumptions.assumeTrue(TestRegistry.available(), "docker-registry is not installed (apt-get install docker-registry)");
-        Assumptions.assumeTrue(Tools.onPath("skopeo"), "skopeo is not installed (apt-get install skopeo)");
+        Assumptions.assumeTrue(Command.onPath("skopeo"), "skopeo is not installed (apt-get install skopeo)");
         debootstrap = DebianMinbase.rootfs();
         work = Files.createTempDirectory("cfsj-debian-it");
         registry = TestRegistry.start(work.resolve("registry"));
@@ -53,8 +55,7 @@ class DebianContainerTest {
         Files.delete(tar);
         layout.push("minbase", registry, "debian:minbase");
         repo = work.resolve("repo");
-        Tools.Result r = Tools.cfsj("--repo", repo.toString(), "oci", "pull", "--quiet",
-                "docker://" + registry.host() + "/debian:minbase", "debian");
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "pull", "--quiet", "docker://" + registry.host() + "/debian:minbase", "debian");
         assertEquals(0, r.exit(), r.describe());
     }
 
@@ -64,20 +65,20 @@ class DebianContainerTest {
             registry.close();
         }
         if (work != null) {
-            Tools.run(List.of("rm", "-rf", work.toString()), Map.of(), 120);
+            Command.of(List.of("rm", "-rf", work.toString())).timeoutSeconds(120).run();
         }
     }
 
     @Test
     void dpkgAndAptRunInTheContainerAsInAChroot() throws Exception {
-        String expected = Tools.check("chroot", debootstrap.toString(), "sh", "-c", SCRIPT);
+        String expected = Command.of("chroot", debootstrap.toString(), "sh", "-c", SCRIPT).check();
         assertTrue(Integer.parseInt(expected.lines().findFirst().orElseThrow().strip()) > 50, "dpkg -l lists the packages: " + expected);
         assertTrue(expected.contains("apt 2."), expected);
         for (String mode : List.of("--fuse", "--fuse=passthrough")) {
             List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run", mode));
-            args.addAll(Tools.cgroupWorkaround());
+            args.addAll(ContainerHost.cgroupWorkaround());
             args.addAll(List.of("debian", "--", "sh", "-c", SCRIPT));
-            Tools.Result r = Tools.run(Tools.cfsjCommand(args), Map.of(), 300);
+            Result r = Cfsj.command(args).timeoutSeconds(300).run();
             assertEquals(0, r.exit(), mode + ": " + r.describe());
             assertEquals(expected, r.out(), mode + ": the container sees what a chroot into the debootstrap tree sees");
         }
@@ -86,11 +87,11 @@ class DebianContainerTest {
     @Test
     void mountedTreeIsTheDebootstrapTree() throws Exception {
         Path mnt = Files.createDirectories(work.resolve("mnt"));
-        Tools.Result m = Tools.cfsj("--repo", repo.toString(), "oci", "mount", "--fuse", "debian", mnt.toString());
+        Result m = Cfsj.run("--repo", repo.toString(), "oci", "mount", "--fuse", "debian", mnt.toString());
         assertEquals(0, m.exit(), m.describe());
         try {
-            Tools.Result expected = Tools.cfsj("create-dumpfile", debootstrap.toString());
-            Tools.Result actual = Tools.cfsj("create-dumpfile", mnt.toString());
+            Result expected = Cfsj.run("create-dumpfile", debootstrap.toString());
+            Result actual = Cfsj.run("create-dumpfile", mnt.toString());
             assertEquals(0, expected.exit(), expected.describe());
             assertEquals(0, actual.exit(), actual.describe());
             List<String> e = comparable(expected.out());
@@ -109,7 +110,7 @@ class DebianContainerTest {
             assertEquals("", diff.toString(), "create-dumpfile of the debootstrap tree vs the FUSE mount ("
                     + e.size() + " entries; path, size, mode, nlink, uid, gid, rdev, mtime, content digest, xattrs)");
         } finally {
-            Tools.Result u = Tools.cfsj("umount", mnt.toString());
+            Result u = Cfsj.run("umount", mnt.toString());
             assertEquals(0, u.exit(), u.describe());
         }
     }

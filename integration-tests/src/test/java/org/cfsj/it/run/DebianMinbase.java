@@ -8,10 +8,11 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 
 /**
  * A Debian bookworm minbase root filesystem made by {@code debootstrap --variant=minbase} from
@@ -26,10 +27,10 @@ final class DebianMinbase {
 
     /** Why the Debian tree cannot be built here, or empty if it can. */
     static Optional<String> unavailable() throws IOException {
-        if (!Tools.isRoot()) {
+        if (!Command.isRoot()) {
             return Optional.of("debootstrap needs root");
         }
-        if (!Tools.onPath("debootstrap")) {
+        if (!Command.onPath("debootstrap")) {
             return Optional.of("debootstrap is not installed (apt-get install debootstrap; .ci/run installs it)");
         }
         Optional<String> mirror = mirror();
@@ -116,10 +117,10 @@ final class DebianMinbase {
             return dir;
         }
         Files.createDirectories(cacheDir());
-        Tools.run(List.of("rm", "-rf", dir.toString()), Map.of(), 120); // a half-built tree from an interrupted run
+        Command.of(List.of("rm", "-rf", dir.toString())).timeoutSeconds(120).run(); // a half-built tree from an interrupted run
         String mirror = mirror().orElseThrow();
         long t0 = System.nanoTime();
-        Tools.Result r = Tools.run(List.of("debootstrap", "--variant=minbase", SUITE, dir.toString(), mirror), Map.of(), 900);
+        Result r = Command.of(List.of("debootstrap", "--variant=minbase", SUITE, dir.toString(), mirror)).timeoutSeconds(900).run();
         if (r.exit() != 0) {
             throw new IOException("debootstrap --variant=minbase " + SUITE + " " + dir + " " + mirror + " failed: " + r.describe());
         }

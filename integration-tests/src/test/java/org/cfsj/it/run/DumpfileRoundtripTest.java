@@ -12,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,7 +37,7 @@ class DumpfileRoundtripTest {
 
     @Test
     void fuseMountIsTheImageAndTheSource() throws Exception {
-        Assumptions.assumeTrue(Tools.isRoot(), "mounting with FUSE needs root here");
+        Assumptions.assumeTrue(Command.isRoot(), "mounting with FUSE needs root here");
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing");
 
         // 1. A source tree with every kind of entry the roundtrip must carry.
@@ -51,21 +53,21 @@ class DumpfileRoundtripTest {
         Files.write(source.resolve("usr/lib/same-content"), bytes(3, 3 * 1024 * 1024 + 17)); // one object for two files
         Files.createLink(source.resolve("usr/lib/hardlink"), source.resolve("usr/lib/deep/er/still/page"));
         Files.createSymbolicLink(source.resolve("etc/link"), Path.of("../usr/lib/big"));
-        Tools.check("setfattr", "-n", "user.note", "-v", "kept", source.resolve("etc/hostname").toString());
-        Tools.check("chmod", "4750", source.resolve("etc/one-over").toString());
-        Tools.check("chown", "12:34", source.resolve("etc/conf.d").toString());
-        Tools.check("mkfifo", source.resolve("etc/fifo").toString());
+        Command.of("setfattr", "-n", "user.note", "-v", "kept", source.resolve("etc/hostname").toString()).check();
+        Command.of("chmod", "4750", source.resolve("etc/one-over").toString()).check();
+        Command.of("chown", "12:34", source.resolve("etc/conf.d").toString()).check();
+        Command.of("mkfifo", source.resolve("etc/fifo").toString()).check();
 
         // 2. The image, with every file above the inline limit copied into the object store.
         Path image = tmp.resolve("image.cfs");
         Path objects = tmp.resolve("objects");
-        Tools.Result mk = Tools.cfsj("mkcomposefs", source.toString(), image.toString(), "--digest-store", objects.toString());
+        Result mk = Cfsj.run("mkcomposefs", source.toString(), image.toString(), "--digest-store", objects.toString());
         assertEquals(0, mk.exit(), mk.describe());
 
         // 3. The FUSE server in a process of its own, in the foreground.
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Object unmounted = Files.getAttribute(mnt, "unix:dev");
-        Process server = new ProcessBuilder(Tools.cfsjCommand(List.of("fuse-serve", image.toString(), mnt.toString(),
+        Process server = new ProcessBuilder(Cfsj.argv(List.of("fuse-serve", image.toString(), mnt.toString(),
                 "--basedir", objects.toString())))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -96,15 +98,15 @@ class DumpfileRoundtripTest {
             assertEquals(5, external, "files stored as objects");
 
             // 6. The mount's dumpfile is the image's dumpfile, byte for byte.
-            Tools.Result imageDump = Tools.cfsj("composefs-info", "dump", image.toString());
-            Tools.Result mountDump = Tools.cfsj("create-dumpfile", mnt.toString());
+            Result imageDump = Cfsj.run("composefs-info", "dump", image.toString());
+            Result mountDump = Cfsj.run("create-dumpfile", mnt.toString());
             assertEquals(0, imageDump.exit(), imageDump.describe());
             assertEquals(0, mountDump.exit(), mountDump.describe());
             assertTrue(imageDump.out().contains("/etc/link 14 120777"), imageDump.out());
             assertEquals(imageDump.out(), mountDump.out(), "create-dumpfile of the FUSE mount vs composefs-info dump of the image");
         } finally {
             // 7. Always unmounted: cfsj umount, after which the server exits by itself.
-            Tools.Result u = Tools.run(Tools.cfsjCommand(List.of("umount", mnt.toString())), Map.of(), 60);
+            Result u = Cfsj.command(List.of("umount", mnt.toString())).timeoutSeconds(60).run();
             boolean exited = server.waitFor(30, TimeUnit.SECONDS);
             if (!exited) {
                 server.destroyForcibly();
@@ -113,7 +115,7 @@ class DumpfileRoundtripTest {
             assertTrue(exited, "the server exits once unmounted");
         }
         assertEquals(0, server.exitValue(), Files.readString(tmp.resolve("server.log"), StandardCharsets.UTF_8));
-        assertFalse(Tools.mountsContaining(mnt.toString()).size() > 0, "nothing is mounted at " + mnt);
+        assertFalse(ContainerHost.mountsContaining(mnt.toString()).size() > 0, "nothing is mounted at " + mnt);
     }
 
     private static byte[] bytes(long seed, int size) {

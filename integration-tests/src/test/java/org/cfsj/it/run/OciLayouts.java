@@ -1,6 +1,5 @@
 package org.cfsj.it.run;
 
-import org.cfsj.it.TestRegistry;
 import com.github.luben.zstd.ZstdOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+import org.cfsj.it.TestRegistry;
+import org.cfsj.testsupport.Command;
 
 /**
  * Writes single-layer images into an OCI image layout by hand (blobs, config, manifest,
@@ -38,8 +39,7 @@ final class OciLayouts {
 
     /** Tars {@code rootfs} with GNU tar as a layer: PAX, xattrs, numeric owners, sorted. */
     static Path tar(Path rootfs, Path tarFile) throws IOException, InterruptedException {
-        Tools.check("tar", "--format=pax", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name",
-                "-C", rootfs.toString(), "-cf", tarFile.toString(), ".");
+        Command.of("tar", "--format=pax", "--xattrs", "--xattrs-include=*", "--numeric-owner", "--sort=name", "-C", rootfs.toString(), "-cf", tarFile.toString(), ".").check();
         return tarFile;
     }
 
@@ -75,8 +75,7 @@ final class OciLayouts {
 
     /** {@code skopeo copy oci:LAYOUT:TAG docker://HOST/REPO:TAG} (plain HTTP to the loopback registry). */
     void push(String tag, TestRegistry registry, String repoAndTag) throws IOException, InterruptedException {
-        Tools.check("skopeo", "copy", "-q", "--dest-tls-verify=false", "oci:" + layout + ":" + tag,
-                "docker://" + registry.host() + "/" + repoAndTag);
+        Command.of("skopeo", "copy", "-q", "--dest-tls-verify=false", "oci:" + layout + ":" + tag, "docker://" + registry.host() + "/" + repoAndTag).check();
     }
 
     private static String descriptor(String type, String digest, long size) {

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +52,7 @@ class BackgroundServerLogTest {
         Files.write(src.resolve("big"), new byte[10_000]);
         image = work.resolve("image.cfs");
         objects = work.resolve("objects");
-        Host.Result mk = Host.cfsj("mkcomposefs", "--digest-store", objects.toString(), src.toString(), image.toString());
+        Result mk = Cfsj.run("mkcomposefs", "--digest-store", objects.toString(), src.toString(), image.toString());
         assertEquals(0, mk.exit(), mk.describe());
     }
 
@@ -59,13 +62,13 @@ class BackgroundServerLogTest {
             Host.forceUnmount(m);
         }
         for (Path p : planted) {
-            Host.run(List.of("rm", "-rf", p.toString()), 60);
+            Command.of(List.of("rm", "-rf", p.toString())).timeoutSeconds(60).run();
         }
         for (Path log : logsNaming(work)) {
             Files.deleteIfExists(log);
         }
         if (work != null) {
-            Host.run(List.of("rm", "-rf", work.toString()), 60);
+            Command.of(List.of("rm", "-rf", work.toString())).timeoutSeconds(60).run();
         }
     }
 
@@ -80,18 +83,18 @@ class BackgroundServerLogTest {
         return m;
     }
 
-    private Host.Result serveInBackground(Path mnt, String... extra) throws Exception {
+    private Result serveInBackground(Path mnt, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("fuse-serve", image.toString(), mnt.toString(), "--basedir",
                 objects.toString(), "--background"));
         args.addAll(List.of(extra));
-        return Host.run(Host.cfsjCommand(args), 120);
+        return Cfsj.command(args).timeoutSeconds(120).run();
     }
 
     @Test
     void symlinksAndDirectoriesPlantedAtTheOldLogPathsChangeNothing() throws Exception {
         Path target = work.resolve("root-only");
         Files.writeString(target, SECRET);
-        Host.check("chmod", "0600", target.toString());
+        Command.of("chmod", "0600", target.toString()).check();
 
         Path viaServe = mountPoint("serve-symlink");
         Path viaOciMount = mountPoint("oci-mount-symlink");
@@ -103,15 +106,15 @@ class BackgroundServerLogTest {
         planted.add(dir);
         Files.writeString(dir.resolve("keep"), "x\n");
 
-        Host.Result serve = serveInBackground(viaServe, "--insecure");
+        Result serve = serveInBackground(viaServe, "--insecure");
         assertEquals(0, serve.exit(), serve.describe());
         assertTrue(serve.err().contains("WARNING: --insecure"), "the start-up warning is shown before the command returns: "
                 + serve.describe());
-        Host.Result serveDir = serveInBackground(viaDir, "--insecure");
+        Result serveDir = serveInBackground(viaDir, "--insecure");
         assertEquals(0, serveDir.exit(), "a directory at the old log path does not stop the mount: " + serveDir.describe());
 
         Path repo = work.resolve("repo");
-        Host.Result oci = ociMountFuse(repo, viaOciMount);
+        Result oci = ociMountFuse(repo, viaOciMount);
         assertEquals(0, oci.exit(), oci.describe());
         assertTrue(oci.err().contains("WARNING: --insecure"), "cfsj oci mount shows the server's warning: " + oci.describe());
 
@@ -128,7 +131,7 @@ class BackgroundServerLogTest {
                 "the planted directory is untouched");
 
         for (Path m : List.of(viaServe, viaDir, viaOciMount)) {
-            Host.Result u = Host.cfsj("umount", m.toString());
+            Result u = Cfsj.run("umount", m.toString());
             assertEquals(0, u.exit(), u.describe());
         }
         awaitServersGone();
@@ -137,15 +140,15 @@ class BackgroundServerLogTest {
     }
 
     /** {@code cfsj oci mount --fuse --insecure} of a one-file image, pulled from an OCI layout written here. */
-    private Host.Result ociMountFuse(Path repo, Path mnt) throws Exception {
+    private Result ociMountFuse(Path repo, Path mnt) throws Exception {
         Path layoutSrc = Files.createDirectories(work.resolve("layout-src"));
         Files.writeString(layoutSrc.resolve("hello"), "hello\n");
         Path layout = work.resolve("layout");
-        Host.check("tar", "--format=pax", "-C", layoutSrc.toString(), "-cf", work.resolve("layer.tar").toString(), ".");
+        Command.of("tar", "--format=pax", "-C", layoutSrc.toString(), "-cf", work.resolve("layer.tar").toString(), ".").check();
         OciLayout.write(layout, work.resolve("layer.tar"), "t", "{\"Cmd\":[\"/hello\"]}");
-        Host.Result pull = Host.cfsj("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":t", "t");
+        Result pull = Cfsj.run("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + layout + ":t", "t");
         assertEquals(0, pull.exit(), pull.describe());
-        return Host.cfsj("--repo", repo.toString(), "oci", "mount", "--fuse", "--insecure", "t", mnt.toString());
+        return Cfsj.run("--repo", repo.toString(), "oci", "mount", "--fuse", "--insecure", "t", mnt.toString());
     }
 
     @Test
@@ -156,7 +159,7 @@ class BackgroundServerLogTest {
         Path flat = mountPoint("a_b");
         Path nested = mountPoint("a/b");
         for (Path m : List.of(flat, nested)) {
-            Host.Result r = serveInBackground(m);
+            Result r = serveInBackground(m);
             assertEquals(0, r.exit(), r.describe());
         }
         // an object that goes missing makes each server log an I/O error after its start-up
@@ -166,7 +169,7 @@ class BackgroundServerLogTest {
             }
         }
         for (Path m : List.of(flat, nested)) {
-            assertNotEquals(0, Host.run(List.of("cat", m.resolve("big").toString()), 30).exit(), "reading a missing object fails");
+            assertNotEquals(0, Command.of(List.of("cat", m.resolve("big").toString())).timeoutSeconds(30).run().exit(), "reading a missing object fails");
         }
         List<Path> logs = awaitLogs(2);
         assertEquals(2, logs.size(), "one log per server: " + logs);

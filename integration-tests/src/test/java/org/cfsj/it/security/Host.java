@@ -1,76 +1,27 @@
 package org.cfsj.it.security;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Real processes for the security tests: the packaged {@code cfsj} CLI in a JVM of its own, host
- * tools, and commands run as the unprivileged user {@code nobody} (uid 65534).
+ * The host as the security tests see it: whether they can mount and act as the unprivileged user
+ * {@code nobody}, shell lines run as nobody, and the mount table.
  */
 final class Host {
-    static final int NOBODY = 65534;
+    static final int NOBODY = Command.NOBODY;
 
     private Host() {}
 
-    record Result(int exit, String out, String err) {
-        String describe() {
-            return "exit " + exit + "\n--- stdout:\n" + out + "--- stderr:\n" + err;
-        }
-    }
-
-    static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    static boolean onPath(String tool) {
-        for (String dir : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Skips unless the tests can mount (root, /dev/fuse) and act as nobody (setpriv). */
     static void requireRootFuseAndNobody() {
-        Assumptions.assumeTrue(isRoot(), "SKIPPED: these tests mount as root and attack as nobody: run the suite as root");
+        Assumptions.assumeTrue(Command.isRoot(), "SKIPPED: these tests mount as root and attack as nobody: run the suite as root");
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "SKIPPED: /dev/fuse is missing");
-        Assumptions.assumeTrue(onPath("setpriv"), "SKIPPED: setpriv (util-linux) is not installed");
-    }
-
-    static Result run(List<String> cmd, long timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).start();
-        p.getOutputStream().close();
-        CompletableFuture<String> err = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                err.complete("(reading stderr failed: " + e + ")");
-            }
-        });
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out after " + timeoutSeconds + " s: " + cmd);
-        }
-        return new Result(p.exitValue(), out, err.join());
-    }
-
-    /** Runs a tool and throws with its output unless it exits 0; returns stdout. */
-    static String check(String... cmd) throws IOException, InterruptedException {
-        Result r = run(List.of(cmd), 600);
-        if (r.exit() != 0) {
-            throw new IOException(String.join(" ", cmd) + " failed: " + r.describe());
-        }
-        return r.out();
+        Assumptions.assumeTrue(Command.onPath("setpriv"), "SKIPPED: setpriv (util-linux) is not installed");
     }
 
     /**
@@ -79,28 +30,7 @@ final class Host {
      * with root's rights.
      */
     static Result asNobody(String shellCommand) throws IOException, InterruptedException {
-        return run(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--", "/bin/sh", "-c",
-                shellCommand), 60);
-    }
-
-    /** {@code java -jar cli/target/cfsj.jar ARGS}: the packaged CLI, as a user runs it. */
-    static List<String> cfsjCommand(List<String> args) {
-        String root = System.getProperty("cfsj.root.dir");
-        if (root == null) {
-            throw new IllegalStateException("system property cfsj.root.dir is not set (surefire sets it)");
-        }
-        Path jar = Path.of(root, "cli", "target", "cfsj.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " does not exist: package the cli module first (mvn -pl cli -am package)");
-        }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
-        cmd.addAll(args);
-        return cmd;
-    }
-
-    static Result cfsj(String... args) throws IOException, InterruptedException {
-        return run(cfsjCommand(List.of(args)), 300);
+        return Command.shell(shellCommand).asUser(NOBODY, NOBODY).timeoutSeconds(60).run();
     }
 
     /** The /proc/self/mountinfo line of the mount at exactly {@code dir}, or null. */
@@ -123,7 +53,7 @@ final class Host {
     /** Unmounts whatever is still mounted at {@code dir} (lazily), for cleanup after a failed test. */
     static void forceUnmount(Path dir) throws IOException, InterruptedException {
         while (mountinfo(dir) != null) {
-            if (run(List.of("umount", "-l", dir.toString()), 60).exit() != 0) {
+            if (Command.of("umount", "-l", dir.toString()).timeoutSeconds(60).run().exit() != 0) {
                 return;
             }
         }

@@ -9,11 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,9 +39,9 @@ class RepositoryLockTest {
 
     @BeforeEach
     void init() throws Exception {
-        Assumptions.assumeTrue(Host.onPath("flock"), "util-linux flock(1) is not installed");
+        Assumptions.assumeTrue(Command.onPath("flock"), "util-linux flock(1) is not installed");
         repo = tmp.resolve("repo");
-        Host.Result init = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "init");
+        Result init = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "init");
         assertEquals(0, init.exit(), init.describe());
     }
 
@@ -64,7 +66,7 @@ class RepositoryLockTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(repo.resolve("lock"))),
                 "made by init");
         Files.delete(repo.resolve("lock"));
-        Host.Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "gc");
+        Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(), "gc");
         assertEquals(0, gc.exit(), gc.describe());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(repo.resolve("lock"))),
                 "made by the first command that locks");
@@ -73,7 +75,7 @@ class RepositoryLockTest {
     @Test
     void aLockTimeoutFailsWithOneLineNamingTheHolder() throws Exception {
         long pid = holdLock();
-        Host.Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(),
+        Result gc = RepositoryPermissionsTest.cfsjAsRoot("--repo", repo.toString(),
                 "--lock-timeout", "1", "gc");
         assertEquals(1, gc.exit(), gc.describe());
         assertEquals(List.of("cfsj gc: timed out after 1 s waiting for the repository lock held by PID " + pid + " ("
@@ -84,9 +86,8 @@ class RepositoryLockTest {
     @Test
     void aWaitingCommandSaysOnceWhoHoldsTheLockAndFinishesWhenItIsReleased() throws Exception {
         long pid = holdLock();
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask 022 && exec \"$@\"", "sh",
-                RepositoryPermissionsTest.java(), "--enable-native-access=ALL-UNNAMED", "-jar",
-                RepositoryPermissionsTest.cfsjJar().toString(), "--repo", repo.toString(), "gc"));
+        List<String> cmd = Cfsj.command("--repo", repo.toString(), "gc")
+                .wrappedIn(List.of("sh", "-c", "umask 022 && exec \"$@\"", "sh")).argv();
         Process gc = new ProcessBuilder(cmd).redirectOutput(tmp.resolve("gc.out").toFile()).start();
         try {
             InputStream err = gc.getErrorStream();

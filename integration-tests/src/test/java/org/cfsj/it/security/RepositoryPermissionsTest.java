@@ -16,6 +16,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM, with umask 022 (the usual one, which gave 0755 directories).
  */
 class RepositoryPermissionsTest {
-    private static final int NOBODY = 65534;
+    private static final int NOBODY = Command.NOBODY;
 
     @TempDir
     Path tmp;
@@ -40,7 +43,7 @@ class RepositoryPermissionsTest {
     void requirements() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root (to be the other user's root)");
         for (String tool : List.of("setpriv", "tar", "flock")) {
-            Assumptions.assumeTrue(Host.onPath(tool), tool + " is not installed");
+            Assumptions.assumeTrue(Command.onPath(tool), tool + " is not installed");
         }
         layout = writeLayout(tmp.resolve("layout"));
         // nobody must be able to reach the temp dir, so that only the repository's own mode stops it
@@ -50,7 +53,7 @@ class RepositoryPermissionsTest {
     @Test
     void nobodyCannotListReadOrLockAnythingInRootsRepository() throws Exception {
         Path repo = tmp.resolve("repo");
-        Host.Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
+        Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
         assertEquals(0, pull.exit(), pull.describe());
 
         List<Path> everything = walk(repo);
@@ -63,9 +66,8 @@ class RepositoryPermissionsTest {
         assertEquals("rw-------", mode(repo.resolve("lock")), "the lock file");
 
         // cfsj itself, run by nobody on root's repository: refused with one clear line
-        Host.Result foreign = run(List.of("sh", "-c", "cd / && exec setpriv --reuid=" + NOBODY + " --regid=" + NOBODY
-                + " --clear-groups \"$@\"", "sh", java(), "--enable-native-access=ALL-UNNAMED", "-jar",
-                cfsjJar().toString(), "--repo", repo.toString(), "oci", "images"));
+        Result foreign = Cfsj.command("--repo", repo.toString(), "oci", "images").asUser(NOBODY, NOBODY)
+                .wrappedIn(List.of("sh", "-c", "cd / && exec \"$@\"", "sh")).timeoutSeconds(300).run();
         assertEquals(1, foreign.exit(), foreign.describe());
         assertEquals(1, foreign.err().strip().lines().count(), foreign.describe());
     }
@@ -73,7 +75,7 @@ class RepositoryPermissionsTest {
     @Test
     void fsckReportsA0755RepositoryAndRepairMakesItPrivateAgain() throws Exception {
         Path repo = tmp.resolve("repo");
-        Host.Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
+        Result pull = cfsjAsRoot("--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":app", "app");
         assertEquals(0, pull.exit(), pull.describe());
         Files.setPosixFilePermissions(repo, PosixFilePermissions.fromString("rwxr-xr-x")); // as an older cfsj left it
 
@@ -81,23 +83,23 @@ class RepositoryPermissionsTest {
         // with 0755, nobody reads the objects: the probe sees a real leak when there is one
         assertFalse(probeAsNobody(everything).isEmpty(), "nobody can read a 0755 repository");
 
-        Host.Result fsck = cfsjAsRoot("--repo", repo.toString(), "fsck");
+        Result fsck = cfsjAsRoot("--repo", repo.toString(), "fsck");
         assertEquals(1, fsck.exit(), fsck.describe());
         assertTrue(fsck.out().contains(repo + " has mode 0755"), fsck.describe());
         assertEquals("rwxr-xr-x", mode(repo), "fsck without --repair changes nothing");
-        Host.Result init = cfsjAsRoot("--repo", repo.toString(), "init");
+        Result init = cfsjAsRoot("--repo", repo.toString(), "init");
         assertEquals(0, init.exit(), init.describe());
         assertTrue(init.err().contains("has mode 0755"), "init reports it too: " + init.describe());
-        Host.Result images = cfsjAsRoot("--repo", repo.toString(), "oci", "images");
+        Result images = cfsjAsRoot("--repo", repo.toString(), "oci", "images");
         assertEquals(0, images.exit(), "an old 0755 repository keeps working: " + images.describe());
         assertTrue(images.err().contains("warning: " + repo + " has mode 0755"), images.describe());
 
-        Host.Result repair = cfsjAsRoot("--repo", repo.toString(), "fsck", "--repair");
+        Result repair = cfsjAsRoot("--repo", repo.toString(), "fsck", "--repair");
         assertEquals(0, repair.exit(), repair.describe());
         assertTrue(repair.out().contains("from 0755 to 0700"), repair.describe());
         assertEquals("rwx------", mode(repo));
         assertEquals(List.of(), probeAsNobody(everything), "after --repair");
-        Host.Result again = cfsjAsRoot("--repo", repo.toString(), "fsck");
+        Result again = cfsjAsRoot("--repo", repo.toString(), "fsck");
         assertEquals(0, again.exit(), again.describe());
     }
 
@@ -106,14 +108,13 @@ class RepositoryPermissionsTest {
         Path home = Files.createDirectory(tmp.resolve("home"));
         Files.setOwner(home, home.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         Path repo = home.resolve("cfsj");
-        Host.Result init = run(List.of("sh", "-c", "umask 022 && cd / && exec setpriv --reuid=" + NOBODY + " --regid=" + NOBODY
-                + " --clear-groups \"$@\"", "sh", java(), "--enable-native-access=ALL-UNNAMED", "-jar",
-                cfsjJar().toString(), "--repo", repo.toString(), "init"));
+        Result init = Cfsj.command("--repo", repo.toString(), "init").asUser(NOBODY, NOBODY)
+                .wrappedIn(List.of("sh", "-c", "umask 022 && cd / && exec \"$@\"", "sh")).timeoutSeconds(300).run();
         assertEquals(0, init.exit(), init.describe());
         assertEquals("rwx------", mode(repo));
         assertEquals(NOBODY, Files.getAttribute(repo, "unix:uid"));
         // root is refused too: a repository belongs to one user
-        Host.Result asRoot = cfsjAsRoot("--repo", repo.toString(), "gc");
+        Result asRoot = cfsjAsRoot("--repo", repo.toString(), "gc");
         assertEquals(1, asRoot.exit(), asRoot.describe());
         assertTrue(asRoot.err().contains("belongs to uid 65534, not to you (uid 0)"), asRoot.describe());
     }
@@ -125,8 +126,7 @@ class RepositoryPermissionsTest {
      * target through it, and take the repository lock. Returns what succeeded.
      */
     private static List<String> probeAsNobody(List<Path> paths) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                "sh", "-c", """
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", """
                 for p in "$@"; do
                     if [ -d "$p" ] && [ ! -L "$p" ]; then ls -a "$p" >/dev/null 2>&1 && echo "listed $p"
                     else cat "$p" >/dev/null 2>&1 && echo "read $p"
@@ -139,7 +139,7 @@ class RepositoryPermissionsTest {
         for (Path p : paths) {
             cmd.add(p.toString());
         }
-        Host.Result r = run(cmd);
+        Result r = Command.of(cmd).asUser(NOBODY, NOBODY).timeoutSeconds(300).run();
         assertEquals(0, r.exit(), r.describe());
         return r.out().lines().toList();
     }
@@ -188,8 +188,8 @@ class RepositoryPermissionsTest {
         Files.setPosixFilePermissions(root.resolve("etc/secret"), PosixFilePermissions.fromString("rw-------"));
         Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
         Path tar = layout.resolveSibling("layer.tar");
-        Host.Result t = run(List.of("tar", "--format=pax", "--numeric-owner", "--sort=name", "--mtime=@1700000000",
-                "-C", root.toString(), "-cf", tar.toString(), "."));
+        Result t = Command.of(List.of("tar", "--format=pax", "--numeric-owner", "--sort=name", "--mtime=@1700000000",
+                "-C", root.toString(), "-cf", tar.toString(), ".")).timeoutSeconds(300).run();
         assertEquals(0, t.exit(), t.describe());
         byte[] layer = Files.readAllBytes(tar);
         String layerDigest = blob(blobs, layer);
@@ -216,27 +216,8 @@ class RepositoryPermissionsTest {
 
     // ---- running things ----
 
-    static Host.Result run(List<String> cmd) throws IOException, InterruptedException {
-        return Host.run(cmd, 300);
-    }
-
     /** The packaged cfsj as root, with the usual umask 022. */
-    static Host.Result cfsjAsRoot(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask 022 && exec \"$@\"", "sh", java(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", cfsjJar().toString()));
-        cmd.addAll(List.of(args));
-        return run(cmd);
-    }
-
-    static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
-    }
-
-    static Path cfsjJar() {
-        String root = System.getProperty("cfsj.root.dir");
-        Assumptions.assumeTrue(root != null, "system property cfsj.root.dir is not set (surefire sets it)");
-        Path jar = Path.of(root, "cli", "target", "cfsj.jar");
-        Assumptions.assumeTrue(Files.isRegularFile(jar), jar + " does not exist: package the cli module first");
-        return jar;
+    static Result cfsjAsRoot(String... args) throws IOException, InterruptedException {
+        return Cfsj.command(args).wrappedIn(List.of("sh", "-c", "umask 022 && exec \"$@\"", "sh")).timeoutSeconds(300).run();
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import org.cfsj.testsupport.Command;
 
 /**
  * A hostile image as an attacker would ship it: the host's {@code id} (with the shared
@@ -30,23 +31,23 @@ final class SetuidImage {
             Files.createDirectories(root.resolve(d));
         }
         copyWithLibraries(Path.of(ID), root);
-        Host.check("chown", "0:0", root.resolve(ID.substring(1)).toString());
-        Host.check("chmod", "4755", root.resolve(ID.substring(1)).toString());
-        Host.check("mknod", "-m", "0666", root.resolve(DEVICE.substring(1)).toString(), "c", "1", "3");
+        Command.of("chown", "0:0", root.resolve(ID.substring(1)).toString()).check();
+        Command.of("chmod", "4755", root.resolve(ID.substring(1)).toString()).check();
+        Command.of("mknod", "-m", "0666", root.resolve(DEVICE.substring(1)).toString(), "c", "1", "3").check();
         Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1234:1234:app:/home/app:/bin/sh\n");
         Files.writeString(root.resolve("etc/group"), "root:x:0:\napp:x:1234:\n");
         boolean shell = Files.isExecutable(BUSYBOX)
-                && Host.run(java.util.List.of("ldd", BUSYBOX.toString()), 30).exit() != 0; // static: runs without a libc
+                && Command.of(java.util.List.of("ldd", BUSYBOX.toString())).timeoutSeconds(30).run().exit() != 0; // static: runs without a libc
         if (shell) {
             Files.copy(BUSYBOX, root.resolve("bin/busybox"));
-            Host.check("chmod", "0755", root.resolve("bin/busybox").toString());
+            Command.of("chmod", "0755", root.resolve("bin/busybox").toString()).check();
             for (String applet : new String[] {"sh", "sleep", "cat", "grep"}) {
                 Files.createSymbolicLink(root.resolve("bin/" + applet), Path.of("/bin/busybox"));
             }
         }
-        Host.check("chmod", "1777", root.resolve("tmp").toString());
+        Command.of("chmod", "1777", root.resolve("tmp").toString()).check();
         Path tar = work.resolve("layer.tar");
-        Host.check("tar", "--format=pax", "--numeric-owner", "--sort=name", "-C", root.toString(), "-cf", tar.toString(), ".");
+        Command.of("tar", "--format=pax", "--numeric-owner", "--sort=name", "-C", root.toString(), "-cf", tar.toString(), ".").check();
         Path layout = work.resolve("layout");
         OciLayout.write(layout, tar, TAG, "{\"User\":\"app\",\"Cmd\":[\"" + ID + "\"]}");
         return new Built(root, layout, shell);
@@ -55,7 +56,7 @@ final class SetuidImage {
     /** Copies {@code binary} and every library {@code ldd} names for it (and the dynamic loader) to the same paths under {@code root}. */
     private static void copyWithLibraries(Path binary, Path root) throws IOException, InterruptedException {
         copyTo(binary, root);
-        for (String line : Host.check("ldd", binary.toString()).split("\n")) {
+        for (String line : Command.of("ldd", binary.toString()).check().split("\n")) {
             String l = line.strip();
             String lib = l.contains("=>") ? l.substring(l.indexOf("=>") + 2).strip() : l;
             int paren = lib.indexOf(" (");

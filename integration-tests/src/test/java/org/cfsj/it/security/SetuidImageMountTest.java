@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cfsj.testsupport.Cfsj;
+import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,16 +44,14 @@ class SetuidImageMountTest {
     static void buildAndPull() throws Exception {
         Host.requireRootFuseAndNobody();
         work = Files.createTempDirectory("cfsj-suid-it");
-        Host.check("chmod", "0755", work.toString()); // nobody must be able to walk to the mount points
+        Command.of("chmod", "0755", work.toString()).check(); // nobody must be able to walk to the mount points
         built = SetuidImage.build(work);
         repo = work.resolve("repo");
-        Host.Result pull = Host.cfsj("--repo", repo.toString(), "oci", "pull", "--quiet",
-                "oci:" + built.layout() + ":" + SetuidImage.TAG, "suid");
+        Result pull = Cfsj.run("--repo", repo.toString(), "oci", "pull", "--quiet", "oci:" + built.layout() + ":" + SetuidImage.TAG, "suid");
         assertEquals(0, pull.exit(), "pull: " + pull.describe());
         cfsImage = work.resolve("image.cfs");
         cfsObjects = work.resolve("objects");
-        Host.Result mk = Host.cfsj("mkcomposefs", "--digest-store", cfsObjects.toString(), built.rootfs().toString(),
-                cfsImage.toString());
+        Result mk = Cfsj.run("mkcomposefs", "--digest-store", cfsObjects.toString(), built.rootfs().toString(), cfsImage.toString());
         assertEquals(0, mk.exit(), "mkcomposefs: " + mk.describe());
     }
 
@@ -62,7 +63,7 @@ class SetuidImageMountTest {
                     Host.forceUnmount(Path.of(mnt));
                 }
             }
-            Host.run(List.of("rm", "-rf", work.toString()), 120);
+            Command.of(List.of("rm", "-rf", work.toString())).timeoutSeconds(120).run();
         }
     }
 
@@ -81,13 +82,13 @@ class SetuidImageMountTest {
         assertEquals(04755, idMode & 07777, "the mount shows the image's setuid bit (else the attack proves nothing)");
         int devMode = (Integer) Files.getAttribute(mnt.resolve("dev/cfsj-null"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
         assertEquals(020666, devMode, "the mount shows the image's device node (char, 0666)");
-        Host.Result id = Host.asNobody(mnt + SetuidImage.ID);
+        Result id = Host.asNobody(mnt + SetuidImage.ID);
         assertEquals(0, id.exit(), "nobody can run the image's id: " + id.describe());
         assertTrue(id.out().startsWith("uid=" + Host.NOBODY + "("), id.out());
         assertFalse(id.out().contains("euid=0"), "the image's setuid-root binary gave nobody euid 0: " + id.out() + "\n" + info);
-        Host.Result write = Host.asNobody("echo x > " + mnt + SetuidImage.DEVICE);
+        Result write = Host.asNobody("echo x > " + mnt + SetuidImage.DEVICE);
         assertNotEquals(0, write.exit(), "nobody wrote to the image's device node: " + info);
-        Host.Result read = Host.asNobody("cat " + mnt + SetuidImage.DEVICE);
+        Result read = Host.asNobody("cat " + mnt + SetuidImage.DEVICE);
         assertNotEquals(0, read.exit(), "nobody opened the image's device node: " + info);
         List<String> options = Host.mountOptions(info);
         assertTrue(options.contains("nosuid") && options.contains("nodev"), info);
@@ -96,12 +97,12 @@ class SetuidImageMountTest {
     @Test
     void ociMountFuseIsNosuidNodev() throws Exception {
         Path mnt = mountPoint("oci-fuse");
-        Host.Result r = Host.cfsj("--repo", repo.toString(), "oci", "mount", "--fuse", "suid", mnt.toString());
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "mount", "--fuse", "suid", mnt.toString());
         assertEquals(0, r.exit(), r.describe());
         try {
             assertNothingForNobody(mnt);
         } finally {
-            assertEquals(0, Host.cfsj("umount", mnt.toString()).exit());
+            assertEquals(0, Cfsj.run("umount", mnt.toString()).exit());
         }
     }
 
@@ -109,7 +110,7 @@ class SetuidImageMountTest {
     void ociMountKernelIsNosuidNodev() throws Exception {
         requireKernelComposefs();
         Path mnt = mountPoint("oci-kernel");
-        Host.Result r = Host.cfsj("--repo", repo.toString(), "oci", "mount", "--insecure", "suid", mnt.toString());
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "mount", "--insecure", "suid", mnt.toString());
         assertEquals(0, r.exit(), r.describe());
         try {
             assertNothingForNobody(mnt);
@@ -117,27 +118,26 @@ class SetuidImageMountTest {
             assertEquals(0700, modeOf(Path.of("/run/cfsj")));
             assertEquals(0700, modeOf(Path.of("/run/cfsj/mnt")));
         } finally {
-            assertEquals(0, Host.cfsj("umount", mnt.toString()).exit());
+            assertEquals(0, Cfsj.run("umount", mnt.toString()).exit());
         }
     }
 
     @Test
     void fuseServeIsNosuidNodev() throws Exception {
         Path mnt = mountPoint("fuse-serve");
-        Host.Result r = Host.cfsj("fuse-serve", cfsImage.toString(), mnt.toString(), "--basedir", cfsObjects.toString(),
-                "--background");
+        Result r = Cfsj.run("fuse-serve", cfsImage.toString(), mnt.toString(), "--basedir", cfsObjects.toString(), "--background");
         assertEquals(0, r.exit(), r.describe());
         try {
             assertNothingForNobody(mnt);
         } finally {
-            assertEquals(0, Host.cfsj("umount", mnt.toString()).exit());
+            assertEquals(0, Cfsj.run("umount", mnt.toString()).exit());
         }
     }
 
     @Test
     void bundleInADirectoryOthersCanEnterIsNosuidNodevWithOneWarning() throws Exception {
         Path dir = Files.createDirectories(work.resolve("open-bundle"));
-        Host.check("chmod", "0755", dir.toString());
+        Command.of("chmod", "0755", dir.toString()).check();
         for (List<String> mode : List.of(List.of("--fuse"), List.of("--kernel", "--insecure"))) {
             if (mode.contains("--kernel")) {
                 requireKernelComposefs();
@@ -145,14 +145,14 @@ class SetuidImageMountTest {
             List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "bundle"));
             args.addAll(mode);
             args.addAll(List.of("suid", dir.toString()));
-            Host.Result r = Host.run(Host.cfsjCommand(args), 300);
+            Result r = Cfsj.command(args).timeoutSeconds(300).run();
             assertEquals(0, r.exit(), r.describe());
             try {
                 assertEquals(1, r.err().lines().filter(l -> l.contains("warning")).count(), r.err());
                 assertTrue(r.err().contains("nosuid,nodev") && r.err().contains("chmod 700"), r.err());
                 assertNothingForNobody(dir.resolve("rootfs"));
             } finally {
-                assertEquals(0, Host.cfsj("umount", dir.resolve("rootfs").toString()).exit());
+                assertEquals(0, Cfsj.run("umount", dir.resolve("rootfs").toString()).exit());
             }
         }
     }
@@ -160,25 +160,25 @@ class SetuidImageMountTest {
     @Test
     void bundleInANewDirectoryIsPrivateAndSuidDev() throws Exception {
         Path dir = work.resolve("new-bundles").resolve("b1");
-        Host.Result r = Host.cfsj("--repo", repo.toString(), "oci", "bundle", "suid", dir.toString());
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "bundle", "suid", dir.toString());
         assertEquals(0, r.exit(), r.describe());
         try {
             assertEquals(0700, modeOf(dir), "a bundle directory cfsj creates is root's alone");
             assertFalse(r.err().contains("warning"), r.err());
             List<String> options = Host.mountOptions(Host.mountinfo(dir.resolve("rootfs")));
             assertFalse(options.contains("nosuid") || options.contains("nodev"), "the container's root keeps suid,dev: " + options);
-            Host.Result id = Host.asNobody("ls " + dir.resolve("rootfs"));
+            Result id = Host.asNobody("ls " + dir.resolve("rootfs"));
             assertNotEquals(0, id.exit(), "nobody cannot walk into the bundle");
         } finally {
-            assertEquals(0, Host.cfsj("umount", dir.resolve("rootfs").toString()).exit());
+            assertEquals(0, Cfsj.run("umount", dir.resolve("rootfs").toString()).exit());
         }
     }
 
     @Test
     void bundleInADirectoryOfAnotherUserIsRefused() throws Exception {
         Path dir = Files.createDirectories(work.resolve("nobodys-bundle"));
-        Host.check("chown", Host.NOBODY + ":" + Host.NOBODY, dir.toString());
-        Host.Result r = Host.cfsj("--repo", repo.toString(), "oci", "bundle", "suid", dir.toString());
+        Command.of("chown", Host.NOBODY + ":" + Host.NOBODY, dir.toString()).check();
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "bundle", "suid", dir.toString());
         assertEquals(1, r.exit(), r.describe());
         assertTrue(r.err().contains("belongs to uid " + Host.NOBODY), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -197,7 +197,7 @@ class SetuidImageMountTest {
             args.addAll(mode);
             args.addAll(cgroupWorkaround());
             args.add("suid"); // User app (uid 1234), Cmd /usr/bin/id
-            Host.Result r = Host.run(Host.cfsjCommand(args), 180);
+            Result r = Cfsj.command(args).timeoutSeconds(180).run();
             assertEquals(0, r.exit(), mode + ": " + r.describe());
             assertTrue(r.out().startsWith("uid=1234(app)") && r.out().contains(" euid=0(root)"),
                     mode + ": the image's setuid-root id works for the container's user: " + r.out());
@@ -212,7 +212,7 @@ class SetuidImageMountTest {
         List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run"));
         args.addAll(cgroupWorkaround());
         args.addAll(List.of("suid", "--", "/bin/sh", "-c", "trap 'exit 0' INT; echo ready; while :; do sleep 0.1; done"));
-        List<String> cmd = Host.cfsjCommand(args);
+        List<String> cmd = Cfsj.argv(args);
         cmd.add(1, "-Djava.io.tmpdir=" + tmp); // the run's bundle is then ours to find
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
@@ -229,7 +229,7 @@ class SetuidImageMountTest {
             List<String> options = Host.mountOptions(Host.mountinfo(bundles.get(0).resolve("rootfs")));
             assertFalse(options.contains("nosuid"), options.toString());
         } finally {
-            Host.run(List.of("kill", "-INT", Long.toString(p.pid())), 30);
+            Command.of(List.of("kill", "-INT", Long.toString(p.pid()))).timeoutSeconds(30).run();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("cfsj oci run did not end on SIGINT");
@@ -247,7 +247,7 @@ class SetuidImageMountTest {
     }
 
     private static void requireCrun() {
-        Assumptions.assumeTrue(Host.onPath("crun"), "SKIPPED: crun is not installed (apt-get install crun; .ci/run installs it)");
+        Assumptions.assumeTrue(Command.onPath("crun"), "SKIPPED: crun is not installed (apt-get install crun; .ci/run installs it)");
     }
 
     /** crun 1.8 refuses the hybrid cgroup layout of these VMs; cfsj oci run works around it when asked. */

@@ -19,11 +19,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.cfsj.oci.TestTar;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.splitstream.Chunk;
+import org.cfsj.testsupport.Command;
 import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Fifo;
@@ -123,8 +123,8 @@ class LayerImportTest {
 
     @Test
     void gnuTarCliArchivesRoundTrip() throws Exception {
-        assumeTrue(onPath("tar"), "GNU tar is not installed");
-        assumeTrue(onPath("setfattr"), "setfattr (attr) is not installed");
+        assumeTrue(Command.onPath("tar"), "GNU tar is not installed");
+        assumeTrue(Command.onPath("setfattr"), "setfattr (attr) is not installed");
         Path src = Files.createDirectories(tmp.resolve("src"));
         Path deep = Files.createDirectories(src.resolve("a".repeat(90)).resolve("b".repeat(90)));
         Files.write(deep.resolve("c".repeat(80)), TestTar.data(70_000, 3));
@@ -134,7 +134,7 @@ class LayerImportTest {
         Files.createLink(src.resolve("link"), suid);
         run("setfattr", "-n", "user.test", "-v", "value", src.resolve("small").toString());
         run("mkfifo", src.resolve("pipe").toString());
-        boolean root = onPath("mknod") && run("mknod", src.resolve("null").toString(), "c", "1", "3") == 0;
+        boolean root = Command.onPath("mknod") && run("mknod", src.resolve("null").toString(), "c", "1", "3") == 0;
         for (String format : List.of("pax", "gnu")) {
             Path tarFile = tmp.resolve("t-" + format + ".tar");
             List<String> cmd = new java.util.ArrayList<>(List.of("tar", "--format=" + format, "--numeric-owner", "-C",
@@ -256,23 +256,10 @@ class LayerImportTest {
         assertArrayEquals(tar, out.toByteArray());
     }
 
-    static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
+    /** A tool's exit code (its output is not needed). */
     static int run(String... cmd) throws IOException {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return -1;
-            }
-            return p.exitValue();
+            return Command.of(cmd).mergeStderr().timeoutSeconds(60).run().exit();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.cfsj.testsupport.Command;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,8 +109,8 @@ class LayoutSourcesTest {
     void ociArchiveReadsInPlace() throws Exception {
         Built b = build();
         Path tar = tmp.resolve("img.tar");
-        Process p = new ProcessBuilder("tar", "-C", b.dir().toString(), "-cf", tar.toString(), ".").inheritIO().start();
-        Assumptions.assumeTrue(p.waitFor() == 0, "tar is needed to build the archive");
+        Assumptions.assumeTrue(Command.of("tar", "-C", b.dir().toString(), "-cf", tar.toString(), ".").run().exit() == 0,
+                "tar is needed to build the archive");
         try (ImageSource s = ImageSources.open("oci-archive:" + tar + ":multi", SourceOptions.defaults())) {
             ResolvedImage r = s.resolveManifest(Platform.parse("linux/arm/v7"));
             assertEquals(b.v7(), r.manifest().digest());
@@ -133,8 +134,8 @@ class LayoutSourcesTest {
         Files.writeString(dir.resolve("manifest.json"),
                 "[{\"Config\":\"" + cfgDigest.hex() + ".json\",\"RepoTags\":[\"x:1\"],\"Layers\":[\"abc/layer.tar\"]}]");
         Path tar = tmp.resolve("docker.tar");
-        Process p = new ProcessBuilder("tar", "-C", dir.toString(), "-cf", tar.toString(), ".").inheritIO().start();
-        Assumptions.assumeTrue(p.waitFor() == 0, "tar is needed to build the archive");
+        Assumptions.assumeTrue(Command.of("tar", "-C", dir.toString(), "-cf", tar.toString(), ".").run().exit() == 0,
+                "tar is needed to build the archive");
         try (ImageSource s = ImageSources.open("docker-archive:" + tar, SourceOptions.defaults())) {
             ResolvedImage r = s.resolveManifest(Platform.current());
             assertEquals(MediaTypes.DOCKER_MANIFEST, r.manifest().mediaType());
