@@ -8,7 +8,9 @@ import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.cfsj.composefs.ComposefsServer;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.MountOptions;
+import org.cfsj.posix.EffectiveUser;
 import picocli.CommandLine.Command;
 
 /**
@@ -49,12 +51,12 @@ final class AotTrainingCommand implements Callable<Integer> {
             Path image = work.resolve("image.cfs");
             Path objects = work.resolve("objects");
             Main.run("mkcomposefs", "--digest-store", objects.toString(), src.toString(), image.toString());
-            if (Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name"))) {
+            if (Files.isWritable(Path.of("/dev/fuse")) && EffectiveUser.isRoot()) {
                 Path mnt = Files.createDirectories(work.resolve("mnt"));
                 for (int i = 0; i < MOUNTS; i++) {
                     // a new mount each time: the kernel caches everything the previous one was asked
-                    try (ComposefsServer server = ComposefsServer.start(new ComposefsServer.Config(image, mnt, objects,
-                            2, false, false, false, true, work.resolve("ledger")))) {
+                    try (ComposefsServer server = ComposefsServer.start(image, objects, mnt, MountOptions.builder()
+                            .threads(2).quiet(true).digestLedger(work.resolve("ledger")).build())) {
                         current = server;
                         readAll(mnt);
                     } finally {

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
+import org.cfsj.mount.BackgroundServer;
 import picocli.CommandLine;
 
 /**
@@ -29,6 +30,9 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         }
         if (System.getenv("CFSJ_DEBUG") != null) {
             ex.printStackTrace();
+        }
+        if (ex instanceof BackgroundServer.StartFailedException) { // the server's own words are on stderr already
+            return FAILED;
         }
         cmd.getErr().println("cfsj " + cmd.getCommandName() + ": " + message(ex));
         cmd.getErr().flush();

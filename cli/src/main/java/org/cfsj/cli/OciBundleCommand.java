@@ -6,28 +6,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.cfsj.oci.image.ImageBuilder;
-import org.cfsj.oci.image.OciImage;
-import org.cfsj.oci.image.OciImages;
-import org.cfsj.oci.mount.KernelComposefsMount;
-import org.cfsj.oci.runtime.ContainerSettings;
-import org.cfsj.oci.runtime.ImageProcess;
+import org.cfsj.mount.BackgroundServer;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
+import org.cfsj.mount.Unmount;
 import org.cfsj.oci.runtime.Network;
-import org.cfsj.oci.runtime.RuntimeConfig;
-import org.cfsj.oci.runtime.UserDatabase;
-import org.cfsj.repo.ObjectId;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.repo.Repository;
-import org.cfsj.repo.RepositoryException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /**
  * {@code cfsj oci bundle NAME DIR}: an OCI runtime bundle for a stored image: the image mounted
  * read-only at {@code DIR/rootfs} (by a background FUSE server, or by the kernel) and
- * {@code DIR/config.json} made from the image config. Also holds what {@code cfsj oci run}
- * shares with it: choosing the image file, the mount mode and writing config.json.
+ * {@code DIR/config.json} made from the image config.
  *
  * <p>The root filesystem is mounted {@code suid,dev} (as root) only where no other user can reach
  * it ({@link BundleDirectory}): a missing DIR is created 0700; in an existing DIR that others can
@@ -80,72 +74,29 @@ final class OciBundleCommand implements Callable<Integer> {
     @Parameters(index = "2..*", paramLabel = "CMD", description = "After '--': the command to run instead of the image's Cmd.")
     List<String> command = new ArrayList<>();
 
-    /** {@code --fuse[=passthrough] | --kernel}, {@code --insecure}: how the image is mounted. */
-    static final class MountChoice {
-        @Option(names = "--fuse", arity = "0..1", paramLabel = "passthrough", parameterConsumer = OciMountCommand.FuseMode.class,
-                description = "Serve with cfsj's FUSE server (the default); --fuse=passthrough lets the kernel read file data directly.")
-        String fuse;
-
-        @Option(names = "--kernel", description = "Mount with the kernel (EROFS + overlayfs) instead of FUSE.")
-        boolean kernel;
-
-        @Option(names = "--insecure",
-                description = "Mount although objects are not checked against their fs-verity digests"
-                        + " (--kernel without kernel fs-verity; with FUSE: skip the server's checks).")
-        boolean insecure;
-
-        void validate(CommandLine cl) {
-            if (fuse != null && !fuse.equals("on") && !fuse.equals("passthrough")) {
-                throw new CommandLine.ParameterException(cl, "--fuse takes no value or 'passthrough', not '" + fuse + "'");
-            }
-            if (kernel && fuse != null) {
-                throw new CommandLine.ParameterException(cl, "--kernel and --fuse exclude each other");
-            }
-        }
-
-        boolean passthrough() {
-            return "passthrough".equals(fuse);
-        }
-
-        String describe() {
-            return kernel ? "kernel: EROFS + overlayfs" : passthrough() ? "FUSE with passthrough" : "FUSE";
-        }
-    }
-
-    static final class NetworkConverter implements CommandLine.ITypeConverter<Network> {
-        @Override
-        public Network convert(String value) {
-            return switch (value) {
-                case "none" -> Network.NONE;
-                case "host" -> Network.HOST;
-                default -> throw new CommandLine.TypeConversionException("expected none or host, not '" + value + "'");
-            };
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         mount.validate(spec.commandLine());
         Repository repo = RepoOption.open();
-        OciImage image = OciImages.resolve(repo, name);
-        Path imageFile = imageFile(repo, image, name);
+        StoredImage image = StoredImage.resolve(repo, name);
         BundleDirectory bundle = BundleDirectory.prepare(dir);
         Path rootfs = bundle.rootfs();
         // setuid files and device nodes of an untrusted image only where no other user can get at them
-        boolean allowSuidDev = isRoot() && !bundle.reachableByOthers();
-        if (isRoot() && bundle.reachableByOthers()) {
+        boolean root = EffectiveUser.isRoot();
+        if (root && bundle.reachableByOthers()) {
             System.err.println("cfsj oci bundle: warning: " + bundle.nosuidWarning());
         }
+        MountOptions options = mount.options(repo, root && !bundle.reachableByOthers());
         if (mount.kernel) {
-            mountKernel(repo, imageFile, rootfs, mount.insecure, allowSuidDev);
+            KernelComposefsMount.mount(image.imageFile(), repo.objectsDir(), rootfs, options);
         } else {
-            mountFuseInBackground(repo, imageFile, rootfs, mount, allowSuidDev);
+            BackgroundServer.start(image.imageFile(), repo.objectsDir(), rootfs, options, System.err);
         }
         try {
-            RuntimeConfig config = writeConfig(image, bundle.dir(), command, tty, network, hostname);
-            config.warnings().forEach(w -> System.err.println("cfsj oci bundle: warning: " + w));
+            image.writeRuntimeConfig(bundle.dir(), command, tty, network, hostname)
+                    .forEach(w -> System.err.println("cfsj oci bundle: warning: " + w));
         } catch (IOException | RuntimeException e) {
-            KernelComposefsMount.unmount(rootfs, true); // either kind of mount; the FUSE server then exits
+            Unmount.unmount(rootfs, true); // either kind of mount; a FUSE server then exits
             throw e;
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -154,64 +105,5 @@ final class OciBundleCommand implements Callable<Integer> {
         out.println("clean up:  cfsj umount " + rootfs);
         out.flush();
         return 0;
-    }
-
-    /** The composefs image file of {@code image}, built first if it has none yet. */
-    static Path imageFile(Repository repo, OciImage image, String name) throws IOException {
-        ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
-        return repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
-    }
-
-    static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    /**
-     * The kernel composefs mount, refused without kernel fs-verity unless {@code insecure};
-     * {@code suid,dev} only with {@code allowSuidDev} (a root filesystem no other user can reach).
-     */
-    static void mountKernel(Repository repo, Path imageFile, Path rootfs, boolean insecure, boolean allowSuidDev)
-            throws IOException {
-        boolean verity = repo.kernelVerity();
-        if (!verity && !insecure) {
-            throw new RepositoryException("the repository's objects are not protected by kernel fs-verity, so a kernel"
-                    + " mount could not notice a changed object; pass --insecure to mount with the kernel anyway, or use"
-                    + " FUSE (the default), whose server checks every object's digest itself");
-        }
-        KernelComposefsMount.mount(imageFile, repo.objectsDir(), rootfs, verity, allowSuidDev);
-    }
-
-    /** {@code cfsj fuse-serve --background} in this JVM: it detaches a server and returns once the mount is live. */
-    private static void mountFuseInBackground(Repository repo, Path imageFile, Path rootfs, MountChoice mount,
-            boolean allowSuidDev) throws IOException {
-        List<String> args = new ArrayList<>(List.of("fuse-serve", imageFile.toString(), rootfs.toString(),
-                "--basedir", repo.objectsDir().toString(), "--background", "--digest-ledger", repo.digestLedgerPath().toString()));
-        if (mount.passthrough()) {
-            args.add("--passthrough");
-        }
-        if (mount.insecure) {
-            args.add("--insecure");
-        }
-        if (allowSuidDev) {
-            args.add("--allow-suid-dev"); // setuid binaries and device nodes of the image must work in a container
-        }
-        if (Main.run(args.toArray(String[]::new)) != 0) {
-            throw new IOException("mounting " + rootfs + " failed (see the message above)");
-        }
-    }
-
-    /**
-     * Writes {@code bundle/config.json} for {@code image}, whose root filesystem is mounted at
-     * {@code bundle/rootfs} (its {@code /etc/passwd} and {@code /etc/group} are read from there).
-     */
-    static RuntimeConfig writeConfig(OciImage image, Path bundle, List<String> command, boolean terminal, Network network,
-            String hostname) throws IOException {
-        Path rootfs = bundle.resolve("rootfs");
-        ImageProcess process = ImageProcess.fromImageConfig(image.config());
-        ContainerSettings settings = ContainerSettings.forImage(process, UserDatabase.read(rootfs), command, terminal,
-                network, hostname);
-        RuntimeConfig config = RuntimeConfig.build(settings, rootfs);
-        config.write(bundle);
-        return config;
     }
 }

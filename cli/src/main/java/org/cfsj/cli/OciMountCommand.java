@@ -3,20 +3,17 @@ package org.cfsj.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.cfsj.oci.image.ImageBuilder;
-import org.cfsj.oci.image.OciImage;
-import org.cfsj.oci.image.OciImages;
-import org.cfsj.oci.mount.KernelComposefsMount;
-import org.cfsj.repo.ObjectId;
+import org.cfsj.mount.BackgroundServer;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /**
  * {@code cfsj oci mount [--fuse[=passthrough]] NAME MOUNTPOINT}: mounts a stored image read-only,
@@ -51,25 +48,9 @@ final class OciMountCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing directory.")
     Path mountpoint;
 
-    @Option(names = "--fuse", arity = "0..1", paramLabel = "passthrough", parameterConsumer = FuseMode.class,
+    @Option(names = "--fuse", arity = "0..1", paramLabel = "passthrough", parameterConsumer = MountChoice.FuseMode.class,
             description = "Serve with cfsj's FUSE server; --fuse=passthrough lets the kernel read file data directly.")
     String fuse;
-
-    /**
-     * {@code --fuse} takes a value only if it is "passthrough": picocli's optional values would
-     * otherwise swallow the image name in {@code --fuse NAME MOUNTPOINT}.
-     */
-    static final class FuseMode implements CommandLine.IParameterConsumer {
-        @Override
-        public void consumeParameters(java.util.Stack<String> args, CommandLine.Model.ArgSpec argSpec,
-                CommandLine.Model.CommandSpec commandSpec) {
-            boolean passthrough = !args.isEmpty() && args.peek().equals("passthrough");
-            if (passthrough) {
-                args.pop();
-            }
-            argSpec.setValue(passthrough ? "passthrough" : "on");
-        }
-    }
 
     @Option(names = "--foreground", description = "With --fuse: serve in this process until unmounted.")
     boolean foreground;
@@ -81,47 +62,35 @@ final class OciMountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (fuse != null && !fuse.equals("on") && !fuse.equals("passthrough")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--fuse takes no value or 'passthrough', not '" + fuse + "'");
-        }
+        MountChoice.validateFuse(spec.commandLine(), fuse);
         if (foreground && fuse == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--foreground applies to --fuse (a kernel mount needs no process)");
         }
         Repository repo = RepoOption.open();
-        OciImage image = OciImages.resolve(repo, name);
-        ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
-        Path imageFile = repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
+        Path imageFile = StoredImage.resolve(repo, name).imageFile();
         if (!Files.isDirectory(mountpoint)) {
             throw new IOException(mountpoint + ": not a directory");
         }
-        return fuse != null ? mountFuse(repo, imageFile) : mountKernel(repo, imageFile);
-    }
-
-    private int mountKernel(Repository repo, Path imageFile) throws IOException {
-        boolean verity = repo.kernelVerity();
-        if (!verity && !insecure) {
+        if (fuse == null && !repo.kernelVerity() && !insecure) {
             throw new RepositoryException("the repository's objects are not protected by kernel fs-verity (" + repo.root()
                     + " is on a filesystem or kernel without it), so the kernel mount could not notice a changed object"
                     + " and would serve its bytes; pass --insecure to mount anyway, or use --fuse, whose server checks"
                     + " every object's digest itself");
         }
-        KernelComposefsMount.mount(imageFile, repo.objectsDir(), mountpoint, verity, false);
+        // nosuid,nodev (allowSuidDev stays off): every local user can walk into this mount
+        MountOptions options = MountOptions.builder()
+                .insecure(insecure)
+                .requireVerity(repo.kernelVerity())
+                .passthrough("passthrough".equals(fuse))
+                .digestLedger(repo.digestLedgerPath())
+                .build();
+        if (fuse == null) {
+            KernelComposefsMount.mount(imageFile, repo.objectsDir(), mountpoint, options);
+        } else if (foreground) {
+            ComposefsServer.start(imageFile, repo.objectsDir(), mountpoint, options).serveUntilUnmounted();
+        } else {
+            BackgroundServer.start(imageFile, repo.objectsDir(), mountpoint, options, System.err);
+        }
         return 0;
-    }
-
-    /** Runs {@code cfsj fuse-serve} in this JVM: it detaches a server itself for --background. */
-    private int mountFuse(Repository repo, Path imageFile) {
-        List<String> args = new ArrayList<>(List.of("fuse-serve", imageFile.toString(), mountpoint.toString(),
-                "--basedir", repo.objectsDir().toString(), "--digest-ledger", repo.digestLedgerPath().toString()));
-        if (fuse.equals("passthrough")) {
-            args.add("--passthrough");
-        }
-        if (insecure) {
-            args.add("--insecure");
-        }
-        if (!foreground) {
-            args.add("--background");
-        }
-        return Main.run(args.toArray(String[]::new));
     }
 }

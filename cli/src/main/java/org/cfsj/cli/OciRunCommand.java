@@ -9,16 +9,15 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.cfsj.composefs.ComposefsServer;
-import org.cfsj.fuse.SessionOptions;
-import org.cfsj.oci.image.OciImage;
-import org.cfsj.oci.image.OciImages;
-import org.cfsj.oci.mount.KernelComposefsMount;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
+import org.cfsj.mount.Unmount;
 import org.cfsj.oci.runtime.CgroupLayout;
 import org.cfsj.oci.runtime.ForegroundRun;
 import org.cfsj.oci.runtime.Network;
 import org.cfsj.oci.runtime.OciRuntime;
-import org.cfsj.oci.runtime.RuntimeConfig;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.repo.Repository;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,7 +55,7 @@ final class OciRunCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin
-    OciBundleCommand.MountChoice mount = new OciBundleCommand.MountChoice();
+    MountChoice mount = new MountChoice();
 
     @Option(names = "--runtime", paramLabel = "PATH", description = "The OCI runtime (default: crun on PATH), e.g. runc.")
     String runtime;
@@ -69,7 +68,7 @@ final class OciRunCommand implements Callable<Integer> {
             description = "Give the container a terminal (default: when stdin is a terminal).")
     Boolean tty;
 
-    @Option(names = "--network", paramLabel = "none|host", defaultValue = "none", converter = OciBundleCommand.NetworkConverter.class,
+    @Option(names = "--network", paramLabel = "none|host", defaultValue = "none", converter = NetworkConverter.class,
             description = "none (default): a network namespace of its own (loopback only); host: share the host's.")
     Network network;
 
@@ -96,7 +95,7 @@ final class OciRunCommand implements Callable<Integer> {
                     server.unmount(); // lazy: nothing in the container holds it once the runtime has exited
                     server.close();
                 } else if (kernelMounted) {
-                    KernelComposefsMount.unmount(bundle.resolve("rootfs"), true);
+                    Unmount.unmount(bundle.resolve("rootfs"), true);
                 }
             } catch (IOException e) {
                 System.err.println("cfsj oci run: unmounting " + bundle.resolve("rootfs") + " failed: " + Errors.message(e)
@@ -116,7 +115,7 @@ final class OciRunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         mount.validate(spec.commandLine());
-        if (!OciBundleCommand.isRoot()) {
+        if (!EffectiveUser.isRoot()) {
             // crun as another user would need a rootless setup (user namespace, no allow_other
             // mount of the image): not supported, so say so before mounting anything
             throw new IOException("cfsj oci run needs root (try: sudo ./cfsj oci run ...): the image is mounted with"
@@ -124,8 +123,7 @@ final class OciRunCommand implements Callable<Integer> {
         }
         OciRuntime rt = OciRuntime.find(Optional.ofNullable(runtime), hideCgroupV2Controllers);
         Repository repo = RepoOption.open();
-        OciImage image = OciImages.resolve(repo, name);
-        Path imageFile = OciBundleCommand.imageFile(repo, image, name);
+        StoredImage image = StoredImage.resolve(repo, name);
         boolean terminal = tty != null ? tty : ForegroundRun.stdinIsTerminal();
         String id = "cfsj-" + HexFormat.of().formatHex(randomBytes());
 
@@ -138,16 +136,16 @@ final class OciRunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             Path rootfs = Files.createDirectory(teardown.bundle.resolve("rootfs"));
+            // suid,dev: the bundle directory is root's alone (0700), and setuid binaries must work in the container
+            MountOptions options = mount.options(repo, true).toBuilder().quiet(true).build();
             if (mount.kernel) {
-                OciBundleCommand.mountKernel(repo, imageFile, rootfs, mount.insecure, true);
+                KernelComposefsMount.mount(image.imageFile(), repo.objectsDir(), rootfs, options);
                 teardown.kernelMounted = true;
             } else {
-                teardown.server = ComposefsServer.start(new ComposefsServer.Config(imageFile, rootfs, repo.objectsDir(),
-                        SessionOptions.defaultThreads(), mount.passthrough(), mount.insecure, OciBundleCommand.isRoot(), true,
-                        repo.digestLedgerPath()));
+                teardown.server = ComposefsServer.start(image.imageFile(), repo.objectsDir(), rootfs, options);
             }
-            RuntimeConfig config = OciBundleCommand.writeConfig(image, teardown.bundle, command, terminal, network, id);
-            config.warnings().forEach(w -> System.err.println("cfsj oci run: warning: " + w));
+            image.writeRuntimeConfig(teardown.bundle, command, terminal, network, id)
+                    .forEach(w -> System.err.println("cfsj oci run: warning: " + w));
             int status = ForegroundRun.run(rt, teardown.bundle, id);
             if (status != 0 && !hideCgroupV2Controllers && CgroupLayout.isHybridWithV2Controllers()) {
                 System.err.println("cfsj oci run: note: this host has the hybrid cgroup layout, which crun 1.8 refuses"

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.sys.Errno;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.MountCalls;
@@ -55,7 +56,7 @@ public final class FuseMount {
     /** Mounts an empty FUSE filesystem at {@code mountpoint}; requests then arrive on {@link #fd()}. */
     public static FuseMount mount(Path mountpoint, SessionOptions options) throws IOException {
         Path real = checkMountpoint(mountpoint);
-        return Processes.geteuid() == 0 ? mountAsRoot(real, options) : mountWithFusermount(real, options);
+        return EffectiveUser.isRoot() ? mountAsRoot(real, options) : mountWithFusermount(real, options);
     }
 
     private static FuseMount mountAsRoot(Path mountpoint, SessionOptions options) throws IOException {
@@ -124,7 +125,7 @@ public final class FuseMount {
 
     /** Unmounts whatever FUSE mount is at {@code mountpoint}, as root with umount2, else with fusermount3 -u. */
     public static void unmount(Path mountpoint, boolean lazy, boolean viaFusermount) throws IOException {
-        if (!viaFusermount && Processes.geteuid() == 0) {
+        if (!viaFusermount && EffectiveUser.isRoot()) {
             try {
                 MountCalls.umount2(mountpoint.toString(), lazy ? MountCalls.MNT_DETACH : 0);
             } catch (SysException e) {

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Questions about the mount table (/proc/self/mountinfo) and mount points. */
@@ -20,6 +22,24 @@ public final class Mounts {
     public static Optional<MountEntry> mountAt(Path dir) throws IOException {
         String target = canonical(dir).toString();
         MountEntry found = null;
+        for (MountEntry e : all()) {
+            if (e.mountPoint().equals(target)) {
+                found = e;
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    /** Every mount at or below {@code dir} (canonical path), in mount order. */
+    public static List<MountEntry> under(Path dir) throws IOException {
+        String top = canonical(dir).toString();
+        String prefix = top.endsWith("/") ? top : top + "/";
+        return all().stream().filter(e -> e.mountPoint().equals(top) || e.mountPoint().startsWith(prefix)).toList();
+    }
+
+    /** The mount table, in mount order. */
+    private static List<MountEntry> all() throws IOException {
+        List<MountEntry> out = new ArrayList<>();
         for (String line : Files.readAllLines(MOUNTINFO, StandardCharsets.ISO_8859_1)) {
             // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
             String[] f = line.split(" ");
@@ -27,12 +47,10 @@ public final class Mounts {
             if (f.length < 5 || dash < 0) {
                 continue;
             }
-            if (unescape(f[4]).equals(target)) {
-                String[] tail = line.substring(dash + 3).split(" ");
-                found = new MountEntry(target, tail[0], tail.length > 1 ? unescape(tail[1]) : "", f[2]);
-            }
+            String[] tail = line.substring(dash + 3).split(" ");
+            out.add(new MountEntry(unescape(f[4]), tail[0], tail.length > 1 ? unescape(tail[1]) : "", f[2]));
         }
-        return Optional.ofNullable(found);
+        return out;
     }
 
     public static boolean isMountPoint(Path dir) throws IOException {

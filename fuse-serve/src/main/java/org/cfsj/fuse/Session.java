@@ -15,9 +15,9 @@ import org.cfsj.fuse.kernel.InHeader;
 import org.cfsj.fuse.kernel.InitIn;
 import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.Opcode;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Io;
-import org.cfsj.sys.Processes;
 import org.cfsj.sys.SysException;
 
 /**
@@ -152,7 +152,7 @@ public final class Session implements AutoCloseable {
     private void raiseReadahead() {
         try {
             var entry = Mounts.mountAt(mount.mountpoint());
-            if (entry.isEmpty() || Processes.geteuid() != 0) {
+            if (entry.isEmpty() || !EffectiveUser.isRoot()) {
                 return;
             }
             Path knob = Path.of("/sys/class/bdi", entry.get().device(), "read_ahead_kb");

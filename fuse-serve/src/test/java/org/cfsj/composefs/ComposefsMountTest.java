@@ -14,10 +14,12 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cfsj.erofs.ErofsImage;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.kernel.Opcode;
-import org.cfsj.erofs.write.ComposefsImageWriter;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.MountOptions;
 import org.cfsj.sys.Processes;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Device;
@@ -105,7 +107,8 @@ class ComposefsMountTest {
     }
 
     private ComposefsServer serve(boolean passthrough) throws IOException {
-        return ComposefsServer.start(new ComposefsServer.Config(image, mnt, objects, 2, passthrough, false, false, true, null));
+        return ComposefsServer.start(image, objects, mnt,
+                MountOptions.builder().threads(2).passthrough(passthrough).quiet(true).build());
     }
 
     private static String run(String... cmd) throws IOException, InterruptedException {
@@ -203,8 +206,8 @@ class ComposefsMountTest {
     void corruptImagesAreRefusedAtStartAndLaterCorruptionIsEioForThatRequestOnly() throws Exception {
         Path garbage = tmp.resolve("garbage.cfs");
         Files.write(garbage, new byte[8192]);
-        IOException e = assertThrows(IOException.class, () -> ComposefsServer.start(
-                new ComposefsServer.Config(garbage, mnt, objects, 2, false, false, false, true, null)));
+        IOException e = assertThrows(IOException.class, () -> ComposefsServer.start(garbage, objects, mnt,
+                MountOptions.builder().threads(2).passthrough(false).quiet(true).build()));
         assertTrue(e.getMessage().contains("not a valid composefs/EROFS image"), e.getMessage());
         assertFalse(Mounts.isMountPoint(mnt));
 

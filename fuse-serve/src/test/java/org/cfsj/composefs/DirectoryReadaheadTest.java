@@ -14,11 +14,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.fuse.fs.FsContext;
 import org.cfsj.fuse.kernel.Opcode;
-import org.cfsj.erofs.write.ComposefsImageWriter;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.MountOptions;
 import org.cfsj.sys.Processes;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
@@ -211,8 +213,8 @@ class DirectoryReadaheadTest {
         bad[5] ^= 1;
         Files.write(changed, bad);
 
-        try (ComposefsServer server = ComposefsServer.start(
-                new ComposefsServer.Config(image, mnt, objects, 2, false, false, false, true, null))) {
+        try (ComposefsServer server = ComposefsServer.start(image, objects, mnt,
+                MountOptions.builder().threads(2).passthrough(false).quiet(true).build())) {
             ComposefsFilesystem fs = server.filesystem();
             try (Stream<Path> s = Files.list(mnt.resolve("seq"))) {
                 assertEquals(30, s.count()); // READDIRPLUS: the kernel now holds every file's inode

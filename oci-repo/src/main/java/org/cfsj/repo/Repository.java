@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.sys.FileCalls;
-import org.cfsj.sys.Processes;
 import org.cfsj.sys.VerityIoctl;
 
 /**
@@ -85,14 +85,10 @@ public final class Repository implements AutoCloseable {
         if (env != null && !env.isEmpty()) {
             return Path.of(env);
         }
-        if (isRoot()) {
+        if (EffectiveUser.isRoot()) {
             return Path.of("/var/lib/cfsj");
         }
         return Path.of(System.getProperty("user.home"), ".local", "share", "cfsj");
-    }
-
-    private static boolean isRoot() {
-        return Processes.geteuid() == 0;
     }
 
     /**

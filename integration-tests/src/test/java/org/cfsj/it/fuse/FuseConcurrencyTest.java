@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
 import org.cfsj.sys.Errno;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Io;
@@ -144,7 +146,7 @@ class FuseConcurrencyTest {
         FuseEnvironment.requireKernelComposefs();
         LargeImages.Large img = LargeImages.build(tmp.resolve("large"), 77, ENTRIES, 2000);
         Path kmnt = Files.createDirectories(tmp.resolve("kmnt"));
-        try (KernelComposefsMount k = KernelComposefsMount.mount(img.image(), img.objects(), kmnt, tmp.resolve("k"))) {
+        try (KernelComposefsMount k = KernelComposefsMount.mount(img.image(), img.objects(), kmnt, MountOptions.builder().build())) {
             for (Reader r : readers(kmnt, img)) {
                 r.once();
             }

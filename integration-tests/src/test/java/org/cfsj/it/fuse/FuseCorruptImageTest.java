@@ -19,6 +19,9 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.cfsj.erofs.ErofsLayout;
 import org.cfsj.erofs.Superblock;
+import org.cfsj.fuse.Mounts;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.MountCalls;
 import org.cfsj.sys.StatCalls;
@@ -111,10 +114,10 @@ class FuseCorruptImageTest {
         try {
             r = Cfsj.command("fuse-serve", b.image().toString(), busy.toString(), "--basedir", b.objects().toString()).timeoutSeconds(60).run();
             assertOneLineError(r.exit(), r.err(), "a mountpoint that is already a mount");
-            List<Mounts.Entry> stacked = Mounts.under(busy);
+            List<Mounts.MountEntry> stacked = Mounts.under(busy);
             assertEquals(1, stacked.size(), "only the tmpfs may be mounted at " + busy + ": " + stacked);
         } finally {
-            Mounts.forceUnmount(busy);
+            FuseEnvironment.forceUnmount(busy);
         }
     }
 
@@ -145,7 +148,7 @@ class FuseCorruptImageTest {
         FuseEnvironment.requireKernelComposefs();
         Images.Built b = damagedImage(tmp.resolve("k"));
         Path kmnt = Files.createDirectories(tmp.resolve("k/mnt"));
-        try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, tmp.resolve("k"))) {
+        try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, MountOptions.builder().build())) {
             // the kernel's EROFS lookup skips names it cannot read (namei.c), so a lookup in the
             // broken directory finds nothing rather than failing: ENOENT is its answer there
             assertDamageContained(b, kmnt, Set.of(EIO, EUCLEAN), Set.of(EIO, EUCLEAN, ENOENT), "kernel");

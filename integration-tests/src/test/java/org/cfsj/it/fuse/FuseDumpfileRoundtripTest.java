@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,7 +78,7 @@ class FuseDumpfileRoundtripTest {
             Images.Built b = images.get(i);
             Path work = Files.createDirectories(tmp.resolve("kernel-only-" + SEEDS[i]));
             Path kmnt = Files.createDirectories(work.resolve("mnt"));
-            try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, work)) {
+            try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, MountOptions.builder().build())) {
                 Images.assertSameDump(Images.imageDump(b.image()), Images.treeDump(kmnt), "seed " + SEEDS[i] + ": kernel mount vs image dump");
                 TreeFiles.assertSameContents(b.source(), kmnt, TreeFiles.regularFiles(b.source()), "seed " + SEEDS[i] + ": source vs kernel");
             }
@@ -92,7 +94,7 @@ class FuseDumpfileRoundtripTest {
             Path work = Files.createDirectories(tmp.resolve("kernel-" + SEEDS[i]));
             Path kmnt = Files.createDirectories(work.resolve("mnt"));
             Path fmnt = Files.createDirectories(tmp.resolve("fuse-b-" + SEEDS[i]));
-            try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, work);
+            try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, MountOptions.builder().build());
                     FuseServer server = FuseServer.start(b.image(), fmnt, b.objects(), tmp.resolve("server-b-" + SEEDS[i]), 240)) {
                 Images.assertSameDump(Images.treeDump(kmnt), Images.treeDump(fmnt), ctx + ": create-dumpfile kernel mount vs FUSE mount");
                 List<TreeFiles.File> files = TreeFiles.regularFiles(kmnt);

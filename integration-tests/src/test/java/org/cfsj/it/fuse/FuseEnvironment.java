@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cfsj.fuse.Mounts;
+import org.cfsj.sys.MountCalls;
 
 /**
  * What these tests need from the machine. Each missing piece skips with a loud reason; in CI
@@ -26,6 +28,23 @@ final class FuseEnvironment {
         String fs = Files.readString(Path.of("/proc/filesystems"));
         assumeTrue(fs.contains("\terofs\n"), "SKIPPED: the kernel has no EROFS: cannot mount the kernel composefs reference view");
         assumeTrue(fs.contains("\toverlay\n"), "SKIPPED: the kernel has no overlayfs: cannot mount the kernel composefs reference view");
+    }
+
+    /**
+     * Best effort, for cleaning up: detaches whatever is still mounted at {@code p} (repeatedly,
+     * for stacked mounts), whatever kind of mount it is.
+     */
+    static void forceUnmount(Path p) {
+        for (int i = 0; i < 8; i++) {
+            try {
+                if (!Mounts.isMountPoint(p)) {
+                    return;
+                }
+                MountCalls.umount2(p.toAbsolutePath().normalize().toString(), MountCalls.MNT_DETACH);
+            } catch (IOException e) {
+                return;
+            }
+        }
     }
 
     static boolean onPath(String tool) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cfsj.fuse.Mounts;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
@@ -132,7 +133,7 @@ class FuseLifecycleTest {
             assertEquals(List.of(), serversOf(mnt), "the background server did not exit after cfsj umount");
         } finally {
             // a lazily detached FUSE mount loses its last user at once, and its server then exits
-            Mounts.forceUnmount(mnt);
+            FuseEnvironment.forceUnmount(mnt);
         }
     }
 

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,7 +86,7 @@ class FusePassthroughTest {
 
         Path kmnt = Files.createDirectories(tmp.resolve("k/mnt"));
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-        try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, tmp.resolve("k"));
+        try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, MountOptions.builder().build());
                 FuseServer server = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("server"), 120, "--passthrough")) {
             List<TreeFiles.File> files = TreeFiles.regularFiles(kmnt);
             TreeFiles.assertSameContents(kmnt, mnt, files, "kernel vs FUSE --passthrough");

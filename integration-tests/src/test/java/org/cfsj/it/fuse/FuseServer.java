@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.cfsj.fuse.Mounts;
 import org.cfsj.sys.MountCalls;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
@@ -268,7 +269,7 @@ final class FuseServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Mounts.forceUnmount(mountPoint);
+        FuseEnvironment.forceUnmount(mountPoint);
         LIVE.remove(this);
     }
 
@@ -286,7 +287,7 @@ final class FuseServer implements AutoCloseable {
                 process.waitFor(10, TimeUnit.SECONDS);
             }
         }
-        Mounts.forceUnmount(mountPoint);
+        FuseEnvironment.forceUnmount(mountPoint);
         LIVE.remove(this);
     }
 }

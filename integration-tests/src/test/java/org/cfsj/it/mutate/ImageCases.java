@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.cfsj.composefs.ComposefsFilesystem;
-import org.cfsj.composefs.ComposefsServer;
 import org.cfsj.dump.DumpfilePrinter;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ImageTree;
+import org.cfsj.mount.ComposefsServer;
 import org.cfsj.objects.VerifiedObjects;
 
 /**

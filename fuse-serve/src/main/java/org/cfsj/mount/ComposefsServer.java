@@ -1,9 +1,11 @@
-package org.cfsj.composefs;
+package org.cfsj.mount;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.cfsj.composefs.ComposefsFilesystem;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
@@ -13,40 +15,41 @@ import org.cfsj.fuse.SessionOptions;
 import org.cfsj.fuse.Stats;
 import org.cfsj.objects.VerifiedObjects;
 import org.cfsj.verity.DigestLedger;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
- * A composefs image served over FUSE: opens and validates the image, opens the object store,
- * mounts and serves. Everything it opened is closed again if starting fails, and by {@link #close()}.
+ * A composefs image served over FUSE in this process: opens and validates the image, opens the
+ * object store, mounts and serves. Everything it opened is closed again if starting fails, and
+ * by {@link #close()}. {@link #start} returns once the mount is live; the caller either goes on
+ * with its own work and unmounts later ({@code cfsj oci run}) or hands this thread over to the
+ * server with {@link #serveUntilUnmounted()}.
  */
 public final class ComposefsServer implements AutoCloseable {
-    /**
-     * What to serve and how.
-     *
-     * @param quiet log warnings only (no start-up line)
-     * @param digestLedger where user-space object digests are remembered across servers, or null
-     */
-    public record Config(Path image, Path mountpoint, Path basedir, int threads, boolean passthrough, boolean insecure,
-            boolean allowSuidDev, boolean quiet, Path digestLedger) {}
+    /** After SIGINT/SIGTERM: how long to wait for open files on the detached mount before exiting anyway. */
+    private static final long SIGNAL_GRACE_MS = 2_000;
 
     private final ErofsImage image;
     private final VerifiedObjects store;
     private final DigestLedger ledger;
     private final ComposefsFilesystem fs;
     private final Session session;
+    private final boolean statsOnExit;
 
     private ComposefsServer(ErofsImage image, VerifiedObjects store, DigestLedger ledger, ComposefsFilesystem fs,
-            Session session) {
+            Session session, boolean statsOnExit) {
         this.image = image;
         this.store = store;
         this.ledger = ledger;
         this.fs = fs;
         this.session = session;
+        this.statsOnExit = statsOnExit;
     }
 
     /** Opens an image for serving: it must be a readable EROFS image with a valid superblock and root inode. */
     public static ErofsImage openImage(Path path) throws IOException {
         if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString());
+            throw new NoSuchFileException(path.toString(), null, "no such file or directory");
         }
         if (!Files.isRegularFile(path)) {
             throw new IOException(path + ": not a regular file");
@@ -65,22 +68,27 @@ public final class ComposefsServer implements AutoCloseable {
         return image;
     }
 
-    public static ComposefsServer start(Config c) throws IOException {
-        if (!Files.isDirectory(c.basedir())) {
-            throw new IOException("--basedir " + c.basedir() + ": "
-                    + (Files.exists(c.basedir()) ? "not a directory" : "does not exist"));
+    /**
+     * Mounts {@code imageFile} at {@code mountpoint} with FUSE and serves it from worker threads
+     * of this process, file data from the objects under {@code objects}; returns once the mount
+     * is live.
+     */
+    public static ComposefsServer start(Path imageFile, Path objects, Path mountpoint, MountOptions c) throws IOException {
+        if (!Files.isDirectory(objects)) {
+            throw new IOException("--basedir " + objects + ": "
+                    + (Files.exists(objects) ? "not a directory" : "does not exist"));
         }
-        ErofsImage image = openImage(c.image());
+        ErofsImage image = openImage(imageFile);
         VerifiedObjects store = null;
         DigestLedger ledger = null;
         try {
             ledger = c.insecure() ? null : openLedger(c.digestLedger());
-            store = new VerifiedObjects(c.basedir(), c.insecure(), VerifiedObjects.DEFAULT_CACHE_ENTRIES, ledger);
+            store = new VerifiedObjects(objects, c.insecure(), VerifiedObjects.DEFAULT_CACHE_ENTRIES, ledger);
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, c.passthrough());
             SessionOptions options = SessionOptions.defaults().withThreads(c.threads())
                     .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev());
-            Session session = Session.start(fs, c.mountpoint(), options);
-            ComposefsServer server = new ComposefsServer(image, store, ledger, fs, session);
+            Session session = Session.start(fs, mountpoint, options);
+            ComposefsServer server = new ComposefsServer(image, store, ledger, fs, session, c.statsOnExit());
             if (c.insecure()) {
                 Log.info("WARNING: --insecure: object contents are not checked against the image's fs-verity digests");
             } else if (c.passthrough() && session.passthroughGranted() && !store.verityMode().startsWith("kernel")) {
@@ -88,7 +96,7 @@ public final class ComposefsServer implements AutoCloseable {
                         + " so later changes to the object directory go unnoticed");
             }
             if (!c.quiet()) {
-                Log.info("serving " + c.image() + " at " + session.mountpoint() + " (" + c.threads() + " threads, FUSE 7."
+                Log.info("serving " + imageFile + " at " + session.mountpoint() + " (" + c.threads() + " threads, FUSE 7."
                         + session.protocolMinor() + ", passthrough " + (session.passthroughGranted() ? "on" : "off")
                         + "; objects: " + store.verityMode() + ")");
             }
@@ -151,6 +159,45 @@ public final class ComposefsServer implements AutoCloseable {
     /** Waits until the filesystem is unmounted (by {@link #unmount()} or by anyone else). */
     public void awaitTermination() throws InterruptedException {
         session.awaitTermination();
+    }
+
+    /**
+     * Serves until the filesystem is unmounted, by anyone or by SIGINT/SIGTERM (which unmount
+     * it), then closes the server and, with {@link MountOptions#statsOnExit}, prints
+     * {@link #statsLine()} on stderr. After a signal, files still open on the detached mount
+     * keep the session alive; the server gives them {@value #SIGNAL_GRACE_MS} ms and then stops anyway.
+     */
+    public void serveUntilUnmounted() throws IOException, InterruptedException {
+        long[] signalledAt = {0};
+        SignalHandler onSignal = sig -> {
+            synchronized (signalledAt) {
+                if (signalledAt[0] == 0) {
+                    signalledAt[0] = System.nanoTime();
+                }
+            }
+            try {
+                unmount();
+            } catch (IOException e) {
+                Log.info("unmounting on SIG" + sig.getName() + " failed: " + e.getMessage());
+            }
+        };
+        Signal.handle(new Signal("INT"), onSignal);
+        Signal.handle(new Signal("TERM"), onSignal);
+        while (!session.awaitTermination(100, TimeUnit.MILLISECONDS)) {
+            long since;
+            synchronized (signalledAt) {
+                since = signalledAt[0];
+            }
+            if (since != 0 && System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(SIGNAL_GRACE_MS)) {
+                Log.info("files are still open on the detached mount; exiting anyway");
+                break;
+            }
+        }
+        close();
+        if (statsOnExit) {
+            System.err.println(statsLine());
+        }
+        System.err.flush();
     }
 
     public void unmount() throws IOException {

@@ -1,4 +1,4 @@
-package org.cfsj.oci.mount;
+package org.cfsj.mount;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,24 +23,27 @@ import org.cfsj.sys.SysException;
  * it sits in a random directory under {@code /run/cfsj/mnt}, which only root can enter), and so
  * is the overlay unless the caller asks for {@code suid,dev} for a container root filesystem that
  * no other user can reach.
+ *
+ * <p>An instance is the live overlay; {@link #close()} unmounts it. Callers that leave the mount
+ * behind (the {@code cfsj oci mount} command) drop the instance; {@link Unmount} removes it later.
  */
-public final class KernelComposefsMount {
+public final class KernelComposefsMount implements AutoCloseable {
     /** Where the private EROFS mount points live while an overlay is being set up (mode 0700, below the runtime directory). */
     private static final String PRIVATE_MOUNTS = "mnt";
 
-    private KernelComposefsMount() {}
+    private final Path mountpoint;
+    private boolean mounted = true;
+
+    private KernelComposefsMount(Path mountpoint) {
+        this.mountpoint = mountpoint;
+    }
 
     /**
      * Mounts {@code image} (a composefs EROFS image file) at {@code mountpoint}, file data from
-     * {@code objectsDir}.
-     *
-     * @param requireVerity add {@code verity=require}: overlayfs then refuses any object whose
-     *     fs-verity digest is not the one the image names (needs kernel fs-verity on the objects)
-     * @param allowSuidDev honour the image's setuid/setgid bits and device nodes on the overlay;
-     *     only for a mount point that no other user can reach (a container's root filesystem in
-     *     a root-only directory), otherwise {@code nosuid,nodev}
+     * {@code objectsDir}, with {@link MountOptions#requireVerity} and
+     * {@link MountOptions#allowSuidDev} as described there (the FUSE options do not apply).
      */
-    public static void mount(Path image, Path objectsDir, Path mountpoint, boolean requireVerity, boolean allowSuidDev)
+    public static KernelComposefsMount mount(Path image, Path objectsDir, Path mountpoint, MountOptions options)
             throws IOException {
         Path target = mountpoint.toRealPath();
         if (!Files.isDirectory(target)) {
@@ -48,39 +51,57 @@ public final class KernelComposefsMount {
         }
         Path privateMounts = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(PRIVATE_MOUNTS));
         Path lower = Files.createTempDirectory(privateMounts, "erofs-");
-        long overlayFlags = MountCalls.MS_RDONLY | (allowSuidDev ? 0 : MountCalls.MS_NOSUID | MountCalls.MS_NODEV);
+        long overlayFlags = MountCalls.MS_RDONLY | (options.allowSuidDev() ? 0 : MountCalls.MS_NOSUID | MountCalls.MS_NODEV);
         try {
-            MountCalls.mount(image.toRealPath().toString(), lower.toString(), "erofs",
-                    MountCalls.MS_RDONLY | MountCalls.MS_NOSUID | MountCalls.MS_NODEV, "");
+            mount(image.toRealPath().toString(), lower.toString(), "erofs", MountCalls.MS_RDONLY | MountCalls.MS_NOSUID | MountCalls.MS_NODEV, "");
             try {
-                String options = String.join(",", List.of(
+                String data = String.join(",", List.of(
                         "metacopy=on",
                         "redirect_dir=on",
                         "lowerdir=" + escape(lower.toString()) + "::" + escape(objectsDir.toRealPath().toString())))
-                        + (requireVerity ? ",verity=require" : "");
-                MountCalls.mount("composefs", target.toString(), "overlay", overlayFlags, options);
+                        + (options.requireVerity() ? ",verity=require" : "");
+                mount("composefs", target.toString(), "overlay", overlayFlags, data);
             } finally {
                 MountCalls.umount2(lower.toString(), MountCalls.MNT_DETACH);
             }
-        } catch (SysException e) {
-            throw new IOException(e.getMessage()
-                    + (e.errno() == 1 ? " (mounting needs root)" : "")
-                    + (e.errno() == Errno.EINVAL ? " (does the kernel support file-backed EROFS and overlayfs data-only layers?)" : ""), e);
         } finally {
             Files.deleteIfExists(lower);
         }
+        return new KernelComposefsMount(target);
+    }
+
+    /** mount(2), its failure ({@code mount -t TYPE SOURCE TARGET: error}) with a hint for the likely causes. */
+    private static void mount(String source, String target, String fstype, long flags, String data) throws IOException {
+        try {
+            MountCalls.mount(source, target, fstype, flags, data);
+        } catch (SysException e) {
+            throw new IOException(e.getMessage()
+                    + (e.errno() == Errno.EPERM ? " (mounting needs root)" : "")
+                    + (e.errno() == Errno.EINVAL ? " (does the kernel support file-backed EROFS and overlayfs data-only layers?)" : ""),
+                    e);
+        }
+    }
+
+    /** Where the overlay is mounted (a real path). */
+    public Path mountpoint() {
+        return mountpoint;
     }
 
     /**
-     * Unmounts a kernel composefs mount (or any mount) at {@code mountpoint}. With {@code lazy},
-     * detaches it even while busy.
+     * Unmounts the overlay. If it is busy (a reader still has a file open), it is detached all
+     * the same, so nothing stays mounted, and the failure is still reported.
      */
-    public static void unmount(Path mountpoint, boolean lazy) throws IOException {
+    @Override
+    public void close() throws IOException {
+        if (!mounted) {
+            return;
+        }
+        mounted = false;
         try {
-            MountCalls.umount2(mountpoint.toAbsolutePath().normalize().toString(), lazy ? MountCalls.MNT_DETACH : 0);
-        } catch (SysException e) {
-            throw new IOException(e.getMessage() + (e.errno() == Errno.EINVAL ? " (not a mount point)" : "")
-                    + (e.errno() == Errno.EBUSY ? " (in use)" : ""), e);
+            Unmount.unmountKernel(mountpoint, false);
+        } catch (IOException busy) {
+            Unmount.unmountKernel(mountpoint, true);
+            throw busy;
         }
     }
 

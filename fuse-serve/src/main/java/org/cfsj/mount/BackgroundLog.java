@@ -1,4 +1,4 @@
-package org.cfsj.cli;
+package org.cfsj.mount;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,7 +19,7 @@ import org.cfsj.posix.PrivateDirectory;
 
 /**
  * Where a background FUSE server's messages go once it has started (its start-up messages
- * reach the command that started it through a pipe, see {@link FuseServeCommand}).
+ * reach the command that started it through a pipe, see {@link BackgroundServer}).
  *
  * <p>"There is a journal" means journald's stream socket {@value #JOURNAL_STREAM} accepts a
  * connection (what {@code systemd-cat} uses); the messages then go there under the identifier

@@ -1,4 +1,4 @@
-package org.cfsj.cli;
+package org.cfsj.mount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

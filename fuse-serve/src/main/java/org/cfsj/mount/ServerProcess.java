@@ -1,0 +1,111 @@
+package org.cfsj.mount;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.cfsj.fuse.Log;
+
+/**
+ * The detached FUSE server that {@link BackgroundServer} starts: its command line and its
+ * {@link #main}. It mounts quietly (warnings only), and once the mount is live it moves its
+ * messages from stderr, the pipe to the starting process, to the {@link BackgroundLog} and
+ * closes that pipe, which tells the starter that the start-up is over. It then serves until
+ * unmounted.
+ *
+ * <p>The command line is {@code fuse-serve IMAGE MOUNTPOINT --basedir DIR [options]}, in the
+ * words of {@code cfsj fuse-serve}: the first word is the role, so that {@code ps} shows a
+ * server and the mount point it serves as a user would have typed them. It is written by
+ * {@link #arguments} and read by {@link #parse} only; paths are absolute.
+ */
+public final class ServerProcess {
+    static final String ROLE = "fuse-serve";
+
+    private ServerProcess() {}
+
+    /** What the server is told to do. */
+    record Request(Path image, Path objects, Path mountpoint, MountOptions options) {}
+
+    /** The arguments after the main class, for {@link #main}. */
+    static List<String> arguments(Path image, Path objects, Path mountpoint, MountOptions o) {
+        List<String> args = new ArrayList<>(List.of(ROLE, absolute(image), absolute(mountpoint), "--basedir", absolute(objects),
+                "--threads", Integer.toString(o.threads())));
+        if (o.passthrough()) {
+            args.add("--passthrough");
+        }
+        if (o.insecure()) {
+            args.add("--insecure");
+        }
+        if (o.allowSuidDev()) {
+            args.add("--allow-suid-dev");
+        }
+        if (o.digestLedger() != null) {
+            args.add("--digest-ledger");
+            args.add(absolute(o.digestLedger()));
+        }
+        if (o.statsOnExit()) {
+            args.add("--stats");
+        }
+        return args;
+    }
+
+    private static String absolute(Path p) {
+        return p.toAbsolutePath().normalize().toString();
+    }
+
+    /** Reads what {@link #arguments} wrote; the server is always quiet (it speaks about problems only). */
+    static Request parse(String[] args) {
+        if (args.length < 5 || !args[0].equals(ROLE) || !args[3].equals("--basedir")) {
+            throw new IllegalArgumentException("usage: " + ROLE + " IMAGE MOUNTPOINT --basedir DIR [options]");
+        }
+        MountOptions.Builder o = MountOptions.builder().quiet(true);
+        for (int i = 5; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> o.threads(Integer.parseInt(args[++i]));
+                case "--passthrough" -> o.passthrough(true);
+                case "--insecure" -> o.insecure(true);
+                case "--allow-suid-dev" -> o.allowSuidDev(true);
+                case "--digest-ledger" -> o.digestLedger(Path.of(args[++i]));
+                case "--stats" -> o.statsOnExit(true);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        return new Request(Path.of(args[1]), Path.of(args[4]), Path.of(args[2]), o.build());
+    }
+
+    /** The server: exit status 0 once it has served and been unmounted, 1 if it could not mount. */
+    public static void main(String[] args) {
+        Thread.setDefaultUncaughtExceptionHandler((thread, t) -> Log.info("internal error: " + t));
+        ComposefsServer server;
+        try {
+            Request r = parse(args);
+            server = ComposefsServer.start(r.image(), r.objects(), r.mountpoint(), r.options());
+        } catch (IOException | RuntimeException e) {
+            Log.info(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
+            System.exit(1);
+            return;
+        }
+        detachFromStarter(server.session().mountpoint());
+        try {
+            server.serveUntilUnmounted();
+        } catch (IOException | InterruptedException e) {
+            Log.info("stopping: " + e.getMessage());
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Once the mount is live and the start-up warnings are written: later messages go to the
+     * {@link BackgroundLog}, and stderr, the pipe to the starting process, is closed (the JDK
+     * puts /dev/null on fd 2), which tells that process that the start-up is over.
+     */
+    private static void detachFromStarter(Path mountpoint) {
+        PrintStream starter = System.err;
+        starter.flush();
+        System.setErr(new PrintStream(BackgroundLog.open(mountpoint), true, StandardCharsets.UTF_8));
+        starter.close();
+    }
+}
