@@ -24,13 +24,13 @@ final class ImagesCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Repository repo = RepoOption.open();
         Map<ObjectId, List<String>> refs = new HashMap<>();
-        for (String ref : repo.listImageRefs("")) {
-            repo.imageRef(ref).ifPresent(id -> refs.computeIfAbsent(id, k -> new ArrayList<>()).add(ref));
+        for (String ref : repo.images().listRefs("")) {
+            repo.images().ref(ref).ifPresent(id -> refs.computeIfAbsent(id, k -> new ArrayList<>()).add(ref));
         }
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%-64s  %10s  %s%n", "IMAGE ID", "SIZE", "REFS");
-        for (ObjectId id : repo.listImages()) {
-            long size = repo.hasObject(id) ? Files.size(repo.objectPath(id)) : -1;
+        for (ObjectId id : repo.images().list()) {
+            long size = repo.objects().has(id) ? Files.size(repo.objects().path(id)) : -1;
             out.printf("%-64s  %10s  %s%n", id.hex(), size < 0 ? "missing" : RepoOption.humanSize(size),
                     String.join(", ", refs.getOrDefault(id, List.of())));
         }

@@ -81,7 +81,7 @@ final class MountChoice {
                 .insecure(insecure)
                 .requireVerity(repo.kernelVerity())
                 .passthrough(passthrough())
-                .digestLedger(repo.digestLedgerPath())
+                .digestLedger(repo.objects().ledgerPath())
                 .build();
     }
 }

@@ -88,9 +88,9 @@ final class OciBundleCommand implements Callable<Integer> {
         }
         MountOptions options = mount.options(repo, root && !bundle.reachableByOthers());
         if (mount.kernel) {
-            KernelComposefsMount.mount(image.imageFile(), repo.objectsDir(), rootfs, options);
+            KernelComposefsMount.mount(image.imageFile(), repo.objects().dir(), rootfs, options);
         } else {
-            BackgroundServer.start(image.imageFile(), repo.objectsDir(), rootfs, options, System.err);
+            BackgroundServer.start(image.imageFile(), repo.objects().dir(), rootfs, options, System.err);
         }
         try {
             image.writeRuntimeConfig(bundle.dir(), command, tty, network, hostname)

@@ -82,14 +82,14 @@ final class OciMountCommand implements Callable<Integer> {
                 .insecure(insecure)
                 .requireVerity(repo.kernelVerity())
                 .passthrough("passthrough".equals(fuse))
-                .digestLedger(repo.digestLedgerPath())
+                .digestLedger(repo.objects().ledgerPath())
                 .build();
         if (fuse == null) {
-            KernelComposefsMount.mount(imageFile, repo.objectsDir(), mountpoint, options);
+            KernelComposefsMount.mount(imageFile, repo.objects().dir(), mountpoint, options);
         } else if (foreground) {
-            ComposefsServer.start(imageFile, repo.objectsDir(), mountpoint, options).serveUntilUnmounted();
+            ComposefsServer.start(imageFile, repo.objects().dir(), mountpoint, options).serveUntilUnmounted();
         } else {
-            BackgroundServer.start(imageFile, repo.objectsDir(), mountpoint, options, System.err);
+            BackgroundServer.start(imageFile, repo.objects().dir(), mountpoint, options, System.err);
         }
         return 0;
     }

@@ -139,10 +139,10 @@ final class OciRunCommand implements Callable<Integer> {
             // suid,dev: the bundle directory is root's alone (0700), and setuid binaries must work in the container
             MountOptions options = mount.options(repo, true).toBuilder().quiet(true).build();
             if (mount.kernel) {
-                KernelComposefsMount.mount(image.imageFile(), repo.objectsDir(), rootfs, options);
+                KernelComposefsMount.mount(image.imageFile(), repo.objects().dir(), rootfs, options);
                 teardown.kernelMounted = true;
             } else {
-                teardown.server = ComposefsServer.start(image.imageFile(), repo.objectsDir(), rootfs, options);
+                teardown.server = ComposefsServer.start(image.imageFile(), repo.objects().dir(), rootfs, options);
             }
             image.writeRuntimeConfig(teardown.bundle, command, terminal, network, id)
                     .forEach(w -> System.err.println("cfsj oci run: warning: " + w));

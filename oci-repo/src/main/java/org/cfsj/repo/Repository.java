@@ -1,12 +1,9 @@
 package org.cfsj.repo;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.cfsj.posix.EffectiveUser;
 import org.cfsj.sys.FileCalls;
@@ -29,9 +26,9 @@ import org.cfsj.sys.VerityIoctl;
  * </pre>
  *
  * <p>This class is the facade: location, init, {@code meta.json}, access checks and the lock are
- * its own; it hands out the parts that do the rest, {@link #objects()} ({@link ObjectStore}) and
- * the two {@link NamedLinks} namespaces {@link #streams()} and {@link #images()}. The shorthand
- * methods at the end only delegate to those parts.
+ * its own; it hands out the parts that do the rest: {@link #objects()} ({@link ObjectStore}),
+ * {@link #streams()} ({@link NamedLinks}) and {@link #images()} ({@link ImageLinks}). Callers
+ * go to the part they concern ({@code repo.objects().read(id)}); this class has no shorthands.
  *
  * <p>Access: the top directory is 0700 and the caller's ({@link RepoAccess}); nothing below it
  * needs a mode of its own to be private.
@@ -58,7 +55,7 @@ public final class Repository implements AutoCloseable {
     private final RepoMeta meta;
     private final ObjectStore objects;
     private final NamedLinks streams;
-    private final NamedLinks images;
+    private final ImageLinks images;
     private volatile LockWait lockWait = LockWait.SILENT;
 
     private Repository(Path root, RepoMeta meta) {
@@ -67,7 +64,7 @@ public final class Repository implements AutoCloseable {
         this.objects = new ObjectStore(root.resolve(OBJECTS), root.resolve(TMP), root.resolve(DIGEST_LEDGER),
                 meta.kernelVerity());
         this.streams = new NamedLinks(root.resolve(STREAMS), "stream", objects);
-        this.images = new NamedLinks(root.resolve(IMAGES), "image", objects);
+        this.images = new ImageLinks(root.resolve(IMAGES), objects);
     }
 
     // ---- location, init, open -------------------------------------------------------------
@@ -193,31 +190,9 @@ public final class Repository implements AutoCloseable {
         return streams;
     }
 
-    /** {@code images/}: composefs images by hex id, and their refs. */
-    public NamedLinks images() {
+    /** {@code images/}: composefs images by their id, and their refs. */
+    public ImageLinks images() {
         return images;
-    }
-
-    /** See {@link ObjectStore#ledgerPath()}. */
-    public Path digestLedgerPath() {
-        return objects.ledgerPath();
-    }
-
-    public Path objectsDir() {
-        return objects.dir();
-    }
-
-    public Path streamsDir() {
-        return streams.dir();
-    }
-
-    public Path imagesDir() {
-        return images.dir();
-    }
-
-    /** Where objects are written before they are named (under the repository: same filesystem). */
-    public Path tempDir() {
-        return objects.tempDir();
     }
 
     public RepoMeta meta() {
@@ -256,125 +231,5 @@ public final class Repository implements AutoCloseable {
     @Override
     public void close() {
         objects.close();
-    }
-
-    // ---- shorthands for the parts, for callers that hold only the repository ----------------
-
-    public ObjectWriter newObject() {
-        return objects.newObject();
-    }
-
-    public ObjectBatch newBatch() {
-        return objects.newBatch();
-    }
-
-    public ObjectId storeObject(byte[] data) throws IOException {
-        return objects.store(data);
-    }
-
-    public ObjectId storeObject(InputStream in) throws IOException {
-        return objects.store(in);
-    }
-
-    public boolean hasObject(ObjectId id) {
-        return objects.has(id);
-    }
-
-    public Path objectPath(ObjectId id) {
-        return objects.path(id);
-    }
-
-    public byte[] readObject(ObjectId id) throws IOException {
-        return objects.read(id);
-    }
-
-    public InputStream openObject(ObjectId id) throws IOException {
-        return objects.open(id);
-    }
-
-    public List<ObjectId> listObjects() throws IOException {
-        return objects.list();
-    }
-
-    public boolean hasStream(String name) {
-        return streams.has(name);
-    }
-
-    public Optional<ObjectId> streamId(String name) {
-        return streams.get(name);
-    }
-
-    public void linkStream(String name, ObjectId id) throws IOException {
-        streams.link(name, id);
-    }
-
-    public List<String> listStreams() throws IOException {
-        return streams.list();
-    }
-
-    public void unlinkStream(String name) throws IOException {
-        streams.unlink(name);
-    }
-
-    public void setStreamRef(String refPath, String streamName) throws IOException {
-        streams.setRef(refPath, streamName);
-    }
-
-    public Optional<String> streamRef(String refPath) throws IOException {
-        return streams.ref(refPath);
-    }
-
-    public boolean removeStreamRef(String refPath) throws IOException {
-        return streams.removeRef(refPath);
-    }
-
-    public List<String> listStreamRefs(String prefix) throws IOException {
-        return streams.listRefs(prefix);
-    }
-
-    public void linkImage(ObjectId id) throws IOException {
-        images.link(id.hex(), id);
-    }
-
-    /** Whether {@code images/<hex>} exists, links to that very object, and the object is present. */
-    public boolean hasImage(ObjectId id) {
-        return images.target(id.hex()).filter(id::equals).filter(objects::has).isPresent();
-    }
-
-    /** Image ids linked under {@code images/}, sorted. */
-    public List<ObjectId> listImages() throws IOException {
-        List<ObjectId> ids = new ArrayList<>();
-        for (String n : images.list()) {
-            ObjectId id = ObjectId.parseOrNull(n);
-            if (id != null) {
-                ids.add(id);
-            }
-        }
-        return ids;
-    }
-
-    public void unlinkImage(ObjectId id) throws IOException {
-        images.unlink(id.hex());
-    }
-
-    /** Sets {@code images/refs/<refPath>} to the image {@code id} (which must be linked). */
-    public void setImageRef(String refPath, ObjectId id) throws IOException {
-        if (!hasImage(id)) {
-            NamedLinks.checkRefPath(refPath);
-            throw new RepositoryException("cannot reference image " + id + ": it is not in the repository");
-        }
-        images.setRef(refPath, id.hex());
-    }
-
-    public Optional<ObjectId> imageRef(String refPath) throws IOException {
-        return images.ref(refPath).map(ObjectId::parseOrNull);
-    }
-
-    public boolean removeImageRef(String refPath) throws IOException {
-        return images.removeRef(refPath);
-    }
-
-    public List<String> listImageRefs(String prefix) throws IOException {
-        return images.listRefs(prefix);
     }
 }

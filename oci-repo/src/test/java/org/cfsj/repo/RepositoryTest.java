@@ -57,14 +57,14 @@ public class RepositoryTest {
     void objectsAreNotReadThroughSymlinksInsideObjects() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
         byte[] content = "planted outside the repository".getBytes(StandardCharsets.UTF_8);
-        ObjectId id = repo.storeObject(content);
-        Path object = repo.objectPath(id);
+        ObjectId id = repo.objects().store(content);
+        Path object = repo.objects().path(id);
         // the object itself a symlink to a file (with the right content) outside the repository
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         Files.move(object, outside.resolve("file"));
         Files.createSymbolicLink(object, outside.resolve("file"));
-        assertThrows(IOException.class, () -> repo.readObject(id));
-        assertThrows(IOException.class, () -> repo.openObject(id).close());
+        assertThrows(IOException.class, () -> repo.objects().read(id));
+        assertThrows(IOException.class, () -> repo.objects().open(id).close());
         // its objects/xx directory a symlink to a directory outside
         Files.delete(object);
         Path xx = object.getParent();
@@ -72,8 +72,8 @@ public class RepositoryTest {
         Files.move(outside.resolve("file"), outside.resolve("xx").resolve(object.getFileName()));
         Files.createSymbolicLink(xx, outside.resolve("xx"));
         try (Repository again = Repository.open(repo.root())) {
-            assertThrows(IOException.class, () -> again.readObject(id));
-            assertThrows(IOException.class, () -> again.openObject(id).close());
+            assertThrows(IOException.class, () -> again.objects().read(id));
+            assertThrows(IOException.class, () -> again.objects().open(id).close());
         }
     }
 
@@ -82,15 +82,15 @@ public class RepositoryTest {
         Repository repo = Repository.init(tmp.resolve("r"));
         org.junit.jupiter.api.Assumptions.assumeFalse(repo.kernelVerity(), "kernel fs-verity refuses the change itself");
         byte[] content = "the content the object is named after".getBytes(StandardCharsets.UTF_8);
-        ObjectId id = repo.storeObject(content);
-        assertArrayEquals(content, repo.readObject(id));
+        ObjectId id = repo.objects().store(content);
+        assertArrayEquals(content, repo.objects().read(id));
         byte[] changed = content.clone();
         changed[0] ^= 1;
-        Files.write(repo.objectPath(id), changed);
-        assertThrows(ObjectVerificationException.class, () -> repo.readObject(id));
-        assertThrows(ObjectVerificationException.class, () -> repo.openObject(id).close());
+        Files.write(repo.objects().path(id), changed);
+        assertThrows(ObjectVerificationException.class, () -> repo.objects().read(id));
+        assertThrows(ObjectVerificationException.class, () -> repo.objects().open(id).close());
         try (Repository again = Repository.open(repo.root())) {
-            assertThrows(ObjectVerificationException.class, () -> again.readObject(id));
+            assertThrows(ObjectVerificationException.class, () -> again.objects().read(id));
         }
     }
 
@@ -109,20 +109,20 @@ public class RepositoryTest {
     @Test
     void objectsAreNamedByFsVerityDigestAndDeduplicated() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
-        ObjectId hello = repo.storeObject("hello world".getBytes(StandardCharsets.US_ASCII));
+        ObjectId hello = repo.objects().store("hello world".getBytes(StandardCharsets.US_ASCII));
         assertEquals("1e2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64", hello.hex());
         assertTrue(Files.isRegularFile(repo.root().resolve("objects/1e/2eaa4202d750a41174ee454970b92c1bc2f925b1e35076d8c7d5f56362ba64")));
-        ObjectId empty = repo.storeObject(new byte[0]);
+        ObjectId empty = repo.objects().store(new byte[0]);
         assertEquals("3d248ca542a24fc62d1c43b916eae5016878e2533c88238480b26128a1f1af95", empty.hex());
 
-        try (ObjectWriter w = repo.newObject()) {
+        try (ObjectWriter w = repo.objects().newObject()) {
             w.write("hello ".getBytes(StandardCharsets.US_ASCII));
             w.write("world".getBytes(StandardCharsets.US_ASCII));
             assertEquals(hello, w.commit());
             assertFalse(w.stored(), "second copy must be deduplicated");
         }
-        assertEquals(List.of(hello, empty).stream().sorted().toList(), repo.listObjects());
-        assertArrayEquals("hello world".getBytes(StandardCharsets.US_ASCII), repo.readObject(hello));
+        assertEquals(List.of(hello, empty).stream().sorted().toList(), repo.objects().list());
+        assertArrayEquals("hello world".getBytes(StandardCharsets.US_ASCII), repo.objects().read(hello));
         assertNoTempFiles(repo);
     }
 
@@ -132,28 +132,28 @@ public class RepositoryTest {
         org.junit.jupiter.api.Assumptions.assumeFalse(repo.kernelVerity(), "SKIPPED: kernel fs-verity: nothing is recorded");
         byte[] data = new byte[50_000];
         new java.util.Random(3).nextBytes(data);
-        ObjectId small = repo.storeObject("hello world".getBytes(StandardCharsets.US_ASCII));
+        ObjectId small = repo.objects().store("hello world".getBytes(StandardCharsets.US_ASCII));
         ObjectId big;
-        ObjectBatch batch = repo.newBatch();
+        ObjectBatch batch = repo.objects().newBatch();
         try (batch; ObjectWriter w = batch.newObject()) {
             w.write(data, 0, data.length);
             big = w.commit();
             batch.install();
         }
         repo.close();
-        try (org.cfsj.verity.DigestLedger ledger = org.cfsj.verity.DigestLedger.open(repo.digestLedgerPath())) {
+        try (org.cfsj.verity.DigestLedger ledger = org.cfsj.verity.DigestLedger.open(repo.objects().ledgerPath())) {
             for (ObjectId id : List.of(small, big)) {
-                org.cfsj.sys.Stat st = stat(repo.objectPath(id));
+                org.cfsj.sys.Stat st = stat(repo.objects().path(id));
                 assertArrayEquals(id.bytes(), ledger.lookup(st), "recorded when named: " + id);
             }
             // changed in place afterwards: the record no longer describes the file
-            Path object = repo.objectPath(big);
+            Path object = repo.objects().path(big);
             data[7] ^= 1;
             Files.write(object, data);
             assertNull(ledger.lookup(stat(object)));
         }
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(repo.digestLedgerPath())));
+                Files.getPosixFilePermissions(repo.objects().ledgerPath())));
     }
 
     private static org.cfsj.sys.Stat stat(Path p) throws IOException {
@@ -164,31 +164,31 @@ public class RepositoryTest {
     @Test
     void abandonedWriterLeavesNothing() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
-        try (ObjectWriter w = repo.newObject()) {
+        try (ObjectWriter w = repo.objects().newObject()) {
             w.write(new byte[100_000]);
             // no commit: e.g. the download failed
         }
-        assertTrue(repo.listObjects().isEmpty());
+        assertTrue(repo.objects().list().isEmpty());
         assertNoTempFiles(repo);
     }
 
     @Test
     void streamLinksAndRefs() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
-        ObjectId id = repo.storeObject(new byte[] {1, 2, 3});
-        repo.linkStream("oci-blob-sha256:abc", id);
-        assertTrue(repo.hasStream("oci-blob-sha256:abc"));
+        ObjectId id = repo.objects().store(new byte[] {1, 2, 3});
+        repo.streams().link("oci-blob-sha256:abc", id);
+        assertTrue(repo.streams().has("oci-blob-sha256:abc"));
         assertEquals(Path.of("../objects/" + id.objectPath()),
-                Files.readSymbolicLink(repo.streamsDir().resolve("oci-blob-sha256:abc")));
-        repo.setStreamRef("oci/my%2Fimage:1", "oci-blob-sha256:abc");
+                Files.readSymbolicLink(repo.streams().dir().resolve("oci-blob-sha256:abc")));
+        repo.streams().setRef("oci/my%2Fimage:1", "oci-blob-sha256:abc");
         assertEquals(Path.of("../../oci-blob-sha256:abc"),
-                Files.readSymbolicLink(repo.streamsDir().resolve("refs/oci/my%2Fimage:1")));
-        assertEquals("oci-blob-sha256:abc", repo.streamRef("oci/my%2Fimage:1").orElseThrow());
-        assertEquals(List.of("oci/my%2Fimage:1"), repo.listStreamRefs("oci"));
+                Files.readSymbolicLink(repo.streams().dir().resolve("refs/oci/my%2Fimage:1")));
+        assertEquals("oci-blob-sha256:abc", repo.streams().ref("oci/my%2Fimage:1").orElseThrow());
+        assertEquals(List.of("oci/my%2Fimage:1"), repo.streams().listRefs("oci"));
         // The ref resolves through the file system too.
-        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(repo.streamsDir().resolve("refs/oci/my%2Fimage:1")));
-        assertThrows(RepositoryException.class, () -> repo.setStreamRef("oci/x", "no-such-stream"));
-        assertThrows(IllegalArgumentException.class, () -> repo.setStreamRef("../x", "oci-blob-sha256:abc"));
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(repo.streams().dir().resolve("refs/oci/my%2Fimage:1")));
+        assertThrows(RepositoryException.class, () -> repo.streams().setRef("oci/x", "no-such-stream"));
+        assertThrows(IllegalArgumentException.class, () -> repo.streams().setRef("../x", "oci-blob-sha256:abc"));
     }
 
     @Test
@@ -215,10 +215,10 @@ public class RepositoryTest {
 
     /** Neither {@code tmp/} nor an {@code objects/xx} directory holds a temporary file. */
     public static void assertNoTempFiles(Repository repo) throws IOException {
-        try (Stream<Path> s = Files.list(repo.tempDir())) {
+        try (Stream<Path> s = Files.list(repo.objects().tempDir())) {
             assertEquals(List.of(), s.toList(), "temporary files left behind");
         }
-        try (Stream<Path> s = Files.walk(repo.objectsDir())) {
+        try (Stream<Path> s = Files.walk(repo.objects().dir())) {
             assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(),
                     "temporary files left behind in objects/");
         }

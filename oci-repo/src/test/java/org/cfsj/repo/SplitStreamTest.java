@@ -29,7 +29,7 @@ class SplitStreamTest {
         Repository repo = Repository.init(tmp.resolve("r"));
         byte[] big = new byte[10_000];
         new java.util.Random(1).nextBytes(big);
-        ObjectId other = repo.storeObject(new byte[] {9});
+        ObjectId other = repo.objects().store(new byte[] {9});
 
         SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_LAYER);
         w.writeInline(new byte[] {1, 2, 3});
@@ -65,7 +65,7 @@ class SplitStreamTest {
         }
 
         // Header fields as doc/splitstream.md lays them out.
-        byte[] file = repo.readObject(id);
+        byte[] file = repo.objects().read(id);
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals("SplitStream", new String(file, 0, 11, java.nio.charset.StandardCharsets.US_ASCII));
         assertEquals(0, file[11]);
@@ -101,7 +101,7 @@ class SplitStreamTest {
         var e = assertThrows(RepositoryException.class,
                 () -> r.requireContentType(SplitStreamFormat.CONTENT_OCI_LAYER, "a layer"));
         assertTrue(e.getMessage().contains("is not a layer"), e.getMessage());
-        ObjectId notStream = repo.storeObject(new byte[100]);
+        ObjectId notStream = repo.objects().store(new byte[100]);
         assertThrows(RepositoryException.class, () -> SplitStreamReader.open(repo.objects(), notStream));
     }
 }

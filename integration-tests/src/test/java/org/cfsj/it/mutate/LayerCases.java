@@ -159,8 +159,8 @@ final class LayerCases {
     }
 
     private void readBack(Repository r, ObjectId id) throws IOException {
-        Path img = r.objectPath(id);
-        try (ErofsImage image = openBuilt(img); VerifiedObjects store = new VerifiedObjects(r.objectsDir(), false);
+        Path img = r.objects().path(id);
+        try (ErofsImage image = openBuilt(img); VerifiedObjects store = new VerifiedObjects(r.objects().dir(), false);
                 Arena arena = Arena.ofConfined()) {
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, false);
             ServerWalk w;

@@ -43,11 +43,11 @@ public final class ImageBuilder {
             OciImage image = OciImages.resolve(repo, nameOrDigest);
             Directory root = mergedTree(repo, image, imported);
             ObjectId id;
-            try (ObjectWriter w = repo.newObject()) {
+            try (ObjectWriter w = repo.objects().newObject()) {
                 ComposefsImageWriter.write(root, ComposefsImageWriter.Options.DEFAULT, w);
                 id = w.commit();
             }
-            repo.linkImage(id);
+            repo.images().link(id);
             OciImages.recordImage(repo, image, id);
             return id;
         }
@@ -70,7 +70,7 @@ public final class ImageBuilder {
                 continue;
             }
             ObjectId layer = config.namedRef(diffId)
-                    .or(() -> repo.streamId(LayerImporter.streamName(diffId)))
+                    .or(() -> repo.streams().get(LayerImporter.streamName(diffId)))
                     .orElseThrow(() -> new RepositoryException("layer " + diffId + " of " + image.manifestDigest()
                             + " is not in the repository"));
             merger.apply(LayerTrees.read(repo, SplitStreamReader.open(repo.objects(), layer)));

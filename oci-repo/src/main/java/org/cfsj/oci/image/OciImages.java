@@ -145,11 +145,11 @@ public final class OciImages {
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
             List<ObjectId> layerStreams = new ArrayList<>();
             for (String d : diffIds) {
-                layerStreams.add(repo.streamId("oci-layer-" + d).orElseThrow(() -> new RepositoryException(
+                layerStreams.add(repo.streams().get("oci-layer-" + d).orElseThrow(() -> new RepositoryException(
                         "layer " + d + " has not been imported; import all layers before the manifest")));
             }
             String cName = configStream(configDigest);
-            ObjectId configId = repo.streamId(cName).orElse(null);
+            ObjectId configId = repo.streams().get(cName).orElse(null);
             if (configId == null) {
                 try (SplitStreamWriter w = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_CONFIG)) {
                     w.writeExternal(configJson);
@@ -158,14 +158,14 @@ public final class OciImages {
                     }
                     configId = w.finish();
                 }
-                repo.linkStream(cName, configId);
+                repo.streams().link(cName, configId);
             }
             String mName = manifestStream(manifestDigest);
-            Optional<ObjectId> existing = repo.streamId(mName);
+            Optional<ObjectId> existing = repo.streams().get(mName);
             boolean current = existing.isPresent() && SplitStreamReader.open(repo.objects(), existing.get())
                     .namedRef(CONFIG_REF_PREFIX + configDigest).filter(configId::equals).isPresent();
             if (!current) {
-                repo.linkStream(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
+                repo.streams().link(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
             }
             if (tag != null) {
                 setTag(repo, tag, manifestDigest);
@@ -200,13 +200,13 @@ public final class OciImages {
 
     /** {@link #tag} under a lock the caller holds. */
     private static void setTag(Repository repo, String tag, String manifestDigest) throws IOException {
-        Optional<ObjectId> image = load(repo, tag, manifestDigest).imageId().filter(repo::hasImage);
+        Optional<ObjectId> image = load(repo, tag, manifestDigest).imageId().filter(repo.images()::has);
         if (image.isPresent()) {
-            repo.setImageRef(tagRef(tag), image.get());
+            repo.images().setRef(tagRef(tag), image.get());
         }
-        repo.setStreamRef(tagRef(tag), manifestStream(manifestDigest));
+        repo.streams().setRef(tagRef(tag), manifestStream(manifestDigest));
         if (image.isEmpty()) {
-            repo.removeImageRef(tagRef(tag));
+            repo.images().removeRef(tagRef(tag));
         }
     }
 
@@ -237,9 +237,9 @@ public final class OciImages {
             List<String> removed = new ArrayList<>();
             if (SHA256.matcher(nameOrDigest).matches()) {
                 String manifest = manifestStream(nameOrDigest);
-                for (String ref : repo.listStreamRefs(TAG_PREFIX)) {
+                for (String ref : repo.streams().listRefs(TAG_PREFIX)) {
                     // By the ref as listed, so that a ref named in another spelling goes too.
-                    if (repo.streamRef(ref).filter(manifest::equals).isPresent() && removeTagRef(repo, ref)) {
+                    if (repo.streams().ref(ref).filter(manifest::equals).isPresent() && removeTagRef(repo, ref)) {
                         removed.add(decodeTag(ref.substring(TAG_PREFIX.length() + 1)));
                     }
                 }
@@ -260,11 +260,11 @@ public final class OciImages {
 
     /** {@link #untag} under a lock the caller holds. */
     private static boolean removeTagRef(Repository repo, String ref) throws IOException {
-        if (repo.streamRef(ref).isEmpty()) {
+        if (repo.streams().ref(ref).isEmpty()) {
             return false;
         }
-        repo.removeImageRef(ref);
-        return repo.removeStreamRef(ref);
+        repo.images().removeRef(ref);
+        return repo.streams().removeRef(ref);
     }
 
     /**
@@ -278,7 +278,7 @@ public final class OciImages {
             return load(repo, null, nameOrDigest);
         }
         for (String candidate : candidates(nameOrDigest)) {
-            Optional<String> stream = repo.streamRef(tagRef(candidate));
+            Optional<String> stream = repo.streams().ref(tagRef(candidate));
             if (stream.isPresent()) {
                 String s = stream.get();
                 if (!s.startsWith("oci-manifest-")) {
@@ -298,7 +298,7 @@ public final class OciImages {
 
     private static OciImage load(Repository repo, String tag, String manifestDigest) throws IOException {
         String mName = manifestStream(manifestDigest);
-        ObjectId mId = repo.streamId(mName).orElseThrow(
+        ObjectId mId = repo.streams().get(mName).orElseThrow(
                 () -> new RepositoryException("manifest " + manifestDigest + " is not in the repository"));
         SplitStreamReader m = SplitStreamReader.open(repo.objects(), mId).requireContentType(SplitStreamFormat.CONTENT_OCI_MANIFEST, "a manifest");
         String configDigest = null;
@@ -315,7 +315,7 @@ public final class OciImages {
         SplitStreamReader c = SplitStreamReader.open(repo.objects(), cId).requireContentType(SplitStreamFormat.CONTENT_OCI_CONFIG, "a config");
         byte[] configJson = c.readContent();
         byte[] manifestJson = m.readContent();
-        Optional<ObjectId> imageId = c.namedRef(IMAGE_REF).filter(repo::hasObject);
+        Optional<ObjectId> imageId = c.namedRef(IMAGE_REF).filter(repo.objects()::has);
         return new OciImage(tag, manifestDigest, configDigest, diffIds(parse(configJson, "config")), manifestJson,
                 configJson, imageId, mId, cId);
     }
@@ -323,7 +323,7 @@ public final class OciImages {
     /** All tagged images, by tag. Tags whose content is damaged are skipped. */
     public static List<ImageSummary> list(Repository repo) throws IOException {
         List<ImageSummary> out = new ArrayList<>();
-        for (String ref : repo.listStreamRefs(TAG_PREFIX)) {
+        for (String ref : repo.streams().listRefs(TAG_PREFIX)) {
             String tag = decodeTag(ref.substring(TAG_PREFIX.length() + 1));
             OciImage img;
             try {
@@ -358,20 +358,20 @@ public final class OciImages {
                 w.addNamedRef(IMAGE_REF, imageId);
                 newConfig = w.finish();
             }
-            repo.linkStream(configStream(image.configDigest()), newConfig);
+            repo.streams().link(configStream(image.configDigest()), newConfig);
 
             SplitStreamReader manifest = SplitStreamReader.open(repo.objects(), image.manifestStream());
             try (SplitStreamWriter mw = new SplitStreamWriter(repo.objects(), SplitStreamFormat.CONTENT_OCI_MANIFEST)) {
                 copyContent(repo, manifest, mw);
                 manifest.namedRefs().forEach(mw::addNamedRef);
                 mw.addNamedRef(CONFIG_REF_PREFIX + image.configDigest(), newConfig);
-                repo.linkStream(manifestStream(image.manifestDigest()), mw.finish());
+                repo.streams().link(manifestStream(image.manifestDigest()), mw.finish());
             }
         }
         // Only while the tag still names this manifest: a pull may have moved it meanwhile.
-        if (image.name() != null && repo.streamRef(tagRef(image.name()))
+        if (image.name() != null && repo.streams().ref(tagRef(image.name()))
                 .filter(manifestStream(image.manifestDigest())::equals).isPresent()) {
-            repo.setImageRef(tagRef(image.name()), imageId);
+            repo.images().setRef(tagRef(image.name()), imageId);
         }
     }
 
@@ -380,7 +380,7 @@ public final class OciImages {
             for (Chunk c = it.next(); c != null; c = it.next()) {
                 switch (c) {
                     case Chunk.Inline in -> to.writeInline(in.data());
-                    case Chunk.External ex -> to.writeExternal(ex.id(), Files.size(repo.objectPath(ex.id())));
+                    case Chunk.External ex -> to.writeExternal(ex.id(), Files.size(repo.objects().path(ex.id())));
                 }
             }
         }

@@ -17,7 +17,7 @@ public final class LayerExporter {
      */
     public static void exportLayer(Repository repo, String diffId, OutputStream out) throws IOException {
         String name = LayerImporter.streamName(diffId);
-        if (!repo.hasStream(name)) {
+        if (!repo.streams().has(name)) {
             throw new RepositoryException("layer " + diffId + " is not in the repository");
         }
         SplitStreamReader r = SplitStreamReader.open(repo.objects(), repo.streams().require(name)).requireContentType(SplitStreamFormat.CONTENT_OCI_LAYER, "a layer");

@@ -63,7 +63,7 @@ public final class LayerImporter {
      * {@code blob} when it was read: the decompressor's native state is freed only by a close.
      */
     public static LayerImport importBlob(Repository repo, InputStream blob, String diffId) throws IOException {
-        if (repo.hasStream(streamName(diffId))) {
+        if (repo.streams().has(streamName(diffId))) {
             return TarImport.present(repo, diffId);
         }
         try (InputStream tar = Compression.decompress(blob)) {

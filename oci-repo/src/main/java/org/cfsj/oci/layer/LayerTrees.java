@@ -23,7 +23,7 @@ public final class LayerTrees {
      */
     public static LayerTree read(Repository repo, String diffId) throws IOException {
         String name = LayerImporter.streamName(diffId);
-        if (!repo.hasStream(name)) {
+        if (!repo.streams().has(name)) {
             throw new RepositoryException("layer " + diffId + " is not in the repository");
         }
         return read(repo, SplitStreamReader.open(repo.objects(), repo.streams().require(name)));
@@ -82,7 +82,7 @@ public final class LayerTrees {
             if (!(chunks.next() instanceof Chunk.External ex)) {
                 throw damaged("no object for the content of " + entry.pathString());
             }
-            Path p = repo.objectPath(ex.id());
+            Path p = repo.objects().path(ex.id());
             if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 throw new RepositoryException("object " + ex.id() + " (" + entry.pathString()
                         + ") is missing from the repository; run 'cfsj fsck'");

@@ -55,7 +55,7 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
 
     static LayerImport present(Repository repo, String diffId) throws IOException {
         String name = LayerImporter.streamName(diffId);
-        return new LayerImport(diffId, name, repo.streamId(name).orElseThrow(), true, 0, 0, 0, 0);
+        return new LayerImport(diffId, name, repo.streams().get(name).orElseThrow(), true, 0, 0, 0, 0);
     }
 
     LayerImport run(InputStream tar) throws IOException {
@@ -64,8 +64,8 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
 
     LayerImporter.Imported runWithTree(InputStream tar) throws IOException {
         String name = LayerImporter.streamName(diffId);
-        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED); ObjectBatch pendingObjects = repo.newBatch()) {
-            if (repo.hasStream(name)) {
+        try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED); ObjectBatch pendingObjects = repo.objects().newBatch()) {
+            if (repo.streams().has(name)) {
                 return new LayerImporter.Imported(present(repo, diffId), null);
             }
             batch = pendingObjects;
@@ -87,7 +87,7 @@ final class TarImport implements TarWalker.Input<ImportSequencer.Pending> {
                 }
                 pendingObjects.install();
                 ObjectId id = stream.finish();
-                repo.linkStream(name, id);
+                repo.streams().link(name, id);
                 return new LayerImporter.Imported(new LayerImport(diffId, name, id, false, bytes, members,
                         sequencer.objects(), sequencer.newObjects()), tree.result());
             }

@@ -150,7 +150,7 @@ public final class Puller {
                 String diffId = e.getKey();
                 int index = e.getValue();
                 Descriptor layer = descriptors.get(index);
-                if (repo.hasStream(LayerImporter.streamName(diffId))) {
+                if (repo.streams().has(LayerImporter.streamName(diffId))) {
                     progress.layerSkipped(index, layer, diffId);
                     done.put(diffId, LayerImporter.importBlob(repo, InputStream.nullInputStream(), diffId));
                     continue;

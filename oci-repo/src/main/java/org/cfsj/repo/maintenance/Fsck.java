@@ -100,13 +100,13 @@ public final class Fsck {
      * whose content does not match its name.
      */
     private long checkObjects(int threads) throws IOException {
-        List<ObjectId> ids = repo.listObjects();
+        List<ObjectId> ids = repo.objects().list();
         List<String> payloads = new ArrayList<>(ids.size());
         for (ObjectId id : ids) {
             payloads.add(id.objectPath());
         }
         long[] n = {0};
-        try (VerifiedObjects objects = new VerifiedObjects(repo.objectsDir(), false)) {
+        try (VerifiedObjects objects = new VerifiedObjects(repo.objects().dir(), false)) {
             objects.recomputeAll(payloads, threads, (payload, digest, failure) -> {
                 ObjectId expected = ids.get((int) n[0]++);
                 if (failure != null) {
@@ -126,19 +126,19 @@ public final class Fsck {
 
     private void checkStreams() throws IOException {
         Deque<ObjectId> toCheck = new ArrayDeque<>();
-        Set<String> streams = new HashSet<>(repo.listStreams());
+        Set<String> streams = new HashSet<>(repo.streams().list());
         for (String name : streams) {
             Optional<ObjectId> id = repo.streams().target(name);
             if (id.isEmpty()) {
                 problems.add("stream link " + name + " does not point into objects/");
-            } else if (!repo.hasObject(id.get())) {
+            } else if (!repo.objects().has(id.get())) {
                 missing(id.get(), "stream " + name);
             } else {
                 toCheck.add(id.get());
             }
         }
-        for (String ref : repo.listStreamRefs("")) {
-            Path target = repo.streamsDir().resolve("refs").resolve(ref);
+        for (String ref : repo.streams().listRefs("")) {
+            Path target = repo.streams().dir().resolve("refs").resolve(ref);
             String name = Files.readSymbolicLink(target).getFileName().toString();
             if (!streams.contains(name)) {
                 problems.add("stream ref " + ref + " points to " + name + ", which is not in streams/");
@@ -158,12 +158,12 @@ public final class Fsck {
                 continue;
             }
             for (ObjectId o : r.objectRefs()) {
-                if (!repo.hasObject(o)) {
+                if (!repo.objects().has(o)) {
                     missing(o, "splitstream " + id);
                 }
             }
             for (ObjectId s : r.streamRefs()) {
-                if (!repo.hasObject(s)) {
+                if (!repo.objects().has(s)) {
                     missing(s, "splitstream " + id);
                 } else if (!corrupt.contains(s) && isSplitStream(s)) {
                     toCheck.add(s);
@@ -173,17 +173,17 @@ public final class Fsck {
     }
 
     private void checkImages() throws IOException {
-        for (ObjectId id : repo.listImages()) {
-            Optional<ObjectId> target = repo.images().target(id.hex());
+        for (ObjectId id : repo.images().list()) {
+            Optional<ObjectId> target = repo.images().target(id);
             if (target.isEmpty() || !target.get().equals(id)) {
                 problems.add("image link " + id + " points to " + target.map(ObjectId::hex).orElse("nothing valid"));
-            } else if (!repo.hasObject(id)) {
+            } else if (!repo.objects().has(id)) {
                 missing(id, "images/" + id);
             }
         }
-        for (String ref : repo.listImageRefs("")) {
-            Optional<ObjectId> id = repo.imageRef(ref);
-            if (id.isEmpty() || !repo.hasImage(id.get())) {
+        for (String ref : repo.images().listRefs("")) {
+            Optional<ObjectId> id = repo.images().ref(ref);
+            if (id.isEmpty() || !repo.images().has(id.get())) {
                 problems.add("image ref " + ref + " points to an image that is not in images/");
             }
         }
@@ -201,7 +201,7 @@ public final class Fsck {
     }
 
     static boolean isSplitStream(Repository repo, ObjectId id) throws IOException {
-        try (InputStream in = repo.openObject(id)) {
+        try (InputStream in = repo.objects().open(id)) {
             return SplitStreamFormat.hasMagic(in.readNBytes(SplitStreamFormat.MAGIC.length));
         }
     }

@@ -47,11 +47,11 @@ public final class GarbageCollector {
             long objects = 0;
             long bytes = 0;
             long links = 0;
-            for (ObjectId id : repo.listObjects()) {
+            for (ObjectId id : repo.objects().list()) {
                 if (live.contains(id)) {
                     continue;
                 }
-                Path p = repo.objectPath(id);
+                Path p = repo.objects().path(id);
                 long size = Files.size(p);
                 removed.add("object " + id + " (" + size + " bytes)");
                 objects++;
@@ -60,22 +60,22 @@ public final class GarbageCollector {
                     Files.deleteIfExists(p);
                 }
             }
-            for (String name : repo.listStreams()) {
+            for (String name : repo.streams().list()) {
                 Optional<ObjectId> id = repo.streams().target(name);
                 if (id.isEmpty() || !live.contains(id.get())) {
                     removed.add("stream link " + name);
                     links++;
                     if (!dryRun) {
-                        repo.unlinkStream(name);
+                        repo.streams().unlink(name);
                     }
                 }
             }
-            for (ObjectId id : repo.listImages()) {
+            for (ObjectId id : repo.images().list()) {
                 if (!live.contains(id)) {
                     removed.add("image link " + id);
                     links++;
                     if (!dryRun) {
-                        repo.unlinkImage(id);
+                        repo.images().unlink(id);
                     }
                 }
             }
@@ -90,16 +90,16 @@ public final class GarbageCollector {
     static Set<ObjectId> mark(Repository repo) throws IOException {
         Set<ObjectId> live = new HashSet<>();
         Deque<ObjectId> work = new ArrayDeque<>();
-        for (String ref : repo.listStreamRefs("")) {
-            String name = Files.readSymbolicLink(repo.streamsDir().resolve("refs").resolve(ref)).getFileName().toString();
+        for (String ref : repo.streams().listRefs("")) {
+            String name = Files.readSymbolicLink(repo.streams().dir().resolve("refs").resolve(ref)).getFileName().toString();
             repo.streams().target(name).ifPresent(work::add);
         }
-        for (String ref : repo.listImageRefs("")) {
-            repo.imageRef(ref).ifPresent(work::add);
+        for (String ref : repo.images().listRefs("")) {
+            repo.images().ref(ref).ifPresent(work::add);
         }
         while (!work.isEmpty()) {
             ObjectId id = work.pop();
-            if (!live.add(id) || !repo.hasObject(id) || !Fsck.isSplitStream(repo, id)) {
+            if (!live.add(id) || !repo.objects().has(id) || !Fsck.isSplitStream(repo, id)) {
                 continue;
             }
             SplitStreamReader r;
@@ -119,12 +119,12 @@ public final class GarbageCollector {
      * writers that died (no writer runs under the exclusive lock).
      */
     private static void removeLeftovers(Repository repo) throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(repo.tempDir())) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(repo.objects().tempDir())) {
             for (Path p : ds) {
                 Files.deleteIfExists(p);
             }
         }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(repo.objectsDir())) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(repo.objects().dir())) {
             for (Path d : dirs) {
                 if (d.getFileName().toString().length() != 2 || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
@@ -137,7 +137,7 @@ public final class GarbageCollector {
                 }
             }
         }
-        for (Path base : List.of(repo.streamsDir(), repo.imagesDir())) {
+        for (Path base : List.of(repo.streams().dir(), repo.images().dir())) {
             try (Stream<Path> walk = Files.walk(base)) {
                 for (Path p : walk.toList()) {
                     String n = p.getFileName().toString();
@@ -147,9 +147,9 @@ public final class GarbageCollector {
                 }
             }
         }
-        Files.createDirectories(repo.tempDir());
-        if (!Files.isDirectory(repo.objectsDir(), LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(repo.objectsDir());
+        Files.createDirectories(repo.objects().tempDir());
+        if (!Files.isDirectory(repo.objects().dir(), LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(repo.objects().dir());
         }
     }
 }

@@ -120,22 +120,22 @@ class ImageBuildTest {
         assertEquals(idA, idB, "same layers, same image id, in any repository");
         assertEquals(idA, ImageBuilder.createImage(a, "img:1"), "rebuilding gives the same id");
 
-        assertTrue(a.hasImage(idA));
-        assertEquals(List.of(idA), a.listImages());
-        assertEquals(idA, a.imageRef("oci/img:1").orElseThrow());
+        assertTrue(a.images().has(idA));
+        assertEquals(List.of(idA), a.images().list());
+        assertEquals(idA, a.images().ref("oci/img:1").orElseThrow());
         OciImage resolved = OciImages.resolve(a, "img:1");
         assertEquals(idA, resolved.imageId().orElseThrow());
         assertEquals(idA, SplitStreamReader.open(a.objects(), resolved.configStream()).namedRef(OciImages.IMAGE_REF).orElseThrow());
 
         // The image is a composefs EROFS image whose large files point at repository objects.
-        Path imageFile = a.objectPath(idA);
+        Path imageFile = a.objects().path(idA);
         assertEquals(idA, ObjectId.of(org.cfsj.verity.FsVerity.digest(imageFile)));
         try (ErofsImage image = ErofsImage.open(imageFile)) {
             assertTrue(image.superblock() != null);
         }
         Directory merged = ImageBuilder.mergedTree(a, resolved);
         RegularFile big = (RegularFile) ((Directory) merged.get("usr")).get("big");
-        assertTrue(a.hasObject(ObjectId.of(big.digest())));
+        assertTrue(a.objects().has(ObjectId.of(big.digest())));
         assertEquals(ObjectId.of(big.digest()).objectPath(), big.payload());
     }
 
@@ -166,7 +166,7 @@ class ImageBuildTest {
     void storeResolveAndListImages() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
         OciImage img = TestImages.store(repo, "registry.example:5000/ns/app:v1", layers());
-        assertTrue(Files.isSymbolicLink(repo.streamsDir().resolve("refs/oci/registry.example:5000%2Fns%2Fapp:v1")));
+        assertTrue(Files.isSymbolicLink(repo.streams().dir().resolve("refs/oci/registry.example:5000%2Fns%2Fapp:v1")));
         assertEquals(img.manifestDigest(), OciImages.resolve(repo, img.manifestDigest()).manifestDigest());
         assertEquals(TestTar.diffId(img.manifest()), img.manifestDigest(), "manifest bytes kept exactly");
         assertEquals(img.configDigest(), TestTar.diffId(img.config()));
@@ -200,7 +200,7 @@ class ImageBuildTest {
         byte[] otherConfig = "{}".getBytes(StandardCharsets.UTF_8);
         var e2 = assertThrows(RepositoryException.class, () -> OciImages.store(repo, manifest, otherConfig, "t"));
         assertTrue(e2.getMessage().contains("but the manifest says"), e2.getMessage());
-        assertEquals(List.of(), repo.listStreamRefs(""));
+        assertEquals(List.of(), repo.streams().listRefs(""));
     }
 
     @Test
@@ -208,7 +208,7 @@ class ImageBuildTest {
         Repository repo = Repository.init(tmp.resolve("r"));
         TestImages.store(repo, "x", layers());
         ObjectId id = ImageBuilder.createImage(repo, "x");
-        byte[] img = Files.readAllBytes(repo.objectPath(id));
+        byte[] img = Files.readAllBytes(repo.objects().path(id));
         byte[] again = org.cfsj.erofs.write.ComposefsImageWriter.toBytes(
                 ImageBuilder.mergedTree(repo, OciImages.resolve(repo, "x")), org.cfsj.erofs.write.ComposefsImageWriter.Options.DEFAULT);
         assertArrayEquals(again, img);

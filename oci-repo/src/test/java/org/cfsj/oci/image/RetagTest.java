@@ -30,20 +30,20 @@ class RetagTest {
         Repository repo = Repository.init(tmp.resolve("r"));
         TestImages.store(repo, "app", List.of(layer(1)));
         ObjectId old = ImageBuilder.createImage(repo, "app");
-        assertEquals(Optional.of(old), repo.imageRef("oci/app"));
+        assertEquals(Optional.of(old), repo.images().ref("oci/app"));
 
         // as `oci pull --no-image` of another image to the same name does
         OciImage next = TestImages.store(repo, "app", List.of(layer(2)));
         assertEquals(next.manifestDigest(), OciImages.resolve(repo, "app").manifestDigest());
-        assertEquals(Optional.empty(), repo.imageRef("oci/app"), "the image ref named what the tag no longer does");
+        assertEquals(Optional.empty(), repo.images().ref("oci/app"), "the image ref named what the tag no longer does");
         GarbageCollector.run(repo, false);
-        assertFalse(repo.hasImage(old), "gc keeps no image that nothing named reaches");
+        assertFalse(repo.images().has(old), "gc keeps no image that nothing named reaches");
 
         // and moving it to a built image points the image ref there
         ObjectId built = ImageBuilder.createImage(repo, next.manifestDigest());
         TestImages.store(repo, "other", List.of(layer(1)));
         OciImages.tag(repo, "app", next.manifestDigest());
-        assertEquals(Optional.of(built), repo.imageRef("oci/app"));
-        assertTrue(repo.hasImage(built));
+        assertEquals(Optional.of(built), repo.images().ref("oci/app"));
+        assertTrue(repo.images().has(built));
     }
 }

@@ -34,17 +34,17 @@ class UntagTest {
         OciImage img = TestImages.store(repo, "one", List.of(layer(1)));
         ObjectId built = ImageBuilder.createImage(repo, "one");
         OciImages.tag(repo, "two", img.manifestDigest());
-        assertEquals(Optional.of(built), repo.imageRef("oci/one"));
-        assertEquals(Optional.of(built), repo.imageRef("oci/two"));
+        assertEquals(Optional.of(built), repo.images().ref("oci/one"));
+        assertEquals(Optional.of(built), repo.images().ref("oci/two"));
 
         assertEquals(List.of("one"), OciImages.untagAll(repo, "one"));
         assertThrows(RepositoryException.class, () -> OciImages.resolve(repo, "one"));
-        assertEquals(Optional.empty(), repo.imageRef("oci/one"), "the image ref goes with the tag");
-        assertEquals(Optional.empty(), repo.streamRef("oci/one"));
+        assertEquals(Optional.empty(), repo.images().ref("oci/one"), "the image ref goes with the tag");
+        assertEquals(Optional.empty(), repo.streams().ref("oci/one"));
 
         GarbageCollector.run(repo, false);
         assertEquals(built, OciImages.resolve(repo, "two").imageId().orElseThrow(), "the other tag keeps the image");
-        assertTrue(repo.hasImage(built));
+        assertTrue(repo.images().has(built));
         assertTrue(Fsck.run(repo, 0).clean());
 
         RepositoryException e = assertThrows(RepositoryException.class, () -> OciImages.untagAll(repo, "one"));
@@ -53,8 +53,8 @@ class UntagTest {
         assertTrue(OciImages.untag(repo, "two"));
         assertFalse(OciImages.untag(repo, "two"));
         GarbageCollector.run(repo, false);
-        assertFalse(repo.hasImage(built));
-        assertEquals(List.of(), repo.listObjects());
+        assertFalse(repo.images().has(built));
+        assertEquals(List.of(), repo.objects().list());
         assertTrue(Fsck.run(repo, 0).clean());
     }
 
@@ -78,7 +78,7 @@ class UntagTest {
 
         assertEquals(List.of("b", "reg/a:1"), OciImages.untagAll(repo, a.manifestDigest()));
         assertEquals(List.of("c"), OciImages.list(repo).stream().map(ImageSummary::name).toList());
-        assertEquals(List.of(), repo.listImageRefs("oci"));
+        assertEquals(List.of(), repo.images().listRefs("oci"));
         assertEquals(other.manifestDigest(), OciImages.resolve(repo, "c").manifestDigest());
         assertThrows(RepositoryException.class, () -> OciImages.untagAll(repo, a.manifestDigest()));
     }

@@ -95,7 +95,7 @@ class CraftedLayerTest {
         assertFalse(out.contains("OutOfMemoryError"), out);
         assertTrue(out.contains(BadLayerException.class.getName()), out);
         assertTrue(out.contains("xattr"), out);
-        assertEquals(List.of(), repo.listStreams());
+        assertEquals(List.of(), repo.streams().list());
     }
 
     /** One 60,000-byte global xattr is fine for one member, not for 2,500 of them (150 MB). */
@@ -241,8 +241,8 @@ class CraftedLayerTest {
         String m = e.getMessage();
         assertTrue(m.contains(part), "message '" + m + "' lacks '" + part + "'");
         assertFalse(m.contains("\n"), "one line: " + m);
-        assertEquals(List.of(), repo.listStreams());
-        assertEquals(List.of(), repo.listObjects());
+        assertEquals(List.of(), repo.streams().list());
+        assertEquals(List.of(), repo.objects().list());
         return m;
     }
 

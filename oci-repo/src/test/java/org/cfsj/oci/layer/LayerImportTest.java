@@ -67,7 +67,7 @@ class LayerImportTest {
             assertFalse(imp.alreadyPresent());
             assertEquals(tar.length, imp.tarSize());
             assertEquals(2, imp.objects(), "two files above the inline limit (the hardlink shares)");
-            assertTrue(repo.hasStream("oci-layer-" + diffId));
+            assertTrue(repo.streams().has("oci-layer-" + diffId));
             assertExportEquals(repo, diffId, tar);
             checkRichTree(LayerTrees.read(repo, diffId).root());
         }
@@ -213,10 +213,10 @@ class LayerImportTest {
         var e = assertThrows(BadLayerException.class,
                 () -> LayerImporter.importLayer(repo, new ByteArrayInputStream(good), wrong));
         assertTrue(e.getMessage().contains("diff_id"), e.getMessage());
-        assertFalse(repo.hasStream("oci-layer-" + wrong));
-        assertEquals(List.of(), repo.listStreams());
+        assertFalse(repo.streams().has("oci-layer-" + wrong));
+        assertEquals(List.of(), repo.streams().list());
         // Objects of failed imports are never named (the batch deletes its files).
-        assertEquals(List.of(), repo.listObjects());
+        assertEquals(List.of(), repo.objects().list());
         org.cfsj.repo.RepositoryTest.assertNoTempFiles(repo);
     }
 
@@ -225,7 +225,7 @@ class LayerImportTest {
         var e = assertThrows(BadLayerException.class,
                 () -> LayerImporter.importLayer(repo, new ByteArrayInputStream(tar), diffId));
         assertTrue(e.getMessage().contains(messagePart), "message '" + e.getMessage() + "' lacks '" + messagePart + "'");
-        assertFalse(repo.hasStream("oci-layer-" + diffId));
+        assertFalse(repo.streams().has("oci-layer-" + diffId));
     }
 
     @Test
@@ -236,7 +236,7 @@ class LayerImportTest {
         LayerImporter.importLayer(repo, new ByteArrayInputStream(tar), diffId);
         var r = SplitStreamReader.open(repo.objects(), repo.streams().require("oci-layer-" + diffId));
         assertEquals(1, r.objectRefs().size());
-        assertArrayEquals(TestTar.data(4096 * 3, 7), repo.readObject(r.objectRefs().getFirst()));
+        assertArrayEquals(TestTar.data(4096 * 3, 7), repo.objects().read(r.objectRefs().getFirst()));
         int external = 0;
         try (var it = r.chunks()) {
             for (Chunk c = it.next(); c != null; c = it.next()) {

@@ -50,7 +50,7 @@ class ParallelImportTest {
         LayerImporter.Imported a = new TarImport(one, diffId, 1).runWithTree(new ByteArrayInputStream(tar));
         LayerImporter.Imported b = new TarImport(many, diffId, 4).runWithTree(new ByteArrayInputStream(tar));
         assertEquals(a.result(), b.result(), "same stream id, sizes and object counts");
-        assertEquals(one.listObjects(), many.listObjects());
+        assertEquals(one.objects().list(), many.objects().list());
         assertEquals(1500 / 5 * 4 + 1, b.result().objects(), "every file above the inline size is an object");
         assertTrue(b.result().newObjects() < b.result().objects(), "duplicates were counted as such");
         assertArrayEquals(ComposefsImageWriter.toBytes(a.tree().root(), ComposefsImageWriter.Options.DEFAULT),
@@ -65,8 +65,8 @@ class ParallelImportTest {
         Repository repo = Repository.init(tmp.resolve("r"));
         var e = assertThrows(BadLayerException.class, () -> new TarImport(repo, diffId, 4).run(new ByteArrayInputStream(tar)));
         assertTrue(e.getMessage().contains("hardlink"), e.getMessage());
-        assertEquals(List.of(), repo.listObjects());
-        assertEquals(List.of(), repo.listStreams());
+        assertEquals(List.of(), repo.objects().list());
+        assertEquals(List.of(), repo.streams().list());
         org.cfsj.repo.RepositoryTest.assertNoTempFiles(repo);
     }
 }

@@ -40,14 +40,14 @@ class FsckGcTest {
         Fsck.Report r = Fsck.run(repo, 0);
         assertTrue(r.clean(), r.problems().toString());
         assertFalse(r.kernelVerity());
-        assertEquals(repo.listObjects().size(), r.objectsChecked());
+        assertEquals(repo.objects().list().size(), r.objectsChecked());
     }
 
     @Test
     void fsckReportsAnObjectThatIsASymlinkInsteadOfFollowingIt() throws IOException {
         Repository repo = Repository.init(tmp.resolve("r"));
-        ObjectId id = repo.storeObject(TestTar.data(5000, 7));
-        Path object = repo.objectPath(id);
+        ObjectId id = repo.objects().store(TestTar.data(5000, 7));
+        Path object = repo.objects().path(id);
         // the right content, but outside the repository: a symlink is never an object
         Path outside = Files.createDirectories(tmp.resolve("outside")).resolve("file");
         Files.move(object, outside);
@@ -66,19 +66,19 @@ class FsckGcTest {
         ObjectId a = layerStream.objectRefs().get(0);
         ObjectId b = layerStream.objectRefs().get(1);
 
-        Path pa = repo.objectPath(a);
+        Path pa = repo.objects().path(a);
         pa.toFile().setWritable(true);
         byte[] content = Files.readAllBytes(pa);
         content[1234] ^= 1;
         Files.write(pa, content);
-        Files.delete(repo.objectPath(b));
+        Files.delete(repo.objects().path(b));
 
         Fsck.Report r = Fsck.run(repo, 1);
         assertFalse(r.clean());
         assertEquals(List.of(a), r.corrupt());
         assertEquals(List.of(b), r.missing());
         assertTrue(r.problems().stream().anyMatch(p -> p.contains("corrupt object " + a)), r.problems().toString());
-        assertTrue(repo.hasImage(image));
+        assertTrue(repo.images().has(image));
     }
 
     @Test
@@ -89,20 +89,20 @@ class FsckGcTest {
         // An imported layer that no manifest names, and a stray object.
         byte[] orphan = layer(7);
         LayerImporter.importLayer(repo, new ByteArrayInputStream(orphan), TestTar.diffId(orphan));
-        ObjectId stray = repo.storeObject(TestTar.data(5000, 99));
-        Files.write(repo.tempDir().resolve("obj-crashed.tmp"), new byte[10]);
-        Files.write(repo.objectPath(stray).resolveSibling(".obj-crashed-1.tmp"), new byte[10]);
-        List<ObjectId> before = repo.listObjects();
+        ObjectId stray = repo.objects().store(TestTar.data(5000, 99));
+        Files.write(repo.objects().tempDir().resolve("obj-crashed.tmp"), new byte[10]);
+        Files.write(repo.objects().path(stray).resolveSibling(".obj-crashed-1.tmp"), new byte[10]);
+        List<ObjectId> before = repo.objects().list();
 
         GarbageCollector.Report dry = GarbageCollector.run(repo, true);
-        assertEquals(before, repo.listObjects(), "dry run changes nothing");
+        assertEquals(before, repo.objects().list(), "dry run changes nothing");
         assertTrue(dry.objectsRemoved() >= 4, dry.toString()); // 2 file objects + layer stream + stray
 
         GarbageCollector.Report gc = GarbageCollector.run(repo, false);
         assertEquals(dry.objectsRemoved(), gc.objectsRemoved());
-        assertFalse(repo.hasObject(stray));
-        assertFalse(repo.hasStream(LayerImporter.streamName(TestTar.diffId(orphan))));
-        assertTrue(repo.hasImage(keptImage));
+        assertFalse(repo.objects().has(stray));
+        assertFalse(repo.streams().has(LayerImporter.streamName(TestTar.diffId(orphan))));
+        assertTrue(repo.images().has(keptImage));
         assertEquals(keptImage, OciImages.resolve(repo, "kept").imageId().orElseThrow());
         assertTrue(Fsck.run(repo, 0).clean());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -113,9 +113,9 @@ class FsckGcTest {
         // Untagged, everything goes.
         OciImages.untag(repo, "kept");
         GarbageCollector.run(repo, false);
-        assertEquals(List.of(), repo.listObjects());
-        assertEquals(List.of(), repo.listStreams());
-        assertEquals(List.of(), repo.listImages());
+        assertEquals(List.of(), repo.objects().list());
+        assertEquals(List.of(), repo.streams().list());
+        assertEquals(List.of(), repo.images().list());
     }
 
     @Test
