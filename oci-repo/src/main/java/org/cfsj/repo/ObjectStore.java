@@ -204,8 +204,7 @@ public final class ObjectStore implements AutoCloseable {
      * a journal each inode allocation first steps, one by one, over the inodes deleted in the
      * last minute or so (fs/ext4/ialloc.c, recently_deleted()): right after a repository or a gc
      * had deleted thousands of files, the object writers of a pull spent most of their time
-     * waiting for {@code tmp/}'s lock (bench/pull.sh's image pulled again right after deleting
-     * its repository: 7.4 s instead of 4.9 s, 13.3 s of CPU instead of 8.5 s). A crash leaves
+     * waiting for {@code tmp/}'s lock (measured in bench/results/2026-11-21-pull.md). A crash leaves
      * such a file behind; gc removes it.
      */
     TempFile newTempFile(ObjectId id) throws IOException {
