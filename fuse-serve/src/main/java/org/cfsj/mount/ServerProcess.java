@@ -51,8 +51,9 @@ public final class ServerProcess {
         return args;
     }
 
+    /** Absolute but not normalized: dropping {@code x/..} as text would change what a symlink {@code x} means. */
     private static String absolute(Path p) {
-        return p.toAbsolutePath().normalize().toString();
+        return p.toAbsolutePath().toString();
     }
 
     /** Reads what {@link #arguments} wrote; the server is always quiet (it speaks about problems only). */
