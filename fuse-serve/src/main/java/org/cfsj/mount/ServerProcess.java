@@ -79,6 +79,7 @@ public final class ServerProcess {
     /** The server: exit status 0 once it has served and been unmounted, 1 if it could not mount. */
     public static void main(String[] args) {
         Thread.setDefaultUncaughtExceptionHandler((thread, t) -> Log.info("internal error: " + t));
+        Log.routeSystemLoggers("cfsj fuse-serve: ");
         ComposefsServer server;
         try {
             Request r = parse(args);
