@@ -263,6 +263,27 @@ public final class VerifiedObjects implements AutoCloseable {
     }
 
     /**
+     * The first bytes (at most {@code max}) of object {@code payload}, opened as {@link #open}
+     * opens it (confined, a regular file) but NOT checked against a digest: only for deciding
+     * how to read an object (its format's magic), which a checked read must then confirm.
+     */
+    public byte[] head(String payload, int max) throws IOException {
+        String what = basedir + "/" + payload;
+        int fd = openInStore(Payloads.toRelativeName(payload), what);
+        try {
+            Stat st = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+            if (st.type() != Stat.S_IFREG) {
+                throw new IOException(what + ": object is not a regular file");
+            }
+            try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + fd))) {
+                return in.readNBytes(max);
+            }
+        } finally {
+            FileCalls.close(fd);
+        }
+    }
+
+    /**
      * Asks the kernel to start reading object {@code payload} from disk (POSIX_FADV_WILLNEED),
      * without waiting and without checking it: {@link #open} still checks it before any of its
      * bytes is served. The object is opened as {@link #open} opens it (never out of the store).

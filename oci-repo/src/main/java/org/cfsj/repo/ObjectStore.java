@@ -162,6 +162,18 @@ public final class ObjectStore implements AutoCloseable {
     }
 
     /**
+     * The first bytes (at most {@code max}) of an object, read without following symlinks but
+     * not checked against its name: for telling formats apart (splitstream or file content), so
+     * that marking every reachable file object does not hash it. Readers check what they parse.
+     */
+    public byte[] head(ObjectId id, int max) throws IOException {
+        if (!Files.exists(path(id), LinkOption.NOFOLLOW_LINKS)) {
+            throw new RepositoryException("object " + id + " is missing from the repository");
+        }
+        return reader().head(id.objectPath(), max);
+    }
+
+    /**
      * The path of an object that was just checked as {@link #open} checks it, for a consumer that
      * can only take a path: the kernel mount of a composefs image. {@code what} names the object
      * in the error if it is missing.

@@ -1,7 +1,6 @@
 package org.cfsj.repo.maintenance;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -201,8 +200,7 @@ public final class Fsck {
     }
 
     static boolean isSplitStream(Repository repo, ObjectId id) throws IOException {
-        try (InputStream in = repo.objects().open(id)) {
-            return SplitStreamFormat.hasMagic(in.readNBytes(SplitStreamFormat.MAGIC.length));
-        }
+        // The magic only decides how to read the object; SplitStreamReader checks the stream it parses.
+        return SplitStreamFormat.hasMagic(repo.objects().head(id, SplitStreamFormat.MAGIC.length));
     }
 }
