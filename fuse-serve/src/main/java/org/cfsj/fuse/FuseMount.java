@@ -127,7 +127,7 @@ public final class FuseMount {
     public static void unmount(Path mountpoint, boolean lazy, boolean viaFusermount) throws IOException {
         if (!viaFusermount && EffectiveUser.isRoot()) {
             try {
-                MountCalls.umount2(mountpoint.toString(), lazy ? MountCalls.MNT_DETACH : 0);
+                MountCalls.umount2(mountpoint.toString(), MountCalls.UMOUNT_NOFOLLOW | (lazy ? MountCalls.MNT_DETACH : 0));
             } catch (SysException e) {
                 throw switch (e.errno()) {
                     case Errno.EBUSY -> new IOException(mountpoint + ": busy (files are open or a process has its"

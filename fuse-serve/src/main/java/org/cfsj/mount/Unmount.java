@@ -50,7 +50,7 @@ public final class Unmount {
     static void unmountKernel(Path mountpoint, boolean lazy) throws IOException {
         String target = mountpoint.toAbsolutePath().normalize().toString();
         try {
-            MountCalls.umount2(target, lazy ? MountCalls.MNT_DETACH : 0);
+            MountCalls.umount2(target, MountCalls.UMOUNT_NOFOLLOW | (lazy ? MountCalls.MNT_DETACH : 0));
         } catch (SysException e) {
             throw new IOException(e.getMessage()
                     + (e.errno() == Errno.EINVAL ? " (not a mount point)" : "")
