@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
             ImagesCommand.class,
             OciCommand.class,
             AotTrainingCommand.class,
-            CommandLine.HelpCommand.class
+            HelpCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
