@@ -67,6 +67,7 @@ public final class Main implements Runnable {
         RepoOption.reset();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
+        cl.setParameterExceptionHandler(new OciSuggestion(cl.getParameterExceptionHandler()));
         try {
             return cl.execute(args);
         } catch (RuntimeException | Error t) {
