@@ -55,6 +55,7 @@ public final class Main implements Runnable {
             } catch (Throwable ignored) { // nothing left to say it with
             }
         });
+        org.cfsj.fuse.Log.routeSystemLoggers("cfsj: ");
         System.exit(run(args));
     }
 

@@ -58,7 +58,8 @@ public final class BackgroundServer {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid"); // out of our terminal's session: Ctrl-C here must not stop it
         }
-        cmd.addAll(JvmCommand.forMain(ServerProcess.class, ServerProcess.arguments(image, objects, mountpoint, options)));
+        // The server gets the directory checked here (symlinks resolved), not a second spelling of it.
+        cmd.addAll(JvmCommand.forMain(ServerProcess.class, ServerProcess.arguments(image, objects, mnt, options)));
         Process child = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -83,13 +84,24 @@ public final class BackgroundServer {
             }
             return;
         }
-        child.waitFor(10, TimeUnit.SECONDS);
+        boolean stopped = false;
+        if (!child.waitFor(10, TimeUnit.SECONDS)) {
+            // Alive but not mounted where asked: a failed start leaves no server behind.
+            stopped = true;
+            child.destroy();
+            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+        }
         if (!said.isEmpty()) {
             messages.println(said);
             messages.flush();
             throw new StartFailedException(said);
         }
-        throw new IOException("the background server exited" + (child.isAlive() ? "" : " with status " + child.exitValue())
+        if (stopped) {
+            throw new IOException("the background server did not mount " + mountpoint + " (stopped it)");
+        }
+        throw new IOException("the background server exited with status " + child.exitValue()
                 + " before the mount was live");
     }
 

@@ -51,8 +51,9 @@ public final class ServerProcess {
         return args;
     }
 
+    /** Absolute but not normalized: dropping {@code x/..} as text would change what a symlink {@code x} means. */
     private static String absolute(Path p) {
-        return p.toAbsolutePath().normalize().toString();
+        return p.toAbsolutePath().toString();
     }
 
     /** Reads what {@link #arguments} wrote; the server is always quiet (it speaks about problems only). */
@@ -78,6 +79,7 @@ public final class ServerProcess {
     /** The server: exit status 0 once it has served and been unmounted, 1 if it could not mount. */
     public static void main(String[] args) {
         Thread.setDefaultUncaughtExceptionHandler((thread, t) -> Log.info("internal error: " + t));
+        Log.routeSystemLoggers("cfsj fuse-serve: ");
         ComposefsServer server;
         try {
             Request r = parse(args);

@@ -106,7 +106,10 @@ public final class GarbageCollector {
             try {
                 r = SplitStreamReader.open(repo.objects(), id);
             } catch (RepositoryException e) {
-                continue; // damaged: keep what we know, fsck reports it
+                // Its references are unknown, so any object might be one of them (a stream of a newer
+                // format, or damaged): sweeping now could delete what a named image needs.
+                throw new RepositoryException("named stream object " + id.hex() + " cannot be read (" + e.getMessage()
+                        + "): gc removes nothing while it is named; see cfsj fsck", e);
             }
             work.addAll(r.objectRefs());
             work.addAll(r.streamRefs());

@@ -129,4 +129,24 @@ class FsckGcTest {
         assertTrue(Fsck.run(repo, 0).clean());
         assertTrue(OciImages.resolve(repo, "img").imageId().isPresent());
     }
+
+    @Test
+    void gcRemovesNothingWhileANamedStreamCannotBeRead() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"));
+        // A stream object whose references cannot be known: the magic, then bytes no reader parses.
+        byte[] unreadable = new byte[200];
+        System.arraycopy(org.cfsj.repo.splitstream.SplitStreamFormat.MAGIC, 0, unreadable, 0,
+                org.cfsj.repo.splitstream.SplitStreamFormat.MAGIC.length);
+        java.util.Arrays.fill(unreadable, org.cfsj.repo.splitstream.SplitStreamFormat.MAGIC.length, unreadable.length, (byte) 0x7f);
+        ObjectId stream = repo.objects().store(unreadable);
+        repo.streams().link("oci-layer-x", stream);
+        repo.streams().setRef("named/x", "oci-layer-x");
+        ObjectId other = repo.objects().store(TestTar.data(5000, 11));
+
+        org.cfsj.repo.RepositoryException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.cfsj.repo.RepositoryException.class, () -> GarbageCollector.run(repo, false));
+        assertTrue(e.getMessage().contains(stream.hex()), e.getMessage());
+        assertTrue(repo.objects().has(other), "an object the unreadable stream may name is kept");
+        assertTrue(repo.objects().has(stream));
+    }
 }
