@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
             ImagesCommand.class,
             OciCommand.class,
             AotTrainingCommand.class,
-            CommandLine.HelpCommand.class
+            HelpCommand.class
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -68,6 +68,7 @@ public final class Main implements Runnable {
         RepoOption.reset();
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
+        cl.setParameterExceptionHandler(new OciSuggestion(cl.getParameterExceptionHandler()));
         try {
             return cl.execute(args);
         } catch (RuntimeException | Error t) {
@@ -81,11 +82,30 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
+    /**
+     * {@code cfsj --version}: the version and the git commit the jar was built from, both written
+     * into {@code version.properties} by the build (cli/pom.xml). A value missing or left
+     * unfilled means the build did not know it (built outside git): "commit unknown".
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"cfsj " + (v == null ? "development build" : v)};
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {line(p.getProperty("version"), p.getProperty("commit"))};
+        }
+
+        static String line(String version, String commit) {
+            return "cfsj " + (known(version) ? version : "development build")
+                    + " (commit " + (known(commit) ? commit : "unknown") + ")";
+        }
+
+        private static boolean known(String value) {
+            return value != null && !value.isBlank() && !value.contains("${");
         }
     }
 }

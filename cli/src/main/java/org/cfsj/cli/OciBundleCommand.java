@@ -30,11 +30,13 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Make an OCI runtime bundle of an image: mount it read-only at DIR/rootfs and",
-            "write DIR/config.json: Entrypoint + Cmd, Env, WorkingDir, User (looked up in",
-            "the image's /etc/passwd and /etc/group) from the image config; read-only root;",
-            "/proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys; the default capabilities",
-            "of runc/crun/Docker; pid, ipc, uts, mount and network namespaces.",
+            "Make an OCI runtime bundle of an image in DIR.",
+            "",
+            "The image is mounted read-only at DIR/rootfs, and DIR/config.json is written:",
+            "Entrypoint + Cmd, Env, WorkingDir, User (looked up in the image's /etc/passwd",
+            "and /etc/group) from the image config; read-only root; /proc, /dev, /dev/pts,",
+            "/dev/shm, /dev/mqueue, /sys; the default capabilities of runc/crun/Docker; pid,",
+            "ipc, uts, mount and network namespaces.",
             "",
             "A background cfsj FUSE server serves the mount (allow_other), or with --kernel",
             "the kernel (EROFS + overlayfs). Run the bundle with 'crun run --bundle DIR ID';",

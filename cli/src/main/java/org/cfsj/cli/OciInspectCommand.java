@@ -15,8 +15,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cfsj oci inspect NAME [--json]}: an image's manifest, config and layers. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show a stored image: manifest digest, platform, config, layers (blob digest, size, diff_id),",
-            "and the composefs image id. --json prints one document holding the stored manifest and config."})
+        description = {
+            "Show a stored image: manifest, platform, config, layers and image id.",
+            "",
+            "Each layer with its blob digest, size and diff_id; the image id is the",
+            "composefs image's. --json prints one document holding the stored manifest and",
+            "config.",
+        })
 final class OciInspectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -24,18 +24,20 @@ import picocli.CommandLine;
 /** {@code cfsj oci pull SOURCE [NAME]}: fetches an image into the repository and builds its composefs image. */
 @Command(name = "pull", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Pull an image into the repository, build its composefs image and print the image id.",
+            "Pull an image into the repository, build its composefs image, print its id.",
             "",
-            "SOURCE (as skopeo spells it): docker://HOST[:PORT]/REPO[:TAG|@sha256:DIGEST], oci:DIR[:TAG],",
-            "oci-archive:FILE[:TAG], docker-archive:FILE.",
-            "Every blob is checked against its sha256 digest before it is used, every layer against the",
-            "config's diff_id; layers already in the repository are not downloaded again. The name is",
-            "set last, after the composefs image is built: a failed or interrupted pull leaves the name,",
-            "and the image it names, as they were.",
-            "Creates the repository (mode 0700) if there is none.",
-            "A layer is refused if it holds what no composefs image can (a name component over 255 bytes or",
-            "with NUL, a symlink target over 4095 bytes, xattrs too large for EROFS) or a PAX header over 1 MiB;",
-            "see 'Limits on input' in the README.",
+            "SOURCE (as skopeo spells it): docker://HOST[:PORT]/REPO[:TAG|@sha256:DIGEST],",
+            "oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE.",
+            "",
+            "Every blob is checked against its sha256 digest before it is used, every layer",
+            "against the config's diff_id; layers already in the repository are not",
+            "downloaded again. The name is set last, after the composefs image is built: a",
+            "failed or interrupted pull leaves the name, and the image it names, as they",
+            "were. Creates the repository (mode 0700) if there is none.",
+            "",
+            "A layer is refused if it holds what no composefs image can (a name component",
+            "over 255 bytes or with NUL, a symlink target over 4095 bytes, xattrs too large",
+            "for EROFS) or a PAX header over 1 MiB; see 'Limits on input' in the README.",
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:pulled", "1:the pull failed (nothing was named)", "2:invalid usage"})
@@ -59,7 +61,8 @@ final class OciPullCommand implements Callable<Integer> {
     boolean tlsVerify;
 
     @Option(names = "--authfile", paramLabel = "FILE",
-            description = "Credentials file (default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json).")
+            description = {"Credentials file (default: $REGISTRY_AUTH_FILE,",
+                "$XDG_RUNTIME_DIR/containers/auth.json,", "~/.docker/config.json)."})
     Path authFile;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the image id (nothing on stderr unless it fails).")
