@@ -151,13 +151,11 @@ public final class VerifiedObjects implements AutoCloseable {
             throw new MissingDigestException(payload);
         }
         String what = basedir + "/" + payload;
-        int fd = openInStore(name, what);
+        Opened o = openRegular(name, what);
+        int fd = o.fd();
+        Stat st = o.stat();
         boolean handedOut = false;
         try {
-            Stat st = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
-            if (st.type() != Stat.S_IFREG) {
-                throw new IOException(what + ": object is not a regular file");
-            }
             if (!insecure) {
                 verify(fd, payload, what, st, expectedDigest);
             }
@@ -222,10 +220,7 @@ public final class VerifiedObjects implements AutoCloseable {
                 String payload = chunk.get(i);
                 String what = basedir + "/" + payload;
                 try {
-                    fds[i] = openInStore(Payloads.toRelativeName(payload), what);
-                    if (StatCalls.statx(fds[i], EMPTY_PATH, AT_EMPTY_PATH, what).type() != Stat.S_IFREG) {
-                        throw new IOException(what + ": object is not a regular file");
-                    }
+                    fds[i] = openRegular(Payloads.toRelativeName(payload), what).fd();
                     opened.add(Path.of("/proc/self/fd/" + fds[i]));
                     index.add(i);
                 } catch (IOException e) {
@@ -269,15 +264,9 @@ public final class VerifiedObjects implements AutoCloseable {
      */
     public byte[] head(String payload, int max) throws IOException {
         String what = basedir + "/" + payload;
-        int fd = openInStore(Payloads.toRelativeName(payload), what);
-        try {
-            Stat st = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
-            if (st.type() != Stat.S_IFREG) {
-                throw new IOException(what + ": object is not a regular file");
-            }
-            try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + fd))) {
-                return in.readNBytes(max);
-            }
+        int fd = openRegular(Payloads.toRelativeName(payload), what).fd();
+        try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + fd))) {
+            return in.readNBytes(max);
         } finally {
             FileCalls.close(fd);
         }
@@ -299,6 +288,24 @@ public final class VerifiedObjects implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // open() will meet and report the same problem
+        }
+    }
+
+    /** An object opened by {@link #openRegular}: its fd, which the caller closes, and what statx said. */
+    private record Opened(int fd, Stat stat) {}
+
+    /** Opens an object as {@link #openInStore} does and checks it is a regular file; closes it if not. */
+    private Opened openRegular(byte[] name, String what) throws IOException {
+        int fd = openInStore(name, what);
+        try {
+            Stat st = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+            if (st.type() != Stat.S_IFREG) {
+                throw new IOException(what + ": object is not a regular file");
+            }
+            return new Opened(fd, st);
+        } catch (IOException | RuntimeException e) {
+            FileCalls.close(fd);
+            throw e;
         }
     }
 
