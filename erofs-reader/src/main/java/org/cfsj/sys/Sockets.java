@@ -60,10 +60,6 @@ public final class Sockets {
     static final long CMSG_LEVEL_OFFSET = 8;
     static final long CMSG_TYPE_OFFSET = 12;
     static final long CMSG_DATA_OFFSET = 16;
-    /** {@code CMSG_SPACE(sizeof(int))}. */
-    static final long CMSG_SPACE_ONE_FD = 24;
-    /** {@code CMSG_LEN(sizeof(int))}. */
-    static final long CMSG_LEN_ONE_FD = 20;
 
     private static final MethodHandle SOCKETPAIR =
             Native.withErrno("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
@@ -197,6 +193,10 @@ public final class Sockets {
      * fail the call, after closing those that did arrive.
      */
     public static Received receive(int socket, MemorySegment buf) throws SysException {
+        return receive(socket, buf, "socket");
+    }
+
+    private static Received receive(int socket, MemorySegment buf, String what) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             long controlSize = CMSG_DATA_OFFSET + align8(4L * SCM_MAX_FD);
             MemorySegment iov = arena.allocate(Io.IOVEC_SIZE, 8);
@@ -209,7 +209,7 @@ public final class Sockets {
             msg.set(JAVA_LONG, MSG_CONTROLLEN_OFFSET, controlSize);
             long n;
             try {
-                n = Native.retrying("recvmsg", "socket", st -> (long) RECVMSG.invokeExact(st, socket, msg, MSG_CMSG_CLOEXEC));
+                n = Native.retrying("recvmsg", what, st -> (long) RECVMSG.invokeExact(st, socket, msg, MSG_CMSG_CLOEXEC));
             } catch (SysException e) {
                 if (e.errno() == Errno.EAGAIN) {
                     return null;
@@ -221,7 +221,7 @@ public final class Sockets {
                 for (int fd : fds) {
                     FileCalls.close(fd);
                 }
-                throw new SysException("recvmsg", "socket: file descriptors were dropped (control data truncated)", Errno.EINVAL);
+                throw new SysException("recvmsg", what + ": file descriptors were dropped (control data truncated)", Errno.EINVAL);
             }
             return new Received(n, fds);
         }
@@ -307,25 +307,14 @@ public final class Sockets {
      */
     public static int receiveFd(int socket, String what) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate(8);
-            MemorySegment iov = arena.allocate(Io.IOVEC_SIZE, 8);
-            Io.setIovec(iov, 0, data, 1);
-            MemorySegment control = arena.allocate(CMSG_SPACE_ONE_FD, 8);
-            MemorySegment msg = arena.allocate(MSGHDR_SIZE, 8);
-            msg.set(ADDRESS, MSG_IOV_OFFSET, iov);
-            msg.set(JAVA_LONG, MSG_IOVLEN_OFFSET, 1);
-            msg.set(ADDRESS, MSG_CONTROL_OFFSET, control);
-            msg.set(JAVA_LONG, MSG_CONTROLLEN_OFFSET, CMSG_SPACE_ONE_FD);
-            long n = Native.retrying("recvmsg", what, st -> (long) RECVMSG.invokeExact(st, socket, msg, MSG_CMSG_CLOEXEC));
-            if (n == 0) {
+            Received r = receive(socket, arena.allocate(1), what);
+            if (r == null || r.fds().length == 0) {
                 return -1;
             }
-            long controlLen = msg.get(JAVA_LONG, MSG_CONTROLLEN_OFFSET);
-            if (controlLen < CMSG_LEN_ONE_FD || control.get(JAVA_INT, CMSG_LEVEL_OFFSET) != SOL_SOCKET
-                    || control.get(JAVA_INT, CMSG_TYPE_OFFSET) != SCM_RIGHTS) {
-                return -1;
+            for (int i = 1; i < r.fds().length; i++) {
+                FileCalls.close(r.fds()[i]); // one was asked for; the rest must not leak
             }
-            return control.get(JAVA_INT, CMSG_DATA_OFFSET);
+            return r.fds()[0];
         }
     }
 }

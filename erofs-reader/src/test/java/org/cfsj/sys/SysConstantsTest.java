@@ -66,8 +66,6 @@ class SysConstantsTest {
             Map.entry("Sockets.CMSG_LEVEL_OFFSET", "offsetof(struct cmsghdr, cmsg_level)"),
             Map.entry("Sockets.CMSG_TYPE_OFFSET", "offsetof(struct cmsghdr, cmsg_type)"),
             Map.entry("Sockets.CMSG_DATA_OFFSET", "CMSG_LEN(0)"),
-            Map.entry("Sockets.CMSG_SPACE_ONE_FD", "CMSG_SPACE(sizeof(int))"),
-            Map.entry("Sockets.CMSG_LEN_ONE_FD", "CMSG_LEN(sizeof(int))"),
             Map.entry("Sockets.MSG_FLAGS_OFFSET", "offsetof(struct msghdr, msg_flags)"),
             Map.entry("Sockets.SOCKADDR_UN_SIZE", "sizeof(struct sockaddr_un)"),
             Map.entry("Sockets.SUN_PATH_OFFSET", "offsetof(struct sockaddr_un, sun_path)"),
