@@ -123,7 +123,7 @@ public final class Session implements AutoCloseable {
      * A new detached mount of a {@link #startDetached detached} session's filesystem: same
      * superblock, device and page cache, attached by the caller (who owns the fd) with move_mount.
      */
-    public int cloneMount() throws IOException {
+    public synchronized int cloneMount() throws IOException {
         if (closed || stopping) {
             throw new IOException("the FUSE server is stopping");
         }
