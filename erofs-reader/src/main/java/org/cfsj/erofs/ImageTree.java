@@ -237,7 +237,7 @@ public final class ImageTree {
                 }
                 if (OverlayXattrs.isMetacopy(name)) {
                     if (regular) {
-                        digest = OverlayXattrs.storedDigest(x.valueView());
+                        digest = OverlayXattrs.metacopyDigest(x.valueView());
                     }
                     continue;
                 }

@@ -106,7 +106,7 @@ public final class Fsck {
         }
         long[] n = {0};
         try (VerifiedObjects objects = new VerifiedObjects(repo.objects().dir(), false)) {
-            objects.recomputeAll(payloads, threads, (payload, digest, failure) -> {
+            objects.recomputeAll(payloads, repo.objects().algorithm(), threads, (payload, digest, failure) -> {
                 ObjectId expected = ids.get((int) n[0]++);
                 if (failure != null) {
                     corrupt.add(expected);
