@@ -16,13 +16,13 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = {"Create a cfsj repository at --repo (or $CFSJ_REPO, or the default location).",
-            "The repository's top directory is made mode 0700 and must be yours: other users cannot read",
-            "the images in it. On an existing repository whose mode lets others in, init says so",
-            "(exit 0); 'cfsj fsck --repair' makes it 0700.",
-            "Objects are named by their fs-verity digest under --algorithm, recorded in meta.json as",
-            "composefs-rs records it: the default fsverity-sha256-12 is what C mkcomposefs writes;",
-            "fsverity-sha512-12 is composefs-rs's default since 0.9. Every later command takes the",
-            "algorithm from the repository."})
+            "The repository's top directory is made mode 0700 and must be yours: other users cannot read the images "
+                    + "in it. On an existing repository whose mode lets others in, init says so (exit 0); "
+                    + "'cfsj fsck --repair' makes it 0700.",
+            "Objects are named by their fs-verity digest under --algorithm, which the repository records as "
+                    + "composefs-rs records it. The default, fsverity-sha256-12, is what C mkcomposefs writes; "
+                    + "fsverity-sha512-12 is composefs-rs's default since 0.9. Every later command takes the "
+                    + "algorithm from the repository."})
 final class InitCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
