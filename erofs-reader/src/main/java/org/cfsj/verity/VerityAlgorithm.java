@@ -9,7 +9,7 @@ import java.util.HexFormat;
  *
  * <p>Invariants: each value has a distinct {@link #digestSize()}, so a digest checked to come
  * from one of these (a repository object name, a metacopy value parsed by
- * {@code org.cfsj.erofs.OverlayXattrs#metacopyDigest}) tells its algorithm by its length
+ * {@code OverlayXattrs.metacopyDigest}) tells its algorithm by its length
  * ({@link #ofDigest}). {@link #code()} is the kernel's {@code FS_VERITY_HASH_ALG_*} number, which
  * overlayfs stores as {@code ovl_metacopy.digest_algo} and splitstream headers as their algorithm
  * byte; {@link #repoName()} is what composefs-rs writes as {@code "algorithm"} in a repository's
