@@ -30,18 +30,24 @@ record StoredImage(String name, OciImage image, Path imageFile) {
     }
 
     /**
-     * Writes {@code bundle/config.json} for this image, whose root filesystem is mounted at
-     * {@code bundle/rootfs} (its {@code /etc/passwd} and {@code /etc/group} are read from there).
+     * Writes {@code bundle/config.json} for this image, whose root filesystem is mounted read-only
+     * at {@code bundle/rootfs} (its {@code /etc/passwd} and {@code /etc/group} are read from there).
      *
      * @return what the user should know about the configuration (settings of the image that were left out)
      */
     List<String> writeRuntimeConfig(Path bundle, List<String> command, boolean terminal, Network network, String hostname)
             throws IOException {
+        return writeRuntimeConfig(bundle, command, terminal, network, hostname, true);
+    }
+
+    /** {@link #writeRuntimeConfig(Path, List, boolean, Network, String)} for a read-only or a writable root. */
+    List<String> writeRuntimeConfig(Path bundle, List<String> command, boolean terminal, Network network, String hostname,
+            boolean readOnlyRoot) throws IOException {
         Path rootfs = bundle.resolve("rootfs");
         ImageProcess process = ImageProcess.fromImageConfig(image.config());
         ContainerSettings settings = ContainerSettings.forImage(process, UserDatabase.read(rootfs), command, terminal,
                 network, hostname);
-        RuntimeConfig config = RuntimeConfig.build(settings, rootfs);
+        RuntimeConfig config = RuntimeConfig.build(settings, rootfs, readOnlyRoot);
         config.write(bundle);
         return config.warnings();
     }

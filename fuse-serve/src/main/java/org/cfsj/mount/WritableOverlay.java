@@ -121,22 +121,19 @@ public final class WritableOverlay {
     }
 
     /**
-     * Unmounts the writable overlay at {@code mountpoint}; a busy one is detached all the same (it
-     * goes away with its last open file) and the failure still reported.
+     * Unmounts the writable overlay at {@code mountpoint}. Without {@code lazy}, a busy one is
+     * detached all the same (it goes away with its last open file) and the failure still reported;
+     * with it, it is detached at once.
      */
-    public static void unmount(Path mountpoint) throws IOException {
+    public static void unmount(Path mountpoint, boolean lazy) throws IOException {
         String target = mountpoint.toAbsolutePath().normalize().toString();
         try {
-            MountCalls.umount2(target, MountCalls.UMOUNT_NOFOLLOW);
+            MountCalls.umount2(target, MountCalls.UMOUNT_NOFOLLOW | (lazy ? MountCalls.MNT_DETACH : 0));
         } catch (SysException e) {
-            if (e.errno() != Errno.EBUSY) {
+            if (lazy || e.errno() != Errno.EBUSY) {
                 throw new IOException("unmounting the writable overlay at " + target + ": " + e.getMessage(), e);
             }
-            try {
-                MountCalls.umount2(target, MountCalls.UMOUNT_NOFOLLOW | MountCalls.MNT_DETACH);
-            } catch (SysException detach) {
-                throw new IOException("unmounting the writable overlay at " + target + ": " + detach.getMessage(), detach);
-            }
+            unmount(mountpoint, true);
             throw new IOException(target + " was still in use; it is detached and goes away when its last file is closed", e);
         }
     }

@@ -116,7 +116,7 @@ class WritableOverlayTest {
                 assertEquals(big.length, Files.size(upper.resolve("big.bin")));
                 assertTrue(Files.exists(upper.resolve("gone.txt"), LinkOption.NOFOLLOW_LINKS), "a whiteout marks the deletion");
             } finally {
-                WritableOverlay.unmount(merged);
+                WritableOverlay.unmount(merged, false);
             }
             assertArrayEquals(INLINE, Files.readAllBytes(lower.resolve("inline.txt")), "the image mount is unchanged");
             assertArrayEquals(big, Files.readAllBytes(lower.resolve("big.bin")));
@@ -173,7 +173,7 @@ class WritableOverlayTest {
                 String options = mountOptions(merged);
                 assertFalse(options.contains("nosuid") || options.contains("nodev"), "allowSuidDev: " + options);
             } finally {
-                WritableOverlay.unmount(merged);
+                WritableOverlay.unmount(merged, false);
             }
         }
     }
