@@ -35,8 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A writable overlay on real image mounts (the kernel composefs mount and a cfsj FUSE mount):
  * writes, changes, deletions and a directory rename go to the upper directory, the image mount
- * and the object store stay as they were; layers given by fds that came over a socket; an upper
- * and a work directory on different filesystems are refused with one line.
+ * and the object store stay as they were; layers given by fds that came over a socket (and the
+ * overlay removed as {@code cfsj umount} does); an upper and a work directory on different
+ * filesystems are refused with one line.
  */
 class WritableOverlayTest {
     private static final byte[] INLINE = "hello, composefs\n".getBytes(StandardCharsets.US_ASCII);
@@ -173,7 +174,7 @@ class WritableOverlayTest {
                 String options = mountOptions(merged);
                 assertFalse(options.contains("nosuid") || options.contains("nodev"), "allowSuidDev: " + options);
             } finally {
-                WritableOverlay.unmount(merged, false);
+                Unmount.unmount(merged, false); // as cfsj umount does: it knows a writable overlay
             }
         }
     }
