@@ -30,6 +30,25 @@ class FailedPullTest {
     @TempDir
     Path tmp;
 
+    /** A pull stores each stream once: right after pulling an image (twice), gc finds nothing to remove. */
+    @Test
+    void pullingAnImageTwiceLeavesNothingForGc() throws Exception {
+        Assumptions.assumeTrue(Command.isRoot(), "SKIPPED: needs root (OCI layers with ownership)");
+        Assumptions.assumeTrue(Command.onPath("tar"), "SKIPPED: GNU tar is not installed");
+        TestImages images = new TestImages(tmp.resolve("images"));
+        TestImages.Layer layer = images.tar(images.uniqueLayer("one", 7, 40_000));
+        images.tag("one", images.image("amd64", List.of(layer), List.of(images.layerBlob(layer, TestImages.Codec.GZIP))),
+                false);
+        Path repo = tmp.resolve("repo");
+        for (int pull = 1; pull <= 2; pull++) {
+            String id = pullOk(repo, "oci:" + images.layout() + ":one", "one");
+            Result gc = cfsj(repo, "gc", "--dry-run");
+            assertEquals(0, gc.exit(), gc.describe());
+            assertTrue(gc.outLatin1().contains("would remove 0 objects"), "after pull " + pull + ": " + gc.describe());
+            assertTrue(id.matches("[0-9a-f]{64}"), id);
+        }
+    }
+
     /** What went wrong on the network, said as such: no TLS hint for a port where nothing listens. */
     @Test
     void unreachableRegistriesSayWhy() throws Exception {
