@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # What cfsj's shell scripts share (./cfsj, ./run-tests, ./demo, bench/*.sh, .ci/run): finding a
-# JDK, failing with a message, a median. Sourced, not run:
+# JDK, failing with a message, a median, the skipped tests of a Maven run. Sourced, not run:
 #
 #   . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/scripts/lib.sh"
 #
@@ -79,6 +79,24 @@ require_java() {
     java=$(find_java) || die --status 127 "$(jdk_advice)"
     JAVA_HOME=$(java_home "$java")
     export JAVA_HOME
+}
+
+# surefire_skips ROOT STAMP: every test that skipped, "  Class.method: reason", sorted, from the
+# surefire reports under ROOT newer than the file STAMP (the console shows only counts). The
+# reason is the skip message or the failed assumption's; XML escapes are undone.
+surefire_skips() {
+    find "$1" -path '*/target/surefire-reports/TEST-*.xml' -newer "$2" -print0 2>/dev/null |
+        xargs -0 -r awk '
+            /<testcase / { match($0, / name="[^"]*"/); name = substr($0, RSTART + 7, RLENGTH - 8)
+                           match($0, /classname="[^"]*"/); cls = substr($0, RSTART + 11, RLENGTH - 12)
+                           sub(/.*\./, "", cls) }
+            /<skipped/    { msg = ""
+                           if (match($0, /message="[^"]*"/)) msg = substr($0, RSTART + 9, RLENGTH - 10)
+                           else if (match($0, /Assumption failed: .*/)) msg = substr($0, RSTART + 19)
+                           else if (match($0, /CDATA\[.*/)) msg = substr($0, RSTART + 6)
+                           sub(/]]>.*/, "", msg)
+                           print "  " cls "." name ": " (msg == "" ? "(no reason given)" : msg) }' |
+        sed "s/&apos;/'/g; s/&quot;/\"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g" | sort
 }
 
 # median: reads numbers (whitespace- or newline-separated) on stdin and prints their median: the

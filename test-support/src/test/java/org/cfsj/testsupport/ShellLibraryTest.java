@@ -81,6 +81,31 @@ class ShellLibraryTest {
     }
 
     @Test
+    void surefireSkipsListsEachSkippedTestWithItsReasonFromThisRunsReports(@TempDir Path tmp) throws Exception {
+        Path reports = Files.createDirectories(tmp.resolve("mod/target/surefire-reports"));
+        Files.writeString(reports.resolve("TEST-org.x.Old.xml"), """
+                  <testcase name="stale" classname="org.x.Old" time="0"><skipped message="from an earlier run"/></testcase>
+                """);
+        Path stamp = Files.createFile(tmp.resolve("stamp"));
+        Files.setLastModifiedTime(reports.resolve("TEST-org.x.Old.xml"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Files.setLastModifiedTime(stamp, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+        Files.writeString(reports.resolve("TEST-org.x.ATest.xml"), """
+                  <testcase name="ran" classname="org.x.ATest" time="0.1"/>
+                  <testcase name="needsRoot" classname="org.x.ATest" time="0.0">
+                    <skipped type="org.opentest4j.TestAbortedException"><![CDATA[org.opentest4j.TestAbortedException: Assumption failed: SKIPPED: needs root &amp; FUSE
+                	at org.junit.jupiter.api.Assumptions.throwAssumptionFailed(Assumptions.java:340)
+                ]]></skipped>
+                  </testcase>
+                  <testcase name="disabled" classname="org.x.ATest" time="0.0">
+                    <skipped message="it&apos;s &lt;off&gt;"/>
+                  </testcase>
+                """);
+        String out = Command.of("bash", "-c", ". \"$0\" && surefire_skips \"$1\" \"$2\"", lib(), tmp.toString(), stamp.toString())
+                .check();
+        assertEquals("  ATest.disabled: it's <off>\n  ATest.needsRoot: SKIPPED: needs root & FUSE\n", out);
+    }
+
+    @Test
     void dieSaysWhoAndExitsWithTheStatus() throws Exception {
         Result r = Command.of("bash", "-c", ". \"$1\" && die --status 7 went wrong", "script.sh", lib()).run();
         assertEquals(7, r.exit());
