@@ -90,7 +90,7 @@ final class OciPullCommand implements Callable<Integer> {
         }
         String tag = name != null ? name : where.defaultName();
         PrintStream err = System.err;
-        Repository repo = RepoOption.init();
+        Repository repo = RepoOption.init(quiet);
         SourceOptions options = new SourceOptions(tlsVerify, authFile, quiet ? null : msg -> err.println("warning: " + msg));
         PullResult result;
         try (ImageSource src = ImageSources.open(where, options); PullProgress progress = progress(err)) {
