@@ -24,12 +24,12 @@ import org.cfsj.posix.PrivateDirectory;
  * name), on the runtime filesystem that the next boot clears should cfsj be killed. The upper's
  * root takes the owner and mode of the image's root, which the container sees as its {@code /}.
  *
- * <p>Invariants: {@link #close()} undoes what was set up, in reverse (overlay, image, scratch
- * directory), once, whoever calls it first (the command or its shutdown hook); a step that
- * finishes after {@code close} began is undone at once. The scratch directory is removed only
+ * <p>Invariants: {@link #undo()} undoes what was set up, in reverse (overlay, image, scratch
+ * directory), whoever calls it (the command or its shutdown hook), each step once; a step that
+ * finishes after {@code undo} began is undone at once. The scratch directory is removed only
  * when nothing is mounted in it any more.
  */
-final class ContainerRoot implements AutoCloseable {
+final class ContainerRoot {
     private static final String CONTAINERS = "containers";
 
     private final Path rootfs;
@@ -79,7 +79,7 @@ final class ContainerRoot implements AutoCloseable {
         }
     }
 
-    /** Records a finished step, or undoes everything at once if {@link #close()} has begun meanwhile. */
+    /** Records a finished step, or undoes everything at once if {@link #undo()} has begun meanwhile. */
     private void step(Runnable record) throws IOException {
         boolean late;
         synchronized (this) {
@@ -135,10 +135,5 @@ final class ContainerRoot implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    @Override
-    public void close() {
-        undo();
     }
 }
