@@ -74,7 +74,8 @@ final class ContainerRoot {
             Files.setAttribute(upper, "unix:gid", Files.getAttribute(imageAt, "unix:gid", LinkOption.NOFOLLOW_LINKS));
             Files.setAttribute(upper, "unix:mode",
                     (Integer) Files.getAttribute(imageAt, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
-            WritableOverlay.mount(imageAt, upper, scratch.resolve("work"), rootfs, options.allowSuidDev(), true);
+            WritableOverlay.mount(imageAt, upper, scratch.resolve("work"), rootfs,
+                    new WritableOverlay.Options(options.allowSuidDev(), true, false));
             step(() -> overlay = true);
         }
     }

@@ -37,12 +37,28 @@ import org.cfsj.sys.SysException;
  * <li>{@code volatile} only for a throw-away upper: no syncs to a directory that is removed
  *     afterwards (the kernel refuses to mount such an upper again).</li>
  * </ul>
- * The mount is read-write and {@code nosuid,nodev} unless the caller allows setuid files and
- * device nodes (a container root only root can reach).
+ * The mount is read-write (unless {@link Options#readOnly}) and {@code nosuid,nodev} unless the
+ * caller allows setuid files and device nodes (a container root only root can reach).
  */
 public final class WritableOverlay {
     /** What the overlay's mount shows as its source in /proc/self/mountinfo. */
     public static final String SOURCE = "cfsj-writable";
+
+    /**
+     * How the overlay is mounted.
+     *
+     * @param allowSuidDev honour setuid files and device nodes (only where no other user can reach the mount)
+     * @param throwAwayUpper the upper is removed once the overlay is unmounted: mount it
+     *     {@code volatile} (no syncs of the upper; the kernel refuses to mount such an upper again)
+     * @param readOnly a read-only mount (cfsctl's {@code read_write: false}); the overlay itself
+     *     still has its upper, so a later read-write mount attribute makes it writable
+     */
+    public record Options(boolean allowSuidDev, boolean throwAwayUpper, boolean readOnly) {
+        /** Read-write, with an upper that is kept. */
+        public static Options writable(boolean allowSuidDev) {
+            return new Options(allowSuidDev, false, false);
+        }
+    }
 
     private WritableOverlay() {}
 
@@ -55,15 +71,11 @@ public final class WritableOverlay {
      * @param allowSuidDev honour setuid files and device nodes (only where no other user can reach the mount)
      */
     public static int detached(int lowerFd, int upperFd, int workFd, boolean allowSuidDev) throws IOException {
-        return detached(lowerFd, upperFd, workFd, allowSuidDev, false);
+        return detached(lowerFd, upperFd, workFd, Options.writable(allowSuidDev));
     }
 
-    /**
-     * {@link #detached(int, int, int, boolean)}; {@code throwAwayUpper} mounts it {@code volatile}
-     * (no syncs of the upper), for an upper that is removed once the overlay is unmounted.
-     */
-    public static int detached(int lowerFd, int upperFd, int workFd, boolean allowSuidDev, boolean throwAwayUpper)
-            throws IOException {
+    /** {@link #detached(int, int, int, boolean)} with all of {@link Options}. */
+    public static int detached(int lowerFd, int upperFd, int workFd, Options options) throws IOException {
         directory(lowerFd, "the lower layer");
         Stat upper = directory(upperFd, "the upper directory");
         Stat work = directory(workFd, "the work directory");
@@ -81,11 +93,12 @@ public final class WritableOverlay {
                     .set("metacopy", "off")
                     .set("redirect_dir", "on")
                     .set("xino", "off");
-            if (throwAwayUpper) {
+            if (options.throwAwayUpper()) {
                 ctx.flag("volatile");
             }
             ctx.create();
-            return ctx.mount(allowSuidDev ? 0 : FilesystemContext.MOUNT_ATTR_NOSUID | FilesystemContext.MOUNT_ATTR_NODEV);
+            return ctx.mount((options.allowSuidDev() ? 0 : FilesystemContext.MOUNT_ATTR_NOSUID | FilesystemContext.MOUNT_ATTR_NODEV)
+                    | (options.readOnly() ? FilesystemContext.MOUNT_ATTR_RDONLY : 0));
         } catch (SysException e) {
             throw new IOException("writable overlay: " + e.getMessage()
                     + (e.errno() == Errno.EPERM ? " (mounting needs root)" : ""), e);
@@ -95,17 +108,16 @@ public final class WritableOverlay {
     /**
      * Mounts the writable overlay of the directory {@code lower} (an image mount point) at
      * {@code mountpoint}, changes going to {@code upper}, with {@code work} as the work directory;
-     * what {@link #detached(int, int, int, boolean, boolean)} makes, attached.
+     * what {@link #detached(int, int, int, Options)} makes, attached.
      */
-    public static void mount(Path lower, Path upper, Path work, Path mountpoint, boolean allowSuidDev, boolean throwAwayUpper)
-            throws IOException {
+    public static void mount(Path lower, Path upper, Path work, Path mountpoint, Options options) throws IOException {
         int lowerFd = openDirectory(lower);
         int upperFd = -1;
         int workFd = -1;
         try {
             upperFd = openDirectory(upper);
             workFd = openDirectory(work);
-            int mnt = detached(lowerFd, upperFd, workFd, allowSuidDev, throwAwayUpper);
+            int mnt = detached(lowerFd, upperFd, workFd, options);
             try {
                 FilesystemContext.moveMount(mnt, FileCalls.AT_FDCWD, mountpoint.toAbsolutePath().toString());
             } catch (SysException e) {

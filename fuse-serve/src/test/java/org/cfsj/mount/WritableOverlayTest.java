@@ -93,7 +93,7 @@ class WritableOverlayTest {
         Path merged = Files.createDirectory(tmp.resolve("merged"));
         byte[] objectBefore = Files.readAllBytes(objects.resolve(FsVerity.objectPath(FsVerity.digest(big))));
         try (AutoCloseable ignored = mountImage(kind, lower)) {
-            WritableOverlay.mount(lower, upper, work, merged, false, true);
+            WritableOverlay.mount(lower, upper, work, merged, new WritableOverlay.Options(false, true, false));
             try {
                 Files.writeString(merged.resolve("new.txt"), "brand new\n");
                 Files.writeString(merged.resolve("inline.txt"), "changed\n");
@@ -176,6 +176,27 @@ class WritableOverlayTest {
             } finally {
                 Unmount.unmount(merged, false); // as cfsj umount does: it knows a writable overlay
             }
+        }
+    }
+
+    @Test
+    void readOnlyOptionGivesAReadOnlyMount() throws Exception {
+        Path lower = Files.createDirectory(tmp.resolve("lower"));
+        Path upper = Files.createDirectory(tmp.resolve("upper"));
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        Path merged = Files.createDirectory(tmp.resolve("merged"));
+        try (AutoCloseable ignored = mountImage("kernel", lower)) {
+            WritableOverlay.mount(lower, upper, work, merged, new WritableOverlay.Options(false, false, true));
+            try {
+                assertTrue(mountOptions(merged).startsWith("ro"), mountOptions(merged));
+                assertThrows(IOException.class, () -> Files.writeString(merged.resolve("new.txt"), "x"));
+                assertEquals(new String(INLINE, StandardCharsets.US_ASCII), Files.readString(merged.resolve("inline.txt")));
+            } finally {
+                WritableOverlay.unmount(merged, false);
+            }
+        }
+        try (var s = Files.list(upper)) {
+            assertEquals(0, s.count(), "nothing was written to the upper");
         }
     }
 
