@@ -16,14 +16,19 @@ import java.util.List;
 import java.util.Random;
 import org.cfsj.erofs.write.ComposefsImageWriter;
 import org.cfsj.fuse.FuseDevice;
+import org.cfsj.sys.Errno;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.FilesystemContext;
 import org.cfsj.sys.Processes;
 import org.cfsj.sys.Sockets;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
+import org.cfsj.sys.Xattrs;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
 import org.cfsj.tree.Metadata;
 import org.cfsj.tree.RegularFile;
+import org.cfsj.tree.Xattr;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,6 +68,11 @@ class WritableOverlayTest {
         Files.createDirectories(object.getParent());
         Files.write(object, big);
         root.add(Bytes.of("big.bin"), RegularFile.external(meta(0644, 1), big.length, FsVerity.objectPath(digest), digest));
+        // an image's own overlay xattrs (escaped in the image, shown as trusted.overlay.* by the
+        // image mount): a writable overlay must not take them as its own metacopy and redirect
+        root.add(Bytes.of("crafted"), RegularFile.inline(new Metadata(0644, 0, 0, 1_700_000_000L, 0, 1, List.of(
+                new Xattr(Bytes.of("trusted.overlay.metacopy"), Bytes.of("")),
+                new Xattr(Bytes.of("trusted.overlay.redirect"), Bytes.of("/inline.txt")))), Bytes.of("the crafted file's own data")));
         Directory dir = new Directory(meta(0755, 2));
         dir.add(Bytes.of("inside"), RegularFile.inline(meta(0644, 1), Bytes.of("in dir")));
         root.add(Bytes.of("dir"), dir);
@@ -175,6 +185,31 @@ class WritableOverlayTest {
                 assertFalse(options.contains("nosuid") || options.contains("nodev"), "allowSuidDev: " + options);
             } finally {
                 Unmount.unmount(merged, false); // as cfsj umount does: it knows a writable overlay
+            }
+        }
+    }
+
+    /** metacopy=off: the kernel refuses (EPERM) to follow an image's own metacopy xattr instead of serving other data. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"kernel", "fuse"})
+    void anImagesOwnOverlayXattrsAreNotFollowed(String kind) throws Exception {
+        Path lower = Files.createDirectory(tmp.resolve("lower"));
+        Path upper = Files.createDirectory(tmp.resolve("upper"));
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        Path merged = Files.createDirectory(tmp.resolve("merged"));
+        try (AutoCloseable ignored = mountImage(kind, lower)) {
+            assertEquals("the crafted file's own data", Files.readString(lower.resolve("crafted")), "the image mount shows the file");
+            assertArrayEquals(new byte[0], Xattrs.get(lower.resolve("crafted").toString().getBytes(StandardCharsets.UTF_8),
+                    "trusted.overlay.metacopy".getBytes(StandardCharsets.US_ASCII), "crafted"),
+                    "and its escaped xattr as an overlay xattr");
+            WritableOverlay.mount(lower, upper, work, merged, WritableOverlay.Options.writable(false));
+            try {
+                SysException e = assertThrows(SysException.class, () -> StatCalls.statx(FileCalls.AT_FDCWD,
+                        merged.resolve("crafted").toString().getBytes(StandardCharsets.UTF_8), 0, "crafted"));
+                assertEquals(Errno.EPERM, e.errno(), "refused, not followed: " + e.getMessage());
+                assertArrayEquals(INLINE, Files.readAllBytes(merged.resolve("inline.txt")), "the rest of the image is there");
+            } finally {
+                WritableOverlay.unmount(merged, false);
             }
         }
     }
