@@ -38,7 +38,7 @@ final class IdlParser {
         skip();
         keyword("interface");
         String name = word();
-        if (!name.matches("[a-z]([-]*[a-z0-9])*(\\.[a-z0-9]([-]*[a-z0-9])*)+")) {
+        if (!name.matches("[A-Za-z]([-]*[A-Za-z0-9])*(\\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+")) {
             fail("bad interface name " + name);
         }
         Map<String, String> members = new LinkedHashMap<>();
