@@ -36,9 +36,10 @@ import sun.misc.Signal;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Serve the repository API on a unix socket (varlink: org.composefs.Repository and",
-            "org.composefs.Oci, the interfaces and names of composefs-rs' cfsctl), until SIGTERM",
-            "or SIGINT.",
+            "Serve the repository API (varlink) on a unix socket until SIGTERM or SIGINT.",
+            "",
+            "The interfaces are org.composefs.Repository and org.composefs.Oci, with the",
+            "methods, fields and errors of composefs-rs' cfsctl where they overlap.",
             "",
             "The socket is /run/cfsj/cfsj.sock for root and $XDG_RUNTIME_DIR/cfsj.sock for",
             "others, mode 0600 (0660 and the group's with --group). A root service serves root",

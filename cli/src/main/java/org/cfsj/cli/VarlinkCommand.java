@@ -35,8 +35,10 @@ final class VarlinkCommand implements Runnable {
     /** {@code cfsj varlink call METHOD [JSON]}: one call, its replies as JSON lines. */
     @Command(name = "call", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Call METHOD (interface.Method, e.g. org.composefs.Oci.ListImages) with the",
-                "parameters JSON (an object; default {}) and print each reply's parameters as one",
+                "Call one varlink method and print its replies as JSON lines.",
+                "",
+                "METHOD is interface.Method (e.g. org.composefs.Oci.ListImages), JSON its",
+                "parameters (an object; default {}). Each reply's parameters are printed as one",
                 "line of JSON on stdout. An error reply is printed on stderr as",
                 "'error: NAME {parameters}' and the exit status is 1.",
                 "",
