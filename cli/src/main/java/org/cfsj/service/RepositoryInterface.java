@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -79,7 +80,7 @@ final class RepositoryInterface implements VarlinkInterface {
             throw ServiceErrors.invalidSpec("invalid algorithm: " + algorithm + " (cfsj creates " + RepoMeta.ALGORITHM
                     + " repositories)");
         }
-        Path path = Path.of(p.string("path")).toAbsolutePath();
+        Path path = path(p.string("path"));
         if (!context.policy().mayNameAnyPath(call.connection().peer())) {
             throw VarlinkError.permissionDenied();
         }
@@ -121,12 +122,21 @@ final class RepositoryInterface implements VarlinkInterface {
             throw ServiceErrors.invalidSpec("exactly one of `path`, `user`, `system` must be set");
         }
         if (path != null) {
-            return Path.of(path).toAbsolutePath();
+            return path(path);
         }
         if (user && !context.userService()) {
             throw ServiceErrors.invalidSpec("this service runs as root and has no user repository; use system or path");
         }
         return context.ownRepository();
+    }
+
+    /** A client's path, absolute (relative to the service's working directory, as cfsctl takes it). */
+    private static Path path(String text) throws VarlinkError {
+        try {
+            return Path.of(text).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw ServiceErrors.invalidSpec("not a path: " + text.replace('\0', '?'));
+        }
     }
 
     private static void fsck(Repository repo, ObjectNode out) throws VarlinkError {

@@ -169,6 +169,8 @@ class ComposefsServiceTest {
             JsonNode opened = call(c, "org.composefs.Repository.OpenRepository", "{\"path\": \"" + other + "\"}");
             assertEquals("sha256", opened.get("hash_algorithm").asText());
             assertTrue(opened.get("objects_device_id").isIntegralNumber());
+            assertEquals("org.composefs.Repository.InvalidSpec",
+                    error(c, "org.composefs.Repository.OpenRepository", "{\"path\": \"/a\\u0000b\"}").error());
             // a wrong type never reaches the method
             assertEquals("org.varlink.service.InvalidParameter",
                     error(c, "org.composefs.Repository.Fsck", "{\"handle\": \"one\"}").error());
