@@ -8,8 +8,7 @@ import org.cfsj.oci.image.OciImage;
 import org.cfsj.oci.image.OciImages;
 import org.cfsj.oci.pull.PullOptions;
 import org.cfsj.oci.pull.PullResult;
-import org.cfsj.oci.pull.Puller;
-import org.cfsj.oci.source.ImageSource;
+import org.cfsj.oci.pull.PullRequest;
 import org.cfsj.oci.source.ImageSources;
 import org.cfsj.oci.source.Platform;
 import org.cfsj.oci.source.SourceOptions;
@@ -18,8 +17,8 @@ import org.cfsj.varlink.MethodCall;
 import org.cfsj.varlink.VarlinkError;
 
 /**
- * {@code org.composefs.Oci.Pull}: the pull {@code cfsj oci pull} makes (same source syntax, same
- * {@link Puller}, same default name, composefs image built), its progress as {@link PullFrames}
+ * {@code org.composefs.Oci.Pull}: the pull {@code cfsj oci pull} makes (the same
+ * {@link PullRequest}: source syntax, default name, composefs image built), its progress as {@link PullFrames}
  * when the call has {@code more}, and one last reply whose {@code completed} carries the result.
  *
  * <p>A client that may not name paths ({@link AccessPolicy#mayNameAnyPath}) may pull only from
@@ -42,14 +41,10 @@ final class OciPull {
         }
         String platform = p.optString("platform");
         Platform target = platform == null ? Platform.current() : Platform.parse(platform);
-        String name = p.optString("name");
-        String tag = name != null ? name : where.defaultName();
         PullFrames frames = new PullFrames(call);
         SourceOptions options = new SourceOptions(p.bool("tls_verify", true), null, msg -> frames.message("warning: " + msg));
-        PullResult result;
-        try (ImageSource source = ImageSources.open(where, options)) {
-            result = new Puller(repo, frames).pull(source, new PullOptions(target, tag, true, PullOptions.DEFAULT_PARALLELISM));
-        }
+        PullResult result = new PullRequest(where, p.optString("name"), target, true, PullOptions.DEFAULT_PARALLELISM, options)
+                .run(repo, frames);
         OciImage image = OciImages.resolve(repo, result.manifestDigest());
         ObjectNode last = JsonNodeFactory.instance.objectNode();
         ObjectNode done = last.putObject("completed");
