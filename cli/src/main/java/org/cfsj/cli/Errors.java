@@ -30,7 +30,8 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         if (ex instanceof BackgroundServer.StartFailedException) { // the server's own words are on stderr already
             return FAILED;
         }
-        cmd.getErr().println("cfsj " + cmd.getCommandName() + ": " + message(ex));
+        // the whole command ("cfsj oci pull:"), so the line says which of two same-named commands failed
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + message(ex));
         cmd.getErr().flush();
         return FAILED;
     }

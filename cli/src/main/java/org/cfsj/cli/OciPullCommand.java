@@ -91,7 +91,7 @@ final class OciPullCommand implements Callable<Integer> {
         SourceOptions options = new SourceOptions(tlsVerify, authFile, quiet ? null : msg -> err.println("warning: " + msg));
         PullRequest request = new PullRequest(where, name, target, !noImage, jobs, options);
         String tag = request.tag();
-        Repository repo = RepoOption.init();
+        Repository repo = RepoOption.init(quiet);
         PullResult result;
         try (PullProgress progress = progress(err)) {
             result = request.run(repo, progress);

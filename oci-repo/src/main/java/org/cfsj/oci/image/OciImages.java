@@ -123,6 +123,16 @@ public final class OciImages {
      * @return the stored image
      */
     public static OciImage store(Repository repo, byte[] manifestJson, byte[] configJson, String tag) throws IOException {
+        return store(repo, manifestJson, configJson, tag, Optional.empty());
+    }
+
+    /**
+     * As {@link #store(Repository, byte[], byte[], String)}, with the composefs image already
+     * built from the layers ({@link ImageBuilder#buildImage}) recorded on the config: written
+     * into a new config stream, or added to an existing one ({@link #recordImage}).
+     */
+    public static OciImage store(Repository repo, byte[] manifestJson, byte[] configJson, String tag,
+            Optional<ObjectId> imageId) throws IOException {
         JsonNode manifest = parse(manifestJson, "manifest");
         if (manifest.has("manifests")) {
             throw new RepositoryException("the manifest is an image index; choose a platform's manifest to store");
@@ -156,6 +166,9 @@ public final class OciImages {
                     for (int i = 0; i < diffIds.size(); i++) {
                         w.addNamedRef(diffIds.get(i), layerStreams.get(i));
                     }
+                    if (imageId.isPresent()) {
+                        w.addNamedRef(IMAGE_REF, imageId.get());
+                    }
                     configId = w.finish();
                 }
                 repo.streams().link(cName, configId);
@@ -166,6 +179,9 @@ public final class OciImages {
                     .namedRef(CONFIG_REF_PREFIX + configDigest).filter(configId::equals).isPresent();
             if (!current) {
                 repo.streams().link(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
+            }
+            if (imageId.isPresent()) { // a config stored before without it (or with another build)
+                recordImage(repo, load(repo, null, manifestDigest), imageId.get());
             }
             if (tag != null) {
                 setTag(repo, tag, manifestDigest);
