@@ -11,7 +11,6 @@ import org.cfsj.oci.runtime.ImageProcess;
 import org.cfsj.oci.runtime.Network;
 import org.cfsj.oci.runtime.RuntimeConfig;
 import org.cfsj.oci.runtime.UserDatabase;
-import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 
 /**
@@ -24,9 +23,7 @@ record StoredImage(String name, OciImage image, Path imageFile) {
     /** The image {@code name} (a tag or manifest digest) of {@code repo}. */
     static StoredImage resolve(Repository repo, String name) throws IOException {
         OciImage image = OciImages.resolve(repo, name);
-        ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
-        Path file = repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
-        return new StoredImage(name, image, file);
+        return new StoredImage(name, image, ImageBuilder.imageFile(repo, image, name));
     }
 
     /**

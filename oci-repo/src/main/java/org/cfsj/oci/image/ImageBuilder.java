@@ -1,6 +1,7 @@
 package org.cfsj.oci.image;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,17 @@ public final class ImageBuilder {
             OciImages.recordImage(repo, image, id);
             return id;
         }
+    }
+
+    /**
+     * The composefs image file of {@code image} (stored under {@code name}), built first if the
+     * image has none yet; checked as every object is read (no symlink followed inside
+     * {@code objects/}, content against its name) before its path is returned: what a mount
+     * of the image (by the CLI or by the service) mounts.
+     */
+    public static Path imageFile(Repository repo, OciImage image, String name) throws IOException {
+        ObjectId id = image.imageId().isPresent() ? image.imageId().get() : createImage(repo, image.manifestDigest());
+        return repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
     }
 
     /**

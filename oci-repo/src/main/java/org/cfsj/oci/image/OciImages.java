@@ -246,7 +246,7 @@ public final class OciImages {
      * every tag naming that manifest. Takes the repository lock shared.
      *
      * @return the tags removed, sorted
-     * @throws RepositoryException if nothing of that name or digest is tagged
+     * @throws NoSuchImageException if nothing of that name or digest is tagged
      */
     public static List<String> untagAll(Repository repo, String nameOrDigest) throws IOException {
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
@@ -268,7 +268,7 @@ public final class OciImages {
                 }
             }
             if (removed.isEmpty()) {
-                throw new RepositoryException("no image named " + nameOrDigest);
+                throw new NoSuchImageException(nameOrDigest, "no image named " + nameOrDigest);
             }
             return removed;
         }
@@ -287,7 +287,7 @@ public final class OciImages {
      * Finds an image by tag (exactly as stored; a name without a tag also tries {@code :latest}),
      * or by manifest digest {@code sha256:<hex>}.
      *
-     * @throws RepositoryException if there is no such image
+     * @throws NoSuchImageException if there is no such image
      */
     public static OciImage resolve(Repository repo, String nameOrDigest) throws IOException {
         if (SHA256.matcher(nameOrDigest).matches()) {
@@ -303,7 +303,7 @@ public final class OciImages {
                 return load(repo, candidate, s.substring("oci-manifest-".length()));
             }
         }
-        throw new RepositoryException("no image named " + nameOrDigest + " in " + repo.root() + " (see 'cfsj oci images')");
+        throw new NoSuchImageException(nameOrDigest, "no image named " + nameOrDigest + " in " + repo.root() + " (see 'cfsj oci images')");
     }
 
     private static List<String> candidates(String name) {
@@ -315,7 +315,7 @@ public final class OciImages {
     private static OciImage load(Repository repo, String tag, String manifestDigest) throws IOException {
         String mName = manifestStream(manifestDigest);
         ObjectId mId = repo.streams().get(mName).orElseThrow(
-                () -> new RepositoryException("manifest " + manifestDigest + " is not in the repository"));
+                () -> new NoSuchImageException(manifestDigest, "manifest " + manifestDigest + " is not in the repository"));
         SplitStreamReader m = SplitStreamReader.open(repo.objects(), mId).requireContentType(SplitStreamFormat.CONTENT_OCI_MANIFEST, "a manifest");
         String configDigest = null;
         ObjectId cId = null;
