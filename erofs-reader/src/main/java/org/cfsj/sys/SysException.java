@@ -22,6 +22,13 @@ public final class SysException extends IOException {
         this.call = call;
     }
 
+    /** With a message already composed ({@code detail} is the whole message). */
+    SysException(String call, String detail, int errno, boolean composed) {
+        super(detail);
+        this.errno = errno;
+        this.call = call;
+    }
+
     public int errno() {
         return errno;
     }

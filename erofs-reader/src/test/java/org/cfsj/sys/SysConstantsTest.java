@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SysConstantsTest {
     /** The classes whose numeric constants reach the kernel. */
     private static final List<Class<?>> BINDINGS = List.of(FileCalls.class, StatCalls.class, Io.class, Errno.class,
-            FileLocks.class, FileSystemCalls.class, VerityIoctl.class, MountCalls.class, Processes.class, Sockets.class, Epoll.class);
+            FileLocks.class, FileSystemCalls.class, VerityIoctl.class, MountCalls.class, FilesystemContext.class, Processes.class, Sockets.class, Epoll.class);
 
     /** Constants whose C counterpart is not a macro of the same name. */
     private static final Map<String, String> C_EXPRESSIONS = Map.ofEntries(
@@ -79,7 +79,8 @@ class SysConstantsTest {
     private static final Set<String> NOT_IN_HEADERS = Set.of(
             "VerityIoctl.SHA256_SIZE", // the size of a SHA-256 digest: a property of the hash, not of Linux
             "VerityIoctl.MAX_DIGEST_SIZE", // SHA-512's 64 bytes, the largest fs-verity knows; the uapi header has no macro
-            "Sockets.SCM_MAX_FD"); // 253, defined in the kernel's include/net/scm.h, which user space cannot include
+            "Sockets.SCM_MAX_FD", // 253, defined in the kernel's include/net/scm.h, which user space cannot include
+            "FilesystemContext.LOG_MESSAGE_MAX"); // our read buffer for the context's log, larger than the kernel's 256-byte messages
 
     /** Constants whose value depends on the architecture: taken from the {@link Arch} being checked. */
     private static final Set<String> PER_ARCH = Set.of("FileCalls.O_DIRECTORY", "FileCalls.O_NOFOLLOW", "FileCalls.O_DIRECT",
