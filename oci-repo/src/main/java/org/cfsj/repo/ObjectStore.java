@@ -83,19 +83,6 @@ public final class ObjectStore implements AutoCloseable {
         return algorithm;
     }
 
-    /**
-     * The id {@code hex} names here (either case); a one-line error if it is not a digest of this
-     * repository's algorithm.
-     */
-    public ObjectId parseId(String hex) throws RepositoryException {
-        ObjectId id = ObjectId.parseOrNull(hex, algorithm);
-        if (id == null) {
-            throw new RepositoryException("not an object id of this " + algorithm.repoName() + " repository ("
-                    + algorithm.hexLength() + " hex digits): " + (hex.length() > 140 ? hex.substring(0, 140) + "..." : hex));
-        }
-        return id;
-    }
-
     /** Throws unless {@code id} is a digest of this repository's algorithm. */
     void checkAlgorithm(ObjectId id) throws RepositoryException {
         if (id.algorithm() != algorithm) {

@@ -120,8 +120,8 @@ class Sha512RepositoryTest {
             }
         }
         ok(cfsj(repo, "gc"));
-        for (Path o : fileObjects) {
-            assertTrue(Files.isRegularFile(o), "gc kept every file and image object the named image reaches: " + o);
+        for (Path o : objects) {
+            assertTrue(Files.isRegularFile(o), "gc kept every object the named image reaches: " + o);
         }
         ok(cfsj(repo, "fsck"));
 
