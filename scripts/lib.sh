@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # What cfsj's shell scripts share (./cfsj, ./run-tests, ./demo, bench/*.sh, .ci/run): finding a
-# JDK, failing with a message, a median. Sourced, not run:
+# JDK, failing with a message, a median, the skipped tests of a Maven run. Sourced, not run:
 #
 #   . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/scripts/lib.sh"
 #
@@ -28,15 +28,44 @@ java_major() {
     echo "${v:-0}"
 }
 
+# jvm_dirs: where find_java looks after $JAVA_HOME and PATH: $CFSJ_JVM_DIRS (colon-separated; for
+# tests) or the directories distributions and JDK archives use.
+jvm_dirs() {
+    echo "${CFSJ_JVM_DIRS:-/usr/lib/jvm:/opt}"
+}
+
+# java_candidates: every java binary find_java considers, in order, one per line.
+java_candidates() {
+    local d
+    [ -n "${JAVA_HOME:-}" ] && echo "$JAVA_HOME/bin/java"
+    command -v java 2>/dev/null || true
+    local IFS=:
+    for d in $(jvm_dirs); do
+        for c in "$d"/*/bin/java; do [ -x "$c" ] && echo "$c"; done
+    done
+}
+
 # find_java: prints the path of a java binary of a JDK >= 25, looking at $JAVA_HOME, then java
-# on PATH, then /usr/lib/jvm/*; fails (status 1, prints nothing) if there is none.
+# on PATH, then each directory of jvm_dirs; fails (status 1, prints nothing) if there is none.
 find_java() {
     local c
-    for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null || true)" /usr/lib/jvm/*/bin/java; do
+    while IFS= read -r c; do
         [ -n "$c" ] && [ -x "$c" ] || continue
         if [ "$(java_major "$c")" -ge 25 ]; then echo "$c"; return 0; fi
-    done
+    done < <(java_candidates)
     return 1
+}
+
+# jdk_advice: what was found (too old) and how to get a JDK 25 on the common distributions.
+jdk_advice() {
+    local c found=""
+    while IFS= read -r c; do
+        [ -x "$c" ] && found+=" $c (Java $(java_major "$c"))"
+    done < <(java_candidates | sort -u)
+    echo "no JDK 25 or newer found (looked at \$JAVA_HOME, java on PATH, $(jvm_dirs | sed 's/:/\/*, /g')/*)${found:+; found only:$found}."
+    echo "  Debian 13, Ubuntu 24.04+: apt-get install openjdk-25-jdk-headless"
+    echo "  Debian 12 (no openjdk-25 package): Temurin's apt repository (https://adoptium.net/installation/linux/), apt-get install temurin-25-jdk"
+    echo "  anywhere: unpack a JDK 25 archive (e.g. from https://adoptium.net) into /opt, or set JAVA_HOME to it"
 }
 
 # java_home JAVA: the JDK directory of the java binary JAVA (for JAVA_HOME, e.g. for Maven).
@@ -45,11 +74,29 @@ java_home() {
 }
 
 # require_java: sets java to a JDK >= 25's java binary and exports JAVA_HOME as its JDK, or dies
-# with status 127 saying where it looked.
+# with status 127 saying where it looked, what it found and how to get one.
 require_java() {
-    java=$(find_java) || die --status 127 "no JDK 25 or newer found (looked at \$JAVA_HOME, java on PATH, /usr/lib/jvm/*); install one, e.g. Temurin 25, and set JAVA_HOME to it"
+    java=$(find_java) || die --status 127 "$(jdk_advice)"
     JAVA_HOME=$(java_home "$java")
     export JAVA_HOME
+}
+
+# surefire_skips ROOT STAMP: every test that skipped, "  Class.method: reason", sorted, from the
+# surefire reports under ROOT newer than the file STAMP (the console shows only counts). The
+# reason is the skip message or the failed assumption's; XML escapes are undone.
+surefire_skips() {
+    find "$1" -path '*/target/surefire-reports/TEST-*.xml' -newer "$2" -print0 2>/dev/null |
+        xargs -0 -r awk '
+            /<testcase / { match($0, / name="[^"]*"/); name = substr($0, RSTART + 7, RLENGTH - 8)
+                           match($0, /classname="[^"]*"/); cls = substr($0, RSTART + 11, RLENGTH - 12)
+                           sub(/.*\./, "", cls) }
+            /<skipped/    { msg = ""
+                           if (match($0, /message="[^"]*"/)) msg = substr($0, RSTART + 9, RLENGTH - 10)
+                           else if (match($0, /Assumption failed: .*/)) msg = substr($0, RSTART + 19)
+                           else if (match($0, /CDATA\[.*/)) msg = substr($0, RSTART + 6)
+                           sub(/]]>.*/, "", msg)
+                           print "  " cls "." name ": " (msg == "" ? "(no reason given)" : msg) }' |
+        sed "s/&apos;/'/g; s/&quot;/\"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g" | sort
 }
 
 # median: reads numbers (whitespace- or newline-separated) on stdin and prints their median: the

@@ -179,11 +179,6 @@ final class ComposefsInfoCommand implements Callable<Integer> {
 
     /** Every payload of a regular file in the tree (every directory entered, as the set is all that counts). */
     private static void collectObjects(Directory root, TreeSet<byte[]> objects) {
-        TreeWalk.walk(root, (parent, name, child, path) -> {
-            if (child instanceof RegularFile f && f.payload() != null) {
-                objects.add(Bytes.of(f.payload()));
-            }
-            return true;
-        });
+        ImageTree.payloads(root).forEach(p -> objects.add(Bytes.of(p)));
     }
 }

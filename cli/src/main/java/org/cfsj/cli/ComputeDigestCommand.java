@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.cfsj.verity.FsVerity;
 import org.cfsj.verity.FsVerityParams;
+import org.cfsj.verity.VerityAlgorithm;
 import org.cfsj.verity.HashAlgorithm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,6 +49,11 @@ final class ComputeDigestCommand implements Callable<Integer> {
             description = "Hash algorithm: sha256 (default) or sha512.")
     HashAlgorithm hashAlgorithm = HashAlgorithm.SHA256;
 
+    @Option(names = "--algorithm", paramLabel = "ALG", converter = VerityAlgorithmConverter.class,
+            description = "A composefs repository algorithm, fsverity-sha256-12 or fsverity-sha512-12: "
+                    + "its hash with 4096-byte blocks (instead of --hash-alg and --block-size).")
+    VerityAlgorithm algorithm;
+
     @Option(names = "--block-size", paramLabel = "BYTES",
             description = "Merkle tree block size, a power of two from 1024 to 65536 (default: ${DEFAULT-VALUE}).")
     int blockSize = 4096;
@@ -83,6 +89,15 @@ final class ComputeDigestCommand implements Callable<Integer> {
 
     /** Validates the tree options together; bad values are usage errors, not I/O failures. */
     private FsVerityParams params() {
+        if (algorithm != null) {
+            var given = spec.commandLine().getParseResult();
+            if (given.hasMatchedOption("--hash-alg") || given.hasMatchedOption("--block-size")) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--algorithm names the hash and block size; do not combine it with --hash-alg or --block-size");
+            }
+            hashAlgorithm = algorithm.hash();
+            blockSize = algorithm.blockSize();
+        }
         byte[] saltBytes;
         try {
             saltBytes = salt == null ? new byte[0] : HexFormat.of().parseHex(salt);

@@ -2,10 +2,6 @@ package org.cfsj.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.NoSuchFileException;
 import org.cfsj.mount.BackgroundServer;
 import picocli.CommandLine;
 
@@ -34,7 +30,8 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         if (ex instanceof BackgroundServer.StartFailedException) { // the server's own words are on stderr already
             return FAILED;
         }
-        cmd.getErr().println("cfsj " + cmd.getCommandName() + ": " + message(ex));
+        // the whole command ("cfsj oci pull:"), so the line says which of two same-named commands failed
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + message(ex));
         cmd.getErr().flush();
         return FAILED;
     }
@@ -78,15 +75,6 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
     }
 
     static String message(Throwable ex) {
-        if (ex instanceof UncheckedIOException u) {
-            ex = u.getCause();
-        }
-        return switch (ex) {
-            case NoSuchFileException e -> e.getFile() + ": no such file or directory";
-            case AccessDeniedException e -> e.getFile() + ": permission denied";
-            case FileAlreadyExistsException e -> e.getFile() + ": already exists";
-            case IOException e when e.getMessage() != null -> e.getMessage();
-            default -> ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
-        };
+        return org.cfsj.service.FailureText.of(ex);
     }
 }

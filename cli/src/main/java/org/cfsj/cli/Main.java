@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
             ImagesCommand.class,
             OciCommand.class,
             AotTrainingCommand.class,
+            ServeCommand.class,
+            VarlinkCommand.class,
             HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -90,18 +92,26 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() throws java.io.IOException {
+            return new String[] {"cfsj " + current()};
+        }
+
+        /** This build's version and commit as {@code --version} shows them, without the leading "cfsj ". */
+        static String current() throws java.io.IOException {
             java.util.Properties p = new java.util.Properties();
             try (var in = Main.class.getResourceAsStream("version.properties")) {
                 if (in != null) {
                     p.load(in);
                 }
             }
-            return new String[] {line(p.getProperty("version"), p.getProperty("commit"))};
+            return text(p.getProperty("version"), p.getProperty("commit"));
         }
 
         static String line(String version, String commit) {
-            return "cfsj " + (known(version) ? version : "development build")
-                    + " (commit " + (known(commit) ? commit : "unknown") + ")";
+            return "cfsj " + text(version, commit);
+        }
+
+        private static String text(String version, String commit) {
+            return (known(version) ? version : "development build") + " (commit " + (known(commit) ? commit : "unknown") + ")";
         }
 
         private static boolean known(String value) {

@@ -5,11 +5,12 @@ import picocli.CommandLine.Command;
 
 /** {@code cfsj oci}: OCI images in the repository; only groups its subcommands. */
 @Command(name = "oci", mixinStandardHelpOptions = true,
-        description = "Pull, build, list, inspect, untag, export and mount OCI images.",
+        description = "Pull, build, list, inspect, tag, untag, export and mount OCI images.",
         subcommands = {
             OciPullCommand.class,
             OciImagesCommand.class,
             OciInspectCommand.class,
+            OciTagCommand.class,
             OciUntagCommand.class,
             OciCreateImageCommand.class,
             OciExportLayerCommand.class,

@@ -26,8 +26,10 @@ final class OciExportLayerCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Tag or manifest digest of the image.")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DIGEST",
-            description = "The layer: its diff_id, or its (compressed) blob digest from the manifest.")
+    @Parameters(index = "1", paramLabel = "LAYER",
+            description = {"The layer: its number as `cfsj oci inspect` lists them (1 = bottom), its diff_id, or its"
+                    + " (compressed) blob digest from the manifest; a digest may be shortened to its first 12 or more hex"
+                    + " digits, with or without \"sha256:\", as `cfsj oci pull` prints them."})
     String digest;
 
     @Override
@@ -44,18 +46,44 @@ final class OciExportLayerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The diff_id for DIGEST: itself if it is one of the image's, else the matching manifest layer's. */
-    static String diffIdOf(OciImage image, String digest) throws IOException {
+    /** The shortest digest prefix accepted: what pull and inspect print is 12 hex digits. */
+    private static final int MIN_PREFIX = 12;
+
+    /**
+     * The diff_id for LAYER: a layer number (1 = bottom), a diff_id, a manifest blob digest, or a
+     * unique prefix of at least {@value #MIN_PREFIX} hex digits of either.
+     */
+    static String diffIdOf(OciImage image, String layer) throws IOException {
         List<String> diffIds = image.diffIds();
-        if (diffIds.contains(digest)) {
-            return digest;
+        if (layer.matches("[0-9]{1,4}")) {
+            int n = Integer.parseInt(layer);
+            if (n < 1 || n > diffIds.size()) {
+                throw new RepositoryException("image " + image.manifestDigest() + " has " + diffIds.size() + " layer"
+                        + (diffIds.size() == 1 ? "" : "s") + "; there is no layer " + layer);
+            }
+            return diffIds.get(n - 1);
         }
         var layers = new com.fasterxml.jackson.databind.ObjectMapper().readTree(image.manifest()).path("layers");
-        for (int i = 0; i < layers.size() && i < diffIds.size(); i++) {
-            if (digest.equals(layers.get(i).path("digest").asText())) {
-                return diffIds.get(i);
+        String hex = layer.startsWith("sha256:") ? layer.substring("sha256:".length()) : layer;
+        if (!hex.matches("[0-9a-f]{" + MIN_PREFIX + ",64}")) {
+            throw new RepositoryException("layer " + layer + ": not a layer number or a sha256 digest (at least "
+                    + MIN_PREFIX + " hex digits)");
+        }
+        java.util.Set<String> matches = new java.util.LinkedHashSet<>();
+        for (int i = 0; i < diffIds.size(); i++) {
+            String blob = i < layers.size() ? layers.get(i).path("digest").asText() : "";
+            if (diffIds.get(i).startsWith("sha256:" + hex) || blob.startsWith("sha256:" + hex)) {
+                matches.add(diffIds.get(i));
             }
         }
-        throw new RepositoryException("image " + image.manifestDigest() + " has no layer " + digest);
+        if (matches.size() > 1) {
+            throw new RepositoryException("layer " + layer + " is ambiguous: it starts " + matches.size()
+                    + " layers' digests; give more digits");
+        }
+        if (matches.isEmpty()) {
+            throw new RepositoryException("image " + image.manifestDigest() + " has no layer " + layer
+                    + " (see its layers with: cfsj oci inspect " + image.manifestDigest() + ")");
+        }
+        return matches.iterator().next();
     }
 }

@@ -1,9 +1,8 @@
 package org.cfsj.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.cfsj.fuse.FuseMount;
 import org.cfsj.mount.BackgroundServer;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.KernelComposefsMount;
@@ -69,9 +68,7 @@ final class OciMountCommand implements Callable<Integer> {
         }
         Repository repo = RepoOption.open();
         Path imageFile = StoredImage.resolve(repo, name).imageFile();
-        if (!Files.isDirectory(mountpoint)) {
-            throw new IOException(mountpoint + ": not a directory");
-        }
+        FuseMount.checkMountpoint(mountpoint); // the same words for both kinds of mount: missing, not a directory, mounted on
         if (fuse == null && !repo.kernelVerity() && !insecure) {
             throw new RepositoryException("the repository's objects are not protected by kernel fs-verity (" + repo.root()
                     + " is on a filesystem or kernel without it), so the kernel mount could not notice a changed object"

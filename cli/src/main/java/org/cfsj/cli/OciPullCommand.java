@@ -8,9 +8,8 @@ import org.cfsj.oci.pull.LineProgress;
 import org.cfsj.oci.pull.PullOptions;
 import org.cfsj.oci.pull.PullProgress;
 import org.cfsj.oci.pull.PullResult;
-import org.cfsj.oci.pull.Puller;
+import org.cfsj.oci.pull.PullRequest;
 import org.cfsj.oci.pull.TerminalProgress;
-import org.cfsj.oci.source.ImageSource;
 import org.cfsj.oci.source.ImageSources;
 import org.cfsj.oci.source.Platform;
 import org.cfsj.oci.source.SourceOptions;
@@ -88,13 +87,14 @@ final class OciPullCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be between 1 and 64");
         }
-        String tag = name != null ? name : where.defaultName();
         PrintStream err = System.err;
-        Repository repo = RepoOption.init();
         SourceOptions options = new SourceOptions(tlsVerify, authFile, quiet ? null : msg -> err.println("warning: " + msg));
+        PullRequest request = new PullRequest(where, name, target, !noImage, jobs, options);
+        String tag = request.tag();
+        Repository repo = RepoOption.init(quiet);
         PullResult result;
-        try (ImageSource src = ImageSources.open(where, options); PullProgress progress = progress(err)) {
-            result = new Puller(repo, progress).pull(src, new PullOptions(target, tag, !noImage, jobs));
+        try (PullProgress progress = progress(err)) {
+            result = request.run(repo, progress);
         }
         if (!quiet) {
             err.printf("pulled %s as %s: %d layer%s fetched (%s), %d already present%n", source, tag,

@@ -9,10 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.cfsj.mount.ComposefsServer;
-import org.cfsj.mount.KernelComposefsMount;
 import org.cfsj.mount.MountOptions;
-import org.cfsj.mount.Unmount;
 import org.cfsj.oci.runtime.CgroupLayout;
 import org.cfsj.oci.runtime.ForegroundRun;
 import org.cfsj.oci.runtime.Network;
@@ -25,13 +22,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code cfsj oci run NAME [-- CMD ARGS...]}: runs a container on a read-only mount of a stored
- * image. The FUSE server runs inside this process (no second JVM to start), the bundle lives in
- * a temporary directory, and the mount and the bundle are removed afterwards whatever happens:
- * when the container exits, on Ctrl-C (the signal goes on to the runtime and from there to the
- * container; this process waits for it), or on a fatal error (a shutdown hook). The bundle
- * directory is mode 0700 and root's, so the root filesystem in it, mounted {@code suid,dev} for
- * the container, is out of other users' reach.
+ * {@code cfsj oci run NAME [-- CMD ARGS...]}: runs a container on a stored image, with a writable
+ * root (a throw-away overlay on the image, {@link ContainerRoot}) or with {@code --read-only} the
+ * read-only image mount itself. The FUSE server runs inside this process (no second JVM to
+ * start), the bundle lives in a temporary directory, and the mounts, the writable layer and the
+ * bundle are removed afterwards whatever happens: when the container exits, on Ctrl-C (the
+ * signal goes on to the runtime and from there to the container; this process waits for it), or
+ * on a fatal error (a shutdown hook). The bundle directory is mode 0700 and root's, so the root
+ * filesystem in it, mounted {@code suid,dev} for the container, is out of other users' reach.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
@@ -42,6 +40,15 @@ import picocli.CommandLine.Parameters;
             "stdout and stderr, then the bundle is unmounted and removed. The exit status is",
             "the container's. A command after '--' replaces the image's Cmd (its Entrypoint",
             "stays). Needs root.",
+            "",
+            "The container's root is writable, as with podman run: the image is mounted",
+            "read-only under /run/cfsj/containers/ID (root's private runtime directory, mode",
+            "0700), and an overlay on top of it keeps every change in ID/upper there. When",
+            "the container exits (also when the runtime fails, or on Ctrl-C or SIGTERM), the",
+            "overlay and the image are unmounted and ID is removed: changes are thrown away,",
+            "the image and the repository never change. Changes take space on /run (often a",
+            "tmpfs in memory). --read-only gives the container the read-only image mount",
+            "itself instead.",
             "",
             "On hosts with the hybrid cgroup layout (v1 controllers plus a v2 hierarchy with",
             "controllers at /sys/fs/cgroup/unified), crun 1.8 refuses to start ('cgroups in",
@@ -74,6 +81,10 @@ final class OciRunCommand implements Callable<Integer> {
             description = "none (default): a network namespace of its own (loopback only); host: share the host's.")
     Network network;
 
+    @Option(names = "--read-only",
+            description = "Run on the read-only image mount (default: a writable overlay whose changes are thrown away on exit).")
+    boolean readOnly;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "Tag or manifest digest (sha256:…).")
     String name;
 
@@ -81,10 +92,9 @@ final class OciRunCommand implements Callable<Integer> {
     List<String> command = new ArrayList<>();
 
     /** What has been set up so far, torn down once by whoever gets there first (the command or the shutdown hook). */
-    private final class Teardown {
+    private static final class Teardown {
         Path bundle;
-        ComposefsServer server;
-        boolean kernelMounted;
+        ContainerRoot root;
         boolean done;
 
         synchronized void run() {
@@ -92,16 +102,7 @@ final class OciRunCommand implements Callable<Integer> {
                 return;
             }
             done = true;
-            try {
-                if (server != null) {
-                    server.unmount(); // lazy: nothing in the container holds it once the runtime has exited
-                    server.close();
-                } else if (kernelMounted) {
-                    Unmount.unmount(bundle.resolve("rootfs"), true);
-                }
-            } catch (IOException e) {
-                System.err.println("cfsj oci run: unmounting " + bundle.resolve("rootfs") + " failed: " + Errors.message(e)
-                        + " (cfsj umount it by hand)");
+            if (root != null && !root.undo()) {
                 return; // never delete a directory that may still have the image mounted in it
             }
             try {
@@ -140,13 +141,12 @@ final class OciRunCommand implements Callable<Integer> {
             Path rootfs = Files.createDirectory(teardown.bundle.resolve("rootfs"));
             // suid,dev: the bundle directory is root's alone (0700), and setuid binaries must work in the container
             MountOptions options = mount.options(repo, true).toBuilder().quiet(true).build();
-            if (mount.kernel) {
-                KernelComposefsMount.mount(image.imageFile(), repo.objects().dir(), rootfs, options);
-                teardown.kernelMounted = true;
-            } else {
-                teardown.server = ComposefsServer.start(image.imageFile(), repo.objects().dir(), rootfs, options);
+            ContainerRoot root = new ContainerRoot(rootfs);
+            synchronized (teardown) {
+                teardown.root = root;
             }
-            image.writeRuntimeConfig(teardown.bundle, command, terminal, network, id)
+            root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly, id);
+            image.writeRuntimeConfig(teardown.bundle, command, terminal, network, id, readOnly)
                     .forEach(w -> System.err.println("cfsj oci run: warning: " + w));
             int status = ForegroundRun.run(rt, teardown.bundle, id);
             if (status != 0 && !hideCgroupV2Controllers && CgroupLayout.isHybridWithV2Controllers()) {

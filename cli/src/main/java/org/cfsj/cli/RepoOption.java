@@ -54,9 +54,19 @@ final class RepoOption {
         return configured(Repository.open(location()));
     }
 
-    /** Creates the repository if there is none (as {@code oci pull} does), else opens it. */
-    static Repository init() throws IOException {
-        Repository repo = configured(Repository.init(location()));
+    /**
+     * Creates the repository if there is none (as {@code oci pull} does, like podman's storage),
+     * saying so in one line unless {@code quiet}, else opens it. Only commands that store something create one; those
+     * that read refuse a missing repository with the hint to run {@code cfsj init}.
+     */
+    static Repository init(boolean quiet) throws IOException {
+        Path where = location().toAbsolutePath();
+        boolean fresh = !java.nio.file.Files.exists(where);
+        Repository repo = configured(Repository.init(where));
+        if (fresh && !quiet) {
+            System.err.println("cfsj: created the repository " + where);
+            System.err.flush();
+        }
         warnIfShared(repo);
         return repo;
     }

@@ -11,7 +11,6 @@ import org.cfsj.oci.runtime.ImageProcess;
 import org.cfsj.oci.runtime.Network;
 import org.cfsj.oci.runtime.RuntimeConfig;
 import org.cfsj.oci.runtime.UserDatabase;
-import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.Repository;
 
 /**
@@ -24,24 +23,28 @@ record StoredImage(String name, OciImage image, Path imageFile) {
     /** The image {@code name} (a tag or manifest digest) of {@code repo}. */
     static StoredImage resolve(Repository repo, String name) throws IOException {
         OciImage image = OciImages.resolve(repo, name);
-        ObjectId id = image.imageId().isPresent() ? image.imageId().get() : ImageBuilder.createImage(repo, image.manifestDigest());
-        Path file = repo.objects().verifiedPath(id, "composefs image " + id.hex() + " of " + name);
-        return new StoredImage(name, image, file);
+        return new StoredImage(name, image, ImageBuilder.imageFile(repo, image, name));
     }
 
     /**
-     * Writes {@code bundle/config.json} for this image, whose root filesystem is mounted at
-     * {@code bundle/rootfs} (its {@code /etc/passwd} and {@code /etc/group} are read from there).
+     * Writes {@code bundle/config.json} for this image, whose root filesystem is mounted read-only
+     * at {@code bundle/rootfs} (its {@code /etc/passwd} and {@code /etc/group} are read from there).
      *
      * @return what the user should know about the configuration (settings of the image that were left out)
      */
     List<String> writeRuntimeConfig(Path bundle, List<String> command, boolean terminal, Network network, String hostname)
             throws IOException {
+        return writeRuntimeConfig(bundle, command, terminal, network, hostname, true);
+    }
+
+    /** {@link #writeRuntimeConfig(Path, List, boolean, Network, String)} for a read-only or a writable root. */
+    List<String> writeRuntimeConfig(Path bundle, List<String> command, boolean terminal, Network network, String hostname,
+            boolean readOnlyRoot) throws IOException {
         Path rootfs = bundle.resolve("rootfs");
         ImageProcess process = ImageProcess.fromImageConfig(image.config());
         ContainerSettings settings = ContainerSettings.forImage(process, UserDatabase.read(rootfs), command, terminal,
                 network, hostname);
-        RuntimeConfig config = RuntimeConfig.build(settings, rootfs);
+        RuntimeConfig config = RuntimeConfig.build(settings, rootfs, readOnlyRoot);
         config.write(bundle);
         return config.warnings();
     }

@@ -7,11 +7,12 @@ import java.util.regex.Pattern;
 
 /**
  * The identifier rules of the varlink interface definition language (varlink.org): an interface
- * name is a reverse domain name of lower-case labels; a method, type or error name starts with an
+ * name is a reverse domain name of letters, digits and inner dashes (upper case is allowed:
+ * {@code io.systemd.Resolve}, cfsctl's {@code org.composefs.Repository}); a method, type or error name starts with an
  * upper-case letter; a field or enum value is letters and digits with single underscores between.
  */
 final class Names {
-    static final Pattern INTERFACE = Pattern.compile("[a-z]([-]*[a-z0-9])*(\\.[a-z0-9]([-]*[a-z0-9])*)+");
+    static final Pattern INTERFACE = Pattern.compile("[A-Za-z]([-]*[A-Za-z0-9])*(\\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+");
     static final Pattern MEMBER = Pattern.compile("[A-Z][A-Za-z0-9]*");
     static final Pattern FIELD = Pattern.compile("[A-Za-z](_?[A-Za-z0-9])*");
 

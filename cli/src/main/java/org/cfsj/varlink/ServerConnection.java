@@ -17,7 +17,8 @@ import org.cfsj.sys.Sockets;
  * <p>A message that is not JSON, is too long or carries too many fds gets
  * {@code org.varlink.service.InvalidParameter} with {@code parameter: "message"} and the
  * connection is closed: after such a message the stream cannot be trusted. A well-formed message
- * with a wrong field keeps the connection open.
+ * with a wrong field keeps the connection open. A connection the server's {@link Admission} did
+ * not admit gets {@code PermissionDenied} for its first message, whatever it is, and is closed.
  */
 final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection {
     private static final System.Logger LOG = System.getLogger(ServerConnection.class.getName());
@@ -28,8 +29,11 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
     private final long id;
     private final Sockets.PeerCredentials peer;
     private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
+    private final boolean admitted;
 
-    ServerConnection(long id, Sockets.PeerCredentials peer, MessageSocket socket, Dispatcher dispatcher, Json json) {
+    ServerConnection(long id, Sockets.PeerCredentials peer, MessageSocket socket, Dispatcher dispatcher, Json json,
+            boolean admitted) {
+        this.admitted = admitted;
         this.id = id;
         this.peer = peer;
         this.socket = socket;
@@ -49,6 +53,12 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
                     return;
                 }
                 if (m == null) {
+                    return;
+                }
+                if (!admitted) {
+                    // answered only once the client has asked, so it reads the refusal as its reply
+                    MessageSocket.closeAll(m.fds());
+                    error(VarlinkError.permissionDenied());
                     return;
                 }
                 Optional<JsonNode> tree = json.parse(m.json());

@@ -3,6 +3,9 @@ package org.cfsj.varlink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +23,9 @@ import org.cfsj.sys.SysException;
  * given). At most {@link VarlinkLimits#maxConnections()} are served at once; a connection beyond
  * that is closed as soon as it is accepted.
  *
- * <p>The listening socket is either bound here ({@link #listen}, mode 0600, removed again by
+ * <p>Each connection is first put to the {@link Admission} given (everyone, by default).
+ *
+ * <p>The listening socket is either bound here ({@link #listen}, mode 0600 or 0660, removed again by
  * {@link #close}) or inherited ({@link #serve(SocketActivation)}); an inherited fd that is already
  * a connection (varlinkctl's {@code exec:} transport) is served as the one connection.
  * {@link #close} stops accepting, shuts every connection down and waits for their threads.
@@ -32,6 +37,7 @@ public final class VarlinkServer implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final VarlinkLimits limits;
     private final Json json;
+    private final Admission admission;
     private final Poller poller = Poller.shared();
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -42,17 +48,52 @@ public final class VarlinkServer implements AutoCloseable {
     private Thread acceptor;
 
     public VarlinkServer(ServiceInfo info, List<VarlinkInterface> interfaces, VarlinkLimits limits) {
+        this(info, interfaces, limits, Admission.ALL);
+    }
+
+    public VarlinkServer(ServiceInfo info, List<VarlinkInterface> interfaces, VarlinkLimits limits, Admission admission) {
         this.dispatcher = new Dispatcher(info, interfaces);
         this.limits = limits;
         this.json = new Json(limits);
+        this.admission = admission;
     }
 
-    /** Binds a new socket at {@code path} (which must not exist) and starts accepting. */
+    /** Binds a new socket at {@code path}, mode 0600, and starts accepting; see {@link #listen(Path, String)}. */
     public synchronized void listen(Path path) throws IOException {
+        listen(path, null);
+    }
+
+    /**
+     * Binds a socket and starts accepting: mode 0600, or 0660 owned by {@code group} when one is
+     * named. The socket is bound in a new private (0700) directory next to {@code path}, given its
+     * mode and group there and only then renamed to {@code path} (replacing what is there), so no
+     * client can connect before its permissions are final.
+     */
+    public synchronized void listen(Path path, String group) throws IOException {
         requireIdle();
-        int fd = Sockets.listen(path.toString(), BACKLOG);
-        boundPath = path;
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        Path abs = path.toAbsolutePath();
+        Path staging = Files.createTempDirectory(abs.getParent(), ".varlink-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path staged = staging.resolve("s");
+        int fd = -1;
+        try {
+            fd = Sockets.listen(staged.toString(), BACKLOG);
+            Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString(group == null ? "rw-------" : "rw-rw----"));
+            if (group != null) {
+                GroupPrincipal g = abs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+                Files.getFileAttributeView(staged, PosixFileAttributeView.class).setGroup(g);
+            }
+            Files.move(staged, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            if (fd >= 0) {
+                FileCalls.close(fd);
+            }
+            Files.deleteIfExists(staged);
+            throw e;
+        } finally {
+            Files.deleteIfExists(staging);
+        }
+        boundPath = abs;
         startAccepting(fd);
     }
 
@@ -120,7 +161,15 @@ public final class VarlinkServer implements AutoCloseable {
             return;
         }
         long id = served.incrementAndGet();
-        ServerConnection conn = new ServerConnection(id, peer, new MessageSocket(fd, limits, poller), dispatcher, json);
+        boolean admitted;
+        try {
+            admitted = admission.admits(peer);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "varlink admission check failed, connection refused: " + e);
+            admitted = false;
+        }
+        ServerConnection conn = new ServerConnection(id, peer, new MessageSocket(fd, limits, poller), dispatcher, json,
+                admitted);
         connections.add(conn);
         Thread t = Thread.ofVirtual().name("varlink-conn-" + id).unstarted(() -> {
             try {

@@ -9,11 +9,10 @@
  *
  * <p>Owns: framing, limits against hostile clients ({@link org.cfsj.varlink.VarlinkLimits}),
  * parameter type checks against the IDL, routing calls to {@link org.cfsj.varlink.VarlinkInterface}
- * handlers and turning their outcomes into replies. Does not own: any cfsj interface. Next come
- * {@code org.composefs.Repository} and {@code org.composefs.Oci}, matching cfsctl's names (each a
- * {@code VarlinkInterface} built on the mount API), the access policy on peer credentials (each {@link org.cfsj.varlink.VarlinkConnection} carries its
- * SO_PEERCRED pid, uid and gid) and the
- * {@code cfsj serve} command that puts them on a socket.
+ * handlers and turning their outcomes into replies, admitting connections by their SO_PEERCRED
+ * credentials ({@link org.cfsj.varlink.Admission}; each {@link org.cfsj.varlink.VarlinkConnection}
+ * carries its pid, uid and gid). Does not own: any cfsj interface ({@code org.composefs.Repository}
+ * and {@code org.composefs.Oci} are {@code org.cfsj.service}'s) nor the {@code cfsj serve} command.
  *
  * <p>Native calls (sockets, epoll) go through {@code org.cfsj.sys}; sockets are non-blocking and
  * waited for by one platform thread ({@link org.cfsj.varlink.Poller}), so connection threads can be

@@ -19,8 +19,9 @@ import java.util.Set;
  * {@code ?T} but not {@code ??T}, inline structs and enums); {@code #} comments anywhere between
  * tokens.
  */
-final class IdlParser {
-    record Parsed(String name, Map<String, String> members) {}
+public final class IdlParser {
+    /** The interface's name and its members: name to kind ({@code type}, {@code method}, {@code error}). */
+    public record Parsed(String name, Map<String, String> members) {}
 
     private final String text;
     private int pos;
@@ -30,7 +31,7 @@ final class IdlParser {
         this.text = text;
     }
 
-    static Parsed parse(String text) {
+    public static Parsed parse(String text) {
         return new IdlParser(text).interfaceDefinition();
     }
 
@@ -38,7 +39,7 @@ final class IdlParser {
         skip();
         keyword("interface");
         String name = word();
-        if (!name.matches("[a-z]([-]*[a-z0-9])*(\\.[a-z0-9]([-]*[a-z0-9])*)+")) {
+        if (!name.matches("[A-Za-z]([-]*[A-Za-z0-9])*(\\.[A-Za-z0-9]([-]*[A-Za-z0-9])*)+")) {
             fail("bad interface name " + name);
         }
         Map<String, String> members = new LinkedHashMap<>();
@@ -229,7 +230,7 @@ final class IdlParser {
         throw new IllegalArgumentException("IDL offset " + pos + ": " + message);
     }
 
-    static List<String> memberNames(Parsed p, String kind) {
+    public static List<String> memberNames(Parsed p, String kind) {
         List<String> out = new ArrayList<>();
         p.members().forEach((k, v) -> {
             if (v.equals(kind)) {

@@ -63,7 +63,11 @@ class InterfaceDescriptionTest {
         assertThrows(IllegalArgumentException.class, () -> field("_x", STRING));
         assertThrows(IllegalArgumentException.class, () -> new InterfaceDescription.Method("lower", "", struct(), struct()));
         assertThrows(IllegalArgumentException.class, () -> new InterfaceDescription("NoDots", "", List.of(), List.of(), List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new InterfaceDescription("org.Upper", "", List.of(), List.of(), List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new InterfaceDescription("org..x", "", List.of(), List.of(), List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new InterfaceDescription("org.x-", "", List.of(), List.of(), List.of()));
+        // upper case is valid: cfsctl's and systemd's interfaces use it
+        new InterfaceDescription("org.composefs.Repository", "", List.of(), List.of(), List.of());
+        new InterfaceDescription("io.systemd.Resolve", "", List.of(), List.of(), List.of());
         assertThrows(IllegalArgumentException.class, () -> struct(field("a", STRING), field("a", BOOL)));
         var undeclared = new InterfaceDescription.Method("M", "", struct(field("p", new VarlinkType.Named("Missing"))), struct());
         assertThrows(IllegalArgumentException.class,

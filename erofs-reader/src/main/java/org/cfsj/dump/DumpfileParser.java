@@ -19,6 +19,7 @@ import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Socket;
 import org.cfsj.tree.Symlink;
 import org.cfsj.tree.Xattr;
+import org.cfsj.verity.VerityAlgorithm;
 
 /**
  * Parses a composefs dumpfile (composefs-dump(5)) into a tree, with the rules and limits of C
@@ -26,7 +27,7 @@ import org.cfsj.tree.Xattr;
  * rejects a missing final newline, a non-zero rdev on a non-device and a symlink whose size or
  * content disagrees with its target.
  *
- * <p>Where C composefs silently accepts garbage (a digest that is not 64 hex digits, an
+ * <p>Where C composefs silently accepts garbage (a digest that is not 64 or 128 hex digits, an
  * unparsable gid, a number that overflows, a {@code \x00} escape that C's strings would cut
  * a name, target or payload at), cfsj rejects the line instead. Names, symlink targets and
  * xattrs must also pass the tree model's {@link Limits}, so the image never holds what the
@@ -464,11 +465,13 @@ public final class DumpfileParser {
     }
 
     private byte[] hexDigest(byte[] hex) throws DumpfileException {
-        if (hex.length != 64) {
-            throw error("invalid digest: expected 64 hex digits, got " + hex.length + " characters");
+        VerityAlgorithm alg = hex.length % 2 == 0 ? VerityAlgorithm.ofDigestSize(hex.length / 2) : null;
+        if (alg == null) {
+            throw error("invalid digest: expected 64 (sha256) or 128 (sha512) hex digits, got " + hex.length
+                    + " characters");
         }
-        byte[] raw = new byte[32];
-        for (int i = 0; i < 32; i++) {
+        byte[] raw = new byte[alg.digestSize()];
+        for (int i = 0; i < raw.length; i++) {
             int hi = Character.digit(hex[2 * i] & 0xff, 16);
             int lo = Character.digit(hex[2 * i + 1] & 0xff, 16);
             if (hi < 0 || lo < 0) {

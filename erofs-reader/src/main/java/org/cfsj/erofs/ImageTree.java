@@ -21,6 +21,7 @@ import org.cfsj.tree.Node;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.tree.Socket;
 import org.cfsj.tree.Symlink;
+import org.cfsj.tree.TreeWalk;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -97,6 +98,21 @@ public final class ImageTree {
             // A name, symlink target or xattr set the tree model refuses (Limits): the image is bad.
             throw new ErofsFormatException(e.getMessage());
         }
+    }
+
+    /**
+     * The object paths ({@code trusted.overlay.redirect} payloads) of the regular files under
+     * {@code root}, in walk order, once per file (a shared object appears once per file naming it).
+     */
+    public static List<String> payloads(Directory root) {
+        List<String> out = new ArrayList<>();
+        TreeWalk.walk(root, (parent, name, child, path) -> {
+            if (child instanceof RegularFile f && f.payload() != null) {
+                out.add(f.payload());
+            }
+            return true;
+        });
+        return out;
     }
 
     /** A directory being filled: its entries and how far the walk has got through them. */
@@ -237,7 +253,7 @@ public final class ImageTree {
                 }
                 if (OverlayXattrs.isMetacopy(name)) {
                     if (regular) {
-                        digest = OverlayXattrs.storedDigest(x.valueView());
+                        digest = OverlayXattrs.metacopyDigest(x.valueView());
                     }
                     continue;
                 }

@@ -2,6 +2,7 @@ package org.cfsj.erofs;
 
 import java.util.Arrays;
 import org.cfsj.tree.Bytes;
+import org.cfsj.verity.VerityAlgorithm;
 
 /**
  * composefs's use of overlayfs xattrs, for the writer, the reader ({@link ImageTree}) and the FUSE
@@ -25,9 +26,11 @@ public final class OverlayXattrs {
     public static final String USER_WHITEOUT = "user.overlay.whiteout";
     public static final String USER_WHITEOUTS = "user.overlay.whiteouts";
     public static final String USER_OPAQUE = "user.overlay.opaque";
-    /** Size of a metacopy value with a digest ({@code struct ovl_metacopy}: 4 header bytes, SHA-256). */
-    public static final int METACOPY_DIGEST_SIZE = 4 + 32;
-    private static final int FS_VERITY_HASH_ALG_SHA256 = 1;
+    /** Size of the {@code struct ovl_metacopy} header: version, len, flags, digest_algo. */
+    public static final int METACOPY_HEADER_SIZE = 4;
+    /** Size of a metacopy value with a SHA-256 digest, the only one C composefs reads back. */
+    public static final int METACOPY_DIGEST_SIZE = METACOPY_HEADER_SIZE + 32;
+    private static final int METACOPY_ALGO = 3;
 
     private static final byte[] PRIVATE = Bytes.of("trusted.overlay.");
     private static final byte[] ESCAPED = Bytes.of("trusted.overlay.overlay.");
@@ -114,32 +117,60 @@ public final class OverlayXattrs {
         return Bytes.str(Arrays.copyOfRange(redirect, start, end));
     }
 
-    /** The metacopy value for a file: empty without a digest, else the header and the SHA-256 fs-verity digest. */
+    /**
+     * The metacopy value for a file: empty without a digest, else {@code struct ovl_metacopy}
+     * (version 0, len = the whole value, flags 0, digest_algo) and the fs-verity digest, whose
+     * algorithm its length tells ({@link VerityAlgorithm#ofDigest}).
+     */
     public static byte[] metacopy(byte[] digest) {
         if (digest == null) {
             return new byte[0];
         }
-        byte[] value = new byte[METACOPY_DIGEST_SIZE];
+        VerityAlgorithm alg = VerityAlgorithm.ofDigest(digest);
+        byte[] value = new byte[METACOPY_HEADER_SIZE + alg.digestSize()];
         value[1] = (byte) value.length; // len counts the whole struct; version and flags stay 0
-        value[3] = FS_VERITY_HASH_ALG_SHA256;
-        System.arraycopy(digest, 0, value, 4, 32);
+        value[METACOPY_ALGO] = (byte) alg.code();
+        System.arraycopy(digest, 0, value, METACOPY_HEADER_SIZE, digest.length);
         return value;
     }
 
-    /** The digest as composefs reads a metacopy value back: only from a value of exactly {@link #METACOPY_DIGEST_SIZE} bytes. */
-    public static byte[] storedDigest(byte[] metacopy) {
-        return metacopy.length == METACOPY_DIGEST_SIZE ? Arrays.copyOfRange(metacopy, 4, METACOPY_DIGEST_SIZE) : null;
-    }
-
     /**
-     * The digest as overlayfs takes it from a metacopy value (struct ovl_metacopy: version, len,
-     * flags, digest_algo, then the digest; len counts all of it), or null if it carries none.
+     * The fs-verity digest a metacopy value carries, or null if it carries none; the one reading of
+     * metacopy values, for the image reader and the FUSE server alike.
+     *
+     * <ul>
+     *   <li>A value of 36 bytes carries a SHA-256 digest (what C composefs reads back, whatever
+     *       its header says), unless its digest_algo says SHA-512.
+     *   <li>A value of 68 bytes carries a SHA-512 digest if its digest_algo says so (as
+     *       composefs-rs writes it).
+     *   <li>Any other value whose digest_algo names a known algorithm (1 = sha256, 2 = sha512)
+     *       has the wrong length for it and is refused; the rest carry no digest (as C composefs
+     *       reads them; overlayfs itself would also take only header + digest of the named size).
+     * </ul>
+     *
+     * @throws ErofsFormatException for a value that names an algorithm but does not fit it
      */
-    public static byte[] verityDigest(byte[] metacopy) {
-        if (metacopy.length <= 4) {
+    public static byte[] metacopyDigest(byte[] metacopy) throws ErofsFormatException {
+        if (metacopy.length < METACOPY_HEADER_SIZE) {
             return null;
         }
-        int len = Math.min(metacopy[1] & 0xFF, metacopy.length);
-        return len <= 4 ? null : Arrays.copyOfRange(metacopy, 4, len);
+        VerityAlgorithm named = VerityAlgorithm.fromCode(metacopy[METACOPY_ALGO] & 0xFF);
+        int digestBytes = metacopy.length - METACOPY_HEADER_SIZE;
+        if (named == null) {
+            return metacopy.length == METACOPY_DIGEST_SIZE
+                    ? Arrays.copyOfRange(metacopy, METACOPY_HEADER_SIZE, metacopy.length) : null;
+        }
+        if (digestBytes == 0 && (metacopy[1] & 0xFF) == METACOPY_HEADER_SIZE) {
+            return null; // a header alone: overlayfs metacopy without a digest
+        }
+        if (digestBytes != named.digestSize()) {
+            throw new ErofsFormatException("metacopy xattr says " + named.hash().shortName() + " but carries "
+                    + digestBytes + " digest bytes (expected " + named.digestSize() + ")");
+        }
+        if ((metacopy[1] & 0xFF) != metacopy.length && named != VerityAlgorithm.SHA256_12) {
+            throw new ErofsFormatException("metacopy xattr of " + metacopy.length + " bytes says its length is "
+                    + (metacopy[1] & 0xFF));
+        }
+        return Arrays.copyOfRange(metacopy, METACOPY_HEADER_SIZE, metacopy.length);
     }
 }

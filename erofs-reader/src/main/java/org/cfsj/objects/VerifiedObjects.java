@@ -23,7 +23,7 @@ import org.cfsj.sys.VerityIoctl;
 import org.cfsj.sys.VerityIoctl.Measurement;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
-import org.cfsj.verity.FsVerityParams;
+import org.cfsj.verity.VerityAlgorithm;
 
 /**
  * A composefs object directory ({@code xx/rest-of-hex-digest}) from which every object is handed
@@ -51,7 +51,7 @@ import org.cfsj.verity.FsVerityParams;
  * <p>User-space digests run on the caller's thread with one hashing thread per object: a FUSE
  * server opens from several workers at once, and letting each fan out over every core would
  * oversubscribe the machine just when it is busiest. A large object's first open therefore takes
- * about size / (single-core SHA-256 speed); later opens are free.
+ * about size / (single-core hash speed); later opens are free.
  *
  * <p>Thread-safe. The store owns no threads; {@link #close()} releases the directory fd and the
  * digest cache, and must not race with {@link #open} (later opens fail).
@@ -68,7 +68,6 @@ public final class VerifiedObjects implements AutoCloseable {
     private static final int PRESENCE_FLAGS = FileCalls.O_PATH | FileCalls.O_NOFOLLOW | FileCalls.O_CLOEXEC;
     private static final int AT_EMPTY_PATH = 0x1000;
     private static final byte[] EMPTY_PATH = new byte[0];
-    private static final int SHA256_DIGEST_SIZE = 32;
     /** How many objects {@link #recomputeAll} holds open at once. */
     private static final int RECOMPUTE_CHUNK = 512;
     private static final System.Logger LOG = System.getLogger(VerifiedObjects.class.getName());
@@ -132,8 +131,9 @@ public final class VerifiedObjects implements AutoCloseable {
      * @param payload the object's path relative to the store, as an image's redirect xattr names it
      *     ("ab/cdef..."); bytes as ISO-8859-1 chars. Absolute paths and ".." are refused, and no
      *     component may be a symlink ({@link ConfinedOpen}): the path never leaves the store.
-     * @param expectedDigest the SHA-256 fs-verity digest the image records, or null if it has none
-     *     (then the object is refused, unless the store is insecure)
+     * @param expectedDigest the fs-verity digest the image records, or null if it has none (then the
+     *     object is refused, unless the store is insecure); its length says its algorithm (sha256
+     *     or sha512, {@link VerityAlgorithm#ofDigest}), which the object is checked with
      * @return the open object; close its fd with {@link #close(int)}
      * @throws org.cfsj.sys.SysException if the object cannot be opened ({@code errno()} says
      *     why, e.g. ENOENT)
@@ -143,9 +143,9 @@ public final class VerifiedObjects implements AutoCloseable {
      */
     public OpenObject open(String payload, byte[] expectedDigest) throws IOException {
         byte[] name = Payloads.toRelativeName(payload);
-        if (expectedDigest != null && expectedDigest.length != SHA256_DIGEST_SIZE) {
-            throw new IOException("object " + payload + ": expected a " + SHA256_DIGEST_SIZE
-                    + "-byte SHA-256 fs-verity digest, got " + expectedDigest.length + " bytes");
+        if (expectedDigest != null && VerityAlgorithm.ofDigestSize(expectedDigest.length) == null) {
+            throw new IOException("object " + payload + ": expected a sha256 (32-byte) or sha512 (64-byte) fs-verity"
+                    + " digest, got " + expectedDigest.length + " bytes");
         }
         if (expectedDigest == null && !insecure) {
             throw new MissingDigestException(payload);
@@ -187,7 +187,7 @@ public final class VerifiedObjects implements AutoCloseable {
     public interface RecomputeSink {
         /**
          * @param payload the object, as passed in
-         * @param digest  its recomputed SHA-256 fs-verity digest, or null if it could not be read
+         * @param digest  its recomputed fs-verity digest, or null if it could not be read
          * @param failure why it could not be read (not a regular file, a symlink on the way, ...), or null
          */
         void accept(String payload, byte[] digest, IOException failure) throws IOException;
@@ -200,15 +200,17 @@ public final class VerifiedObjects implements AutoCloseable {
      * {@code threads} threads (0: one per processor) as {@link FsVerity#digestAll} does. The sink
      * gets the objects in the order given, on the caller's thread.
      */
-    public void recomputeAll(List<String> payloads, int threads, RecomputeSink sink) throws IOException {
+    public void recomputeAll(List<String> payloads, VerityAlgorithm algorithm, int threads, RecomputeSink sink)
+            throws IOException {
         for (int from = 0; from < payloads.size(); from += RECOMPUTE_CHUNK) {
             List<String> chunk = payloads.subList(from, Math.min(payloads.size(), from + RECOMPUTE_CHUNK));
-            recomputeChunk(chunk, threads, sink);
+            recomputeChunk(chunk, algorithm, threads, sink);
         }
     }
 
     /** One bounded group of {@link #recomputeAll}, so that at most a chunk's fds are open at once. */
-    private void recomputeChunk(List<String> chunk, int threads, RecomputeSink sink) throws IOException {
+    private void recomputeChunk(List<String> chunk, VerityAlgorithm algorithm, int threads, RecomputeSink sink)
+            throws IOException {
         int[] fds = new int[chunk.size()];
         Arrays.fill(fds, -1);
         IOException[] failures = new IOException[chunk.size()];
@@ -228,7 +230,7 @@ public final class VerifiedObjects implements AutoCloseable {
                 }
             }
             int[] next = {0};
-            FsVerity.digestAll(opened, FsVerityParams.DEFAULT, threads,
+            FsVerity.digestAll(opened, algorithm.params(), threads,
                     (file, digest) -> digests[index.get(next[0]++)] = digest);
         } finally {
             for (int fd : fds) {
@@ -326,11 +328,11 @@ public final class VerifiedObjects implements AutoCloseable {
     }
 
     private void verify(int fd, String payload, String what, Stat st, byte[] expected) throws IOException {
+        VerityAlgorithm alg = VerityAlgorithm.ofDigest(expected);
         switch (VerityIoctl.measure(fd)) {
             case Measurement.Enabled kernel -> {
                 kernelMeasurements.increment();
-                if (kernel.algorithm() != VerityIoctl.FS_VERITY_HASH_ALG_SHA256
-                        || !Arrays.equals(kernel.digest(), expected)) {
+                if (kernel.algorithm() != alg.code() || !Arrays.equals(kernel.digest(), expected)) {
                     failures.increment();
                     throw new ObjectVerificationException(payload, expected, kernel.digest(),
                             "measured by kernel fs-verity, " + kernel.algorithmName());
@@ -339,6 +341,10 @@ public final class VerifiedObjects implements AutoCloseable {
             case Measurement.Unavailable _ -> {
                 FileIdentity id = FileIdentity.of(payload, st);
                 byte[] actual = cache.digest(id, () -> fromLedgerOrHashed(fd, id, st, what, expected));
+                if (actual.length != expected.length) {
+                    // remembered for another algorithm (an image may name one object with both)
+                    actual = fromLedgerOrHashed(fd, id, st, what, expected);
+                }
                 if (!Arrays.equals(actual, expected)) {
                     failures.increment();
                     throw new ObjectVerificationException(payload, expected, actual, "computed in user space");
@@ -356,13 +362,13 @@ public final class VerifiedObjects implements AutoCloseable {
     private byte[] fromLedgerOrHashed(int fd, FileIdentity id, Stat st, String what, byte[] expected)
             throws IOException {
         if (ledger != null) {
-            byte[] known = ledger.lookup(st);
+            byte[] known = ledger.lookup(st, VerityAlgorithm.ofDigest(expected));
             if (known != null && Arrays.equals(known, expected)) {
                 ledgerHits.increment();
                 return known;
             }
         }
-        byte[] digest = digestInUserSpace(fd, id, what);
+        byte[] digest = digestInUserSpace(fd, id, what, VerityAlgorithm.ofDigest(expected));
         if (ledger != null) {
             try {
                 ledger.record(st, digest);
@@ -381,10 +387,11 @@ public final class VerifiedObjects implements AutoCloseable {
      * Hashes the very file {@code fd} refers to (through its /proc/self/fd link, which reopens the
      * inode even if it was renamed meanwhile) and makes sure it did not change while being read.
      */
-    private static byte[] digestInUserSpace(int fd, FileIdentity id, String what) throws IOException {
+    private static byte[] digestInUserSpace(int fd, FileIdentity id, String what, VerityAlgorithm alg)
+            throws IOException {
         byte[] digest;
         try {
-            digest = FsVerity.digest(Path.of("/proc/self/fd/" + fd), FsVerityParams.DEFAULT, 1);
+            digest = FsVerity.digest(Path.of("/proc/self/fd/" + fd), alg.params(), 1);
         } catch (IOException e) {
             throw new IOException(what + ": cannot compute fs-verity digest: " + e.getMessage(), e);
         }

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -30,7 +29,6 @@ public final class VerityIoctl {
     static final long ENABLE_ARG_SIZE = 128;
     /** {@code sizeof(struct fsverity_digest)}: u16 digest_algorithm, u16 digest_size, then the digest. */
     static final long DIGEST_HEADER_SIZE = 4;
-    static final int SHA256_SIZE = 32;
 
     /** What the kernel said about one file. */
     public sealed interface Measurement {
@@ -69,29 +67,15 @@ public final class VerityIoctl {
     }
 
     /**
-     * The SHA-256 fs-verity digest the kernel keeps for {@code fd}; throws if it has none or
-     * another algorithm.
+     * FS_IOC_ENABLE_VERITY with hash {@code hashAlgorithm} ({@code FS_VERITY_HASH_ALG_*}), 4 KiB
+     * blocks, no salt, on a file opened read-only with no writers. EEXIST (already enabled) counts
+     * as success.
      */
-    public static byte[] measureSha256(int fd, String what) throws IOException {
-        return switch (measure(fd)) {
-            case Measurement.Enabled e when e.algorithm() == FS_VERITY_HASH_ALG_SHA256 && e.digest().length == SHA256_SIZE ->
-                    e.digest();
-            case Measurement.Enabled e ->
-                    throw new IOException(what + ": fs-verity algorithm " + e.algorithm() + " is not sha256: unsupported");
-            case Measurement.Unavailable u -> throw new SysException("ioctl", what, u.errno());
-            case Measurement.Failed f -> throw new SysException("ioctl", what, f.errno());
-        };
-    }
-
-    /**
-     * FS_IOC_ENABLE_VERITY with SHA-256, 4 KiB blocks, no salt, on a file opened read-only with
-     * no writers. EEXIST (already enabled) counts as success.
-     */
-    public static void enable(int fd, String what) throws SysException {
+    public static void enable(int fd, int hashAlgorithm, String what) throws SysException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment arg = arena.allocate(ENABLE_ARG_SIZE, 8);
             arg.set(JAVA_INT, 0, 1); // version
-            arg.set(JAVA_INT, 4, FS_VERITY_HASH_ALG_SHA256);
+            arg.set(JAVA_INT, 4, hashAlgorithm);
             arg.set(JAVA_INT, 8, 4096); // block_size
             while (true) {
                 int r = Ioctl.ioctlOrErrno(fd, FS_IOC_ENABLE_VERITY, arg);

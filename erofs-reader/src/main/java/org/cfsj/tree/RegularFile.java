@@ -1,10 +1,12 @@
 package org.cfsj.tree;
 
+import org.cfsj.verity.VerityAlgorithm;
+
 /**
  * A regular file. Either its content is inline ({@link #content()} non-null, length == size),
  * or it lives outside the image: {@link #payload()} is the backing path relative to the object
  * directory (composefs's overlay redirect) and {@link #digest()} its fs-verity digest, either
- * of which may be absent.
+ * of which may be absent. A digest is a sha256 (32 bytes) or sha512 (64 bytes) fs-verity digest.
  */
 public final class RegularFile implements Node {
     private Metadata meta;
@@ -19,6 +21,9 @@ public final class RegularFile implements Node {
         }
         if (content != null && content.length != size) {
             throw new IllegalArgumentException("content length " + content.length + " != size " + size);
+        }
+        if (digest != null) {
+            VerityAlgorithm.ofDigest(digest); // a sha256 or sha512 fs-verity digest, nothing else
         }
         this.meta = meta;
         this.size = size;
@@ -68,7 +73,7 @@ public final class RegularFile implements Node {
         return payload;
     }
 
-    /** fs-verity digest (32 bytes for sha256), or null. */
+    /** fs-verity digest (32 bytes for sha256, 64 for sha512: {@link VerityAlgorithm#ofDigest}), or null. */
     public byte[] digest() {
         return digest == null ? null : digest.clone();
     }

@@ -30,18 +30,22 @@ import org.cfsj.sys.Stat;
  * user-space check anyway. The ledger must therefore be writable by its owner only: a file that is
  * group- or world-writable, or owned by someone other than this process's user, is not read.
  *
- * <p>Format: records of {@value #RECORD_SIZE} bytes, each starting with a magic number and ending
- * with a CRC32C of the rest, appended with {@code O_APPEND} (one write per batch, so processes can
- * share the file). Reading resynchronises on the magic after a torn or damaged record, and the last
- * valid record for a (device, inode) wins. The file only grows; deleting it costs a re-hash of each
- * object once.
+ * <p>Format: records, each starting with a magic number that says its kind and ending with a
+ * CRC32C of the rest, appended with {@code O_APPEND} (one write per record, so processes can share
+ * the file): {@value #RECORD_SIZE}-byte records ({@link #MAGIC}) hold a sha256 digest,
+ * {@value #RECORD_SIZE_512}-byte records ({@link #MAGIC_512}) a sha512 one; both kinds can be mixed
+ * in one file (objects of a sha256 and of a sha512 repository, or one object named both ways).
+ * Reading resynchronises on a magic after a torn or damaged record, and the last valid record for a
+ * (device, inode, algorithm) wins. The file only grows; deleting it costs a re-hash of each object
+ * once.
  *
  * <p>Thread-safe.
  */
 public final class DigestLedger implements AutoCloseable {
     static final int RECORD_SIZE = 96;
     static final int MAGIC = 0x4c444643; // "CFDL" little-endian
-    private static final int DIGEST_SIZE = 32;
+    static final int RECORD_SIZE_512 = 128;
+    static final int MAGIC_512 = 0x35444643; // "CFD5" little-endian
     // record layout, little-endian: magic, 4 reserved bytes, then these fields, then the CRC
     private static final int DEV = 8;
     private static final int INO = 16;
@@ -51,7 +55,6 @@ public final class DigestLedger implements AutoCloseable {
     private static final int CTIME_NSEC = 44;
     private static final int CTIME_SEC = 48;
     private static final int DIGEST = 56;
-    private static final int CRC_OFFSET = RECORD_SIZE - 4;
 
     /** What the ledger knows about one file. */
     private record Known(long size, long mtimeSec, int mtimeNsec, long ctimeSec, int ctimeNsec, byte[] digest) {
@@ -61,7 +64,21 @@ public final class DigestLedger implements AutoCloseable {
         }
     }
 
-    private record FileKey(long dev, long ino) {}
+    private record FileKey(long dev, long ino, VerityAlgorithm algorithm) {}
+
+    /** The record size for digests of {@code algorithm}. */
+    private static int recordSize(VerityAlgorithm algorithm) {
+        return algorithm == VerityAlgorithm.SHA256_12 ? RECORD_SIZE : RECORD_SIZE_512;
+    }
+
+    private static int magic(VerityAlgorithm algorithm) {
+        return algorithm == VerityAlgorithm.SHA256_12 ? MAGIC : MAGIC_512;
+    }
+
+    /** The algorithm of records starting with {@code magic}, or null if it is no record's. */
+    private static VerityAlgorithm ofMagic(int magic) {
+        return magic == MAGIC ? VerityAlgorithm.SHA256_12 : magic == MAGIC_512 ? VerityAlgorithm.SHA512_12 : null;
+    }
 
     private final Path file;
     private final FileChannel channel;
@@ -139,42 +156,46 @@ public final class DigestLedger implements AutoCloseable {
         int at = 0;
         int limit = all.limit();
         while (at + RECORD_SIZE <= limit) {
-            if (all.getInt(at) != MAGIC || !crcMatches(all, at)) {
+            VerityAlgorithm alg = ofMagic(all.getInt(at));
+            int size = alg == null ? 0 : recordSize(alg);
+            if (alg == null || at + size > limit || !crcMatches(all, at, size)) {
                 at++; // a torn or damaged record: look for the next one
                 continue;
             }
-            byte[] digest = new byte[DIGEST_SIZE];
+            byte[] digest = new byte[alg.digestSize()];
             all.get(at + DIGEST, digest);
-            known.put(new FileKey(all.getLong(at + DEV), all.getLong(at + INO)), new Known(all.getLong(at + SIZE),
+            known.put(new FileKey(all.getLong(at + DEV), all.getLong(at + INO), alg), new Known(all.getLong(at + SIZE),
                     all.getLong(at + MTIME_SEC), all.getInt(at + MTIME_NSEC), all.getLong(at + CTIME_SEC),
                     all.getInt(at + CTIME_NSEC), digest));
-            at += RECORD_SIZE;
+            at += size;
         }
     }
 
-    private static boolean crcMatches(ByteBuffer b, int at) {
+    private static boolean crcMatches(ByteBuffer b, int at, int size) {
         CRC32C crc = new CRC32C();
-        crc.update(b.slice(at, CRC_OFFSET));
-        return (int) crc.getValue() == b.getInt(at + CRC_OFFSET);
+        crc.update(b.slice(at, size - 4));
+        return (int) crc.getValue() == b.getInt(at + size - 4);
     }
 
     /**
-     * The SHA-256 fs-verity digest recorded for the file {@code st} describes, or null if there is
-     * none or the file changed since (another size, mtime or ctime).
+     * The fs-verity digest of {@code algorithm} recorded for the file {@code st} describes, or
+     * null if there is none or the file changed since (another size, mtime or ctime).
      */
-    public byte[] lookup(Stat st) {
-        Known k = known.get(new FileKey(st.dev(), st.ino()));
+    public byte[] lookup(Stat st, VerityAlgorithm algorithm) {
+        Known k = known.get(new FileKey(st.dev(), st.ino(), algorithm));
         return k != null && k.matches(st) ? k.digest.clone() : null;
     }
 
-    /** Remembers {@code digest} for the file {@code st} describes (statted after the digest was computed). */
+    /**
+     * Remembers {@code digest} (sha256 or sha512, by its length) for the file {@code st} describes
+     * (statted after the digest was computed).
+     */
     public void record(Stat st, byte[] digest) throws IOException {
-        if (digest.length != DIGEST_SIZE) {
-            throw new IllegalArgumentException("expected a 32-byte digest, got " + digest.length);
-        }
+        VerityAlgorithm alg = VerityAlgorithm.ofDigest(digest);
+        int recordSize = recordSize(alg);
         Known k = new Known(st.size(), st.mtimeSec(), st.mtimeNsec(), st.ctimeSec(), st.ctimeNsec(), digest.clone());
-        ByteBuffer r = ByteBuffer.allocate(RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        r.putInt(0, MAGIC);
+        ByteBuffer r = ByteBuffer.allocate(recordSize).order(ByteOrder.LITTLE_ENDIAN);
+        r.putInt(0, magic(alg));
         r.putLong(DEV, st.dev());
         r.putLong(INO, st.ino());
         r.putLong(SIZE, k.size());
@@ -184,14 +205,14 @@ public final class DigestLedger implements AutoCloseable {
         r.putLong(CTIME_SEC, k.ctimeSec());
         r.put(DIGEST, digest);
         CRC32C crc = new CRC32C();
-        crc.update(r.slice(0, CRC_OFFSET));
-        r.putInt(CRC_OFFSET, (int) crc.getValue());
+        crc.update(r.slice(0, recordSize - 4));
+        r.putInt(recordSize - 4, (int) crc.getValue());
         // one write(2) with O_APPEND: whole records, never interleaved with another process's
         int n = channel.write(r);
-        if (n != RECORD_SIZE) {
+        if (n != recordSize) {
             throw new IOException(file + ": short write to the digest ledger (" + n + " bytes)");
         }
-        known.put(new FileKey(st.dev(), st.ino()), k);
+        known.put(new FileKey(st.dev(), st.ino(), alg), k);
     }
 
     /** Files with a record. */

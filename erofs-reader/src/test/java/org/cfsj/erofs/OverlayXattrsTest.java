@@ -31,7 +31,7 @@ class OverlayXattrsTest {
     }
 
     @Test
-    void redirectPayloadAndMetacopyDigest() {
+    void redirectPayloadAndMetacopyDigest() throws Exception {
         assertEquals("ab/cdef", OverlayXattrs.payload(Bytes.of("/ab/cdef")));
         assertEquals("ab/cd", OverlayXattrs.payload(Bytes.of("/ab/cd\0junk")));
         byte[] metacopy = new byte[36];
@@ -39,12 +39,12 @@ class OverlayXattrsTest {
         metacopy[3] = 1;
         metacopy[4] = 7;
         metacopy[35] = 9;
-        byte[] d = OverlayXattrs.verityDigest(metacopy);
+        byte[] d = OverlayXattrs.metacopyDigest(metacopy);
         assertEquals(32, d.length);
         assertEquals(7, d[0]);
         assertEquals(9, d[31]);
-        assertNull(OverlayXattrs.verityDigest(new byte[] {0, 4, 0, 0}), "a metacopy without digest");
-        assertNull(OverlayXattrs.verityDigest(new byte[0]));
+        assertNull(OverlayXattrs.metacopyDigest(new byte[] {0, 4, 0, 0}), "a metacopy without digest");
+        assertNull(OverlayXattrs.metacopyDigest(new byte[0]));
     }
 
     @Test
@@ -60,7 +60,7 @@ class OverlayXattrsTest {
     }
 
     @Test
-    void redirectAndMetacopyValuesReadBack() {
+    void redirectAndMetacopyValuesReadBack() throws Exception {
         assertEquals("/ab/cdef", Bytes.str(OverlayXattrs.redirect(Bytes.of("ab/cdef"))));
         assertEquals("ab/cdef", OverlayXattrs.payload(OverlayXattrs.redirect(Bytes.of("ab/cdef"))));
         assertEquals("/", OverlayXattrs.payload(Bytes.of("/")), "composefs keeps a lone '/'");
@@ -69,10 +69,40 @@ class OverlayXattrsTest {
         digest[31] = 9;
         byte[] metacopy = OverlayXattrs.metacopy(digest);
         assertArrayEquals(new byte[] {0, 36, 0, 1}, java.util.Arrays.copyOf(metacopy, 4));
-        assertArrayEquals(digest, OverlayXattrs.storedDigest(metacopy));
-        assertArrayEquals(digest, OverlayXattrs.verityDigest(metacopy));
+        assertArrayEquals(digest, OverlayXattrs.metacopyDigest(metacopy));
+        assertArrayEquals(digest, OverlayXattrs.metacopyDigest(metacopy));
         assertEquals(0, OverlayXattrs.metacopy(null).length);
-        assertNull(OverlayXattrs.storedDigest(new byte[0]));
-        assertNull(OverlayXattrs.storedDigest(new byte[40]), "composefs takes a digest only from a 36-byte value");
+        assertNull(OverlayXattrs.metacopyDigest(new byte[0]));
+        assertNull(OverlayXattrs.metacopyDigest(new byte[40]), "composefs takes a digest only from a 36-byte value");
+    }
+
+    @Test
+    void sha512MetacopyRoundTrips() throws Exception {
+        byte[] digest = new byte[64];
+        digest[0] = 5;
+        digest[63] = 6;
+        byte[] metacopy = OverlayXattrs.metacopy(digest);
+        assertArrayEquals(new byte[] {0, 68, 0, 2}, java.util.Arrays.copyOf(metacopy, 4),
+                "struct ovl_metacopy: version 0, len 68, flags 0, digest_algo 2 (FS_VERITY_HASH_ALG_SHA512)");
+        assertArrayEquals(digest, OverlayXattrs.metacopyDigest(metacopy));
+    }
+
+    @Test
+    void metacopyNamingAnAlgorithmWithTheWrongLengthIsRefused() {
+        byte[] sha512Short = new byte[36];
+        sha512Short[1] = 36;
+        sha512Short[3] = 2;
+        ErofsFormatException e = assertThrows(ErofsFormatException.class, () -> OverlayXattrs.metacopyDigest(sha512Short));
+        assertEquals("metacopy xattr says sha512 but carries 32 digest bytes (expected 64)", e.getMessage());
+        byte[] sha256Long = new byte[68];
+        sha256Long[1] = 68;
+        sha256Long[3] = 1;
+        assertThrows(ErofsFormatException.class, () -> OverlayXattrs.metacopyDigest(sha256Long));
+        byte[] sha512BadLen = OverlayXattrs.metacopy(new byte[64]);
+        sha512BadLen[1] = 36;
+        assertThrows(ErofsFormatException.class, () -> OverlayXattrs.metacopyDigest(sha512BadLen));
+        byte[] odd = new byte[50];
+        odd[3] = 2;
+        assertThrows(ErofsFormatException.class, () -> OverlayXattrs.metacopyDigest(odd));
     }
 }

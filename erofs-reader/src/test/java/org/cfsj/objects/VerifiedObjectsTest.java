@@ -32,6 +32,7 @@ import org.cfsj.sys.SysException;
 import org.cfsj.tree.Bytes;
 import org.cfsj.verity.DigestLedger;
 import org.cfsj.verity.FsVerity;
+import org.cfsj.verity.VerityAlgorithm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,7 +75,7 @@ class VerifiedObjectsTest {
         for (int threads : new int[] {1, 3}) {
             List<String> seen = new ArrayList<>();
             try (VerifiedObjects store = new VerifiedObjects(base, false)) {
-                store.recomputeAll(payloads, threads, (payload, digest, failure) -> {
+                store.recomputeAll(payloads, VerityAlgorithm.SHA256_12, threads, (payload, digest, failure) -> {
                     int i = seen.size();
                     seen.add(payload);
                     if (i < expected.size()) {
@@ -92,6 +93,40 @@ class VerifiedObjectsTest {
             assertTrue(store.exists(payloads.get(0)));
             assertTrue(store.exists("link"), "the last name itself counts, not followed");
             assertFalse(store.exists("absent"));
+        }
+    }
+
+    @Test
+    void sha512ObjectIsCheckedWithSha512AndRecordedInTheLedgerAsSuch() throws IOException {
+        byte[] content = randomBytes(70_000, 512);
+        byte[] digest = VerityAlgorithm.SHA512_12.digest(content);
+        String payload = FsVerity.objectPath(digest);
+        assertEquals(2 + 1 + 126, payload.length(), "objects/XX/<126 hex>");
+        Path object = base.resolve(payload);
+        Files.createDirectories(object.getParent());
+        Files.write(object, content);
+        Path ledgerFile = base.resolve("ledger");
+        {
+            try (DigestLedger ledger = DigestLedger.open(ledgerFile);
+                    VerifiedObjects store = new VerifiedObjects(base, false, 16, ledger)) {
+                VerifiedObjects.close(store.open(payload, digest).fd());
+                assertEquals(1, ledger.size(), "the sha512 digest was recorded");
+                // the checked digest is the image's: the same file checked by sha256 is a second check,
+                // not the remembered sha512 digest compared with a sha256 one
+                VerifiedObjects.close(store.open(payload, FsVerity.digest(content)).fd());
+                assertEquals(2, ledger.size(), "one record per algorithm");
+                assertThrows(ObjectVerificationException.class, () -> store.open(payload, new byte[32]));
+            }
+            flipByte(object, 100);
+            try (VerifiedObjects store = new VerifiedObjects(base, false)) {
+                assertThrows(ObjectVerificationException.class, () -> store.open(payload, digest));
+            }
+            List<byte[]> seen = new ArrayList<>();
+            try (VerifiedObjects store = new VerifiedObjects(base, false)) {
+                store.recomputeAll(List.of(payload), VerityAlgorithm.SHA512_12, 1, (p, d, failure) -> seen.add(d));
+            }
+            assertEquals(64, seen.get(0).length);
+            assertFalse(java.util.Arrays.equals(digest, seen.get(0)), "fsck's recomputation sees the flipped byte");
         }
     }
 
@@ -364,8 +399,8 @@ class VerifiedObjectsTest {
         byte[] digest = put(new byte[10]);
         try (VerifiedObjects store = new VerifiedObjects(base, false)) {
             IOException e = assertThrows(IOException.class,
-                    () -> store.open(FsVerity.objectPath(digest), new byte[64]));
-            assertTrue(e.getMessage().contains("32-byte SHA-256"), e.getMessage());
+                    () -> store.open(FsVerity.objectPath(digest), new byte[48]));
+            assertTrue(e.getMessage().contains("sha256 (32-byte) or sha512 (64-byte)"), e.getMessage());
         }
     }
 

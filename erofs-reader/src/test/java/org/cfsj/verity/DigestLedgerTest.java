@@ -43,9 +43,29 @@ class DigestLedgerTest {
         assertEquals(3L * DigestLedger.RECORD_SIZE, Files.size(file));
         try (DigestLedger l = DigestLedger.open(file)) {
             assertEquals(2, l.size());
-            assertArrayEquals(digest(3), l.lookup(stat(10, 100, 1000, 3000)));
-            assertNull(l.lookup(stat(10, 100, 1000, 2000)), "the older record of inode 10 is superseded");
-            assertArrayEquals(digest(2), l.lookup(stat(11, 200, 1000, 2000)));
+            assertArrayEquals(digest(3), l.lookup(stat(10, 100, 1000, 3000), VerityAlgorithm.SHA256_12));
+            assertNull(l.lookup(stat(10, 100, 1000, 2000), VerityAlgorithm.SHA256_12), "the older record of inode 10 is superseded");
+            assertArrayEquals(digest(2), l.lookup(stat(11, 200, 1000, 2000), VerityAlgorithm.SHA256_12));
+        }
+    }
+
+    @Test
+    void sha512RecordsLiveBesideSha256OnesAndAreFoundOnlyForSha512() throws IOException {
+        Path file = tmp.resolve("ledger");
+        byte[] sha512 = new byte[64];
+        Arrays.fill(sha512, (byte) 9);
+        try (DigestLedger l = DigestLedger.open(file)) {
+            l.record(stat(10, 100, 1000, 2000), digest(1));
+            l.record(stat(10, 100, 1000, 2000), sha512);
+            l.record(stat(12, 100, 1000, 2000), digest(4));
+        }
+        assertEquals(2L * DigestLedger.RECORD_SIZE + DigestLedger.RECORD_SIZE_512, Files.size(file));
+        try (DigestLedger l = DigestLedger.open(file)) {
+            assertArrayEquals(digest(1), l.lookup(stat(10, 100, 1000, 2000), VerityAlgorithm.SHA256_12));
+            assertArrayEquals(sha512, l.lookup(stat(10, 100, 1000, 2000), VerityAlgorithm.SHA512_12));
+            assertNull(l.lookup(stat(12, 100, 1000, 2000), VerityAlgorithm.SHA512_12), "no sha512 record for inode 12");
+            assertArrayEquals(digest(4), l.lookup(stat(12, 100, 1000, 2000), VerityAlgorithm.SHA256_12),
+                    "the record after a 128-byte one is read at its place");
         }
     }
 
@@ -53,11 +73,11 @@ class DigestLedgerTest {
     void anyChangeToSizeMtimeOrCtimeIsAMiss() throws IOException {
         try (DigestLedger l = DigestLedger.open(tmp.resolve("ledger"))) {
             l.record(stat(10, 100, 1000, 2000), digest(1));
-            assertArrayEquals(digest(1), l.lookup(stat(10, 100, 1000, 2000)));
-            assertNull(l.lookup(stat(10, 101, 1000, 2000)));
-            assertNull(l.lookup(stat(10, 100, 1001, 2000)));
-            assertNull(l.lookup(stat(10, 100, 1000, 2001)));
-            assertNull(l.lookup(stat(12, 100, 1000, 2000)));
+            assertArrayEquals(digest(1), l.lookup(stat(10, 100, 1000, 2000), VerityAlgorithm.SHA256_12));
+            assertNull(l.lookup(stat(10, 101, 1000, 2000), VerityAlgorithm.SHA256_12));
+            assertNull(l.lookup(stat(10, 100, 1001, 2000), VerityAlgorithm.SHA256_12));
+            assertNull(l.lookup(stat(10, 100, 1000, 2001), VerityAlgorithm.SHA256_12));
+            assertNull(l.lookup(stat(12, 100, 1000, 2000), VerityAlgorithm.SHA256_12));
         }
     }
 
@@ -77,9 +97,9 @@ class DigestLedgerTest {
             l.record(stat(3, 3, 3, 3), digest(3));
         }
         try (DigestLedger l = DigestLedger.open(file)) {
-            assertArrayEquals(digest(1), l.lookup(stat(1, 1, 1, 1)));
-            assertNull(l.lookup(stat(2, 2, 2, 2)), "a record whose checksum fails is not believed");
-            assertArrayEquals(digest(3), l.lookup(stat(3, 3, 3, 3)), "found again after the torn record");
+            assertArrayEquals(digest(1), l.lookup(stat(1, 1, 1, 1), VerityAlgorithm.SHA256_12));
+            assertNull(l.lookup(stat(2, 2, 2, 2), VerityAlgorithm.SHA256_12), "a record whose checksum fails is not believed");
+            assertArrayEquals(digest(3), l.lookup(stat(3, 3, 3, 3), VerityAlgorithm.SHA256_12), "found again after the torn record");
         }
     }
 

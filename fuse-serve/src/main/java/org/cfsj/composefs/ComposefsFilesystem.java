@@ -347,7 +347,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         if (redirect == null) {
             return null;
         }
-        return new External(OverlayXattrs.payload(redirect), metacopy == null ? null : OverlayXattrs.verityDigest(metacopy));
+        return new External(OverlayXattrs.payload(redirect), metacopy == null ? null : OverlayXattrs.metacopyDigest(metacopy));
     }
 
     @Override

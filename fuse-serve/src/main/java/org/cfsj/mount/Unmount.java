@@ -13,9 +13,10 @@ import org.cfsj.sys.SysException;
 
 /**
  * Unmounts what this package mounted: a FUSE mount of a cfsj server (whose server then notices
- * and exits by itself) or a kernel composefs mount (an overlay whose source is
- * {@code composefs}). Anything else mounted at the path is refused: the caller named the wrong
- * directory, and unmounting someone else's filesystem is not ours to do.
+ * and exits by itself), a kernel composefs mount (an overlay whose source is
+ * {@code composefs}) or a {@link WritableOverlay} (source {@code cfsj-writable}; its upper
+ * directory stays, it is the caller's). Anything else mounted at the path is refused: the caller
+ * named the wrong directory, and unmounting someone else's filesystem is not ours to do.
  */
 public final class Unmount {
     private Unmount() {}
@@ -39,7 +40,8 @@ public final class Unmount {
         Path at = Path.of(entry.mountPoint());
         if (entry.fsType().equals("fuse.cfsj")) {
             FuseMount.unmount(at, lazy, !EffectiveUser.isRoot());
-        } else if (entry.fsType().equals("overlay") && entry.source().equals("composefs")) {
+        } else if (entry.fsType().equals("overlay")
+                && (entry.source().equals("composefs") || entry.source().equals(WritableOverlay.SOURCE))) {
             unmountKernel(at, lazy);
         } else {
             throw new IOException(mountpoint + ": not a cfsj mount (it is " + entry.fsType() + ")");

@@ -50,7 +50,7 @@ public final class ImageLinks {
     public List<ObjectId> list() throws IOException {
         List<ObjectId> ids = new ArrayList<>();
         for (String n : links.list()) {
-            ObjectId id = ObjectId.parseOrNull(n);
+            ObjectId id = ObjectId.parseOrNull(n, objects.algorithm());
             if (id != null) {
                 ids.add(id);
             }
@@ -74,7 +74,7 @@ public final class ImageLinks {
 
     /** The image {@code images/refs/<refPath>} points to, if that ref exists and names an image id. */
     public Optional<ObjectId> ref(String refPath) throws IOException {
-        return links.ref(refPath).map(ObjectId::parseOrNull);
+        return links.ref(refPath).map(n -> ObjectId.parseOrNull(n, objects.algorithm()));
     }
 
     public boolean removeRef(String refPath) throws IOException {

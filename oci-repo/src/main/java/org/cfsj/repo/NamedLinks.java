@@ -82,7 +82,7 @@ public final class NamedLinks {
                 return Optional.empty();
             }
             return Optional.ofNullable(ObjectId.parseOrNull(
-                    target.getName(n - 2).toString() + target.getName(n - 1)));
+                    target.getName(n - 2).toString() + target.getName(n - 1), objects.algorithm()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | UnsupportedOperationException e) {

@@ -53,7 +53,7 @@ public final class ObjectBatch implements AutoCloseable {
         if (installed) {
             throw new IllegalStateException("batch already installed");
         }
-        FsVerityHasher hasher = new FsVerityHasher();
+        FsVerityHasher hasher = store.algorithm().newHasher();
         hasher.update(data, off, len);
         ObjectId id = ObjectId.of(hasher.finish());
         if (has(id)) {

@@ -26,10 +26,12 @@ import org.cfsj.sys.StatCalls;
 import org.cfsj.sys.SysException;
 import org.cfsj.sys.VerityIoctl;
 import org.cfsj.verity.DigestLedger;
+import org.cfsj.verity.VerityAlgorithm;
 
 /**
- * A repository's content-addressed objects: {@code objects/xx/<62 hex>}, each named by the
- * fs-verity digest of its content, written through {@code tmp/} or {@code objects/xx/.obj-*.tmp}
+ * A repository's content-addressed objects: {@code objects/xx/<rest of the hex digest>}, each
+ * named by the fs-verity digest of its content under the repository's {@link VerityAlgorithm}
+ * (62 more hex digits for sha256, 126 for sha512), written through {@code tmp/} or {@code objects/xx/.obj-*.tmp}
  * and installed by an atomic rename.
  *
  * <p>Invariants: a name under {@code objects/} is given only to complete, fsynced content whose
@@ -47,6 +49,7 @@ public final class ObjectStore implements AutoCloseable {
     private final Path tempDir;
     private final Path ledgerPath;
     private final boolean kernelVerity;
+    private final VerityAlgorithm algorithm;
     /** Temporary file names: {@code obj-<prefix>-<counter>.tmp}. */
     private final String tempPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     private final AtomicLong tempCounter = new AtomicLong();
@@ -65,12 +68,27 @@ public final class ObjectStore implements AutoCloseable {
      * @param tempDir      {@code tmp/}, on the same filesystem
      * @param ledgerPath   the digest ledger (used only without kernel verity)
      * @param kernelVerity whether objects get kernel fs-verity when installed
+     * @param algorithm    the fs-verity algorithm objects are named by (the repository's)
      */
-    ObjectStore(Path objectsDir, Path tempDir, Path ledgerPath, boolean kernelVerity) {
+    ObjectStore(Path objectsDir, Path tempDir, Path ledgerPath, boolean kernelVerity, VerityAlgorithm algorithm) {
+        this.algorithm = algorithm;
         this.objectsDir = objectsDir;
         this.tempDir = tempDir;
         this.ledgerPath = ledgerPath;
         this.kernelVerity = kernelVerity;
+    }
+
+    /** The fs-verity algorithm every object here is named by. */
+    public VerityAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    /** Throws unless {@code id} is a digest of this repository's algorithm. */
+    void checkAlgorithm(ObjectId id) throws RepositoryException {
+        if (id.algorithm() != algorithm) {
+            throw new RepositoryException("object " + id + " is a " + id.algorithm().hash().shortName()
+                    + " digest; this repository names objects by " + algorithm.repoName());
+        }
     }
 
     /** {@code objects/}. */
@@ -155,6 +173,7 @@ public final class ObjectStore implements AutoCloseable {
      * the digest ledger spares hashing objects recorded when they were named).
      */
     public InputStream open(ObjectId id) throws IOException {
+        checkAlgorithm(id);
         if (!Files.exists(path(id), LinkOption.NOFOLLOW_LINKS)) {
             throw new RepositoryException("object " + id + " is missing from the repository");
         }
@@ -263,7 +282,7 @@ public final class ObjectStore implements AutoCloseable {
             }
             int fd = FileCalls.open(temp.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
             try {
-                VerityIoctl.enable(fd, temp.toString());
+                VerityIoctl.enable(fd, algorithm.code(), temp.toString());
             } finally {
                 FileCalls.close(fd);
             }
@@ -314,7 +333,7 @@ public final class ObjectStore implements AutoCloseable {
                 }
                 try (DirectoryStream<Path> files = Files.newDirectoryStream(d)) {
                     for (Path f : files) {
-                        ObjectId id = ObjectId.parseOrNull(prefix + f.getFileName());
+                        ObjectId id = ObjectId.parseOrNull(prefix + f.getFileName(), algorithm);
                         if (id != null) {
                             ids.add(id);
                         }

@@ -36,7 +36,7 @@ public final class ObjectWriter extends OutputStream {
 
     private final ObjectStore store;
     private final ObjectBatch batch;
-    private final FsVerityHasher hasher = new FsVerityHasher();
+    private final FsVerityHasher hasher;
     /** Bytes not yet hashed nor written; all of the object while it fits in memory. */
     private byte[] buffer;
     private int buffered;
@@ -51,6 +51,7 @@ public final class ObjectWriter extends OutputStream {
     ObjectWriter(ObjectStore store, ObjectBatch batch) {
         this.store = store;
         this.batch = batch;
+        this.hasher = store.algorithm().newHasher();
         byte[] spare = SPARE.get();
         if (spare != null) {
             SPARE.remove();

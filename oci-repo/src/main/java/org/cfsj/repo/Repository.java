@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.cfsj.posix.EffectiveUser;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.VerityIoctl;
+import org.cfsj.verity.VerityAlgorithm;
 
 /**
  * A composefs repository: a directory laid out as composefs-rs documents it.
@@ -17,12 +18,12 @@ import org.cfsj.sys.VerityIoctl;
  * lock                      flock target ({@link RepoLock}), 0600
  * digest-ledger             digests of named objects, where the kernel has no fs-verity (0600)
  * tmp/                      objects being written whose digest is not known yet (same filesystem: renames are atomic)
- * objects/xx/&lt;62 hex&gt;       content, named by its fs-verity digest
+ * objects/xx/&lt;62|126 hex&gt;   content, named by its fs-verity digest (sha256 or sha512, meta.json says which)
  * objects/xx/.obj-*.tmp     objects being written whose digest is known (renamed to their name)
  * streams/&lt;name&gt;            -&gt; ../objects/xx/…   a splitstream, by name (oci-layer-sha256:…)
  * streams/refs/&lt;path&gt;       -&gt; ../…/&lt;name&gt;       named references (GC roots), e.g. refs/oci/&lt;tag&gt;
- * images/&lt;64 hex&gt;           -&gt; ../objects/xx/…   composefs images we built ourselves
- * images/refs/&lt;path&gt;        -&gt; ../…/&lt;64 hex&gt;     named references (GC roots)
+ * images/&lt;hex id&gt;           -&gt; ../objects/xx/…   composefs images we built ourselves
+ * images/refs/&lt;path&gt;        -&gt; ../…/&lt;hex id&gt;     named references (GC roots)
  * </pre>
  *
  * <p>This class is the facade: location, init, {@code meta.json}, access checks and the lock are
@@ -62,7 +63,7 @@ public final class Repository implements AutoCloseable {
         this.root = root;
         this.meta = meta;
         this.objects = new ObjectStore(root.resolve(OBJECTS), root.resolve(TMP), root.resolve(DIGEST_LEDGER),
-                meta.kernelVerity());
+                meta.kernelVerity(), meta.algorithm());
         this.streams = new NamedLinks(root.resolve(STREAMS), "stream", objects);
         this.images = new ImageLinks(root.resolve(IMAGES), objects);
     }
@@ -88,23 +89,36 @@ public final class Repository implements AutoCloseable {
         return Path.of(System.getProperty("user.home"), ".local", "share", "cfsj");
     }
 
-    /**
-     * Creates a repository at {@code root} (and missing parents), or opens it if it already is
-     * one. The top directory is made the caller's alone (0700, {@link RepoAccess}), also when
-     * it existed empty. Decides once whether objects get kernel fs-verity by trying it on a
-     * probe file.
-     */
+    /** {@link #init(Path, VerityAlgorithm)} with cfsj's default algorithm, {@code fsverity-sha256-12}. */
     public static Repository init(Path root) throws IOException {
+        return init(root, null);
+    }
+
+    /**
+     * Creates a repository at {@code root} (and missing parents) whose objects are named by
+     * {@code algorithm} (null: {@link VerityAlgorithm#DEFAULT}), or opens it if it already is one
+     * (then an explicit {@code algorithm} must be the one it has). The top directory is made the
+     * caller's alone (0700, {@link RepoAccess}), also when it existed empty. Decides once whether
+     * objects get kernel fs-verity by trying it on a probe file.
+     */
+    public static Repository init(Path root, VerityAlgorithm algorithm) throws IOException {
         root = root.toAbsolutePath();
         if (Files.exists(root.resolve(RepoMeta.FILE))) {
-            return open(root);
+            Repository existing = open(root);
+            if (algorithm != null && existing.meta.algorithm() != algorithm) {
+                existing.close();
+                throw new RepositoryException(root + ": already a repository of " + existing.meta.algorithm().repoName()
+                        + ", not " + algorithm.repoName());
+            }
+            return existing;
         }
+        VerityAlgorithm alg = algorithm == null ? VerityAlgorithm.DEFAULT : algorithm;
         RepoAccess.createPrivate(root);
         for (String d : List.of(TMP, OBJECTS, STREAMS + "/" + REFS, IMAGES + "/" + REFS)) {
             Files.createDirectories(root.resolve(d));
         }
         RepoLock.create(root.resolve(LOCK));
-        RepoMeta meta = new RepoMeta(RepoMeta.CURRENT_VERSION, RepoMeta.ALGORITHM, probeKernelVerity(root.resolve(TMP)));
+        RepoMeta meta = new RepoMeta(RepoMeta.CURRENT_VERSION, alg, probeKernelVerity(root.resolve(TMP), alg));
         meta.write(root);
         return new Repository(root, meta);
     }
@@ -131,10 +145,6 @@ public final class Repository implements AutoCloseable {
             throw new RepositoryException(root + ": repository format version " + meta.version()
                     + " is newer than this cfsj understands (" + RepoMeta.CURRENT_VERSION + ")");
         }
-        if (!RepoMeta.ALGORITHM.equals(meta.algorithm())) {
-            throw new RepositoryException(root + ": digest algorithm " + meta.algorithm()
-                    + " is not supported (cfsj uses " + RepoMeta.ALGORITHM + ")");
-        }
         for (String d : List.of(TMP, OBJECTS, STREAMS + "/" + REFS, IMAGES + "/" + REFS)) {
             Files.createDirectories(root.resolve(d));
         }
@@ -151,14 +161,14 @@ public final class Repository implements AutoCloseable {
         RepoAccess.makePrivate(root);
     }
 
-    private static boolean probeKernelVerity(Path tmpDir) {
+    private static boolean probeKernelVerity(Path tmpDir, VerityAlgorithm algorithm) {
         Path probe = null;
         try {
             probe = Files.createTempFile(tmpDir, "verity-probe-", ".tmp");
             Files.write(probe, new byte[] {'c', 'f', 's', 'j'});
             int fd = FileCalls.open(probe.toString(), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
             try {
-                VerityIoctl.enable(fd, probe.toString());
+                VerityIoctl.enable(fd, algorithm.code(), probe.toString());
                 return true;
             } finally {
                 FileCalls.close(fd);

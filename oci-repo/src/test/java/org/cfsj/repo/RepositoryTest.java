@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.cfsj.objects.ObjectVerificationException;
+import org.cfsj.verity.VerityAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,9 +49,96 @@ public class RepositoryTest {
         Files.writeString(repo.root().resolve("meta.json"), "{\"version\": 7, \"algorithm\": \"fsverity-sha256-12\"}");
         var e3 = assertThrows(RepositoryException.class, () -> Repository.open(repo.root()));
         assertTrue(e3.getMessage().contains("newer"), e3.getMessage());
-        Files.writeString(repo.root().resolve("meta.json"), "{\"version\": 1, \"algorithm\": \"fsverity-sha512-12\"}");
+        Files.writeString(repo.root().resolve("meta.json"), "{\"version\": 1, \"algorithm\": \"fsverity-sha384-12\"}");
         var e4 = assertThrows(RepositoryException.class, () -> Repository.open(repo.root()));
-        assertTrue(e4.getMessage().contains("not supported"), e4.getMessage());
+        assertTrue(e4.getMessage().endsWith("meta.json: unsupported fs-verity algorithm 'fsverity-sha384-12' (cfsj supports "
+                + "fsverity-sha256-12 and fsverity-sha512-12)"), e4.getMessage());
+        Files.writeString(repo.root().resolve("meta.json"),
+                "{\"version\": 1, \"algorithm\": \"fsverity-sha512-12\", \"features\": {\"incompatible\": [\"x\"]}}");
+        var e5 = assertThrows(RepositoryException.class, () -> Repository.open(repo.root()));
+        assertTrue(e5.getMessage().contains("features cfsj does not know"), e5.getMessage());
+    }
+
+    @Test
+    void sha512RepositoryNamesObjectsBySha512AndRecordsItAsComposefsRsDoes() throws IOException {
+        Repository repo = Repository.init(tmp.resolve("r"), VerityAlgorithm.SHA512_12);
+        String meta = Files.readString(repo.root().resolve("meta.json"));
+        assertTrue(meta.contains("\"algorithm\" : \"fsverity-sha512-12\""), meta);
+        assertTrue(meta.contains("\"features\""), meta);
+        byte[] hello = "hello world".getBytes(StandardCharsets.US_ASCII);
+        ObjectId id = repo.objects().store(hello);
+        assertEquals("18430270729d162d4e469daca123ae61893db4b0583d8f7081e3bf4f92b88ba5"
+                + "14e7982f10733fb6aa895195c5ae8fd2eb2c47a8be05513ce5a0c51a6f570409", id.hex(),
+                "fsverity digest --hash-alg=sha512 of 'hello world'");
+        assertTrue(Files.isRegularFile(repo.root().resolve("objects/18/" + id.hex().substring(2))));
+        assertArrayEquals(hello, repo.objects().read(id));
+        assertEquals(List.of(id), repo.objects().list());
+        repo.close();
+        try (Repository again = Repository.open(repo.root())) {
+            assertEquals(VerityAlgorithm.SHA512_12, again.meta().algorithm());
+            assertEquals(VerityAlgorithm.SHA512_12, again.objects().algorithm());
+            assertArrayEquals(hello, again.objects().read(id));
+            ObjectId sha256 = ObjectId.of(VerityAlgorithm.SHA256_12.digest(hello));
+            var e = assertThrows(RepositoryException.class, () -> again.objects().open(sha256));
+            assertTrue(e.getMessage().contains("this repository names objects by fsverity-sha512-12"), e.getMessage());
+        }
+        var e = assertThrows(RepositoryException.class, () -> Repository.init(repo.root(), VerityAlgorithm.SHA256_12));
+        assertTrue(e.getMessage().contains("already a repository of fsverity-sha512-12"), e.getMessage());
+        try (Repository byDefault = Repository.init(repo.root())) {
+            assertEquals(VerityAlgorithm.SHA512_12, byDefault.meta().algorithm(), "init without --algorithm opens it");
+        }
+    }
+
+    /**
+     * A repository laid out as composefs-rs 0.9 lays out a sha512 one (crates/composefs/src/repository.rs:
+     * meta.json with version, algorithm "fsverity-sha512-12", features in kebab-case and erofs_formats;
+     * objects/XX/&lt;126 hex&gt;; images/&lt;128 hex&gt; and streams/&lt;name&gt; as relative symlinks into
+     * objects/, refs below images/refs and streams/refs), written here by hand: cfsj opens it, reads its
+     * objects by their sha512 names, finds its image and stream links and refs.
+     */
+    @Test
+    void opensARepositoryLaidOutAsComposefsRsLaysOutASha512One() throws IOException {
+        Path root = tmp.resolve("rs");
+        for (String d : List.of("objects", "images/refs", "streams/refs/oci")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        java.nio.file.Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(root.resolve("meta.json"), """
+                {
+                  "version": 1,
+                  "algorithm": "fsverity-sha512-12",
+                  "features": {
+                    "compatible": [],
+                    "read-only-compatible": [],
+                    "incompatible": []
+                  },
+                  "erofs_formats": {
+                    "default": 1
+                  }
+                }
+                """);
+        byte[] content = "an object of a composefs-rs repository\n".repeat(200).getBytes(StandardCharsets.US_ASCII);
+        String hex = VerityAlgorithm.hex(VerityAlgorithm.SHA512_12.digest(content));
+        Path object = root.resolve("objects/" + hex.substring(0, 2) + "/" + hex.substring(2));
+        Files.createDirectories(object.getParent());
+        Files.write(object, content);
+        Files.createSymbolicLink(root.resolve("images/" + hex), Path.of("../objects/" + hex.substring(0, 2) + "/" + hex.substring(2)));
+        Files.createSymbolicLink(root.resolve("images/refs/myimage"), Path.of("../" + hex));
+        String stream = "oci-config-sha256:" + "ab".repeat(32);
+        Files.createSymbolicLink(root.resolve("streams/" + stream), Path.of("../objects/" + hex.substring(0, 2) + "/" + hex.substring(2)));
+        try (Repository repo = Repository.open(root)) {
+            assertEquals(VerityAlgorithm.SHA512_12, repo.meta().algorithm());
+            ObjectId id = new ObjectId(hex);
+            assertEquals(List.of(id), repo.objects().list());
+            assertArrayEquals(content, repo.objects().read(id), "checked against its sha512 name");
+            assertEquals(List.of(id), repo.images().list());
+            assertEquals(java.util.Optional.of(id), repo.images().ref("myimage"));
+            assertEquals(java.util.Optional.of(id), repo.streams().get(stream));
+            // a byte changed: the sha512 check refuses it
+            content[5] ^= 1;
+            Files.write(object, content);
+            assertThrows(ObjectVerificationException.class, () -> repo.objects().read(id));
+        }
     }
 
     @Test
@@ -144,13 +232,13 @@ public class RepositoryTest {
         try (org.cfsj.verity.DigestLedger ledger = org.cfsj.verity.DigestLedger.open(repo.objects().ledgerPath())) {
             for (ObjectId id : List.of(small, big)) {
                 org.cfsj.sys.Stat st = stat(repo.objects().path(id));
-                assertArrayEquals(id.bytes(), ledger.lookup(st), "recorded when named: " + id);
+                assertArrayEquals(id.bytes(), ledger.lookup(st, id.algorithm()), "recorded when named: " + id);
             }
             // changed in place afterwards: the record no longer describes the file
             Path object = repo.objects().path(big);
             data[7] ^= 1;
             Files.write(object, data);
-            assertNull(ledger.lookup(stat(object)));
+            assertNull(ledger.lookup(stat(object), big.algorithm()));
         }
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(repo.objects().ledgerPath())));

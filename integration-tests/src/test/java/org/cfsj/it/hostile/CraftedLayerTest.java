@@ -87,7 +87,7 @@ class CraftedLayerTest {
         assertEquals(1, r.exit(), r.describe());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "one line: " + r.describe());
-        assertTrue(err.startsWith("cfsj oci pull: ") || err.startsWith("cfsj pull: "), r.describe());
+        assertTrue(err.startsWith("cfsj oci pull: "), r.describe());
         assertTrue(err.contains(EXPECTED.get(tag)), "'" + EXPECTED.get(tag) + "' missing: " + r.describe());
         for (String internal : List.of("Exception", "Error", "differs from its plan", "checksum")) {
             assertFalse(err.contains(internal), r.describe());

@@ -34,6 +34,8 @@ import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.Result;
 import org.cfsj.tree.Bytes;
+import org.cfsj.verity.FsVerity;
+import org.cfsj.verity.VerityAlgorithm;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -99,6 +101,97 @@ class FuseHostileImageTest {
         if (atimeRecorded) {
             assertEquals(old, Files.getAttribute(object, "lastAccessTime"), "the object outside --basedir was never read");
         }
+    }
+
+    /**
+     * An image naming its objects by sha512 fs-verity digests (metacopy digest_algo 2, 64 digest
+     * bytes, as composefs-rs writes them) is served, each object checked in user space with
+     * sha512; a changed object is refused. The same image with one metacopy xattr saying sha512
+     * over a 32-byte digest is refused: {@code composefs-info dump} fails with one line, and the
+     * FUSE server answers EIO for that file.
+     */
+    @Test
+    void sha512DigestsAreCheckedAndAMetacopyWithTheWrongLengthIsRefused() throws Exception {
+        byte[] content = new byte[20_000];
+        new Random(13).nextBytes(content);
+        byte[] digest = VerityAlgorithm.SHA512_12.digest(content);
+        String hex = VerityAlgorithm.hex(digest);
+        Path objects = tmp.resolve("objects");
+        Path object = objects.resolve(FsVerity.objectPath(digest));
+        Files.createDirectories(object.getParent());
+        Files.write(object, content);
+        byte[] small = "a file of more than sixty-four bytes, named by its sha256 digest in the same image.".getBytes(StandardCharsets.US_ASCII);
+        byte[] smallDigest = VerityAlgorithm.SHA256_12.digest(small);
+        Path smallObject = objects.resolve(FsVerity.objectPath(smallDigest));
+        Files.createDirectories(smallObject.getParent());
+        Files.write(smallObject, small);
+        Path dump = Files.writeString(tmp.resolve("image.dump"), "/ 4096 40755 2 0 0 0 1700000000.0 - - -\n"
+                + "/big " + content.length + " 100644 1 0 0 0 1700000000.0 " + FsVerity.objectPath(digest) + " - " + hex + "\n"
+                + "/small " + small.length + " 100644 1 0 0 0 1700000000.0 " + FsVerity.objectPath(smallDigest) + " - "
+                + VerityAlgorithm.hex(smallDigest) + "\n");
+        Path image = tmp.resolve("image.cfs");
+        cfsj(0, "mkcomposefs", "--from-file", dump.toString(), image.toString());
+        Result dumped = Cfsj.command("composefs-info", "dump", image.toString()).timeoutSeconds(120).run();
+        assertEquals(0, dumped.exit(), dumped.describe());
+        assertTrue(dumped.outLatin1().contains(" " + hex + "\n"), "the dump carries the 128-hex digest:\n" + dumped.outLatin1());
+
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        try (Served s = Served.start(image, mnt, objects, tmp.resolve("server"), List.of())) {
+            assertArrayEquals(content, readAll(mnt.resolve("big")), "checked with sha512 and served");
+            assertArrayEquals(small, readAll(mnt.resolve("small")), "a sha256 file of the same image");
+        }
+        byte[] changed = content.clone();
+        changed[4096] ^= 1;
+        Files.write(object, changed);
+        Path mnt2 = Files.createDirectories(tmp.resolve("mnt2"));
+        try (Served s = Served.start(image, mnt2, objects, tmp.resolve("server2"), List.of())) {
+            SysException e = assertThrows(SysException.class, () -> readAll(mnt2.resolve("big")));
+            assertEquals(EIO, e.errno(), e.getMessage());
+            String log = s.stop();
+            assertTrue(log.contains("failed fs-verity check"), log);
+        }
+        Files.write(object, content);
+
+        // digest_algo of the sha256 file's metacopy set to 2 (sha512): its 32 digest bytes do not fit
+        byte[] bytes = Files.readAllBytes(image);
+        byte[] header = {0, 36, 0, 1};
+        int at = indexOf(bytes, concat(header, smallDigest));
+        assertTrue(at >= 0, "the sha256 metacopy value is in the image");
+        bytes[at + 3] = 2;
+        Path hostile = tmp.resolve("hostile.cfs");
+        Files.write(hostile, bytes);
+        Result refused = Cfsj.command("composefs-info", "dump", hostile.toString()).timeoutSeconds(120).run();
+        assertEquals(1, refused.exit(), refused.describe());
+        assertEquals(1, refused.err().strip().lines().count(), "one line: " + refused.err());
+        assertTrue(refused.err().contains("metacopy xattr says sha512 but carries 32 digest bytes (expected 64)"),
+                refused.err());
+        Path mnt3 = Files.createDirectories(tmp.resolve("mnt3"));
+        try (Served s = Served.start(hostile, mnt3, objects, tmp.resolve("server3"), List.of())) {
+            SysException e = assertThrows(SysException.class, () -> readAll(mnt3.resolve("small")));
+            assertEquals(EIO, e.errno(), e.getMessage());
+            assertArrayEquals(content, readAll(mnt3.resolve("big")), "the other file is still served");
+            String log = s.stop();
+            assertTrue(log.contains("metacopy xattr says sha512 but carries 32 digest bytes"), log);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     @Test

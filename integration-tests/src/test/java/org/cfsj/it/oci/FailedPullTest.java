@@ -1,6 +1,7 @@
 package org.cfsj.it.oci;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,6 +30,57 @@ class FailedPullTest {
     @TempDir
     Path tmp;
 
+    /** A pull stores each stream once: right after pulling an image (twice), gc finds nothing to remove. */
+    @Test
+    void pullingAnImageTwiceLeavesNothingForGc() throws Exception {
+        Assumptions.assumeTrue(Command.isRoot(), "SKIPPED: needs root (OCI layers with ownership)");
+        Assumptions.assumeTrue(Command.onPath("tar"), "SKIPPED: GNU tar is not installed");
+        TestImages images = new TestImages(tmp.resolve("images"));
+        TestImages.Layer layer = images.tar(images.uniqueLayer("one", 7, 40_000));
+        images.tag("one", images.image("amd64", List.of(layer), List.of(images.layerBlob(layer, TestImages.Codec.GZIP))),
+                false);
+        Path repo = tmp.resolve("repo");
+        for (int pull = 1; pull <= 2; pull++) {
+            String id = pullOk(repo, "oci:" + images.layout() + ":one", "one");
+            Result gc = cfsj(repo, "gc", "--dry-run");
+            assertEquals(0, gc.exit(), gc.describe());
+            assertTrue(gc.outLatin1().contains("would remove 0 objects"), "after pull " + pull + ": " + gc.describe());
+            assertTrue(id.matches("[0-9a-f]{64}"), id);
+        }
+    }
+
+    /** What went wrong on the network, said as such: no TLS hint for a port where nothing listens. */
+    @Test
+    void unreachableRegistriesSayWhy() throws Exception {
+        Result unknown = cfsj(tmp.resolve("r1"), "oci", "pull", "docker://no-such-registry.invalid/x:1");
+        assertEquals(1, unknown.exit(), unknown.describe());
+        assertEquals("cfsj oci pull: no-such-registry.invalid: cannot resolve the host name no-such-registry.invalid"
+                + " (name resolution failed: check the name and the network)", unknown.err().lines()
+                .filter(l -> l.startsWith("cfsj oci pull:")).findFirst().orElse(unknown.err()));
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Result closed = cfsj(tmp.resolve("r2"), "oci", "pull", "docker://127.0.0.1:" + port + "/x:1");
+        assertEquals(1, closed.exit(), closed.describe());
+        assertTrue(closed.err().contains("cfsj oci pull: 127.0.0.1:" + port + ": nothing listens there (connection refused)"),
+                closed.describe());
+        assertFalse(closed.err().contains("--tls-verify"), "no TLS hint for a closed port: " + closed.describe());
+    }
+
+    /** The first pull into a missing repository creates it and says so once; --quiet says nothing. */
+    @Test
+    void theFirstPullCreatesTheRepositoryAndSaysSo() throws Exception {
+        Path repo = tmp.resolve("new-repo");
+        Result first = cfsj(repo, "oci", "pull", "docker://no-such-registry.invalid/x:1");
+        assertTrue(first.err().startsWith("cfsj: created the repository " + repo + "\n"), first.describe());
+        assertTrue(Files.isDirectory(repo.resolve("objects")), "created: " + first.describe());
+        Result second = cfsj(repo, "oci", "pull", "docker://no-such-registry.invalid/x:1");
+        assertFalse(second.err().contains("created the repository"), "only once: " + second.describe());
+        Result quiet = cfsj(tmp.resolve("quiet-repo"), "oci", "pull", "-q", "docker://no-such-registry.invalid/x:1");
+        assertFalse(quiet.err().contains("created the repository"), quiet.describe());
+    }
+
     @Test
     void aPullThatFailsToBuildItsImageLeavesTheNameOnTheGoodImage() throws Exception {
         Assumptions.assumeTrue(Command.isRoot(), "needs root (OCI layers with ownership, FUSE mount)");
@@ -52,7 +104,7 @@ class FailedPullTest {
         Files.createDirectories(repo.resolve("images").resolve(badId).resolve("taken"));
         Result failed = cfsj(repo, "oci", "pull", "-q", layout + ":bad", "app:1");
         assertEquals(1, failed.exit(), failed.describe());
-        assertTrue(failed.err().startsWith("cfsj pull: ") && failed.err().strip().lines().count() == 1,
+        assertTrue(failed.err().startsWith("cfsj oci pull: ") && failed.err().strip().lines().count() == 1,
                 "one line of error: " + failed.describe());
 
         assertNamesGoodImage(repo, goodManifest, goodId);

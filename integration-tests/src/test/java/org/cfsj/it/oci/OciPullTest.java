@@ -201,6 +201,23 @@ class OciPullTest {
             assertEquals(0, Cfsj.command("--repo", repo.toString(), "oci", "export-layer", "bbz", l.diffId()).stdoutTo(out).run().exit());
             assertEquals(l.diffId(), "sha256:" + TestImages.sha256(out));
         }
+        // the forms users paste: the layer number inspect lists, and short digests as pull prints them
+        Result inspect = Cfsj.run("--repo", repo.toString(), "oci", "inspect", "bbz");
+        java.util.regex.Matcher blob = java.util.regex.Pattern.compile("\\n\\s+2\\s+sha256:([0-9a-f]{64})").matcher(inspect.out());
+        assertTrue(blob.find(), inspect.out());
+        String second = busyboxLayers.get(1).diffId();
+        for (String form : List.of("2", second.substring(0, "sha256:".length() + 12), second.substring("sha256:".length(), 7 + 20),
+                blob.group(1).substring(0, 12))) {
+            Path out = tmp.resolve("export-" + form.replace(':', '-') + ".tar");
+            Result r = Cfsj.command("--repo", repo.toString(), "oci", "export-layer", "bbz", form).stdoutTo(out).run();
+            assertEquals(0, r.exit(), form + ": " + r.describe());
+            assertEquals(second, "sha256:" + TestImages.sha256(out), form);
+        }
+        for (String bad : List.of("0", String.valueOf(busyboxLayers.size() + 1), "abc", "sha256:0123456789ab")) {
+            Result r = Cfsj.command("--repo", repo.toString(), "oci", "export-layer", "bbz", bad).stdoutTo(tmp.resolve("bad.tar")).run();
+            assertEquals(1, r.exit(), bad + ": " + r.describe());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        }
     }
 
     @Test

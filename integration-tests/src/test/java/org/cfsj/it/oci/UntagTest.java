@@ -47,6 +47,20 @@ class UntagTest {
         ok(cfsj(repo, "gc")); // what the pulls themselves left behind
         List<String> objectsWithBoth = objects(repo);
 
+        // tag adds names and stores nothing; untagging them takes nothing away
+        Result tag = ok(cfsj(repo, "oci", "tag", "two:1", "three", "four:2"));
+        assertEquals("", tag.outLatin1() + tag.err(), tag.describe());
+        Result tagged = ok(cfsj(repo, "oci", "images"));
+        for (String name : List.of("three ", "four:2 ")) {
+            assertTrue(tagged.outLatin1().lines().anyMatch(l -> l.startsWith(name) && l.contains(appId)), tagged.describe());
+        }
+        assertEquals(objectsWithBoth, objects(repo));
+        Result noSource = cfsj(repo, "oci", "tag", "nosuch", "five");
+        assertEquals(1, noSource.exit(), noSource.describe());
+        assertEquals("cfsj oci tag: no image named nosuch in " + repo + " (see 'cfsj oci images')\n", noSource.err(),
+                noSource.describe());
+        ok(cfsj(repo, "oci", "untag", "three", "four:2"));
+
         Result untag = ok(cfsj(repo, "oci", "untag", "one"));
         assertEquals("Untagged: one\n", untag.outLatin1(), untag.describe());
         Result list = ok(cfsj(repo, "oci", "images"));

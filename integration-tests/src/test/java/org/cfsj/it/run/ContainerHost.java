@@ -20,6 +20,19 @@ final class ContainerHost {
                 ? List.of("--hide-cgroup-v2-controllers") : List.of();
     }
 
+    /** Where {@code cfsj oci run} (as root) keeps the writable layers of running containers. */
+    static final Path WRITABLE_LAYERS = Path.of("/run/cfsj/containers");
+
+    /** The writable layers of containers of {@code cfsj oci run} that exist now. */
+    static List<String> writableLayers() throws IOException {
+        if (!Files.isDirectory(WRITABLE_LAYERS)) {
+            return List.of();
+        }
+        try (var s = Files.list(WRITABLE_LAYERS)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("cfsj-")).sorted().toList();
+        }
+    }
+
     /** Mount points whose path contains {@code fragment}, from /proc/self/mounts. */
     static List<String> mountsContaining(String fragment) throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mounts")).stream().filter(l -> l.contains(fragment)).toList();

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@code cfsj oci run} with real crun: busybox images built here, pushed to a local
  * docker-registry with skopeo, pulled with {@code cfsj oci pull}, and run on cfsj's FUSE mount
- * (with and without passthrough) and on the kernel mount.
+ * (with and without passthrough) and on the kernel mount, with the writable root (an overlay
+ * whose changes are thrown away) and with {@code --read-only}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class CrunBusyboxTest {
@@ -71,10 +72,14 @@ class CrunBusyboxTest {
         }
     }
 
-    /** Every run leaves nothing behind: no mount, no bundle directory, no crun state. */
+    /** Every run leaves nothing behind: no mount, no bundle directory, no writable layer, no crun state. */
     @AfterEach
     void nothingLeftBehind() throws Exception {
         assertEquals(List.of(), ContainerHost.mountsContaining("cfsj-run-"), "mounts left by cfsj oci run");
+        assertEquals(List.of(), ContainerHost.mountsContaining(ContainerHost.WRITABLE_LAYERS.toString()),
+                "image mounts left under the writable layers' directory");
+        assertEquals(List.of(), ContainerHost.mountsContaining("cfsj-writable"), "writable overlays left behind");
+        assertEquals(List.of(), ContainerHost.writableLayers(), "writable layers (upper directories) left behind");
         try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("cfsj-run-")
                     && !n.startsWith("cfsj-run-it")).toList(), "bundle directories left by cfsj oci run");
@@ -136,9 +141,59 @@ class CrunBusyboxTest {
         assertTrue(override.out().endsWith("args=third\n"), "a command after -- replaces Cmd, Entrypoint stays:\n" + override.out());
     }
 
+    /** Writes to / go to a throw-away upper directory: seen inside the run, gone after it, the image and repository unchanged. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--fuse", "--kernel --insecure"})
+    void theRootIsWritableAndItsChangesAreThrownAway(String mode) throws Exception {
+        Map<String, String> repoBefore = RepositoryContent.digests(repo);
+        Result r = run(List.of(mode.split(" ")), "bb", "sh", "-c",
+                "echo new > /new.txt && echo changed > /etc/motd && rm /bin/suid-helper && mkdir -p /var/lib/x"
+                        + " && mv /srv /srv2 && cat /new.txt /etc/motd && ls /bin/suid-helper /srv 2>&1;"
+                        + " ls -d /srv2/work; grep ' / ' /proc/mounts");
+        assertEquals(0, r.exit(), r.describe());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("new", lines.get(0), r.out());
+        assertEquals("changed", lines.get(1), r.out());
+        assertEquals("ls: /bin/suid-helper: No such file or directory", lines.get(2), r.out());
+        assertEquals("ls: /srv: No such file or directory", lines.get(3), r.out());
+        assertEquals("/srv2/work", lines.get(4), "a renamed image directory keeps its content: " + r.out());
+        assertTrue(lines.get(5).startsWith("cfsj-writable / overlay rw,"), "/ is the writable overlay: " + lines.get(5));
+        assertTrue(!lines.get(5).contains("nosuid"), "the root is not mounted nosuid: " + lines.get(5));
+
+        assertEquals(repoBefore, RepositoryContent.digests(repo), "images, objects and streams are unchanged");
+        Result fsck = Cfsj.run("--repo", repo.toString(), "fsck");
+        assertEquals(0, fsck.exit(), fsck.describe());
+        Result again = run(List.of(mode.split(" ")), "bb", "sh", "-c", "cat /etc/motd; ls /new.txt 2>&1");
+        assertEquals(BusyboxRootfs.MOTD + "ls: /new.txt: No such file or directory\n", again.out(),
+                "the next container starts from the image again");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--fuse", "--kernel --insecure"})
+    void readOnlyRefusesTheWrite(String mode) throws Exception {
+        Map<String, String> repoBefore = RepositoryContent.digests(repo);
+        List<String> args = new ArrayList<>(List.of(mode.split(" ")));
+        args.add("--read-only");
+        Result r = run(args, "bb", "sh", "-c", "echo x > /new.txt; echo rc=$?; (echo x > /etc/motd) 2>&1; cat /etc/motd");
+        assertEquals(0, r.exit(), r.describe());
+        assertEquals("rc=1\nsh: can't create /etc/motd: Read-only file system\n" + BusyboxRootfs.MOTD, r.out(), r.describe());
+        assertTrue(r.err().contains("can't create /new.txt: Read-only file system"), r.err());
+        assertEquals(repoBefore, RepositoryContent.digests(repo));
+        Result fsck = Cfsj.run("--repo", repo.toString(), "fsck");
+        assertEquals(0, fsck.exit(), fsck.describe());
+    }
+
+    /** The runtime failing after everything was mounted: all of it is undone all the same. */
+    @Test
+    void aFailingRuntimeLeavesNothingBehind() throws Exception {
+        Result r = Cfsj.run("--repo", repo.toString(), "oci", "run", "--runtime", "/bin/false", "bb", "--", "true");
+        assertEquals(1, r.exit(), r.describe());
+        // nothingLeftBehind() checks the rest
+    }
+
     @Test
     void writingToTheRootFailsWithEROFS() throws Exception {
-        Result r = run(List.of("--fuse"), "bb", "sh", "-c",
+        Result r = run(List.of("--fuse", "--read-only"), "bb", "sh", "-c",
                 "touch /new 2>&1; echo rc=$?; (echo x > /etc/motd) 2>&1; echo rc=$?; grep ' / ' /proc/mounts");
         assertEquals(0, r.exit(), r.describe());
         List<String> lines = r.out().lines().toList();
@@ -166,17 +221,20 @@ class CrunBusyboxTest {
         assertEquals(0, run(List.of(), "bb", "true").exit());
     }
 
-    @Test
-    void ctrlCReachesTheContainerAndEverythingIsCleanedUp() throws Exception {
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"INT", "TERM"})
+    void aSignalReachesTheContainerAndEverythingIsCleanedUp(String signal) throws Exception {
         List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run"));
         args.addAll(ContainerHost.cgroupWorkaround());
-        args.addAll(List.of("bb", "--", "sh", "-c", "trap 'echo interrupted; exit 5' INT; echo ready; while :; do sleep 0.1; done"));
+        args.addAll(List.of("bb", "--", "sh", "-c", "trap 'echo interrupted; exit 5' " + signal
+                + "; echo x > /written; echo ready; while :; do sleep 0.1; done"));
         Process p = new ProcessBuilder(Cfsj.argv(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", out.readLine());
-        assertEquals(1, ContainerHost.mountsContaining("cfsj-run-").size(), "the FUSE rootfs is mounted while the container runs");
-        Command.of("kill", "-INT", Long.toString(p.pid())).check(); // as a terminal's Ctrl-C reaches cfsj
+        assertEquals(1, ContainerHost.mountsContaining("cfsj-run-").size(), "the rootfs is mounted while the container runs");
+        assertEquals(1, ContainerHost.writableLayers().size(), "the writable layer exists while the container runs");
+        Command.of("kill", "-" + signal, Long.toString(p.pid())).check(); // as a terminal's Ctrl-C reaches cfsj
         assertEquals("interrupted", out.readLine());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(5, p.exitValue(), "the container's exit status");

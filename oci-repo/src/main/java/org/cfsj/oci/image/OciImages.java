@@ -123,6 +123,16 @@ public final class OciImages {
      * @return the stored image
      */
     public static OciImage store(Repository repo, byte[] manifestJson, byte[] configJson, String tag) throws IOException {
+        return store(repo, manifestJson, configJson, tag, Optional.empty());
+    }
+
+    /**
+     * As {@link #store(Repository, byte[], byte[], String)}, with the composefs image already
+     * built from the layers ({@link ImageBuilder#buildImage}) recorded on the config: written
+     * into a new config stream, or added to an existing one ({@link #recordImage}).
+     */
+    public static OciImage store(Repository repo, byte[] manifestJson, byte[] configJson, String tag,
+            Optional<ObjectId> imageId) throws IOException {
         JsonNode manifest = parse(manifestJson, "manifest");
         if (manifest.has("manifests")) {
             throw new RepositoryException("the manifest is an image index; choose a platform's manifest to store");
@@ -156,6 +166,9 @@ public final class OciImages {
                     for (int i = 0; i < diffIds.size(); i++) {
                         w.addNamedRef(diffIds.get(i), layerStreams.get(i));
                     }
+                    if (imageId.isPresent()) {
+                        w.addNamedRef(IMAGE_REF, imageId.get());
+                    }
                     configId = w.finish();
                 }
                 repo.streams().link(cName, configId);
@@ -166,6 +179,9 @@ public final class OciImages {
                     .namedRef(CONFIG_REF_PREFIX + configDigest).filter(configId::equals).isPresent();
             if (!current) {
                 repo.streams().link(mName, writeManifest(repo, manifestJson, configDigest, configId, diffIds, layerStreams));
+            }
+            if (imageId.isPresent()) { // a config stored before without it (or with another build)
+                recordImage(repo, load(repo, null, manifestDigest), imageId.get());
             }
             if (tag != null) {
                 setTag(repo, tag, manifestDigest);
@@ -230,7 +246,7 @@ public final class OciImages {
      * every tag naming that manifest. Takes the repository lock shared.
      *
      * @return the tags removed, sorted
-     * @throws RepositoryException if nothing of that name or digest is tagged
+     * @throws NoSuchImageException if nothing of that name or digest is tagged
      */
     public static List<String> untagAll(Repository repo, String nameOrDigest) throws IOException {
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
@@ -252,7 +268,7 @@ public final class OciImages {
                 }
             }
             if (removed.isEmpty()) {
-                throw new RepositoryException("no image named " + nameOrDigest);
+                throw new NoSuchImageException(nameOrDigest, "no image named " + nameOrDigest);
             }
             return removed;
         }
@@ -271,7 +287,7 @@ public final class OciImages {
      * Finds an image by tag (exactly as stored; a name without a tag also tries {@code :latest}),
      * or by manifest digest {@code sha256:<hex>}.
      *
-     * @throws RepositoryException if there is no such image
+     * @throws NoSuchImageException if there is no such image
      */
     public static OciImage resolve(Repository repo, String nameOrDigest) throws IOException {
         if (SHA256.matcher(nameOrDigest).matches()) {
@@ -287,7 +303,7 @@ public final class OciImages {
                 return load(repo, candidate, s.substring("oci-manifest-".length()));
             }
         }
-        throw new RepositoryException("no image named " + nameOrDigest + " in " + repo.root() + " (see 'cfsj oci images')");
+        throw new NoSuchImageException(nameOrDigest, "no image named " + nameOrDigest + " in " + repo.root() + " (see 'cfsj oci images')");
     }
 
     private static List<String> candidates(String name) {
@@ -299,7 +315,7 @@ public final class OciImages {
     private static OciImage load(Repository repo, String tag, String manifestDigest) throws IOException {
         String mName = manifestStream(manifestDigest);
         ObjectId mId = repo.streams().get(mName).orElseThrow(
-                () -> new RepositoryException("manifest " + manifestDigest + " is not in the repository"));
+                () -> new NoSuchImageException(manifestDigest, "manifest " + manifestDigest + " is not in the repository"));
         SplitStreamReader m = SplitStreamReader.open(repo.objects(), mId).requireContentType(SplitStreamFormat.CONTENT_OCI_MANIFEST, "a manifest");
         String configDigest = null;
         ObjectId cId = null;

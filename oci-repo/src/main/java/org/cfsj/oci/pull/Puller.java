@@ -81,15 +81,16 @@ public final class Puller {
         List<LayerImport> layers = fetchLayers(source, image.parsed().layers(), diffIds, options.parallelism(), downloaded,
                 trees);
 
-        progress.step("storing manifest " + image.manifest().digest());
-        // Stored untagged: until the image is built, nothing the name reaches may change.
-        OciImage stored = OciImages.store(repo, image.manifest().bytes(), config, null);
         Optional<ObjectId> imageId = Optional.empty();
         if (options.createImage()) {
             progress.step("building composefs image");
-            // The trees the imports built: the layers need not be read back.
-            imageId = Optional.of(ImageBuilder.createImage(repo, stored.manifestDigest(), trees));
+            // The trees the imports built: the layers need not be read back. Built before the
+            // config is stored, so that the config stream is written once, naming it.
+            imageId = Optional.of(ImageBuilder.buildImage(repo, diffIds, trees));
         }
+        progress.step("storing manifest " + image.manifest().digest());
+        // Stored untagged, then tagged: a name never reaches a half-stored image.
+        OciImage stored = OciImages.store(repo, image.manifest().bytes(), config, null, imageId);
         if (options.name() != null) {
             OciImages.tag(repo, options.name(), stored.manifestDigest());
         }

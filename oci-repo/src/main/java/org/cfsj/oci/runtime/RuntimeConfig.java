@@ -12,15 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The OCI runtime-spec {@code config.json} of a bundle whose {@code rootfs} is a read-only image
- * mount. The mounts, capabilities, masked paths and namespaces are the defaults runc and crun
+ * The OCI runtime-spec {@code config.json} of a bundle whose {@code rootfs} is an image mount,
+ * read-only or with a writable overlay on top ({@code root.readonly} says which). The mounts, capabilities, masked paths and namespaces are the defaults runc and crun
  * write with {@code spec} (runtime-spec config-linux.md "Default Filesystems" and "Default
  * Devices": the runtime itself creates /dev/null, zero, full, random, urandom, tty, ptmx and the
  * /dev/fd, stdin, stdout, stderr links in the /dev tmpfs), widened to the capability set Docker
  * and Podman grant by default.
  *
  * <p>A read-only root cannot gain directories, so a mount whose destination is not a directory
- * in the image is left out (with a warning) instead of making the runtime fail on mkdir.
+ * in the image is left out (with a warning) instead of making the runtime fail on mkdir. On a
+ * writable root the runtime creates a missing destination; only one that the image has as
+ * something other than a directory is left out.
  *
  * @param json     the document
  * @param warnings what was left out, one sentence each
@@ -60,23 +62,34 @@ public record RuntimeConfig(ObjectNode json, List<String> warnings) {
      * {@code rootfs} (named {@code rootfs} relative to the bundle directory).
      */
     public static RuntimeConfig build(ContainerSettings settings, Path rootfs) throws IOException {
+        return build(settings, rootfs, true);
+    }
+
+    /**
+     * The config for running {@code settings} on the root filesystem mounted at {@code rootfs}
+     * (named {@code rootfs} relative to the bundle directory), read-only or writable.
+     */
+    public static RuntimeConfig build(ContainerSettings settings, Path rootfs, boolean readOnlyRoot) throws IOException {
         List<String> warnings = new ArrayList<>();
         ObjectNode root = JSON.createObjectNode();
         root.put("ociVersion", OCI_VERSION);
         root.set("process", process(settings));
         ObjectNode r = root.putObject("root");
         r.put("path", "rootfs");
-        r.put("readonly", true);
+        r.put("readonly", readOnlyRoot);
         root.put("hostname", settings.hostname());
 
         ArrayNode mounts = root.putArray("mounts");
         List<String> present = new ArrayList<>();
         for (DefaultMount m : DEFAULT_MOUNTS) {
-            boolean ok = m.under() != null ? present.contains(m.under()) : RootfsPaths.isDirectory(rootfs, m.destination());
+            boolean ok = m.under() != null ? present.contains(m.under())
+                    : RootfsPaths.isDirectory(rootfs, m.destination())
+                            || !readOnlyRoot && RootfsPaths.resolve(rootfs, m.destination()).isEmpty();
             if (!ok) {
                 if (m.under() == null) {
                     warnings.add("the image has no " + m.destination() + " directory, so the container gets no "
-                            + m.type() + " mount there (a read-only root cannot gain one)");
+                            + m.type() + " mount there (" + (readOnlyRoot ? "a read-only root cannot gain one"
+                                    : "something else is in its place") + ")");
                 }
                 continue;
             }

@@ -2,8 +2,10 @@ package org.cfsj.oci.source;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.HttpsURLConnection;
@@ -33,6 +35,11 @@ final class RegistryPing {
         for (String mode : attempts) {
             try {
                 return ping(registry, mode, timeoutMillis);
+            } catch (UnknownHostException e) {
+                throw new IOException(registry + ": cannot resolve the host name " + host(registry)
+                        + " (name resolution failed: check the name and the network)", e);
+            } catch (ConnectException e) {
+                throw new IOException(registry + ": nothing listens there (connection refused)", e);
             } catch (SSLException | java.net.SocketException e) {
                 if (first == null) {
                     first = e;
@@ -41,6 +48,15 @@ final class RegistryPing {
         }
         throw new IOException(registry + ": cannot reach /v2/: " + first.getMessage()
                 + (insecure ? "" : "; for a registry without valid TLS use --tls-verify=false"), first);
+    }
+
+    /** The host part of {@code host[:port]} or {@code [v6]:port}. */
+    private static String host(String registry) {
+        if (registry.startsWith("[")) {
+            return registry.substring(0, Math.max(1, registry.indexOf(']') + 1));
+        }
+        int colon = registry.lastIndexOf(':');
+        return colon > 0 && registry.indexOf(':') == colon ? registry.substring(0, colon) : registry;
     }
 
     private static String ping(String registry, String mode, int timeoutMillis) throws IOException {

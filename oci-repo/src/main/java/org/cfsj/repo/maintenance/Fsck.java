@@ -39,9 +39,15 @@ public final class Fsck {
      * @param kernelVerity   whether the repository has kernel fs-verity protection
      * @param repaired       what {@code repair} changed, one line each (not counted as problems)
      * @param accessProblems how many of the problems are about the top directory's owner or mode
+     * @param streamsChecked stream links checked
+     * @param streamProblems problems found with streams (links, refs, splitstreams and what they reference)
+     * @param imagesChecked  image links checked
+     * @param imageProblems  problems found with image links and refs
+     * @param brokenLinks    stream or image links and refs that do not point where they must
      */
     public record Report(long objectsChecked, List<ObjectId> corrupt, List<ObjectId> missing, List<String> problems,
-            boolean kernelVerity, List<String> repaired, int accessProblems) {
+            boolean kernelVerity, List<String> repaired, int accessProblems, long streamsChecked, long streamProblems,
+            long imagesChecked, long imageProblems, long brokenLinks) {
         public boolean clean() {
             return problems.isEmpty();
         }
@@ -51,6 +57,9 @@ public final class Fsck {
     private final List<String> problems = new ArrayList<>();
     private final TreeSet<ObjectId> missing = new TreeSet<>();
     private final List<ObjectId> corrupt = new ArrayList<>();
+    private long streamsChecked;
+    private long imagesChecked;
+    private long brokenLinks;
 
     private Fsck(Repository repo) {
         this.repo = repo;
@@ -68,10 +77,15 @@ public final class Fsck {
         int accessProblems = f.problems.size();
         try (RepoLock lock = repo.lock(RepoLock.Mode.SHARED)) {
             long checked = f.checkObjects(threads);
+            int before = f.problems.size();
             f.checkStreams();
+            int streamProblems = f.problems.size() - before;
+            before = f.problems.size();
             f.checkImages();
+            int imageProblems = f.problems.size() - before;
             return new Report(checked, List.copyOf(f.corrupt), List.copyOf(f.missing), List.copyOf(f.problems),
-                    repo.kernelVerity(), repaired, accessProblems);
+                    repo.kernelVerity(), repaired, accessProblems, f.streamsChecked, streamProblems, f.imagesChecked,
+                    imageProblems, f.brokenLinks);
         }
     }
 
@@ -106,7 +120,7 @@ public final class Fsck {
         }
         long[] n = {0};
         try (VerifiedObjects objects = new VerifiedObjects(repo.objects().dir(), false)) {
-            objects.recomputeAll(payloads, threads, (payload, digest, failure) -> {
+            objects.recomputeAll(payloads, repo.objects().algorithm(), threads, (payload, digest, failure) -> {
                 ObjectId expected = ids.get((int) n[0]++);
                 if (failure != null) {
                     corrupt.add(expected);
@@ -126,10 +140,12 @@ public final class Fsck {
     private void checkStreams() throws IOException {
         Deque<ObjectId> toCheck = new ArrayDeque<>();
         Set<String> streams = new HashSet<>(repo.streams().list());
+        streamsChecked = streams.size();
         for (String name : streams) {
             Optional<ObjectId> id = repo.streams().target(name);
             if (id.isEmpty()) {
                 problems.add("stream link " + name + " does not point into objects/");
+                brokenLinks++;
             } else if (!repo.objects().has(id.get())) {
                 missing(id.get(), "stream " + name);
             } else {
@@ -141,6 +157,7 @@ public final class Fsck {
             String name = Files.readSymbolicLink(target).getFileName().toString();
             if (!streams.contains(name)) {
                 problems.add("stream ref " + ref + " points to " + name + ", which is not in streams/");
+                brokenLinks++;
             }
         }
         Set<ObjectId> seen = new HashSet<>();
@@ -172,10 +189,13 @@ public final class Fsck {
     }
 
     private void checkImages() throws IOException {
-        for (ObjectId id : repo.images().list()) {
+        List<ObjectId> images = repo.images().list();
+        imagesChecked = images.size();
+        for (ObjectId id : images) {
             Optional<ObjectId> target = repo.images().target(id);
             if (target.isEmpty() || !target.get().equals(id)) {
                 problems.add("image link " + id + " points to " + target.map(ObjectId::hex).orElse("nothing valid"));
+                brokenLinks++;
             } else if (!repo.objects().has(id)) {
                 missing(id, "images/" + id);
             }
@@ -184,6 +204,7 @@ public final class Fsck {
             Optional<ObjectId> id = repo.images().ref(ref);
             if (id.isEmpty() || !repo.images().has(id.get())) {
                 problems.add("image ref " + ref + " points to an image that is not in images/");
+                brokenLinks++;
             }
         }
     }

@@ -32,11 +32,18 @@ public final class GarbageCollector {
     /**
      * @param objectsRemoved objects deleted (or that would be, with dry run)
      * @param bytesFreed     their total size
-     * @param linksRemoved   stream/image links removed
+     * @param streamLinksRemoved {@code streams/} links removed
+     * @param imageLinksRemoved  {@code images/} links removed
      * @param objectsKept    live objects
      * @param removed        descriptions of what was (or would be) removed
      */
-    public record Report(long objectsRemoved, long bytesFreed, long linksRemoved, long objectsKept, List<String> removed) {}
+    public record Report(long objectsRemoved, long bytesFreed, long streamLinksRemoved, long imageLinksRemoved,
+            long objectsKept, List<String> removed) {
+        /** Stream and image links removed. */
+        public long linksRemoved() {
+            return streamLinksRemoved + imageLinksRemoved;
+        }
+    }
 
     private GarbageCollector() {}
 
@@ -46,7 +53,8 @@ public final class GarbageCollector {
             List<String> removed = new ArrayList<>();
             long objects = 0;
             long bytes = 0;
-            long links = 0;
+            long streamLinks = 0;
+            long imageLinks = 0;
             for (ObjectId id : repo.objects().list()) {
                 if (live.contains(id)) {
                     continue;
@@ -64,7 +72,7 @@ public final class GarbageCollector {
                 Optional<ObjectId> id = repo.streams().target(name);
                 if (id.isEmpty() || !live.contains(id.get())) {
                     removed.add("stream link " + name);
-                    links++;
+                    streamLinks++;
                     if (!dryRun) {
                         repo.streams().unlink(name);
                     }
@@ -73,7 +81,7 @@ public final class GarbageCollector {
             for (ObjectId id : repo.images().list()) {
                 if (!live.contains(id)) {
                     removed.add("image link " + id);
-                    links++;
+                    imageLinks++;
                     if (!dryRun) {
                         repo.images().unlink(id);
                     }
@@ -82,7 +90,7 @@ public final class GarbageCollector {
             if (!dryRun) {
                 removeLeftovers(repo);
             }
-            return new Report(objects, bytes, links, live.size(), removed);
+            return new Report(objects, bytes, streamLinks, imageLinks, live.size(), removed);
         }
     }
 

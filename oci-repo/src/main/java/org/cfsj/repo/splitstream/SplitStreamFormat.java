@@ -8,11 +8,12 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * header (32 bytes): magic "SplitStream"[11] | version u8 = 0 | flags u16 = 0 |
- *                    algorithm u8 (1 = sha256) | lg_blocksize u8 (12) | info FileRange
+ *                    algorithm u8 (1 = sha256, 2 = sha512: the repository's) | lg_blocksize u8 (12) |
+ *                    info FileRange
  * info (80 bytes):   stream_refs, object_refs, stream, named_refs (FileRange each) |
  *                    content_type u64 | stream_size u64
  * FileRange:         start u64 | end u64   (absolute byte offsets, [start, end))
- * stream_refs, object_refs: flat arrays of 32-byte digests
+ * stream_refs, object_refs: flat arrays of digests (32 or 64 bytes: the algorithm's)
  * stream:     zstd; chunks of i64 n: n &lt; 0 -&gt; |n| inline bytes follow; n &gt;= 0 -&gt; object_refs[n]
  * named_refs: zstd; "index:name\0" records, sorted by name
  * </pre>
@@ -23,11 +24,8 @@ import java.nio.charset.StandardCharsets;
 public final class SplitStreamFormat {
     public static final byte[] MAGIC = "SplitStream".getBytes(StandardCharsets.US_ASCII);
     public static final int VERSION = 0;
-    public static final int ALG_SHA256 = 1;
-    public static final int LG_BLOCKSIZE = 12;
     public static final int HEADER_SIZE = 32;
     public static final int INFO_SIZE = 80;
-    public static final int DIGEST_SIZE = 32;
 
     /** Content types: 8 ASCII bytes read as a little-endian u64, the same values composefs-rs uses. */
     public static final long CONTENT_OCI_LAYER = asciiType("ocilayer");

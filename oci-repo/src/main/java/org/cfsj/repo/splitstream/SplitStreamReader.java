@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.ObjectStore;
 import org.cfsj.repo.RepositoryException;
+import org.cfsj.verity.VerityAlgorithm;
 
 /**
  * Reads a splitstream object (see {@link SplitStreamFormat}): its references, named refs and
@@ -49,8 +50,9 @@ public final class SplitStreamReader {
         if (version != SplitStreamFormat.VERSION) {
             throw bad("splitstream version " + version + " is not supported");
         }
-        if (alg != SplitStreamFormat.ALG_SHA256 || lg != SplitStreamFormat.LG_BLOCKSIZE) {
-            throw bad("fs-verity algorithm " + alg + "/" + lg + " is not sha256 with 4 KiB blocks");
+        if (alg != objects.algorithm().code() || lg != VerityAlgorithm.LG_BLOCK_SIZE) {
+            throw bad("fs-verity algorithm " + alg + "/" + lg + " is not this repository's "
+                    + objects.algorithm().repoName());
         }
         int[] info = range(b, 16);
         if (info[1] - info[0] < SplitStreamFormat.INFO_SIZE) {
@@ -208,12 +210,13 @@ public final class SplitStreamReader {
 
     private List<ObjectId> digests(int[] r) throws RepositoryException {
         int len = r[1] - r[0];
-        if (len % SplitStreamFormat.DIGEST_SIZE != 0) {
-            throw bad("reference array size " + len + " is not a multiple of 32");
+        int size = objects.algorithm().digestSize();
+        if (len % size != 0) {
+            throw bad("reference array size " + len + " is not a multiple of " + size);
         }
-        List<ObjectId> out = new ArrayList<>(len / 32);
-        for (int p = r[0]; p < r[1]; p += 32) {
-            out.add(ObjectId.of(java.util.Arrays.copyOfRange(file, p, p + 32)));
+        List<ObjectId> out = new ArrayList<>(len / size);
+        for (int p = r[0]; p < r[1]; p += size) {
+            out.add(ObjectId.of(java.util.Arrays.copyOfRange(file, p, p + size)));
         }
         return Collections.unmodifiableList(out);
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.cfsj.repo.ObjectId;
 import org.cfsj.repo.ObjectStore;
+import org.cfsj.verity.VerityAlgorithm;
 import org.cfsj.repo.ObjectWriter;
 
 /**
@@ -125,9 +126,10 @@ public final class SplitStreamWriter implements AutoCloseable {
         byte[] named = encodeNamedRefs();
         byte[] stream = compressed.toByteArray();
 
+        VerityAlgorithm alg = objects.algorithm();
         long streamRefsStart = SplitStreamFormat.HEADER_SIZE + SplitStreamFormat.INFO_SIZE;
-        long objectRefsStart = streamRefsStart + (long) streamRefs.size() * SplitStreamFormat.DIGEST_SIZE;
-        long streamStart = objectRefsStart + (long) objectRefs.size() * SplitStreamFormat.DIGEST_SIZE;
+        long objectRefsStart = streamRefsStart + (long) streamRefs.size() * alg.digestSize();
+        long streamStart = objectRefsStart + (long) objectRefs.size() * alg.digestSize();
         long namedStart = streamStart + stream.length;
         long end = namedStart + named.length;
 
@@ -136,8 +138,8 @@ public final class SplitStreamWriter implements AutoCloseable {
             out.write(SplitStreamFormat.MAGIC);
             le.u8(SplitStreamFormat.VERSION);
             le.u16(0);
-            le.u8(SplitStreamFormat.ALG_SHA256);
-            le.u8(SplitStreamFormat.LG_BLOCKSIZE);
+            le.u8(alg.code());
+            le.u8(VerityAlgorithm.LG_BLOCK_SIZE);
             le.range(SplitStreamFormat.HEADER_SIZE, SplitStreamFormat.HEADER_SIZE + SplitStreamFormat.INFO_SIZE);
             le.range(streamRefsStart, objectRefsStart);
             le.range(objectRefsStart, streamStart);
@@ -146,15 +148,23 @@ public final class SplitStreamWriter implements AutoCloseable {
             le.u64(contentType);
             le.u64(streamSize);
             for (ObjectId id : streamRefs.keySet()) {
-                out.write(id.bytes());
+                out.write(reference(id, alg));
             }
             for (ObjectId id : objectRefs.keySet()) {
-                out.write(id.bytes());
+                out.write(reference(id, alg));
             }
             out.write(stream);
             out.write(named);
             return out.commit();
         }
+    }
+
+    /** The bytes of a reference, which must name an object of this repository's algorithm. */
+    private static byte[] reference(ObjectId id, VerityAlgorithm alg) {
+        if (id.algorithm() != alg) {
+            throw new IllegalArgumentException("reference " + id + " is not a " + alg.repoName() + " object id");
+        }
+        return id.bytes();
     }
 
     /**

@@ -109,6 +109,22 @@ class RuntimeConfigTest {
     }
 
     @Test
+    void aWritableRootGetsEveryMountTheRuntimeCanCreate() throws Exception {
+        Path rootfs = rootfs("etc", "dev");
+        Files.writeString(rootfs.resolve("sys"), "a file where /sys would go");
+        ImageProcess image = ImageProcess.fromImageConfig("{\"config\":{\"Cmd\":[\"x\"]}}".getBytes(StandardCharsets.UTF_8));
+        RuntimeConfig rc = RuntimeConfig.build(
+                ContainerSettings.forImage(image, UserDatabase.read(rootfs), List.of(), false, Network.NONE, "h"), rootfs, false);
+        assertFalse(rc.json().get("root").get("readonly").asBoolean());
+        List<String> mounts = new ArrayList<>();
+        rc.json().get("mounts").forEach(m -> mounts.add(m.get("destination").asText()));
+        assertEquals(List.of("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"), mounts,
+                "a missing /proc is created by the runtime; a file at /sys is not replaced");
+        assertEquals(1, rc.warnings().size(), rc.warnings().toString());
+        assertTrue(rc.warnings().get(0).contains("no /sys directory"), rc.warnings().toString());
+    }
+
+    @Test
     void nothingToRunIsAnError() throws Exception {
         Path rootfs = rootfs("etc");
         ImageProcess image = ImageProcess.fromImageConfig("{\"config\":{}}".getBytes(StandardCharsets.UTF_8));

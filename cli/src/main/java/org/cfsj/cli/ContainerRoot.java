@@ -1,0 +1,140 @@
+package org.cfsj.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.cfsj.mount.ComposefsServer;
+import org.cfsj.mount.KernelComposefsMount;
+import org.cfsj.mount.MountOptions;
+import org.cfsj.mount.Unmount;
+import org.cfsj.mount.WritableOverlay;
+import org.cfsj.posix.DirectoryRemoval;
+import org.cfsj.posix.PrivateDirectory;
+
+/**
+ * The root filesystem of a container that {@code cfsj oci run} starts, and everything it takes.
+ *
+ * <p>Read-only: the image mounted at the bundle's {@code rootfs}. Writable (the default): the
+ * image mounted at {@code SCRATCH/image}, and a {@link WritableOverlay} at {@code rootfs} whose
+ * upper and work directories are {@code SCRATCH/upper} and {@code SCRATCH/work}, where
+ * {@code SCRATCH} is {@code /run/cfsj/containers/ID}: in root's private runtime directory
+ * (mode 0700, so nobody else can reach the image's setuid files or plant anything there by
+ * name), on the runtime filesystem that the next boot clears should cfsj be killed. The upper's
+ * root takes the owner and mode of the image's root, which the container sees as its {@code /}.
+ *
+ * <p>Invariants: {@link #undo()} undoes what was set up, in reverse (overlay, image, scratch
+ * directory), whoever calls it (the command or its shutdown hook), each step once; a step that
+ * finishes after {@code undo} began is undone at once. The scratch directory is removed only
+ * when nothing is mounted in it any more.
+ */
+final class ContainerRoot {
+    private static final String CONTAINERS = "containers";
+
+    private final Path rootfs;
+    private Path scratch;
+    private ComposefsServer server;
+    private Path kernelMount;
+    private boolean overlay;
+    private boolean closed;
+
+    ContainerRoot(Path rootfs) {
+        this.rootfs = rootfs;
+    }
+
+    /**
+     * Mounts {@code imageFile} (objects from {@code objects}) by the kernel or by a FUSE server in
+     * this process, read-only at {@code rootfs} or under a writable overlay there.
+     */
+    void mount(Path imageFile, Path objects, boolean kernel, MountOptions options, boolean writable, String id)
+            throws IOException {
+        Path imageAt = rootfs;
+        if (writable) {
+            Path containers = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(CONTAINERS));
+            Path dir = Files.createDirectory(containers.resolve(id),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            step(() -> scratch = dir);
+            imageAt = Files.createDirectory(dir.resolve("image"));
+            Files.createDirectory(dir.resolve("upper"));
+            Files.createDirectory(dir.resolve("work"));
+        }
+        if (kernel) {
+            KernelComposefsMount.mount(imageFile, objects, imageAt, options);
+            Path at = imageAt;
+            step(() -> kernelMount = at);
+        } else {
+            ComposefsServer started = ComposefsServer.start(imageFile, objects, imageAt, options);
+            step(() -> server = started);
+        }
+        if (writable) {
+            Path upper = scratch.resolve("upper");
+            // the container's / shows the upper's root directory: it must look like the image's
+            Files.setAttribute(upper, "unix:uid", Files.getAttribute(imageAt, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            Files.setAttribute(upper, "unix:gid", Files.getAttribute(imageAt, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+            Files.setAttribute(upper, "unix:mode",
+                    (Integer) Files.getAttribute(imageAt, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+            WritableOverlay.mount(imageAt, upper, scratch.resolve("work"), rootfs,
+                    new WritableOverlay.Options(options.allowSuidDev(), true, false));
+            step(() -> overlay = true);
+        }
+    }
+
+    /** Records a finished step, or undoes everything at once if {@link #undo()} has begun meanwhile. */
+    private void step(Runnable record) throws IOException {
+        boolean late;
+        synchronized (this) {
+            record.run();
+            late = closed;
+        }
+        if (late) {
+            undo();
+            throw new IOException("interrupted while setting up the container's root filesystem");
+        }
+    }
+
+    /**
+     * Unmounts and removes everything; failures are printed (this runs from a shutdown hook
+     * too), and anything that may still be mounted is left in place rather than deleted.
+     *
+     * @return whether everything was undone (the bundle directory may then be removed)
+     */
+    boolean undo() {
+        synchronized (this) {
+            closed = true;
+        }
+        return undoSteps();
+    }
+
+    private synchronized boolean undoSteps() {
+        try {
+            if (overlay) {
+                WritableOverlay.unmount(rootfs, true); // lazy: nothing in the container holds it once the runtime has exited
+                overlay = false;
+            }
+            if (server != null) {
+                server.unmount();
+                server.close();
+                server = null;
+            } else if (kernelMount != null) {
+                Unmount.unmount(kernelMount, true);
+                kernelMount = null;
+            }
+        } catch (IOException e) {
+            System.err.println("cfsj oci run: unmounting the container's root filesystem failed: " + Errors.message(e)
+                    + " (cfsj umount " + rootfs + " by hand)");
+            return false;
+        }
+        if (scratch != null) {
+            try {
+                DirectoryRemoval.removeTree(scratch);
+                scratch = null;
+            } catch (IOException e) {
+                System.err.println("cfsj oci run: removing the container's writable layer " + scratch + " failed: "
+                        + Errors.message(e));
+                return false;
+            }
+        }
+        return true;
+    }
+}

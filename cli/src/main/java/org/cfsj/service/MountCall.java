@@ -1,0 +1,51 @@
+package org.cfsj.service;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.cfsj.varlink.MethodCall;
+import org.cfsj.varlink.VarlinkError;
+
+/**
+ * The part of {@code Mount} and {@code OciMount} after the image is resolved: reads the
+ * {@code options} (cfsctl's {@code MountParams} and cfsj's extras), checks that the call carries
+ * exactly the fds they need (two, upper then work, with {@code overlay}; none otherwise), has the
+ * {@link ImageMounter} make the mount and answers with the mount fd and its {@code fd_index}.
+ */
+final class MountCall {
+    private MountCall() {}
+
+    /**
+     * @param badRequest the interface's error for options or fds that do not fit
+     * @param iface      the interface, for {@code InternalError}
+     */
+    static void run(MethodCall call, Params options, Path image, Path objects, ImageMounter mounter,
+            Function<String, VarlinkError> badRequest, String iface) throws VarlinkError, IOException {
+        MountRequest request = request(options);
+        int expected = request.overlay() ? 2 : 0;
+        if (call.fdCount() != expected) {
+            throw badRequest.apply("Mount expects " + expected + " fds for the requested options, got " + call.fdCount());
+        }
+        if (request.passthrough() && request.backend() == MountRequest.Backend.KERNEL) {
+            throw badRequest.apply("passthrough is a FUSE option; it cannot go with fuse: false");
+        }
+        int fd;
+        try {
+            fd = mounter.mount(image, objects, request, request.overlay() ? call.fd(0) : -1,
+                    request.overlay() ? call.fd(1) : -1);
+        } catch (IOException e) {
+            throw ServiceErrors.internal(iface, e);
+        }
+        int index = call.attachFd(fd);
+        call.reply(JsonNodeFactory.instance.objectNode().put("fd_index", index));
+    }
+
+    static MountRequest request(Params o) {
+        Boolean fuse = o.optBool("fuse");
+        MountRequest.Backend backend = fuse == null ? MountRequest.Backend.DEFAULT
+                : fuse ? MountRequest.Backend.FUSE : MountRequest.Backend.KERNEL;
+        return new MountRequest(o.bool("overlay", false), o.bool("read_write", false), backend,
+                o.bool("passthrough", false), o.bool("require_verity", false));
+    }
+}

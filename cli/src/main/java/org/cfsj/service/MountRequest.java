@@ -1,0 +1,18 @@
+package org.cfsj.service;
+
+/**
+ * What a client asked a {@code Mount} or {@code OciMount} to make, from cfsctl's
+ * {@code MountParams} and cfsj's optional extras.
+ *
+ * @param overlay       a writable overlayfs on top of the image, with the upper and work
+ *                      directories the client passed
+ * @param readWrite     mounted read-write (meaningful with {@code overlay})
+ * @param backend       who serves the image
+ * @param passthrough   FUSE passthrough (the kernel reads file data from the objects itself)
+ * @param requireVerity refuse unless the objects are protected by kernel fs-verity
+ */
+public record MountRequest(boolean overlay, boolean readWrite, Backend backend, boolean passthrough,
+        boolean requireVerity) {
+    /** Who serves the image: cfsj's default choice, cfsj's FUSE server, or the kernel's erofs and overlayfs. */
+    public enum Backend { DEFAULT, FUSE, KERNEL }
+}
