@@ -231,6 +231,11 @@ public final class Session implements AutoCloseable {
         return stopping;
     }
 
+    /** True until the session starts to stop (closed, unmounted, or its connection gone). */
+    public boolean isServing() {
+        return !stopping && !closed;
+    }
+
     /** A worker saw the device go away (unmount): the session is over. */
     void deviceGone() {
         stopping = true;

@@ -170,7 +170,12 @@ public final class ComposefsServer implements AutoCloseable {
         return session.cloneMount();
     }
 
-    /** The filesystem's device (as in mountinfo): every mount of it, attached anywhere, shows it. */
+    /** True while the server answers requests (not closed, its connection not aborted). */
+    public boolean isServing() {
+        return session.isServing();
+    }
+
+        /** The filesystem's device (as in mountinfo): every mount of it, attached anywhere, shows it. */
     public DeviceId device() {
         return session.device();
     }

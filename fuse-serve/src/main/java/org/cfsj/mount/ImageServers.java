@@ -120,6 +120,13 @@ public final class ImageServers implements AutoCloseable {
                         continue; // released between the look-up and now: take the new entry
                     }
                     try {
+                        if (s.server != null && !s.server.isServing()) {
+                            // its connection was aborted (by an administrator through fusectl, or a
+                            // worker failed): its mounts are dead, new ones need a new server
+                            Log.info("the FUSE server of " + image + " stopped; starting a new one");
+                            s.server.close();
+                            s.server = null;
+                        }
                         if (s.server == null) {
                             s.server = start(image, imageFd, objects, options);
                             s.device = s.server.device();

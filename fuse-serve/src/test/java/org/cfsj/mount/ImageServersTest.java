@@ -11,11 +11,14 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.cfsj.fuse.DeviceId;
+import org.cfsj.fuse.FuseControl;
 import org.cfsj.fuse.FuseDevice;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.FilesystemContext;
 import org.cfsj.sys.Processes;
+import org.cfsj.sys.StatCalls;
 import org.cfsj.testsupport.Command;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -121,6 +124,26 @@ class ImageServersTest {
             assertEquals(1, servers.stats().servedImages());
             TestImage.detach(a);
             awaitTrue(() -> servers.stats().servedImages() == 0, "released again");
+        }
+    }
+
+    @Test
+    void aServerWhoseConnectionWasAbortedIsReplaced() throws Exception {
+        try (ImageServers servers = new ImageServers(Duration.ofMinutes(5))) {
+            int first = servers.mount(built.image(), built.objects(), OPTIONS, true);
+            DeviceId dev = DeviceId.of(StatCalls.fstat(first, "first mount"));
+            FileCalls.close(first);
+            FuseControl.abort(dev);
+            // the server sees the abort when its workers' reads fail, and they then end
+            awaitTrue(() -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().startsWith("cfsj-fuse-") && t.isAlive()), "the workers saw the abort");
+            TestImage.attach(servers.mount(built.image(), built.objects(), OPTIONS, true), a);
+            try {
+                assertEquals(2, servers.stats().serversStarted(), "a new server for the next mount");
+                assertEquals(TestImage.listing(built.source()), TestImage.listing(a));
+            } finally {
+                TestImage.detach(a);
+            }
         }
     }
 
