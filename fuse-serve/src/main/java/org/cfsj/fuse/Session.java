@@ -249,15 +249,6 @@ public final class Session implements AutoCloseable {
         mount.unmount(true);
     }
 
-    /**
-     * Ends the connection at once (fusectl abort): every waiting and later request on any mount of
-     * it fails with ENOTCONN, the workers' reads return ENODEV.
-     */
-    public void abort() throws IOException {
-        stopping = true;
-        FuseControl.abort(device);
-    }
-
     /** Waits until the filesystem is unmounted and every worker has stopped. */
     public void awaitTermination() throws InterruptedException {
         ended.await();
@@ -311,7 +302,9 @@ public final class Session implements AutoCloseable {
         } else {
             // a worker is still blocked reading a detached mount that has open files: its fd stays
             // open until the process exits (closing it would not wake it)
-            Log.info("the mount at " + mount.describe() + " is detached but still in use; its fds stay open");
+            Log.info(mount.isDetached()
+                    ? "mounts of the detached FUSE filesystem are still in use (its connection was not aborted); its fds stay open"
+                    : "the mount at " + mount.mountpoint() + " is detached but still in use; its fds stay open");
         }
         fs.destroy();
         if (failure != null) {
