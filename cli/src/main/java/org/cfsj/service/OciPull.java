@@ -49,8 +49,9 @@ final class OciPull {
         Platform target = platform == null ? Platform.current() : Platform.parse(platform);
         PullFrames frames = new PullFrames(call);
         SourceOptions options = new SourceOptions(tlsVerify, null, msg -> frames.message("warning: " + msg), !mayNamePaths);
-        PullResult result = new PullRequest(where, p.optString("name"), target, true, PullOptions.DEFAULT_PARALLELISM, options)
-                .run(repo, frames);
+        PullRequest request = new PullRequest(where, p.optString("name"), target, true, PullOptions.DEFAULT_PARALLELISM, options);
+        NameRights.checkNewName(mayNamePaths, repo, request.tag());
+        PullResult result = request.run(repo, frames);
         OciImage image = OciImages.resolve(repo, result.manifestDigest());
         ObjectNode last = JsonNodeFactory.instance.objectNode();
         ObjectNode done = last.putObject("completed");

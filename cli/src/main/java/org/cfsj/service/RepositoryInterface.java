@@ -51,7 +51,10 @@ final class RepositoryInterface implements VarlinkInterface {
             case "OpenRepository" -> open(call, p, out);
             case "CloseRepository" -> context.handles().close(call.connection(), p.integer("handle"), NAME);
             case "Fsck" -> fsck(repo(call, p), out);
-            case "Gc" -> gc(repo(call, p), p, out);
+            case "Gc" -> {
+                NameRights.checkRemoval(context.policy(), call.connection().peer());
+                gc(repo(call, p), p, out);
+            }
             case "ImageObjects" -> imageObjects(repo(call, p), p.string("name"), out);
             case "ListImageRefs" -> listImageRefs(repo(call, p), out);
             case "Mount" -> {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A member of the {@code --group} of a root service, as the real unprivileged user nobody: it
  * reaches the service's own repository and nothing else, even by re-pointing its own symlink
- * after the service checked it, and it cannot make root pull with TLS checks off.
+ * after the service checked it; it cannot make root pull with TLS checks off, and it cannot
+ * remove names or content (untag, gc).
  */
 class GroupMemberTest {
     /**
@@ -110,7 +111,8 @@ class GroupMemberTest {
                     "org.composefs.Repository.Gc {\"handle\":$H,\"dry_run\":false,\"roots\":[]}",
                     "org.composefs.Repository.OpenRepository {\"path\":\"" + link + "\"}",
                     "org.composefs.Oci.Pull {\"handle\":1,\"image\":\"docker://127.0.0.1:1/x:1\",\"local_fetch\":\"\","
-                            + "\"bootable\":false,\"tls_verify\":false}"));
+                            + "\"bootable\":false,\"tls_verify\":false}",
+                    "org.composefs.Oci.Untag {\"handle\":1,\"name\":\"x\"}"));
             List<String> argv = new ArrayList<>(List.of(Cfsj.java(), clientDir.resolve("Client.java").toString(), socket.toString()));
             argv.addAll(steps);
             Result r = Command.of(argv).asUser(Command.NOBODY, Command.NOBODY).env("HOME", "/").timeoutSeconds(120).run();
@@ -119,17 +121,19 @@ class GroupMemberTest {
             for (String line : r.out().strip().split("\n")) {
                 replies.add(RawVarlink.JSON.readTree(line));
             }
-            assertEquals(5, replies.size(), r.out());
+            assertEquals(6, replies.size(), r.out());
             assertTrue(replies.get(0).path("parameters").has("handle"), "the member's link to the service's repository: " + replies.get(0));
             JsonNode fsck = replies.get(1).path("parameters");
             assertEquals(0, fsck.path("objects_checked").asInt(), "fsck ran on the service's empty repository, not the victim: " + fsck);
-            assertEquals(0, replies.get(2).path("parameters").path("result").path("objects_removed").asInt(-1),
-                    "gc ran on the service's repository: " + replies.get(2));
+            assertEquals("org.varlink.service.PermissionDenied", replies.get(2).path("error").asText(),
+                    "a member may not collect garbage: " + replies.get(2));
             assertTrue(Files.exists(planted), "the victim repository's object is still there");
             assertEquals("org.varlink.service.PermissionDenied", replies.get(3).path("error").asText(),
                     "the link now names another repository: " + replies.get(3));
             assertEquals("org.varlink.service.PermissionDenied", replies.get(4).path("error").asText(),
                     "a member may not make root pull without TLS checks: " + replies.get(4));
+            assertEquals("org.varlink.service.PermissionDenied", replies.get(5).path("error").asText(),
+                    "a member may not remove names: " + replies.get(5));
         } finally {
             service.destroy();
             if (!service.waitFor(30, TimeUnit.SECONDS)) {
