@@ -72,8 +72,8 @@ final class ServeCommand implements Callable<Integer> {
     String group;
 
     @Option(names = "--idle", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
-            description = {"How long an image's FUSE server is kept after its last mount is gone (e.g. 30s, 5m, 1h; default: 5m).",
-                "Mounting through the service is not built yet: until it is, this has no effect."})
+            description = "How long an image's FUSE server is kept after its last mount is gone, in any mount namespace"
+                    + " (e.g. 30s, 5m, 1h; default: 5m).")
     Duration idle;
 
     @Override
