@@ -4,15 +4,16 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
 /**
  * One namespace of names for objects, as symlinks in a directory of the repository: {@code
@@ -149,13 +150,37 @@ public final class NamedLinks {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(start)) {
-            walk.filter(Files::isSymbolicLink)
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .forEach(p -> out.add(refs.relativize(p).toString()));
-        }
+        collectRefs(refs, start, out);
         Collections.sort(out);
         return out;
+    }
+
+    /**
+     * The refs under {@code dir}, depth first. Names starting with '.' (a replacement's temporary
+     * link) are skipped before they are looked at, and an entry gone between the directory read
+     * and its stat (a concurrent rename or removal) is skipped, not an error.
+     */
+    private static void collectRefs(Path refs, Path dir, List<String> out) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (p.getFileName().toString().startsWith(".")) {
+                    continue;
+                }
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                if (a.isSymbolicLink()) {
+                    out.add(refs.relativize(p).toString());
+                } else if (a.isDirectory()) {
+                    collectRefs(refs, p, out);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // the directory itself went away meanwhile: no refs in it
+        }
     }
 
     /** Atomically (re)points a symlink: make it under a temporary name, rename over. */
