@@ -36,11 +36,17 @@ final class LayoutWriter {
                 + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}");
     }
 
-    private static byte[] tar() throws IOException {
+    /** The content of {@code data.bin}, for tests that compare what they read. */
+    static byte[] bigFile() {
         byte[] big = new byte[256 * 1024];
         for (int i = 0; i < big.length; i++) {
             big[i] = (byte) (i * 131 + i / 977);
         }
+        return big;
+    }
+
+    private static byte[] tar() throws IOException {
+        byte[] big = bigFile();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             add(tar, "hello.txt", "hello from the service test\n".getBytes(StandardCharsets.UTF_8));
