@@ -8,6 +8,8 @@
 #   N=100 ROUNDS=2 CONTAINERS=10 IMAGES=10 FILES=2000 WORK=/var/tmp bench/service.sh   # the defaults
 #   IMAGE=busybox bench/service.sh    # the containers from busybox instead of Debian minbase
 #   MINBASE=DIR bench/service.sh      # a Debian minbase tree made elsewhere (DIR.complete must exist)
+#   SERVE_JVM_OPTS="-XX:NativeMemoryTracking=summary" bench/service.sh   # JVM options for the service; with NMT
+#                                     # the RSS line is followed by the JVM's memory by category
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
@@ -112,7 +114,8 @@ for ((i = 0; i < IMAGES; i++)); do
 done
 
 # ------------------------------------------------------------------ the service
-"$java" --enable-native-access=ALL-UNNAMED -jar "$jar" --repo "$repo" serve --socket "$sock" --idle 3s >"$work/serve.log" 2>&1 &
+read -ra serve_opts <<<"${SERVE_JVM_OPTS:-}" # JVM options for the service, e.g. "-XX:+UseSerialGC"
+"$java" --enable-native-access=ALL-UNNAMED "${serve_opts[@]}" -jar "$jar" --repo "$repo" serve --socket "$sock" --idle 3s >"$work/serve.log" 2>&1 &
 spid=$!
 for ((i = 0; i < 300; i++)); do [ -S "$sock" ] && break; kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
 [ -S "$sock" ] || { cat "$work/serve.log" >&2; die "cfsj serve did not come up"; }
@@ -146,6 +149,18 @@ for d in "${dirs[@]}"; do find "$d" -ls >/dev/null; done
 rss_mounted=$(rss_kib)
 sleep 2
 rss_settled=$(rss_kib); hwm=$(hwm_kib)
+rss_parts=$(awk '/^Rss(Anon|File|Shmem):/ {printf " %s %.0f", $1, $2/1024}' "/proc/$spid/status")
+# where it is: the Java heap (used/committed) before and after a full GC, and the RSS after it
+heap_before=$("$(dirname "$java")/jcmd" "$spid" GC.heap_info 2>/dev/null | sed -n '2,3p' | tr -s ' \n' ' ')
+nmt=
+if [[ "${SERVE_JVM_OPTS:-}" == *NativeMemoryTracking* ]]; then # the JVM's own account, by category (committed KiB)
+    nmt=$("$(dirname "$java")/jcmd" "$spid" VM.native_memory summary 2>/dev/null \
+        | sed -n 's/^-  *\([A-Za-z ]*[a-z]\) *(reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1=\2/p' | sort -t= -k2 -rn | head -8 | tr '\n' ' ')
+fi
+"$(dirname "$java")/jcmd" "$spid" GC.run >/dev/null 2>&1
+sleep 1
+rss_gc=$(rss_kib)
+heap_after=$("$(dirname "$java")/jcmd" "$spid" GC.heap_info 2>/dev/null | sed -n '2,3p' | tr -s ' \n' ' ')
 unmount_all "${dirs[@]}"
 wait_released
 sleep 1
@@ -214,7 +229,12 @@ printf '%-52s %10s %10s %10s\n' "b. container start to first output, ms (2-$CONT
 printf '%-52s %10s %10s %10s\n' "b. warm tar cf - /usr | wc -c in it, ms (2-$CONTAINERS)" "$tf" "$tk" "$(ratio "$tf" "$tk")"
 echo
 echo "c. service VmRSS, MiB: idle $(mib "$rss_idle"); $IMAGES images mounted and walked $(mib "$rss_mounted")" \
-    "(2 s later $(mib "$rss_settled"), VmHWM $(mib "$hwm")); all released $(mib "$rss_released"); goal <= 256"
+    "(2 s later $(mib "$rss_settled"), VmHWM $(mib "$hwm"); after a full GC $(mib "$rss_gc")); all released" \
+    "$(mib "$rss_released"); goal <= 256${SERVE_JVM_OPTS:+; service JVM: $SERVE_JVM_OPTS}"
+echo "   of it, MiB:$rss_parts"
+echo "   heap before the GC:$heap_before"
+echo "   heap after the GC: $heap_after"
+[ -z "$nmt" ] || echo "   native memory tracking, committed KiB: $nmt"
 echo
 echo "samples (ms):"
 echo "  latency fuse: $lat_fuse"
