@@ -21,6 +21,8 @@ import org.cfsj.varlink.VarlinkError;
  */
 final class ServiceClient implements AutoCloseable {
     private final VarlinkClient client;
+    /** The repository handle of this connection, once opened (one repository per command). */
+    private long handle = -1;
 
     private ServiceClient(VarlinkClient client) {
         this.client = client;
@@ -43,28 +45,42 @@ final class ServiceClient implements AutoCloseable {
      * @param options cfsctl's {@code MountParams} with cfsj's extras
      */
     void ociMount(Path repo, String name, ObjectNode options, Path mountpoint) throws IOException {
-        ObjectNode open = JsonNodeFactory.instance.objectNode().put("path", repo.toAbsolutePath().toString());
-        long handle = call("org.composefs.Repository.OpenRepository", open).parameters().path("handle").asLong();
-        ObjectNode mount = JsonNodeFactory.instance.objectNode().put("handle", handle).put("image", name).put("bootable", false);
-        mount.set("options", options);
-        VarlinkClient.Reply reply = call("org.composefs.Oci.OciMount", mount);
+        int fd = ociMountFd(repo, name, options);
         try {
-            int index = reply.parameters().path("fd_index").asInt(-1);
-            if (index < 0 || index >= reply.fds().length) {
-                throw new IOException("cfsj serve answered OciMount without the mount (fd_index " + index + " of "
-                        + reply.fds().length + " fds)");
-            }
-            FilesystemContext.moveMount(reply.fds()[index], FileCalls.AT_FDCWD, mountpoint.toString());
+            FilesystemContext.moveMount(fd, FileCalls.AT_FDCWD, mountpoint.toString());
         } finally {
-            for (int fd : reply.fds()) {
-                FileCalls.close(fd);
-            }
+            FileCalls.close(fd);
         }
     }
 
-    private VarlinkClient.Reply call(String method, ObjectNode parameters) throws IOException {
+    /**
+     * The detached mount of image {@code name} the service made (owned by the caller), with
+     * {@code fds} (an overlay's upper and work directories) sent along.
+     */
+    int ociMountFd(Path repo, String name, ObjectNode options, int... fds) throws IOException {
+        if (handle < 0) {
+            ObjectNode open = JsonNodeFactory.instance.objectNode().put("path", repo.toAbsolutePath().toString());
+            handle = call("org.composefs.Repository.OpenRepository", open).parameters().path("handle").asLong();
+        }
+        ObjectNode mount = JsonNodeFactory.instance.objectNode().put("handle", handle).put("image", name).put("bootable", false);
+        mount.set("options", options);
+        VarlinkClient.Reply reply = call("org.composefs.Oci.OciMount", mount, fds);
+        int index = reply.parameters().path("fd_index").asInt(-1);
+        for (int i = 0; i < reply.fds().length; i++) {
+            if (i != index) {
+                FileCalls.close(reply.fds()[i]);
+            }
+        }
+        if (index < 0 || index >= reply.fds().length) {
+            throw new IOException("cfsj serve answered OciMount without the mount (fd_index " + index + " of "
+                    + reply.fds().length + " fds)");
+        }
+        return reply.fds()[index];
+    }
+
+    private VarlinkClient.Reply call(String method, ObjectNode parameters, int... fds) throws IOException {
         try {
-            return client.call(method, parameters);
+            return client.call(method, parameters, fds);
         } catch (VarlinkError e) {
             throw new RepositoryException(describe(e));
         }

@@ -35,6 +35,9 @@ final class MountCall {
                     + " could not notice a changed object; leave fuse out (or true) for cfsj's checking FUSE server,"
                     + " or pass insecure: true");
         }
+        if (request.allowSuidDev() && call.connection().peer().uid() != 0) {
+            throw VarlinkError.permissionDenied(); // setuid files through a mount only root may ask for
+        }
         if (request.requireVerity() && !kernelVerity) {
             throw badRequest.apply("require_verity: the repository's objects are not protected by kernel fs-verity");
         }
@@ -63,6 +66,7 @@ final class MountCall {
         MountRequest.Backend backend = fuse == null ? MountRequest.Backend.DEFAULT
                 : fuse ? MountRequest.Backend.FUSE : MountRequest.Backend.KERNEL;
         return new MountRequest(o.bool("overlay", false), o.bool("read_write", false), backend,
-                o.bool("passthrough", false), o.bool("require_verity", false), o.bool("insecure", false));
+                o.bool("passthrough", false), o.bool("require_verity", false), o.bool("insecure", false),
+                o.bool("allow_suid_dev", false));
     }
 }

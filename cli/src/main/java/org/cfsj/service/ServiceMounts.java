@@ -13,7 +13,8 @@ import org.cfsj.sys.FileCalls;
  * fresh kernel composefs mount), and with {@code overlay} a {@link WritableOverlay} on top of it
  * from the client's upper and work directories, read-only unless {@code read_write}.
  *
- * <p>Every mount handed out is {@code nosuid,nodev}: the client may attach it anywhere. Owns the
+ * <p>Every mount handed out is {@code nosuid,nodev} (the client may attach it anywhere), except an
+ * overlay a root client asked {@code allow_suid_dev} for, the root of its container. Owns the
  * servers: {@link #close()} ends them, and readers of their mounts then get errors.
  */
 public final class ServiceMounts implements ImageMounter, AutoCloseable {
@@ -39,7 +40,8 @@ public final class ServiceMounts implements ImageMounter, AutoCloseable {
             return image;
         }
         try {
-            return WritableOverlay.detached(image, upperFd, workFd, new WritableOverlay.Options(false, false, !request.readWrite()));
+            return WritableOverlay.detached(image, upperFd, workFd,
+                    new WritableOverlay.Options(request.allowSuidDev(), false, !request.readWrite()));
         } finally {
             FileCalls.close(image); // the overlay holds the image mount now
         }

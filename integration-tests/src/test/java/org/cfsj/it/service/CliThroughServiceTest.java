@@ -1,6 +1,7 @@
 package org.cfsj.it.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.IOException;
@@ -105,6 +106,93 @@ class CliThroughServiceTest {
             Result u = cfsj(socket, "umount", p.toString());
             assertEquals(0, u.exit(), u.describe());
             mounted.remove(p);
+        }
+    }
+
+    /**
+     * {@code cfsj oci run} with a service: the container's writable root is the service's overlay on
+     * the service's FUSE mount of the image (a file of the image has the device of a host mount the
+     * service made), its writes work and vanish with it, and nothing is left mounted or on disk.
+     */
+    @Test
+    void ociRunTakesItsWritableRootFromTheService() throws Exception {
+        Assumptions.assumeTrue(Command.isRoot(), "SKIPPED: cfsj oci run needs root");
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "SKIPPED: no /dev/fuse");
+        Assumptions.assumeTrue(Command.onPath("crun"), "SKIPPED: crun is not installed (apt-get install crun)");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "SKIPPED: busybox-static is not installed");
+        Path repo = work.resolve("repo");
+        Path layout = work.resolve("layout");
+        Command.of(Path.of(System.getProperty("cfsj.root.dir"), "examples", "default-image", "build-layout.sh").toString(),
+                layout.toString(), "--busybox", "/bin/busybox").check();
+        Path socket = work.resolve("run/cfsj.sock");
+        Result pull = cfsj(socket, "--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":latest", "tiny");
+        assertEquals(0, pull.exit(), pull.describe());
+        Path log = work.resolve("serve.log");
+        service = new ProcessBuilder(Cfsj.argv(List.of("--repo", repo.toString(), "serve", "--socket", socket.toString())))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(socket)) {
+            if (!service.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("cfsj serve did not come up: " + Files.readString(log));
+            }
+            Thread.sleep(100);
+        }
+        Path host = Files.createDirectory(work.resolve("host"));
+        Result m = cfsj(socket, "--repo", repo.toString(), "oci", "mount", "--fuse", "tiny", host.toString());
+        assertEquals(0, m.exit(), m.describe());
+        mounted.add(host);
+
+        List<String> before = containers();
+        long overlaysBefore = overlays();
+        List<String> run = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run"));
+        if (Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.controllers"))) {
+            run.add("--hide-cgroup-v2-controllers");
+        }
+        String script = "echo written > /tmp/x && cat /tmp/x";
+        // busybox (the container's sh) read through the host mount the service made, then its
+        // object taken away: only a container on the service's server and page cache can run it
+        byte[] busybox = Files.readAllBytes(host.resolve("bin/busybox"));
+        Path object = objectOfSize(repo, busybox.length);
+        Path away = work.resolve("busybox-object");
+        Files.move(object, away);
+        try {
+            List<String> viaService = new ArrayList<>(run);
+            viaService.addAll(List.of("tiny", "--", "sh", "-c", script));
+            Result r = cfsj(socket, viaService.toArray(String[]::new));
+            assertEquals(0, r.exit(), r.describe());
+            assertEquals("written\n", r.out(), "the container wrote to its root: " + r.describe());
+
+            List<String> alone = new ArrayList<>(run);
+            alone.addAll(List.of("--no-service", "tiny", "--", "sh", "-c", script));
+            Result own = cfsj(socket, alone.toArray(String[]::new));
+            assertNotEquals(0, own.exit(), "--no-service: a server of its own, which needs the missing object: " + own.describe());
+        } finally {
+            Files.move(away, object);
+        }
+        assertFalse(Files.exists(host.resolve("tmp/x")), "the image is unchanged");
+        assertEquals(before, containers(), "no writable layer left");
+        assertEquals(overlaysBefore, overlays(), "no writable overlay left mounted");
+    }
+
+    private static List<String> containers() throws IOException {
+        Path dir = Path.of("/run/cfsj/containers");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return s.map(Path::toString).sorted().toList();
+        }
+    }
+
+    private static long overlays() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(" cfsj-writable ")).count();
+    }
+
+    private static Path objectOfSize(Path repo, long size) throws IOException {
+        try (var s = Files.walk(repo.resolve("objects"))) {
+            List<Path> found = s.filter(Files::isRegularFile).filter(p -> p.toFile().length() == size).toList();
+            assertEquals(1, found.size(), "one object of " + size + " bytes: " + found);
+            return found.getFirst();
         }
     }
 }
