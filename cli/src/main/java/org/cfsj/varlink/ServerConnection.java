@@ -122,6 +122,11 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
     }
 
     @Override
+    public void abandon() {
+        socket.shutdown();
+    }
+
+    @Override
     public void send(ObjectNode parameters, boolean continues, int[] fds) throws IOException {
         ObjectNode reply = JsonNodeFactory.instance.objectNode();
         reply.set("parameters", parameters);

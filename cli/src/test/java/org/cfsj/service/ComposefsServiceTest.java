@@ -145,6 +145,39 @@ class ComposefsServiceTest {
     }
 
     @Test
+    void aConnectionHoldsAtMostItsShareOfHandles() throws Exception {
+        try (VarlinkClient c = client()) {
+            long first = open(c);
+            for (int i = 1; i < RepositoryHandles.MAX_PER_CONNECTION; i++) {
+                call(c, "org.composefs.Repository.OpenRepository", "{\"system\": true}");
+            }
+            VarlinkError full = error(c, "org.composefs.Repository.OpenRepository", "{\"system\": true}");
+            assertEquals("org.composefs.Repository.InvalidSpec", full.error());
+            assertTrue(full.parameters().get("message").asText().contains(Integer.toString(RepositoryHandles.MAX_PER_CONNECTION)),
+                    full.toString());
+            assertEquals(RepositoryHandles.MAX_PER_CONNECTION, service.openRepositories(), "the refused repository was closed");
+            call(c, "org.composefs.Repository.CloseRepository", "{\"handle\": " + first + "}");
+            call(c, "org.composefs.Repository.OpenRepository", "{\"system\": true}");
+            try (VarlinkClient other = client()) {
+                call(other, "org.composefs.Repository.OpenRepository", "{\"system\": true}"); // a share per connection
+            }
+        }
+    }
+
+    @Test
+    void aHandleNoIntCanHoldIsAnInvalidParameter() throws Exception {
+        try (VarlinkClient c = client()) {
+            open(c);
+            for (String big : List.of("1180591620717411303424", "-1180591620717411303424", "1e30")) {
+                VarlinkError e = error(c, "org.composefs.Repository.CloseRepository", "{\"handle\": " + big + "}");
+                assertEquals("org.varlink.service.InvalidParameter", e.error(), big);
+                assertEquals("handle", e.parameters().get("parameter").asText(), big);
+            }
+            assertEquals(1, service.openRepositories(), "nothing was closed");
+        }
+    }
+
+    @Test
     void initEnsureAndOpenAnswerAsCfsctl() throws Exception {
         Path other = tmp.resolve("a/b/other");
         try (VarlinkClient c = client()) {
