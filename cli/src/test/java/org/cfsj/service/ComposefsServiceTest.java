@@ -3,6 +3,7 @@ package org.cfsj.service;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,13 +11,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.cfsj.repo.LockWait;
+import org.cfsj.repo.RepoLock;
+import org.cfsj.repo.Repository;
+import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Sockets;
 import org.cfsj.varlink.IdlParser;
 import org.cfsj.varlink.ServiceInfo;
@@ -294,6 +302,38 @@ class ComposefsServiceTest {
             assertTrue(call(c, "org.composefs.Repository.Fsck", "{\"handle\": " + h + "}").get("ok").asBoolean());
             assertEquals(imageId, call(c, "org.composefs.Oci.Inspect", "{\"handle\": " + h + ", \"image\": \"tiny:v1\"}")
                     .get("composefs_erofs").asText(), "what the tag reaches survives gc");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aPullWhoseClientNeverReadsReleasesTheRepositoryLock() throws Exception {
+        Path layout = tmp.resolve("many");
+        TinyOciLayout.writeLayers(layout, "v1", 400); // far more progress frames than a socket buffer holds
+        try (VarlinkClient c = client()) {
+            long h = open(c);
+            // sent by hand on a connection of its own that never reads a byte of the replies; handles count
+            // up, so its OpenRepository gets the next one
+            int mute = Sockets.connect(socket.toString());
+            try (Arena arena = Arena.ofConfined()) {
+                String calls = "{\"method\": \"org.composefs.Repository.OpenRepository\", \"parameters\": {\"system\": true}}\0"
+                        + "{\"method\": \"org.composefs.Oci.Pull\", \"more\": true, \"parameters\": {\"handle\": " + (h + 1)
+                        + ", \"image\": \"oci:" + layout + ":v1\", \"name\": \"many:v1\", \"local_fetch\": \"disabled\","
+                        + " \"bootable\": false}}\0";
+                MemorySegment bytes = arena.allocateFrom(calls);
+                assertEquals(bytes.byteSize() - 1, Sockets.send(mute, bytes.asSlice(0, bytes.byteSize() - 1), new int[0]));
+                Thread.sleep(500); // the pull is under way: its frames fill the socket
+                try (Repository r = Repository.open(repo)) {
+                    r.setLockWait(new LockWait(Duration.ofSeconds(60), m -> {}));
+                    try (RepoLock lock = r.lock(RepoLock.Mode.EXCLUSIVE)) {
+                        assertNotNull(lock, "the pull ended although its client reads nothing");
+                    }
+                }
+            } finally {
+                FileCalls.close(mute);
+            }
+            assertEquals(1, call(c, "org.composefs.Oci.ListImages", "{\"handle\": " + h + "}").get("images").size(),
+                    "the pull completed");
         }
     }
 
