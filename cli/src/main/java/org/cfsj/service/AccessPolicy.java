@@ -71,16 +71,23 @@ public final class AccessPolicy implements Admission {
         return peer.uid() == 0 || serviceUid != 0;
     }
 
-    /** Refuses ({@code PermissionDenied}) a path {@code peer} may not name; {@code ownRepository} is the service's. */
-    void checkRepositoryPath(Sockets.PeerCredentials peer, Path requested, Path ownRepository) throws VarlinkError {
+    /**
+     * The repository the service opens when {@code peer} asks for {@code requested}:
+     * {@code requested} itself for a peer that may name any path, else the service's own
+     * {@code ownRepository} if {@code requested} is it, else {@code PermissionDenied}.
+     *
+     * <p>A restricted peer's path is only compared, never kept: the service goes on with its own
+     * path, so re-pointing a symlink of the client's after the check reaches nothing (the
+     * repository would otherwise resolve the client's path again on every later call).
+     */
+    Path repositoryFor(Sockets.PeerCredentials peer, Path requested, Path ownRepository) throws VarlinkError {
         if (mayNameAnyPath(peer)) {
-            return;
+            return requested;
         }
-        // Compared as the service resolves them: a client's symlink to the service's repository
-        // gains it nothing it did not have, and any other path is refused before it is touched.
         if (!sameFile(requested, ownRepository)) {
             throw VarlinkError.permissionDenied();
         }
+        return ownRepository;
     }
 
     private static boolean sameFile(Path a, Path b) {

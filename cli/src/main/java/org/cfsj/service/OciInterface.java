@@ -56,8 +56,14 @@ final class OciInterface implements VarlinkInterface {
                 case "ListImages" -> listImages(repo, p.optString("filter"), out);
                 case "Check" -> check(repo, p.optString("image"), out);
                 case "Inspect" -> inspect(repo, p.string("image"), out);
-                case "Tag" -> tag(repo, p.string("manifest_digest"), p.string("name"));
-                case "Untag" -> OciImages.untagAll(repo, p.string("name"));
+                case "Tag" -> {
+                    NameRights.checkNewName(context.policy().mayNameAnyPath(call.connection().peer()), repo, p.string("name"));
+                    tag(repo, p.string("manifest_digest"), p.string("name"));
+                }
+                case "Untag" -> {
+                    NameRights.checkRemoval(context.policy(), call.connection().peer());
+                    OciImages.untagAll(repo, p.string("name"));
+                }
                 case "Pull" -> {
                     OciPull.run(call, p, repo, context.policy().mayNameAnyPath(call.connection().peer()));
                     return;

@@ -23,7 +23,9 @@ import org.cfsj.varlink.VarlinkError;
  *
  * <p>A client that may not name paths ({@link AccessPolicy#mayNameAnyPath}) may pull only from
  * registries: {@code oci:}, {@code oci-archive:} and {@code docker-archive:} would have the
- * service read files the client names with the service's rights.
+ * service read files the client names with the service's rights. Nor may it use the service's
+ * credentials (root's auth files: the pull is anonymous) or turn TLS checks off (its request would
+ * go out as root's, on a channel anyone between could read or change).
  */
 final class OciPull {
     private OciPull() {}
@@ -39,12 +41,17 @@ final class OciPull {
         if (!mayNamePaths && !(where instanceof ImageSources.Registry)) {
             throw VarlinkError.permissionDenied();
         }
+        boolean tlsVerify = p.bool("tls_verify", true);
+        if (!mayNamePaths && !tlsVerify) {
+            throw VarlinkError.permissionDenied();
+        }
         String platform = p.optString("platform");
         Platform target = platform == null ? Platform.current() : Platform.parse(platform);
         PullFrames frames = new PullFrames(call);
-        SourceOptions options = new SourceOptions(p.bool("tls_verify", true), null, msg -> frames.message("warning: " + msg));
-        PullResult result = new PullRequest(where, p.optString("name"), target, true, PullOptions.DEFAULT_PARALLELISM, options)
-                .run(repo, frames);
+        SourceOptions options = new SourceOptions(tlsVerify, null, msg -> frames.message("warning: " + msg), !mayNamePaths);
+        PullRequest request = new PullRequest(where, p.optString("name"), target, true, PullOptions.DEFAULT_PARALLELISM, options);
+        NameRights.checkNewName(mayNamePaths, repo, request.tag());
+        PullResult result = request.run(repo, frames);
         OciImage image = OciImages.resolve(repo, result.manifestDigest());
         ObjectNode last = JsonNodeFactory.instance.objectNode();
         ObjectNode done = last.putObject("completed");

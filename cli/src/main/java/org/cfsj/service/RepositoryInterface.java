@@ -51,7 +51,10 @@ final class RepositoryInterface implements VarlinkInterface {
             case "OpenRepository" -> open(call, p, out);
             case "CloseRepository" -> context.handles().close(call.connection(), p.integer("handle"), NAME);
             case "Fsck" -> fsck(repo(call, p), out);
-            case "Gc" -> gc(repo(call, p), p, out);
+            case "Gc" -> {
+                NameRights.checkRemoval(context.policy(), call.connection().peer());
+                gc(repo(call, p), p, out);
+            }
             case "ImageObjects" -> imageObjects(repo(call, p), p.string("name"), out);
             case "ListImageRefs" -> listImageRefs(repo(call, p), out);
             case "Mount" -> {
@@ -85,10 +88,10 @@ final class RepositoryInterface implements VarlinkInterface {
         } catch (IllegalArgumentException e) {
             throw ServiceErrors.invalidSpec("invalid algorithm: " + e.getMessage());
         }
-        Path path = path(p.string("path"));
-        if (!context.policy().mayNameAnyPath(call.connection().peer())) {
+        if (!context.policy().mayNameAnyPath(call.connection().peer())) { // before the path is even looked at
             throw VarlinkError.permissionDenied();
         }
+        Path path = path(p.string("path"));
         boolean existed = Files.exists(path.resolve("meta.json"));
         try (Repository repo = Repository.init(path, alg)) {
             return existed ? Created.EXISTING : Created.NEW;
@@ -103,8 +106,7 @@ final class RepositoryInterface implements VarlinkInterface {
     }
 
     private void open(MethodCall call, Params p, ObjectNode out) throws VarlinkError {
-        Path path = selected(p);
-        context.policy().checkRepositoryPath(call.connection().peer(), path, context.ownRepository());
+        Path path = context.policy().repositoryFor(call.connection().peer(), selected(p), context.ownRepository());
         Repository repo;
         try {
             repo = Repository.open(path);

@@ -30,8 +30,13 @@
  *       from files or directories ({@code oci:}, {@code oci-archive:}, {@code docker-archive:}).
  *       So no such client makes root follow a path it chose: the simplest rule that keeps the
  *       group's use (pull, list, mount images of the system repository) and gives it nothing it
- *       could not reach itself. Repositories of other users are refused anyway by
+ *       could not reach itself (the path is only compared; the service then opens its own
+ *       path, never the client's). Repositories of other users are refused anyway by
  *       {@code Repository.open} (a repository is its owner's alone).</li>
+ *   <li>Such a member pulls anonymously (never with the service's stored credentials) and never
+ *       with {@code tls_verify: false}; it may add names (Tag, Pull) that name nothing yet, but
+ *       not move or remove names or delete content (Untag, Gc): a name root set is what root's
+ *       containers start from ({@link org.cfsj.service.NameRights}).</li>
  * </ul>
  */
 package org.cfsj.service;

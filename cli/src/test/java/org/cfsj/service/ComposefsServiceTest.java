@@ -403,9 +403,14 @@ class ComposefsServiceTest {
 
         Files.createDirectories(repo);
         Sockets.PeerCredentials member = new Sockets.PeerCredentials(1, 1000, 1234);
-        group.checkRepositoryPath(member, repo, repo);
-        VarlinkError denied = assertThrows(VarlinkError.class, () -> group.checkRepositoryPath(member, tmp, repo));
+        assertEquals(repo, group.repositoryFor(member, repo, repo));
+        VarlinkError denied = assertThrows(VarlinkError.class, () -> group.repositoryFor(member, tmp, repo));
         assertEquals("org.varlink.service.PermissionDenied", denied.error());
-        group.checkRepositoryPath(new Sockets.PeerCredentials(1, 0, 0), tmp, repo);
+        assertEquals(tmp, group.repositoryFor(new Sockets.PeerCredentials(1, 0, 0), tmp, repo), "root names any path");
+
+        // A member's symlink to the service's repository is compared, never kept: re-pointing it
+        // after the check must not lead the service (which opens what this returns) elsewhere.
+        Path link = Files.createSymbolicLink(tmp.resolve("member-link"), repo);
+        assertEquals(repo, group.repositoryFor(member, link, repo), "the service's own path, not the member's link");
     }
 }

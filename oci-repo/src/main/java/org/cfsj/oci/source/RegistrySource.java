@@ -273,7 +273,7 @@ public final class RegistrySource implements ImageSource {
         }
         AuthChallenge challenge = AuthChallenge.parse(header);
         if (credential == null) {
-            credential = RegistryCredentials.find(reference, options.authFile());
+            credential = options.anonymous() ? Optional.empty() : RegistryCredentials.find(reference, options.authFile());
         }
         switch (challenge.scheme()) {
             case "basic" -> {
