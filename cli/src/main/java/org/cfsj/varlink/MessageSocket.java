@@ -55,7 +55,7 @@ final class MessageSocket implements AutoCloseable {
     private final List<FdBatch> pendingFds = new ArrayList<>();
     /** Fds in {@link #pendingFds}. */
     private int pendingFdCount;
-    /** When the first byte of the message being assembled arrived ({@link System#nanoTime()}), if one did. */
+    /** When the message being assembled started ({@link System#nanoTime()}): its first byte, or the {@link #read} that found it begun. */
     private long messageStarted;
     private boolean closed;
 
@@ -72,6 +72,7 @@ final class MessageSocket implements AutoCloseable {
     /** The next message, or null when the peer closed the stream between messages. */
     Message read() throws IOException {
         int scanned = 0;
+        messageStarted = System.nanoTime(); // time spent answering the last call is not the client's
         while (true) {
             for (int i = scanned; i < pendingLength; i++) {
                 if (pending[i] == 0) {
@@ -138,7 +139,6 @@ final class MessageSocket implements AutoCloseable {
         System.arraycopy(pending, nul + 1, pending, 0, rest);
         pendingLength = rest;
         pendingStart = end + 1;
-        messageStarted = System.nanoTime(); // a pipelined next message starts now
         if (pending.length > CHUNK * 4 && pendingLength < CHUNK) {
             pending = Arrays.copyOf(pending, CHUNK); // give back what one large message needed
         }
