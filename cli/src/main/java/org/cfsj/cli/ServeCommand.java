@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 import org.cfsj.posix.EffectiveUser;
 import org.cfsj.service.AccessPolicy;
 import org.cfsj.service.ComposefsService;
-import org.cfsj.service.ImageMounter;
+import org.cfsj.service.ServiceMounts;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Processes;
 import org.cfsj.sys.Sockets;
@@ -72,8 +72,8 @@ final class ServeCommand implements Callable<Integer> {
     String group;
 
     @Option(names = "--idle", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
-            description = {"How long an image's FUSE server is kept after its last mount is gone (e.g. 30s, 5m, 1h; default: 5m).",
-                "Mounting through the service is not built yet: until it is, this has no effect."})
+            description = "How long an image's FUSE server is kept after its last mount is gone, in any mount namespace"
+                    + " (e.g. 30s, 5m, 1h; default: 5m).")
     Duration idle;
 
     @Override
@@ -92,7 +92,8 @@ final class ServeCommand implements Callable<Integer> {
         Path repository = RepoOption.location().toAbsolutePath();
         ServiceInfo info = new ServiceInfo("cfsj", "cfsj", Main.Version.current(), "README.md#the-varlink-service-cfsj-serve");
         PrintWriter err = spec.commandLine().getErr();
-        try (ComposefsService service = new ComposefsService(policy, repository, !root, mounter(idle));
+        try (ServiceMounts mounts = new ServiceMounts(idle);
+                ComposefsService service = new ComposefsService(policy, repository, !root, mounts);
                 VarlinkServer server = new VarlinkServer(info, service.interfaces(), VarlinkLimits.DEFAULT, policy)) {
             String where;
             if (activation.isPresent()) {
@@ -145,16 +146,6 @@ final class ServeCommand implements Callable<Integer> {
     private static String fileType(Path path) throws IOException {
         int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         return (mode & S_IFMT) == S_IFSOCK ? "socket" : "not a socket";
-    }
-
-    /**
-     * The detached mounts of {@code Mount}/{@code OciMount}: not built yet; the FUSE-per-image
-     * mounter (org.cfsj.mount, with {@code idle}) goes here.
-     */
-    static ImageMounter mounter(Duration idle) {
-        return (image, objects, request, upper, work) -> {
-            throw new IOException("mounting through the service is not built yet");
-        };
     }
 
     /** {@code G} as a gid: a number, or a name looked up in /etc/group (read up to a bound). */

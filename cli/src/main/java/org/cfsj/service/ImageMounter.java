@@ -17,12 +17,23 @@ import java.nio.file.Path;
 @FunctionalInterface
 public interface ImageMounter {
     /**
-     * @param image      the composefs (EROFS) image file
-     * @param objectsDir the repository's {@code objects/} directory
-     * @param request    what to make
-     * @param upperFd    the overlay's upper directory when {@code request.overlay()}, else -1
-     * @param workFd     the overlay's work directory when {@code request.overlay()}, else -1
+     * What a mount is made from: the composefs (EROFS) image file and the repository it belongs
+     * to, as far as mounting needs it.
+     *
+     * @param image        the composefs image file
+     * @param objectsDir   the repository's {@code objects/} directory
+     * @param digestLedger the repository's digest ledger (user-space verification's record)
+     * @param kernelVerity whether the repository's objects carry kernel fs-verity
+     */
+    record MountSource(Path image, Path objectsDir, Path digestLedger, boolean kernelVerity) {}
+
+    /**
+     * @param source   the image and its repository
+     * @param request  what to make; its backend is {@code FUSE} or {@code KERNEL} (the service
+     *                 has resolved {@code DEFAULT})
+     * @param upperFd  the overlay's upper directory when {@code request.overlay()}, else -1
+     * @param workFd   the overlay's work directory when {@code request.overlay()}, else -1
      * @return a detached mount fd, owned by the caller
      */
-    int mount(Path image, Path objectsDir, MountRequest request, int upperFd, int workFd) throws IOException;
+    int mount(MountSource source, MountRequest request, int upperFd, int workFd) throws IOException;
 }

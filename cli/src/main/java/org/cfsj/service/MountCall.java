@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Function;
+import org.cfsj.repo.Repository;
 import org.cfsj.varlink.MethodCall;
 import org.cfsj.varlink.VarlinkError;
 
@@ -20,9 +21,23 @@ final class MountCall {
      * @param badRequest the interface's error for options or fds that do not fit
      * @param iface      the interface, for {@code InternalError}
      */
-    static void run(MethodCall call, Params options, Path image, Path objects, ImageMounter mounter,
+    static void run(MethodCall call, Params options, Path image, Repository repo, ImageMounter mounter,
             Function<String, VarlinkError> badRequest, String iface) throws VarlinkError, IOException {
         MountRequest request = request(options);
+        boolean kernelVerity = repo.kernelVerity();
+        if (request.backend() == MountRequest.Backend.DEFAULT) {
+            // cfsctl mounts with the kernel; cfsj does where the kernel can check the objects, and
+            // otherwise serves with FUSE, whose server checks every object itself
+            request = request.with(kernelVerity ? MountRequest.Backend.KERNEL : MountRequest.Backend.FUSE);
+        }
+        if (request.backend() == MountRequest.Backend.KERNEL && !kernelVerity && !request.insecure()) {
+            throw badRequest.apply("the repository's objects are not protected by kernel fs-verity, so a kernel mount"
+                    + " could not notice a changed object; leave fuse out (or true) for cfsj's checking FUSE server,"
+                    + " or pass insecure: true");
+        }
+        if (request.requireVerity() && !kernelVerity) {
+            throw badRequest.apply("require_verity: the repository's objects are not protected by kernel fs-verity");
+        }
         int expected = request.overlay() ? 2 : 0;
         if (call.fdCount() != expected) {
             throw badRequest.apply("Mount expects " + expected + " fds for the requested options, got " + call.fdCount());
@@ -32,7 +47,9 @@ final class MountCall {
         }
         int fd;
         try {
-            fd = mounter.mount(image, objects, request, request.overlay() ? call.fd(0) : -1,
+            ImageMounter.MountSource source = new ImageMounter.MountSource(image, repo.objects().dir(),
+                    repo.objects().ledgerPath(), kernelVerity);
+            fd = mounter.mount(source, request, request.overlay() ? call.fd(0) : -1,
                     request.overlay() ? call.fd(1) : -1);
         } catch (IOException e) {
             throw ServiceErrors.internal(iface, e);
@@ -46,6 +63,6 @@ final class MountCall {
         MountRequest.Backend backend = fuse == null ? MountRequest.Backend.DEFAULT
                 : fuse ? MountRequest.Backend.FUSE : MountRequest.Backend.KERNEL;
         return new MountRequest(o.bool("overlay", false), o.bool("read_write", false), backend,
-                o.bool("passthrough", false), o.bool("require_verity", false));
+                o.bool("passthrough", false), o.bool("require_verity", false), o.bool("insecure", false));
     }
 }

@@ -10,9 +10,16 @@ package org.cfsj.service;
  * @param backend       who serves the image
  * @param passthrough   FUSE passthrough (the kernel reads file data from the objects itself)
  * @param requireVerity refuse unless the objects are protected by kernel fs-verity
+ * @param insecure      a kernel mount although the objects have no kernel fs-verity (the kernel
+ *                      then cannot notice a changed object); with FUSE: skip the server's checks
  */
 public record MountRequest(boolean overlay, boolean readWrite, Backend backend, boolean passthrough,
-        boolean requireVerity) {
+        boolean requireVerity, boolean insecure) {
+    /** This request with {@code backend} in place of its own. */
+    public MountRequest with(Backend other) {
+        return new MountRequest(overlay, readWrite, other, passthrough, requireVerity, insecure);
+    }
+
     /** Who serves the image: cfsj's default choice, cfsj's FUSE server, or the kernel's erofs and overlayfs. */
     public enum Backend { DEFAULT, FUSE, KERNEL }
 }

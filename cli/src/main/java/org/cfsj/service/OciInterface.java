@@ -186,7 +186,7 @@ final class OciInterface implements VarlinkInterface {
         String name = p.string("image");
         OciImage image = OciImages.resolve(repo, name);
         Path file = ImageBuilder.imageFile(repo, image, name);
-        MountCall.run(call, p.object("options"), file, repo.objects().dir(), context.mounter(),
+        MountCall.run(call, p.object("options"), file, repo, context.mounter(),
                 ServiceErrors::invalidRequest, NAME);
     }
 }

@@ -37,9 +37,12 @@ final class RepositoryIdl {
                     + "cfsj's extras (a client that omits them gets cfsj's defaults): fuse: serve the image with\n"
                     + "cfsj's FUSE server (true) or the kernel's erofs and overlayfs (false); passthrough: let the\n"
                     + "kernel read file data straight from the objects (FUSE only); require_verity: refuse to\n"
-                    + "mount unless the objects are protected by kernel fs-verity.",
+                    + "mount unless the objects are protected by kernel fs-verity; insecure: with fuse false, mount\n"
+                    + "although they are not (the kernel cannot notice a changed object). Without fuse, cfsj mounts\n"
+                    + "with the kernel where the objects have kernel fs-verity and with FUSE otherwise.",
             struct(field("overlay", maybe(BOOL)), field("read_write", maybe(BOOL)), field("fuse", maybe(BOOL)),
-                    field("passthrough", maybe(BOOL)), field("require_verity", maybe(BOOL))));
+                    field("passthrough", maybe(BOOL)), field("require_verity", maybe(BOOL)),
+                    field("insecure", maybe(BOOL))));
 
     static final VarlinkType.Struct MOUNT_REPLY = struct(field("fd_index", INT));
 

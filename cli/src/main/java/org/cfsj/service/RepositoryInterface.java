@@ -60,7 +60,7 @@ final class RepositoryInterface implements VarlinkInterface {
             case "Mount" -> {
                 Repository repo = repo(call, p);
                 Path image = imageFile(repo, p.string("name"));
-                MountCall.run(call, p.object("options"), image, repo.objects().dir(), context.mounter(),
+                MountCall.run(call, p.object("options"), image, repo, context.mounter(),
                         ServiceErrors::invalidSpec, NAME);
                 return;
             }

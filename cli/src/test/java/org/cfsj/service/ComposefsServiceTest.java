@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ComposefsServiceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ServiceInfo INFO = new ServiceInfo("cfsj", "cfsj", "test", "README.md");
-    private static final ImageMounter NO_MOUNTS = (image, objects, request, upper, work) -> {
+    private static final ImageMounter NO_MOUNTS = (source, request, upper, work) -> {
         throw new IOException("this test mounts nothing");
     };
 

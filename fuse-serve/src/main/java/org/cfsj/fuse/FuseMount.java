@@ -8,29 +8,69 @@ import java.util.List;
 import org.cfsj.posix.EffectiveUser;
 import org.cfsj.sys.Errno;
 import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FilesystemContext;
 import org.cfsj.sys.MountCalls;
+import org.cfsj.sys.PathNames;
 import org.cfsj.sys.Processes;
 import org.cfsj.sys.Sockets;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
 import org.cfsj.sys.SysException;
 
 /**
- * A FUSE mount and its session fd. As root it mounts with mount(2); otherwise it asks the setuid
- * helper fusermount3, which opens /dev/fuse, mounts, and passes the fd back over a unix socket.
+ * A FUSE mount and its session fd, in one of two forms:
+ * <ul>
+ *   <li>at a mount point: as root with mount(2); otherwise through the setuid helper fusermount3,
+ *       which opens /dev/fuse, mounts, and passes the fd back over a unix socket;
+ *   <li>{@link #detached}: as root with the new mount API, a superblock with no mount point and
+ *       one <em>master</em> detached mount ({@link #mountFd()}), which this instance owns; the
+ *       owner attaches clones of it where it wants, in any mount namespace.
+ * </ul>
+ * Invariant: exactly one of {@link #mountpoint()} and {@link #mountFd()} is set (null / -1).
  */
 public final class FuseMount {
     private final Path mountpoint;
     private final int fd;
     private final boolean viaFusermount;
+    private final int mountFd;
     private volatile boolean mounted = true;
 
-    private FuseMount(Path mountpoint, int fd, boolean viaFusermount) {
+    private FuseMount(Path mountpoint, int fd, boolean viaFusermount, int mountFd) {
         this.mountpoint = mountpoint;
         this.fd = fd;
         this.viaFusermount = viaFusermount;
+        this.mountFd = mountFd;
     }
 
+    /** Where the filesystem is mounted, or null for a {@link #detached} mount. */
     public Path mountpoint() {
         return mountpoint;
+    }
+
+    /** The master detached mount of a {@link #detached} mount (owned by this instance), else -1. */
+    public int mountFd() {
+        return mountFd;
+    }
+
+    public boolean isDetached() {
+        return mountFd >= 0;
+    }
+
+    /** What the filesystem is called in messages: its mount point, or "a detached mount". */
+    public String describe() {
+        return isDetached() ? "a detached mount" : mountpoint.toString();
+    }
+
+    /**
+     * The superblock's device, from the mount's root; only once the session answered INIT (the
+     * kernel may ask the server for the root's attributes).
+     */
+    public Stat rootStat() throws IOException {
+        if (isDetached()) {
+            return StatCalls.fstat(mountFd, "the detached FUSE mount");
+        }
+        return StatCalls.statx(FileCalls.AT_FDCWD, PathNames.bytes(mountpoint.toString()),
+                FileCalls.AT_SYMLINK_NOFOLLOW, mountpoint.toString());
     }
 
     /** The session fd (closed by the session). */
@@ -75,7 +115,46 @@ public final class FuseMount {
                 default -> new IOException("mounting " + mountpoint + " failed: " + e.getMessage(), e);
             };
         }
-        return new FuseMount(mountpoint, fd, false);
+        return new FuseMount(mountpoint, fd, false, -1);
+    }
+
+    /**
+     * As root: an empty FUSE filesystem with no mount point (fsopen/fsconfig/fsmount), read-only
+     * and, unless {@link SessionOptions#allowSuidDev}, nosuid,nodev; requests arrive on
+     * {@link #fd()} once something asks, and the master mount is {@link #mountFd()}.
+     */
+    public static FuseMount detached(SessionOptions options) throws IOException {
+        if (!EffectiveUser.isRoot()) {
+            throw new IOException("a detached FUSE mount needs root (CAP_SYS_ADMIN)");
+        }
+        int fd = FuseDevice.open();
+        long attributes = FilesystemContext.MOUNT_ATTR_RDONLY
+                | (options.allowSuidDev() ? 0 : FilesystemContext.MOUNT_ATTR_NOSUID | FilesystemContext.MOUNT_ATTR_NODEV);
+        try (FilesystemContext ctx = FilesystemContext.open("fuse")) {
+            int mountFd = ctx.set("fd", Integer.toString(fd)).set("rootmode", "40000")
+                    .set("user_id", Integer.toString(Processes.geteuid()))
+                    .set("group_id", Integer.toString(Processes.getegid()))
+                    .flag("allow_other").flag("default_permissions")
+                    .set("source", options.fsName()).set("subtype", options.subtype())
+                    .create().mount(attributes);
+            return new FuseMount(null, fd, false, mountFd);
+        } catch (SysException e) {
+            FileCalls.close(fd);
+            throw e.errno() == Errno.ENODEV
+                    ? new IOException("the kernel does not support FUSE (no fuse filesystem type)", e)
+                    : new IOException("creating a detached FUSE mount failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A new detached mount of this {@link #detached} filesystem (same superblock, device and page
+     * cache); the caller owns the fd and attaches it with move_mount(2).
+     */
+    public int cloneMount() throws IOException {
+        if (!isDetached()) {
+            throw new IllegalStateException("only a detached FUSE mount is cloned");
+        }
+        return FilesystemContext.cloneMount(mountFd);
     }
 
     private static FuseMount mountWithFusermount(Path mountpoint, SessionOptions options) throws IOException {
@@ -104,7 +183,7 @@ public final class FuseMount {
                 throw new IOException("fusermount3 could not mount " + mountpoint + " (exit status " + (status >> 8)
                         + "; see its message above)");
             }
-            return new FuseMount(mountpoint, fd, true);
+            return new FuseMount(mountpoint, fd, true, -1);
         } finally {
             FileCalls.close(pair[0]);
             FileCalls.close(pair[1]);
@@ -116,8 +195,8 @@ public final class FuseMount {
      * the last of them is closed); a non-lazy unmount of a busy mount fails with EBUSY.
      */
     public void unmount(boolean lazy) throws IOException {
-        if (!mounted) {
-            return;
+        if (!mounted || isDetached()) {
+            return; // a detached mount has no mount point; its owner aborts the connection instead
         }
         unmount(mountpoint, lazy, viaFusermount);
         mounted = false;

@@ -29,6 +29,12 @@ import org.cfsj.sys.SysException;
  * else ({@code umount}, {@code fusermount3 -u}): the kernel then fails every read of /dev/fuse
  * with ENODEV and the workers stop. {@link #awaitTermination()} waits for that; {@link #close()}
  * unmounts if needed, waits, closes every fd and lets the filesystem release what it holds.
+ *
+ * <p>A {@link #startDetached detached} session has no mount point: it holds the master detached
+ * mount, and its owner hands out clones ({@link #cloneMount()}) that others attach. It ends when
+ * the last mount of the superblock is gone (kernel: connection aborted, reads fail with ENODEV)
+ * or when the owner closes it: {@link #close()} aborts the connection through fusectl, so a
+ * reader of a clone still attached somewhere gets ENOTCONN at once instead of waiting.
  */
 public final class Session implements AutoCloseable {
     private final ReadOnlyFilesystem fs;
@@ -42,6 +48,7 @@ public final class Session implements AutoCloseable {
     private volatile boolean stopping;
     private volatile boolean closed;
     private InitNegotiation.Result init;
+    private DeviceId device;
 
     private Session(ReadOnlyFilesystem fs, FuseMount mount, SessionOptions options) {
         this.fs = fs;
@@ -52,19 +59,41 @@ public final class Session implements AutoCloseable {
 
     /** Mounts {@code fs} at {@code mountpoint} and serves it until unmounted. Nothing is left mounted on failure. */
     public static Session start(ReadOnlyFilesystem fs, Path mountpoint, SessionOptions options) throws IOException {
-        FuseMount mount = FuseMount.mount(mountpoint, options);
+        return begin(fs, FuseMount.mount(mountpoint, options), options);
+    }
+
+    /**
+     * As root: serves {@code fs} on a new FUSE superblock with no mount point (see the class
+     * comment); mounts of it come from {@link #cloneMount()}. Nothing is left on failure.
+     */
+    public static Session startDetached(ReadOnlyFilesystem fs, SessionOptions options) throws IOException {
+        return begin(fs, FuseMount.detached(options), options);
+    }
+
+    private static Session begin(ReadOnlyFilesystem fs, FuseMount mount, SessionOptions options) throws IOException {
         Session session = new Session(fs, mount, options);
         try {
             session.handshake();
             session.startWorkers();
+            session.findDevice();
             session.raiseReadahead();
             return session;
         } catch (IOException | RuntimeException | Error e) {
             session.stopping = true;
-            try {
-                mount.unmount(true);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
+            if (mount.isDetached()) {
+                // no clone exists yet: closing the master ends the superblock and the connection
+                FileCalls.close(mount.mountFd());
+                try {
+                    session.awaitWorkers(5, TimeUnit.SECONDS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                try {
+                    mount.unmount(true);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             session.closeFds();
             throw e;
@@ -75,8 +104,30 @@ public final class Session implements AutoCloseable {
         return stats;
     }
 
+    /** Where the filesystem is mounted, or null for a detached session. */
     public Path mountpoint() {
         return mount.mountpoint();
+    }
+
+    /** The mount point, or "a detached mount", for messages. */
+    public String describe() {
+        return mount.describe();
+    }
+
+    /** The superblock's device: every mount of this filesystem shows it in mountinfo. */
+    public DeviceId device() {
+        return device;
+    }
+
+    /**
+     * A new detached mount of a {@link #startDetached detached} session's filesystem: same
+     * superblock, device and page cache, attached by the caller (who owns the fd) with move_mount.
+     */
+    public synchronized int cloneMount() throws IOException {
+        if (closed || stopping) {
+            throw new IOException("the FUSE server is stopping");
+        }
+        return mount.cloneMount();
     }
 
     /** The FUSE protocol minor version in use. */
@@ -144,6 +195,18 @@ public final class Session implements AutoCloseable {
         threads.forEach(Thread::start);
     }
 
+    /** The device, which a detached session cannot do without (it is how the connection is aborted). */
+    private void findDevice() throws IOException {
+        try {
+            device = DeviceId.of(mount.rootStat());
+        } catch (IOException e) {
+            if (mount.isDetached()) {
+                throw e;
+            }
+            // attached: only the readahead tuning needs it
+        }
+    }
+
     /**
      * The kernel gives a new FUSE mount 128 KiB of readahead, so sequential reads arrive as many
      * small requests; raising it to the largest request (1 MiB, as root, for this mount's bdi
@@ -151,11 +214,10 @@ public final class Session implements AutoCloseable {
      */
     private void raiseReadahead() {
         try {
-            var entry = Mounts.mountAt(mount.mountpoint());
-            if (entry.isEmpty() || !EffectiveUser.isRoot()) {
+            if (device == null || !EffectiveUser.isRoot()) {
                 return;
             }
-            Path knob = Path.of("/sys/class/bdi", entry.get().device(), "read_ahead_kb");
+            Path knob = Path.of("/sys/class/bdi", device.toString(), "read_ahead_kb");
             int wanted = SessionOptions.MAX_READ / 1024;
             if (Integer.parseInt(Files.readString(knob).strip()) < wanted) {
                 Files.writeString(knob, Integer.toString(wanted));
@@ -167,6 +229,11 @@ public final class Session implements AutoCloseable {
 
     boolean stopping() {
         return stopping;
+    }
+
+    /** True until the session starts to stop (closed, unmounted, or its connection gone). */
+    public boolean isServing() {
+        return !stopping && !closed;
     }
 
     /** A worker saw the device go away (unmount): the session is over. */
@@ -215,7 +282,9 @@ public final class Session implements AutoCloseable {
         closed = true;
         IOException failure = null;
         try {
-            if (mount.isMounted()) {
+            if (mount.isDetached()) {
+                abortDetached();
+            } else if (mount.isMounted()) {
                 unmount();
             }
         } catch (IOException e) {
@@ -233,11 +302,44 @@ public final class Session implements AutoCloseable {
         } else {
             // a worker is still blocked reading a detached mount that has open files: its fd stays
             // open until the process exits (closing it would not wake it)
-            Log.info("the mount at " + mount.mountpoint() + " is detached but still in use; its fds stay open");
+            Log.info(mount.isDetached()
+                    ? "mounts of the detached FUSE filesystem are still in use (its connection was not aborted); its fds stay open"
+                    : "the mount at " + mount.mountpoint() + " is detached but still in use; its fds stay open");
         }
         fs.destroy();
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * Stops a detached session: aborts the connection (clones attached elsewhere fail at once
+     * rather than hang), then lets go of the master mount. Without fusectl, closing the master
+     * still ends the connection when no clone is attached.
+     */
+    private void abortDetached() throws IOException {
+        stopping = true;
+        try {
+            if (!ended()) {
+                FuseControl.abort(device);
+            }
+        } finally {
+            FileCalls.close(mount.mountFd());
+        }
+    }
+
+    private boolean ended() {
+        return ended.getCount() == 0;
+    }
+
+    /** Waits (limited) for the worker threads only. */
+    private void awaitWorkers(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        for (Thread t : threads) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                TimeUnit.NANOSECONDS.timedJoin(t, left);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import org.cfsj.composefs.ComposefsFilesystem;
 import org.cfsj.erofs.ErofsFormatException;
 import org.cfsj.erofs.ErofsImage;
 import org.cfsj.erofs.ErofsLayout;
+import org.cfsj.fuse.DeviceId;
 import org.cfsj.fuse.Log;
 import org.cfsj.fuse.Session;
 import org.cfsj.fuse.SessionOptions;
@@ -24,6 +25,11 @@ import sun.misc.SignalHandler;
  * by {@link #close()}. {@link #start} returns once the mount is live; the caller either goes on
  * with its own work and unmounts later ({@code cfsj oci run}) or hands this thread over to the
  * server with {@link #serveUntilUnmounted()}.
+ *
+ * <p>{@link #startDetached} serves with no mount point (root only): the server holds the master
+ * detached mount and gives out clones of it ({@link #cloneMount()}), all one superblock, one
+ * device and one page cache; {@link #close()} then aborts the connection, so readers of clones
+ * still attached anywhere get an error at once.
  */
 public final class ComposefsServer implements AutoCloseable {
     /** After SIGINT/SIGTERM: how long to wait for open files on the detached mount before exiting anyway. */
@@ -74,6 +80,24 @@ public final class ComposefsServer implements AutoCloseable {
      * is live.
      */
     public static ComposefsServer start(Path imageFile, Path objects, Path mountpoint, MountOptions c) throws IOException {
+        return start(imageFile, objects, c, (fs, options) -> Session.start(fs, mountpoint, options));
+    }
+
+    /**
+     * As root: serves {@code imageFile} on a FUSE filesystem with no mount point; mounts of it come
+     * from {@link #cloneMount()}. Returns once the server answers requests.
+     */
+    public static ComposefsServer startDetached(Path imageFile, Path objects, MountOptions c) throws IOException {
+        return start(imageFile, objects, c, Session::startDetached);
+    }
+
+    /** How a session is started: at a mount point or detached. */
+    private interface SessionStarter {
+        Session start(ComposefsFilesystem fs, SessionOptions options) throws IOException;
+    }
+
+    private static ComposefsServer start(Path imageFile, Path objects, MountOptions c, SessionStarter starter)
+            throws IOException {
         if (!Files.isDirectory(objects)) {
             throw new IOException("--basedir " + objects + ": "
                     + (Files.exists(objects) ? "not a directory" : "does not exist"));
@@ -87,7 +111,7 @@ public final class ComposefsServer implements AutoCloseable {
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, c.passthrough());
             SessionOptions options = SessionOptions.defaults().withThreads(c.threads())
                     .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev());
-            Session session = Session.start(fs, mountpoint, options);
+            Session session = starter.start(fs, options);
             ComposefsServer server = new ComposefsServer(image, store, ledger, fs, session, c.statsOnExit());
             if (c.insecure()) {
                 Log.info("WARNING: --insecure: object contents are not checked against the image's fs-verity digests");
@@ -96,7 +120,7 @@ public final class ComposefsServer implements AutoCloseable {
                         + " so later changes to the object directory go unnoticed");
             }
             if (!c.quiet()) {
-                Log.info("serving " + imageFile + " at " + session.mountpoint() + " (" + c.threads() + " threads, FUSE 7."
+                Log.info("serving " + imageFile + " at " + session.describe() + " (" + c.threads() + " threads, FUSE 7."
                         + session.protocolMinor() + ", passthrough " + (session.passthroughGranted() ? "on" : "off")
                         + "; objects: " + store.verityMode() + ")");
             }
@@ -136,6 +160,24 @@ public final class ComposefsServer implements AutoCloseable {
 
     public Session session() {
         return session;
+    }
+
+    /**
+     * A new detached mount of a {@link #startDetached detached} server's filesystem (a clone of
+     * the master: same superblock); the caller owns the fd and attaches it with move_mount(2).
+     */
+    public int cloneMount() throws IOException {
+        return session.cloneMount();
+    }
+
+    /** True while the server answers requests (not closed, its connection not aborted). */
+    public boolean isServing() {
+        return session.isServing();
+    }
+
+        /** The filesystem's device (as in mountinfo): every mount of it, attached anywhere, shows it. */
+    public DeviceId device() {
+        return session.device();
     }
 
     public Stats stats() {

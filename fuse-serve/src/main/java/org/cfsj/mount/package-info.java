@@ -11,7 +11,11 @@
  * resolved by the caller; this package knows files and directories only.
  *
  * <p>Every mount is {@code nosuid,nodev} unless the caller asks for {@code allowSuidDev}, which
- * is only for a mount point no other user can reach; state on disk (a kernel mount's temporary
- * EROFS mount point, a background server's log) lives in the user's private runtime directory.
+ * is only for a mount point no other user can reach; state on disk (a background server's log)
+ * lives in the user's private runtime directory.
+ *
+ * <p>For a long-lived service (root), {@link org.cfsj.mount.ImageServers} gives out detached
+ * mounts (a kernel mount from {@link org.cfsj.mount.KernelComposefsMount#detached}, or a clone
+ * of one shared FUSE server per image) that the caller attaches where it wants.
  */
 package org.cfsj.mount;
