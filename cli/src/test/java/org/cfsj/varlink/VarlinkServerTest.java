@@ -362,7 +362,7 @@ class VarlinkServerTest {
                 assertEquals(Errno.EPIPE, e.errno(), e.getMessage());
             }
             assertInvalid(p.reply(), "message");
-            assertEquals(before, openFds(), "the server closed the fds it had buffered");
+            assertTrue(openFds() <= before, "the server closed the fds it had buffered (and its end of the connection)");
         } finally {
             FileCalls.close(devNull);
         }
