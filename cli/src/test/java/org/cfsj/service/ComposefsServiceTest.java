@@ -111,7 +111,7 @@ class ComposefsServiceTest {
                     "method OpenRepository(path: ?string, user: ?bool, system: ?bool) -> (handle: int, hash_algorithm: ?string, objects_device_id: ?int)",
                     "method Gc(handle: int, dry_run: bool, roots: []string) -> (result: GcResult, dry_run: bool)",
                     "method Mount(handle: int, name: string, options: MountParams) -> (fd_index: int)",
-                    "type MountParams (overlay: ?bool, read_write: ?bool, fuse: ?bool, passthrough: ?bool, require_verity: ?bool)",
+                    "type MountParams (overlay: ?bool, read_write: ?bool, fuse: ?bool, passthrough: ?bool, require_verity: ?bool, insecure: ?bool)",
                     "error InvalidHandle (handle: int)")) {
                 assertTrue(repoIdl.contains(sig + "\n"), sig + " in\n" + repoIdl);
             }
