@@ -362,6 +362,11 @@ class VarlinkServerTest {
                 assertEquals(Errno.EPIPE, e.errno(), e.getMessage());
             }
             assertInvalid(p.reply(), "message");
+            // the server closes them right after its reply, on its own thread: give it a moment
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (openFds() > before && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(openFds() <= before, "the server closed the fds it had buffered (and its end of the connection)");
         } finally {
             FileCalls.close(devNull);
