@@ -23,6 +23,7 @@ final class MountCall {
      */
     static void run(MethodCall call, Params options, Path image, Repository repo, ImageMounter mounter,
             Function<String, VarlinkError> badRequest, String iface) throws VarlinkError, IOException {
+        checkRights(call, options);
         MountRequest request = request(options);
         boolean kernelVerity = repo.kernelVerity();
         if (request.backend() == MountRequest.Backend.DEFAULT) {
@@ -34,9 +35,6 @@ final class MountCall {
             throw badRequest.apply("the repository's objects are not protected by kernel fs-verity, so a kernel mount"
                     + " could not notice a changed object; leave fuse out (or true) for cfsj's checking FUSE server,"
                     + " or pass insecure: true");
-        }
-        if (request.allowSuidDev() && call.connection().peer().uid() != 0) {
-            throw VarlinkError.permissionDenied(); // setuid files through a mount only root may ask for
         }
         if (request.requireVerity() && !kernelVerity) {
             throw badRequest.apply("require_verity: the repository's objects are not protected by kernel fs-verity");
@@ -59,6 +57,20 @@ final class MountCall {
         }
         int index = call.attachFd(fd);
         call.reply(JsonNodeFactory.instance.objectNode().put("fd_index", index));
+    }
+
+    /**
+     * Refuses ({@code PermissionDenied}) what only root may ask for, before anything is looked up:
+     * setuid files through a mount ({@code allow_suid_dev}), and {@code overlay}, because an
+     * overlay writes its upper directory with the mounter's (root's) rights, so with an upper the
+     * client chose (any directory it can name with {@code O_PATH}) a crafted image's copy-ups
+     * would land there as root.
+     */
+    static void checkRights(MethodCall call, Params options) throws VarlinkError {
+        MountRequest request = request(options);
+        if ((request.allowSuidDev() || request.overlay()) && call.connection().peer().uid() != 0) {
+            throw VarlinkError.permissionDenied();
+        }
     }
 
     static MountRequest request(Params o) {
