@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.Result;
@@ -28,7 +27,7 @@ class CliThroughServiceTest {
     @TempDir
     Path work;
     private final List<Path> mounted = new ArrayList<>();
-    private Process service;
+    private Serve service;
 
     @AfterEach
     void cleanUp() throws Exception {
@@ -36,10 +35,7 @@ class CliThroughServiceTest {
             Command.of(List.of("umount", "-l", p.toString())).timeoutSeconds(30).run();
         }
         if (service != null) {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor();
-            }
+            service.close();
         }
     }
 
@@ -79,15 +75,7 @@ class CliThroughServiceTest {
         Result kernelAlone = cfsj(socket, "--repo", repo.toString(), "oci", "mount", "tiny", work.toString());
 
         Path log = work.resolve("serve.log");
-        service = new ProcessBuilder(Cfsj.argv(List.of("--repo", repo.toString(), "serve", "--socket", socket.toString())))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(socket)) {
-            if (!service.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("cfsj serve did not come up: " + Files.readString(log));
-            }
-            Thread.sleep(100);
-        }
+        service = Serve.start(repo, socket, log);
         Path a = mount(socket, repo, "a", "--fuse");
         Path b = mount(socket, repo, "b", "--fuse");
         Path own = mount(socket, repo, "own", "--fuse", "--no-service");
@@ -128,27 +116,17 @@ class CliThroughServiceTest {
         Result pull = cfsj(socket, "--repo", repo.toString(), "oci", "pull", "-q", "oci:" + layout + ":latest", "tiny");
         assertEquals(0, pull.exit(), pull.describe());
         Path log = work.resolve("serve.log");
-        service = new ProcessBuilder(Cfsj.argv(List.of("--repo", repo.toString(), "serve", "--socket", socket.toString())))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(socket)) {
-            if (!service.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("cfsj serve did not come up: " + Files.readString(log));
-            }
-            Thread.sleep(100);
-        }
+        service = Serve.start(repo, socket, log);
         Path host = Files.createDirectory(work.resolve("host"));
         Result m = cfsj(socket, "--repo", repo.toString(), "oci", "mount", "--fuse", "tiny", host.toString());
         assertEquals(0, m.exit(), m.describe());
         mounted.add(host);
 
-        List<String> before = containers();
-        long overlaysBefore = overlays();
         List<String> run = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run"));
         if (Files.exists(Path.of("/sys/fs/cgroup/unified/cgroup.controllers"))) {
             run.add("--hide-cgroup-v2-controllers");
         }
-        String script = "echo written > /tmp/x && cat /tmp/x";
+        String script = "echo written > /tmp/x && cat /tmp/x && hostname"; // the hostname is the container id
         // busybox (the container's sh) read through the host mount the service made, then its
         // object taken away: only a container on the service's server and page cache can run it
         byte[] busybox = Files.readAllBytes(host.resolve("bin/busybox"));
@@ -160,7 +138,11 @@ class CliThroughServiceTest {
             viaService.addAll(List.of("tiny", "--", "sh", "-c", script));
             Result r = cfsj(socket, viaService.toArray(String[]::new));
             assertEquals(0, r.exit(), r.describe());
-            assertEquals("written\n", r.out(), "the container wrote to its root: " + r.describe());
+            List<String> out = r.out().lines().toList();
+            assertEquals("written", out.get(0), "the container wrote to its root: " + r.describe());
+            String id = out.get(1).strip();
+            assertFalse(Files.exists(Path.of("/run/cfsj/containers", id)), "its writable layer is gone");
+            assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "nothing of it is mounted");
 
             List<String> alone = new ArrayList<>(run);
             alone.addAll(List.of("--no-service", "tiny", "--", "sh", "-c", script));
@@ -170,22 +152,6 @@ class CliThroughServiceTest {
             Files.move(away, object);
         }
         assertFalse(Files.exists(host.resolve("tmp/x")), "the image is unchanged");
-        assertEquals(before, containers(), "no writable layer left");
-        assertEquals(overlaysBefore, overlays(), "no writable overlay left mounted");
-    }
-
-    private static List<String> containers() throws IOException {
-        Path dir = Path.of("/run/cfsj/containers");
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (var s = Files.list(dir)) {
-            return s.map(Path::toString).sorted().toList();
-        }
-    }
-
-    private static long overlays() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().filter(l -> l.contains(" cfsj-writable ")).count();
     }
 
     private static Path objectOfSize(Path repo, long size) throws IOException {

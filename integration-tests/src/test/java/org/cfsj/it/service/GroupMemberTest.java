@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.Result;
@@ -98,10 +96,7 @@ class GroupMemberTest {
 
         Path socket = work.resolve("run/cfsj.sock");
         Path log = work.resolve("serve.log");
-        Process service = new ProcessBuilder(Cfsj.argv(List.of("--repo", own.toString(), "serve", "--socket", socket.toString(),
-                "--group", Integer.toString(Command.NOBODY)))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            waitForSocket(service, socket, log);
+        try (Serve service = Serve.start(own, socket, log, "--group", Integer.toString(Command.NOBODY))) {
             Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
             List<String> steps = new ArrayList<>(List.of(
                     "ln " + own + " " + link,
@@ -139,26 +134,6 @@ class GroupMemberTest {
             // (the call carries no fds: refused before they are counted, and before the image is looked up)
             assertEquals("org.varlink.service.PermissionDenied", replies.get(6).path("error").asText(),
                     "a member may not have root write an overlay's upper directory: " + replies.get(6));
-        } finally {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor();
-            }
-        }
-    }
-
-    private static void waitForSocket(Process service, Path socket, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (RawVarlink c = RawVarlink.connect(socket)) {
-                c.call("org.varlink.service.GetInfo", "{}");
-                return;
-            } catch (IOException e) {
-                if (!service.isAlive() || System.nanoTime() > deadline) {
-                    throw new AssertionError("cfsj serve did not come up: " + Files.readString(log), e);
-                }
-                Thread.sleep(100);
-            }
         }
     }
 }
