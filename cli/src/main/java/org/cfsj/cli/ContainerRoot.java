@@ -42,6 +42,8 @@ final class ContainerRoot {
     private ComposefsServer server;
     private Path kernelMount;
     private boolean overlay;
+    /** The service's read-only mount of the image is attached at {@code rootfs}. */
+    private boolean serviceMount;
     private boolean closed;
 
     ContainerRoot(Path rootfs) {
@@ -83,13 +85,24 @@ final class ContainerRoot {
     }
 
     /**
-     * The writable root through {@code cfsj serve}: the service mounts the image (its FUSE server
-     * for the image, shared with every other mount of it) and puts the overlay on it, with upper
-     * and work directories in this command's scratch directory, passed as fds; the result is
-     * attached at {@code rootfs}. {@code options}: the mount options of {@code OciMount}.
+     * The root through {@code cfsj serve}: the service mounts the image (its FUSE server for the
+     * image, shared with every other mount of it); read-only, that mount is attached at
+     * {@code rootfs}; writable, the service puts the overlay on it, with upper and work
+     * directories in this command's scratch directory, passed as fds, and the overlay is attached
+     * there. {@code options}: the mount options of {@code OciMount}.
      */
-    void mountThroughService(ServiceClient service, Path repo, String name, ObjectNode options, String id)
+    void mountThroughService(ServiceClient service, Path repo, String name, ObjectNode options, boolean writable, String id)
             throws IOException {
+        if (!writable) {
+            int mount = service.ociMountFd(repo, name, options.deepCopy().put("overlay", false));
+            try {
+                FilesystemContext.moveMount(mount, FileCalls.AT_FDCWD, rootfs.toString());
+            } finally {
+                FileCalls.close(mount);
+            }
+            step(() -> serviceMount = true);
+            return;
+        }
         Path dir = scratchDirectory(id);
         Path upper = Files.createDirectory(dir.resolve("upper"));
         Path work = Files.createDirectory(dir.resolve("work"));
@@ -162,6 +175,10 @@ final class ContainerRoot {
             if (overlay) {
                 WritableOverlay.unmount(rootfs, true); // lazy: nothing in the container holds it once the runtime has exited
                 overlay = false;
+            }
+            if (serviceMount) {
+                Unmount.unmount(rootfs, true); // the service's server stays for the image's other mounts
+                serviceMount = false;
             }
             if (server != null) {
                 server.unmount();

@@ -84,7 +84,7 @@ final class OciRunCommand implements Callable<Integer> {
     Network network;
 
     @Option(names = "--no-service",
-            description = "Mount the image in this process even when cfsj serve is running (with a service, a writable"
+            description = "Mount the image in this process even when cfsj serve is running (with a service, the"
                     + " container's root comes from it: its FUSE server for the image is shared by every container of it).")
     boolean noService;
 
@@ -152,13 +152,13 @@ final class OciRunCommand implements Callable<Integer> {
             synchronized (teardown) {
                 teardown.root = root;
             }
-            Optional<ServiceClient> service = readOnly || noService ? Optional.empty() : ServiceClient.connect();
+            Optional<ServiceClient> service = noService ? Optional.empty() : ServiceClient.connect();
             if (service.isPresent()) {
                 try (ServiceClient client = service.get()) {
                     ObjectNode request = JsonNodeFactory.instance.objectNode().put("fuse", !mount.kernel)
                             .put("passthrough", "passthrough".equals(mount.fuse)).put("insecure", mount.insecure)
                             .put("allow_suid_dev", true);
-                    root.mountThroughService(client, repo.root(), name, request, id);
+                    root.mountThroughService(client, repo.root(), name, request, !readOnly, id);
                 }
             } else {
                 root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly, id);

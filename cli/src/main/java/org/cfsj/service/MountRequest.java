@@ -12,9 +12,9 @@ package org.cfsj.service;
  * @param requireVerity refuse unless the objects are protected by kernel fs-verity
  * @param insecure      a kernel mount although the objects have no kernel fs-verity (the kernel
  *                      then cannot notice a changed object); with FUSE: skip the server's checks
- * @param allowSuidDev  the overlay honours setuid bits and device nodes (a container's root that
- *                      only its caller can reach; root callers only); the image mount stays
- *                      {@code nosuid,nodev}, and without {@code overlay} this has no effect
+ * @param allowSuidDev  the mount handed out honours setuid bits and device nodes (a container's
+ *                      root that only its caller can reach; root callers only); other mounts of
+ *                      the image stay {@code nosuid,nodev}
  */
 public record MountRequest(boolean overlay, boolean readWrite, Backend backend, boolean passthrough,
         boolean requireVerity, boolean insecure, boolean allowSuidDev) {

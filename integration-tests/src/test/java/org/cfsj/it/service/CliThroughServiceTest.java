@@ -3,6 +3,7 @@ package org.cfsj.it.service;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -144,6 +145,25 @@ class CliThroughServiceTest {
             assertFalse(Files.exists(Path.of("/run/cfsj/containers", id)), "its writable layer is gone");
             assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(id), "nothing of it is mounted");
 
+            List<String> readOnly = new ArrayList<>(run);
+            readOnly.addAll(List.of("--read-only", "tiny", "--", "sh", "-c", "touch /tmp/y 2>/dev/null; echo $?"));
+            Result ro = cfsj(socket, readOnly.toArray(String[]::new));
+            assertEquals(0, ro.exit(), "--read-only also runs on the service's mount: " + ro.describe());
+            assertNotEquals("0", ro.out().strip(), "a read-only root refuses the write: " + ro.describe());
+
+            // a bundle's rootfs is a clone of the service's mount: same device, suid,dev on this mount alone
+            Path bundle = work.resolve("bundle");
+            Result b = cfsj(socket, "--repo", repo.toString(), "oci", "bundle", "tiny", bundle.toString());
+            assertEquals(0, b.exit(), b.describe());
+            mounted.add(bundle.resolve("rootfs"));
+            assertEquals(device(host), device(bundle.resolve("rootfs")), "the bundle's root is the service's mount");
+            assertFalse(mountOptions(bundle.resolve("rootfs")).contains("nosuid"), "a private bundle gets suid: "
+                    + mountOptions(bundle.resolve("rootfs")));
+            assertTrue(mountOptions(host).contains("nosuid"), "the host mount keeps nosuid: " + mountOptions(host));
+            Result u = cfsj(socket, "umount", bundle.resolve("rootfs").toString());
+            assertEquals(0, u.exit(), u.describe());
+            mounted.remove(bundle.resolve("rootfs"));
+
             List<String> alone = new ArrayList<>(run);
             alone.addAll(List.of("--no-service", "tiny", "--", "sh", "-c", script));
             Result own = cfsj(socket, alone.toArray(String[]::new));
@@ -160,5 +180,16 @@ class CliThroughServiceTest {
             assertEquals(1, found.size(), "one object of " + size + " bytes: " + found);
             return found.getFirst();
         }
+    }
+
+    private static String mountOptions(Path p) throws IOException {
+        String real = p.toRealPath().toString();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f[4].equals(real)) {
+                return f[5];
+            }
+        }
+        return "(not mounted)";
     }
 }
