@@ -1,5 +1,6 @@
 package org.cfsj.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,6 +13,10 @@ import org.cfsj.mount.Unmount;
 import org.cfsj.mount.WritableOverlay;
 import org.cfsj.posix.DirectoryRemoval;
 import org.cfsj.posix.PrivateDirectory;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FilesystemContext;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
 
 /**
  * The root filesystem of a container that {@code cfsj oci run} starts, and everything it takes.
@@ -37,6 +42,8 @@ final class ContainerRoot {
     private ComposefsServer server;
     private Path kernelMount;
     private boolean overlay;
+    /** The service's read-only mount of the image is attached at {@code rootfs}. */
+    private boolean serviceMount;
     private boolean closed;
 
     ContainerRoot(Path rootfs) {
@@ -51,10 +58,7 @@ final class ContainerRoot {
             throws IOException {
         Path imageAt = rootfs;
         if (writable) {
-            Path containers = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(CONTAINERS));
-            Path dir = Files.createDirectory(containers.resolve(id),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            step(() -> scratch = dir);
+            Path dir = scratchDirectory(id);
             imageAt = Files.createDirectory(dir.resolve("image"));
             Files.createDirectory(dir.resolve("upper"));
             Files.createDirectory(dir.resolve("work"));
@@ -78,6 +82,66 @@ final class ContainerRoot {
                     new WritableOverlay.Options(options.allowSuidDev(), true, false));
             step(() -> overlay = true);
         }
+    }
+
+    /**
+     * The root through {@code cfsj serve}: the service mounts the image (its FUSE server for the
+     * image, shared with every other mount of it); read-only, that mount is attached at
+     * {@code rootfs}; writable, the service puts the overlay on it, with upper and work
+     * directories in this command's scratch directory, passed as fds, and the overlay is attached
+     * there. {@code options}: the mount options of {@code OciMount}.
+     */
+    void mountThroughService(ServiceClient service, Path repo, String name, ObjectNode options, boolean writable, String id)
+            throws IOException {
+        if (!writable) {
+            int mount = service.ociMountFd(repo, name, options.deepCopy().put("overlay", false));
+            try {
+                FilesystemContext.moveMount(mount, FileCalls.AT_FDCWD, rootfs.toString());
+            } finally {
+                FileCalls.close(mount);
+            }
+            step(() -> serviceMount = true);
+            return;
+        }
+        Path dir = scratchDirectory(id);
+        Path upper = Files.createDirectory(dir.resolve("upper"));
+        Path work = Files.createDirectory(dir.resolve("work"));
+        int image = service.ociMountFd(repo, name, options.deepCopy().put("overlay", false));
+        try {
+            // the container's / shows the upper's root directory: it must look like the image's
+            Stat root = StatCalls.fstat(image, "the image's root");
+            Files.setAttribute(upper, "unix:uid", root.uid());
+            Files.setAttribute(upper, "unix:gid", root.gid());
+            Files.setAttribute(upper, "unix:mode", root.mode() & 07777);
+        } finally {
+            FileCalls.close(image);
+        }
+        int upperFd = FileCalls.open(upper.toString(), FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
+        int workFd = -1;
+        int mount;
+        try {
+            workFd = FileCalls.open(work.toString(), FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
+            mount = service.ociMountFd(repo, name, options.deepCopy().put("overlay", true).put("read_write", true),
+                    upperFd, workFd);
+        } finally {
+            FileCalls.close(upperFd);
+            FileCalls.close(workFd);
+        }
+        try {
+            FilesystemContext.moveMount(mount, FileCalls.AT_FDCWD, rootfs.toString());
+        } finally {
+            FileCalls.close(mount);
+        }
+        step(() -> overlay = true);
+    }
+
+    /** {@code /run/cfsj/containers/ID} (0700), recorded for {@link #undo()}. */
+    private Path scratchDirectory(String id) throws IOException {
+        Path containers = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(CONTAINERS));
+        Path dir = Files.createDirectory(containers.resolve(id),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        step(() -> scratch = dir);
+        return dir;
     }
 
     /** Records a finished step, or undoes everything at once if {@link #undo()} has begun meanwhile. */
@@ -111,6 +175,10 @@ final class ContainerRoot {
             if (overlay) {
                 WritableOverlay.unmount(rootfs, true); // lazy: nothing in the container holds it once the runtime has exited
                 overlay = false;
+            }
+            if (serviceMount) {
+                Unmount.unmount(rootfs, true); // the service's server stays for the image's other mounts
+                serviceMount = false;
             }
             if (server != null) {
                 server.unmount();

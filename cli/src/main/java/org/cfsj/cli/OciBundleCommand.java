@@ -1,10 +1,13 @@
 package org.cfsj.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.cfsj.mount.BackgroundServer;
 import org.cfsj.mount.KernelComposefsMount;
@@ -13,6 +16,8 @@ import org.cfsj.mount.Unmount;
 import org.cfsj.oci.runtime.Network;
 import org.cfsj.posix.EffectiveUser;
 import org.cfsj.repo.Repository;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FilesystemContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,6 +68,10 @@ final class OciBundleCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MountChoice mount = new MountChoice();
 
+    @Option(names = "--no-service", description = "Mount in this command (a background server of its own) even when"
+            + " cfsj serve is running; with a service, the service serves the image, shared with its other mounts.")
+    boolean noService;
+
     @Option(names = {"-t", "--tty"}, description = "Give the container a terminal (process.terminal).")
     boolean tty;
 
@@ -89,7 +98,20 @@ final class OciBundleCommand implements Callable<Integer> {
             System.err.println("cfsj oci bundle: warning: " + bundle.nosuidWarning());
         }
         MountOptions options = mount.options(repo, root && !bundle.reachableByOthers());
-        if (mount.kernel) {
+        Optional<ServiceClient> service = noService ? Optional.empty() : ServiceClient.connect();
+        if (service.isPresent()) {
+            try (ServiceClient client = service.get()) {
+                ObjectNode request = JsonNodeFactory.instance.objectNode().put("fuse", !mount.kernel)
+                        .put("passthrough", "passthrough".equals(mount.fuse)).put("insecure", mount.insecure)
+                        .put("allow_suid_dev", options.allowSuidDev());
+                int fd = client.ociMountFd(repo.root(), name, request);
+                try {
+                    FilesystemContext.moveMount(fd, FileCalls.AT_FDCWD, rootfs.toString());
+                } finally {
+                    FileCalls.close(fd);
+                }
+            }
+        } else if (mount.kernel) {
             KernelComposefsMount.mount(image.imageFile(), repo.objects().dir(), rootfs, options);
         } else {
             BackgroundServer.start(image.imageFile(), repo.objects().dir(), rootfs, options, System.err);

@@ -1,12 +1,16 @@
 package org.cfsj.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.cfsj.fuse.FuseMount;
 import org.cfsj.mount.BackgroundServer;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.KernelComposefsMount;
 import org.cfsj.mount.MountOptions;
+import org.cfsj.oci.image.OciImages;
 import org.cfsj.repo.Repository;
 import org.cfsj.repo.RepositoryException;
 import picocli.CommandLine;
@@ -32,6 +36,11 @@ import picocli.CommandLine.Parameters;
             "serves it (cfsj fuse-serve), in the background unless --foreground. cfsj umount",
             "MOUNTPOINT unmounts either.",
             "",
+            "When cfsj serve answers on its socket ($CFSJ_SOCKET, else /run/cfsj/cfsj.sock as",
+            "root), the service makes the mount (every FUSE mount of an image then shares one",
+            "server and its page cache); --no-service, --foreground, or no service: this",
+            "command mounts by itself. Either way the result and the exit status are the same.",
+            "",
             "The mount is nosuid,nodev: other users can read it, and an image's setuid files",
             "and device nodes must not give them root. For a container that needs them, use",
             "cfsj oci bundle or cfsj oci run, which mount where only root can reach.",
@@ -55,6 +64,9 @@ final class OciMountCommand implements Callable<Integer> {
     @Option(names = "--foreground", description = "With --fuse: serve in this process until unmounted.")
     boolean foreground;
 
+    @Option(names = "--no-service", description = "Mount by this command even when cfsj serve is running.")
+    boolean noService;
+
     @Option(names = "--insecure",
             description = "Mount although objects cannot be checked against their fs-verity digests by the kernel"
                     + " (kernel mount without kernel fs-verity; with --fuse: skip the server's own checks).")
@@ -67,14 +79,26 @@ final class OciMountCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--foreground applies to --fuse (a kernel mount needs no process)");
         }
         Repository repo = RepoOption.open();
-        Path imageFile = StoredImage.resolve(repo, name).imageFile();
-        FuseMount.checkMountpoint(mountpoint); // the same words for both kinds of mount: missing, not a directory, mounted on
+        Path target = FuseMount.checkMountpoint(mountpoint); // the same words for both kinds of mount
+        OciImages.resolve(repo, name); // a missing name, said the same way whoever mounts
         if (fuse == null && !repo.kernelVerity() && !insecure) {
             throw new RepositoryException("the repository's objects are not protected by kernel fs-verity (" + repo.root()
                     + " is on a filesystem or kernel without it), so the kernel mount could not notice a changed object"
                     + " and would serve its bytes; pass --insecure to mount anyway, or use --fuse, whose server checks"
                     + " every object's digest itself");
         }
+        if (!noService && !foreground) {
+            Optional<ServiceClient> service = ServiceClient.connect();
+            if (service.isPresent()) {
+                try (ServiceClient client = service.get()) {
+                    ObjectNode options = JsonNodeFactory.instance.objectNode().put("fuse", fuse != null)
+                            .put("passthrough", "passthrough".equals(fuse)).put("insecure", insecure);
+                    client.ociMount(repo.root(), name, options, target);
+                }
+                return 0;
+            }
+        }
+        Path imageFile = StoredImage.resolve(repo, name).imageFile();
         // nosuid,nodev (allowSuidDev stays off): every local user can walk into this mount
         MountOptions options = MountOptions.builder()
                 .insecure(insecure)

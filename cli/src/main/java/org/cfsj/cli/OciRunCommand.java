@@ -1,5 +1,7 @@
 package org.cfsj.cli;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +83,11 @@ final class OciRunCommand implements Callable<Integer> {
             description = "none (default): a network namespace of its own (loopback only); host: share the host's.")
     Network network;
 
+    @Option(names = "--no-service",
+            description = "Mount the image in this process even when cfsj serve is running (with a service, the"
+                    + " container's root comes from it: its FUSE server for the image is shared by every container of it).")
+    boolean noService;
+
     @Option(names = "--read-only",
             description = "Run on the read-only image mount (default: a writable overlay whose changes are thrown away on exit).")
     boolean readOnly;
@@ -145,7 +152,17 @@ final class OciRunCommand implements Callable<Integer> {
             synchronized (teardown) {
                 teardown.root = root;
             }
-            root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly, id);
+            Optional<ServiceClient> service = noService ? Optional.empty() : ServiceClient.connect();
+            if (service.isPresent()) {
+                try (ServiceClient client = service.get()) {
+                    ObjectNode request = JsonNodeFactory.instance.objectNode().put("fuse", !mount.kernel)
+                            .put("passthrough", "passthrough".equals(mount.fuse)).put("insecure", mount.insecure)
+                            .put("allow_suid_dev", true);
+                    root.mountThroughService(client, repo.root(), name, request, !readOnly, id);
+                }
+            } else {
+                root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly, id);
+            }
             image.writeRuntimeConfig(teardown.bundle, command, terminal, network, id, readOnly)
                     .forEach(w -> System.err.println("cfsj oci run: warning: " + w));
             int status = ForegroundRun.run(rt, teardown.bundle, id);

@@ -130,8 +130,15 @@ final class VarlinkCommand implements Runnable {
             out.flush();
         }
 
-        /** Where {@code cfsj serve} listens by default: /run/cfsj/cfsj.sock for root, $XDG_RUNTIME_DIR/cfsj.sock otherwise. */
+        /**
+         * Where {@code cfsj serve} listens by default, and where the other commands look for it:
+         * {@code $CFSJ_SOCKET}, else /run/cfsj/cfsj.sock for root and $XDG_RUNTIME_DIR/cfsj.sock otherwise.
+         */
         static Path defaultSocket() throws IOException {
+            String configured = System.getenv("CFSJ_SOCKET");
+            if (configured != null && !configured.isEmpty()) {
+                return Path.of(configured);
+            }
             if (EffectiveUser.isRoot()) {
                 return ServeCommand.ROOT_SOCKET;
             }

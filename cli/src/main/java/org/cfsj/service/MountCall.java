@@ -23,6 +23,7 @@ final class MountCall {
      */
     static void run(MethodCall call, Params options, Path image, Repository repo, ImageMounter mounter,
             Function<String, VarlinkError> badRequest, String iface) throws VarlinkError, IOException {
+        checkRights(call, options);
         MountRequest request = request(options);
         boolean kernelVerity = repo.kernelVerity();
         if (request.backend() == MountRequest.Backend.DEFAULT) {
@@ -58,11 +59,26 @@ final class MountCall {
         call.reply(JsonNodeFactory.instance.objectNode().put("fd_index", index));
     }
 
+    /**
+     * Refuses ({@code PermissionDenied}) what only root may ask for, before anything is looked up:
+     * setuid files through a mount ({@code allow_suid_dev}), and {@code overlay}, because an
+     * overlay writes its upper directory with the mounter's (root's) rights, so with an upper the
+     * client chose (any directory it can name with {@code O_PATH}) a crafted image's copy-ups
+     * would land there as root.
+     */
+    static void checkRights(MethodCall call, Params options) throws VarlinkError {
+        MountRequest request = request(options);
+        if ((request.allowSuidDev() || request.overlay()) && call.connection().peer().uid() != 0) {
+            throw VarlinkError.permissionDenied();
+        }
+    }
+
     static MountRequest request(Params o) {
         Boolean fuse = o.optBool("fuse");
         MountRequest.Backend backend = fuse == null ? MountRequest.Backend.DEFAULT
                 : fuse ? MountRequest.Backend.FUSE : MountRequest.Backend.KERNEL;
         return new MountRequest(o.bool("overlay", false), o.bool("read_write", false), backend,
-                o.bool("passthrough", false), o.bool("require_verity", false), o.bool("insecure", false));
+                o.bool("passthrough", false), o.bool("require_verity", false), o.bool("insecure", false),
+                o.bool("allow_suid_dev", false));
     }
 }

@@ -184,6 +184,7 @@ final class OciInterface implements VarlinkInterface {
             throw ServiceErrors.invalidRequest("cfsj builds no boot images: bootable must be false");
         }
         String name = p.string("image");
+        MountCall.checkRights(call, p.object("options"));
         OciImage image = OciImages.resolve(repo, name);
         Path file = ImageBuilder.imageFile(repo, image, name);
         MountCall.run(call, p.object("options"), file, repo, context.mounter(),

@@ -32,10 +32,13 @@ record Params(ObjectNode json) {
         return v == null || v.isNull() ? null : v.asBoolean();
     }
 
-    /** An int field; a value no long can hold reads as -1, which no handle is. */
+    /** An int field; the core's check already refused (InvalidParameter) a value no long can hold. */
     long integer(String field) {
         JsonNode v = json.get(field);
-        return v.canConvertToLong() ? v.asLong() : -1;
+        if (!v.canConvertToLong()) {
+            throw new IllegalStateException("int parameter " + field + " passed the parameter check out of range");
+        }
+        return v.asLong();
     }
 
     List<String> strings(String field) {

@@ -2,13 +2,13 @@ package org.cfsj.service;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.cfsj.oci.layer.LayerImport;
 import org.cfsj.oci.source.Descriptor;
 import org.cfsj.oci.source.ResolvedImage;
 import org.cfsj.varlink.MethodCall;
+import org.cfsj.varlink.ReplyStream;
 
 /**
  * A pull's progress as {@code continues} replies of a {@code Pull} called with {@code more}:
@@ -16,22 +16,28 @@ import org.cfsj.varlink.MethodCall;
  * {@code progress}, {@code skipped}, {@code done} or {@code message} set. Component ids are layer
  * digests.
  *
- * <p>Layer events arrive from the download threads at once, so sending is synchronized. Byte
- * counts are sent at most once per twentieth of the layer (and at least 1 MiB apart), so a large
- * layer costs the client tens of frames, not one per read. A client that stops reading
- * (disconnects) stops the frames, not the pull: the pull runs to its end and leaves the
- * repository as a pull from the CLI would.
+ * <p>Layer events arrive from the download threads at once, so building frames is synchronized;
+ * they are handed to the call's {@link ReplyStream}, whose own writer sends them, so no download
+ * thread ever waits for the client (and the pull, with the repository lock it holds, never waits
+ * for a client that does not read). A layer's byte counts are coalesced there: a newer count
+ * replaces one still waiting. Counts are offered at most once per twentieth of the layer (and at
+ * least 1 MiB apart), so a large layer costs the client tens of frames, not one per read. A
+ * client that stops reading or disconnects stops the frames, not the pull: the pull runs to its
+ * end and leaves the repository as a pull from the CLI would.
  */
 final class PullFrames implements org.cfsj.oci.pull.PullProgress {
     private static final long MIN_STEP = 1 << 20;
 
-    private final MethodCall call;
+    /** The coalescing key of a layer's byte counts. */
+    private record ProgressOf(int layer) {}
+
+    /** Null when the client did not ask for {@code more}: no frames then. */
+    private final ReplyStream stream;
     private final Map<Integer, Long> lastSent = new HashMap<>();
     private final Map<Integer, Descriptor> layers = new HashMap<>();
-    private boolean broken;
 
     PullFrames(MethodCall call) {
-        this.call = call;
+        this.stream = call.more() ? call.stream() : null;
     }
 
     @Override
@@ -69,7 +75,7 @@ final class PullFrames implements org.cfsj.oci.pull.PullProgress {
         lastSent.put(index, received);
         ObjectNode f = frame();
         f.putObject("progress").put("id", layer.digest().toString()).put("fetched", received).put("total", layer.size());
-        send(f);
+        send(f, new ProgressOf(index));
     }
 
     @Override
@@ -102,13 +108,12 @@ final class PullFrames implements org.cfsj.oci.pull.PullProgress {
     }
 
     private void send(ObjectNode frame) {
-        if (broken || !call.more()) {
-            return;
-        }
-        try {
-            call.replyContinues(frame);
-        } catch (IOException e) {
-            broken = true; // the client is gone; the pull goes on
+        send(frame, null);
+    }
+
+    private void send(ObjectNode frame, Object key) {
+        if (stream != null) {
+            stream.offer(frame, key);
         }
     }
 }

@@ -39,10 +39,11 @@ final class RepositoryIdl {
                     + "kernel read file data straight from the objects (FUSE only); require_verity: refuse to\n"
                     + "mount unless the objects are protected by kernel fs-verity; insecure: with fuse false, mount\n"
                     + "although they are not (the kernel cannot notice a changed object). Without fuse, cfsj mounts\n"
-                    + "with the kernel where the objects have kernel fs-verity and with FUSE otherwise.",
+                    + "with the kernel where the objects have kernel fs-verity and with FUSE otherwise.\n"
+                    + "allow_suid_dev (root only): the mount returned honours setuid files and device nodes.",
             struct(field("overlay", maybe(BOOL)), field("read_write", maybe(BOOL)), field("fuse", maybe(BOOL)),
                     field("passthrough", maybe(BOOL)), field("require_verity", maybe(BOOL)),
-                    field("insecure", maybe(BOOL))));
+                    field("insecure", maybe(BOOL)), field("allow_suid_dev", maybe(BOOL))));
 
     static final VarlinkType.Struct MOUNT_REPLY = struct(field("fd_index", INT));
 

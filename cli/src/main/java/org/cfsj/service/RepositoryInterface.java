@@ -59,6 +59,7 @@ final class RepositoryInterface implements VarlinkInterface {
             case "ListImageRefs" -> listImageRefs(repo(call, p), out);
             case "Mount" -> {
                 Repository repo = repo(call, p);
+                MountCall.checkRights(call, p.object("options"));
                 Path image = imageFile(repo, p.string("name"));
                 MountCall.run(call, p.object("options"), image, repo, context.mounter(),
                         ServiceErrors::invalidSpec, NAME);

@@ -6,6 +6,7 @@ import org.cfsj.mount.ImageServers;
 import org.cfsj.mount.MountOptions;
 import org.cfsj.mount.WritableOverlay;
 import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.FilesystemContext;
 
 /**
  * The {@link ImageMounter} of {@code cfsj serve}: the image's detached mount from
@@ -13,7 +14,9 @@ import org.cfsj.sys.FileCalls;
  * fresh kernel composefs mount), and with {@code overlay} a {@link WritableOverlay} on top of it
  * from the client's upper and work directories, read-only unless {@code read_write}.
  *
- * <p>Every mount handed out is {@code nosuid,nodev}: the client may attach it anywhere. Owns the
+ * <p>Every mount handed out is {@code nosuid,nodev} (the client may attach it anywhere), except one
+ * a root client asked {@code allow_suid_dev} for, the root of its container: then that mount alone
+ * (the overlay, or this clone of the image's mount) honours setuid files and device nodes. Owns the
  * servers: {@link #close()} ends them, and readers of their mounts then get errors.
  */
 public final class ServiceMounts implements ImageMounter, AutoCloseable {
@@ -36,10 +39,19 @@ public final class ServiceMounts implements ImageMounter, AutoCloseable {
                 .build();
         int image = servers.mount(source.image(), source.objectsDir(), options, fuse);
         if (!request.overlay()) {
+            if (request.allowSuidDev()) {
+                try { // this mount only: the other mounts of the image keep nosuid,nodev
+                    FilesystemContext.setAttributes(image, 0, FilesystemContext.MOUNT_ATTR_NOSUID | FilesystemContext.MOUNT_ATTR_NODEV);
+                } catch (IOException | RuntimeException e) {
+                    FileCalls.close(image);
+                    throw e;
+                }
+            }
             return image;
         }
         try {
-            return WritableOverlay.detached(image, upperFd, workFd, new WritableOverlay.Options(false, false, !request.readWrite()));
+            return WritableOverlay.detached(image, upperFd, workFd,
+                    new WritableOverlay.Options(request.allowSuidDev(), false, !request.readWrite()));
         } finally {
             FileCalls.close(image); // the overlay holds the image mount now
         }

@@ -1,5 +1,6 @@
 package org.cfsj.varlink;
 
+import org.cfsj.sys.Processes;
 import org.cfsj.sys.Sockets;
 
 /**
@@ -14,4 +15,13 @@ public interface Admission {
     Admission ALL = peer -> true;
 
     boolean admits(Sockets.PeerCredentials peer);
+
+    /**
+     * Whether {@code peer} is exempt from the per-uid connection cap and may use the reserved
+     * slots ({@link VarlinkLimits#reservedConnections()}): root and the service's own user, so an
+     * administrator can always reach a service others have crowded.
+     */
+    default boolean privileged(Sockets.PeerCredentials peer) {
+        return peer.uid() == 0 || peer.uid() == Processes.geteuid();
+    }
 }

@@ -65,8 +65,10 @@ final class Dispatcher {
                 mc.reply(JsonNodeFactory.instance.objectNode());
             }
         } catch (VarlinkError e) {
+            mc.endStream();
             error(call, sink, e);
         } catch (RuntimeException e) {
+            mc.endStream();
             LOG.log(System.Logger.Level.ERROR, "varlink call " + call.method() + " failed: " + e);
             if (iface == null || iface.description().error("InternalError").isEmpty()) {
                 throw new IOException("call " + call.method() + " failed and its interface has no InternalError", e);
@@ -74,6 +76,7 @@ final class Dispatcher {
             ObjectNode p = JsonNodeFactory.instance.objectNode().put("message", String.valueOf(e.getMessage()));
             error(call, sink, new VarlinkError(call.interfaceName() + ".InternalError", p));
         } finally {
+            mc.endStream(); // also when the handler failed with an IOException
             mc.release();
         }
     }

@@ -20,7 +20,11 @@ import org.cfsj.sys.Sockets;
  * to the first byte of the sender's {@code sendmsg} and never merges a read across such a
  * boundary, so a batch of fds is assigned to the message containing that byte. Outgoing fds are
  * sent with the first byte of their message. Buffered input is bounded by
- * {@link VarlinkLimits#maxMessageBytes()}: a longer message is a {@link ProtocolException}.
+ * {@link VarlinkLimits#maxMessageBytes()}: a longer message is a {@link ProtocolException}; so is
+ * an incomplete message holding more than {@link VarlinkLimits#maxFdsPerMessage()} fds (they are
+ * closed at once: a connection never holds more) or not finished within
+ * {@link VarlinkLimits#messageTimeout()} of its first byte. A write that cannot go on for
+ * {@link VarlinkLimits#writeTimeout()} shuts the socket down and fails.
  *
  * <p>Used by one thread at a time. {@link #close()} closes the socket and every received fd no
  * message has handed out.
@@ -49,6 +53,10 @@ final class MessageSocket implements AutoCloseable {
     /** Stream offset of {@code pending[0]}. */
     private long pendingStart;
     private final List<FdBatch> pendingFds = new ArrayList<>();
+    /** Fds in {@link #pendingFds}. */
+    private int pendingFdCount;
+    /** When the message being assembled started ({@link System#nanoTime()}): its first byte, or the {@link #read} that found it begun. */
+    private long messageStarted;
     private boolean closed;
 
     MessageSocket(int fd, VarlinkLimits limits, Poller poller) {
@@ -64,6 +72,7 @@ final class MessageSocket implements AutoCloseable {
     /** The next message, or null when the peer closed the stream between messages. */
     Message read() throws IOException {
         int scanned = 0;
+        messageStarted = System.nanoTime(); // time spent answering the last call is not the client's
         while (true) {
             for (int i = scanned; i < pendingLength; i++) {
                 if (pending[i] == 0) {
@@ -76,11 +85,23 @@ final class MessageSocket implements AutoCloseable {
             }
             Sockets.Received r = Sockets.receive(fd, chunk);
             if (r == null) {
-                registration.await(Epoll.EPOLLIN | Epoll.EPOLLRDHUP);
+                long deadline = pendingLength == 0 && pendingFds.isEmpty() ? Long.MAX_VALUE
+                        : messageStarted + limits.messageTimeout().toNanos();
+                if (!registration.await(Epoll.EPOLLIN | Epoll.EPOLLRDHUP, deadline)) {
+                    throw new ProtocolException("message not finished within " + limits.messageTimeout().toSeconds() + " s");
+                }
                 continue;
+            }
+            if (pendingLength == 0 && pendingFds.isEmpty()) {
+                messageStarted = System.nanoTime();
             }
             if (r.fds().length > 0) {
                 pendingFds.add(new FdBatch(pendingStart + pendingLength, r.fds()));
+                pendingFdCount += r.fds().length;
+                if (pendingFdCount > limits.maxFdsPerMessage()) {
+                    closePendingFds();
+                    throw new ProtocolException("more than " + limits.maxFdsPerMessage() + " fds on one message");
+                }
             }
             if (r.bytes() == 0) {
                 if (pendingLength == 0) {
@@ -109,6 +130,7 @@ final class MessageSocket implements AutoCloseable {
         int[] fds = new int[0];
         while (!pendingFds.isEmpty() && pendingFds.getFirst().streamOffset() <= end) {
             int[] batch = pendingFds.removeFirst().fds();
+            pendingFdCount -= batch.length;
             int old = fds.length;
             fds = Arrays.copyOf(fds, old + batch.length);
             System.arraycopy(batch, 0, fds, old, batch.length);
@@ -137,16 +159,26 @@ final class MessageSocket implements AutoCloseable {
             MemorySegment.copy(json, 0, data, ValueLayout.JAVA_BYTE, 0, json.length);
             long offset = 0;
             int[] attach = fds;
+            long deadline = System.nanoTime() + limits.writeTimeout().toNanos();
             while (offset < data.byteSize()) {
                 long n = Sockets.send(fd, data.asSlice(offset), attach);
                 if (n < 0) {
-                    registration.await(Epoll.EPOLLOUT);
+                    if (!registration.await(Epoll.EPOLLOUT, deadline)) {
+                        // the peer stopped reading: later writes and the reader fail too, so the call ends
+                        shutdown();
+                        throw new IOException("client did not read a reply within " + limits.writeTimeout().toSeconds() + " s");
+                    }
                     continue;
                 }
                 offset += n;
                 attach = new int[0];
             }
         }
+    }
+
+    /** Waits until the peer sent something or hung up, or until {@code deadline} ({@link System#nanoTime()} scale). */
+    void awaitInput(long deadline) throws IOException {
+        registration.await(Epoll.EPOLLIN | Epoll.EPOLLRDHUP, deadline);
     }
 
     /** Wakes a thread waiting on this socket (it then sees the end of the stream); the fd stays open. */
@@ -161,11 +193,16 @@ final class MessageSocket implements AutoCloseable {
         }
         closed = true;
         registration.close();
+        closePendingFds();
+        FileCalls.close(fd);
+    }
+
+    private void closePendingFds() {
         for (FdBatch b : pendingFds) {
             closeAll(b.fds());
         }
         pendingFds.clear();
-        FileCalls.close(fd);
+        pendingFdCount = 0;
     }
 
     static void closeAll(int[] fds) {

@@ -23,7 +23,13 @@ public final class MethodCall {
         void send(ObjectNode parameters, boolean continues, int[] fds) throws IOException;
 
         void error(VarlinkError error) throws IOException;
+
+        /** Shuts the connection down: the client cannot be served what it asked for. */
+        void abandon();
     }
+
+    /** Frames one call's {@link #stream} holds at most before the client counts as not keeping up. */
+    static final int STREAM_CAPACITY = 1024;
 
     private final Call call;
     private final ReplySink sink;
@@ -31,6 +37,7 @@ public final class MethodCall {
     private final List<Integer> attached = new ArrayList<>();
     private final int[] received;
     private boolean replied;
+    private ReplyStream stream;
 
     MethodCall(Call call, ReplySink sink, VarlinkConnection connection) {
         this.call = call;
@@ -101,7 +108,44 @@ public final class MethodCall {
         if (!call.more()) {
             throw new IllegalStateException("replyContinues on a call without more");
         }
+        if (stream != null) {
+            throw new IllegalStateException("this call's continues replies go through its stream");
+        }
         send(parameters, true);
+    }
+
+    /**
+     * The call's {@link ReplyStream}: {@code continues} replies any thread may offer without
+     * waiting for the client (see there). The call must have {@code more}; once the stream exists
+     * {@link #replyContinues} is not used.
+     */
+    public synchronized ReplyStream stream() {
+        if (!call.more()) {
+            throw new IllegalStateException("a stream on a call without more");
+        }
+        if (stream == null) {
+            stream = new ReplyStream(this, STREAM_CAPACITY);
+        }
+        return stream;
+    }
+
+    void writeContinues(ObjectNode parameters) throws IOException {
+        send(parameters, true);
+    }
+
+    void abandonConnection() {
+        sink.abandon();
+    }
+
+    /** Lets the stream, if any, deliver what waits and stop, so the last reply follows it. */
+    void endStream() {
+        ReplyStream s;
+        synchronized (this) {
+            s = stream;
+        }
+        if (s != null) {
+            s.finish();
+        }
     }
 
     /** The last reply. */
@@ -109,6 +153,7 @@ public final class MethodCall {
         if (replied) {
             throw new IllegalStateException("a call has one last reply");
         }
+        endStream();
         send(parameters, false);
         replied = true;
     }

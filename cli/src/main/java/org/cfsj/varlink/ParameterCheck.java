@@ -82,8 +82,9 @@ final class ParameterCheck {
     private static boolean fits(JsonNode v, VarlinkType.Primitive p) {
         return switch (p) {
             case BOOL -> v.isBoolean();
-            // JSON has one number type: 3.0 is an int, 3.5 is not
-            case INT -> v.isIntegralNumber() || (v.isNumber() && v.asDouble() == Math.rint(v.asDouble()));
+            // JSON has one number type: 3.0 is an int, 3.5 is not; a varlink int is 64 bits, so 2^70 is not one either
+            case INT -> v.isNumber() && v.canConvertToLong()
+                    && (v.isIntegralNumber() || v.asDouble() == Math.rint(v.asDouble()));
             case FLOAT -> v.isNumber();
             case STRING -> v.isTextual();
             case OBJECT -> true;

@@ -78,6 +78,15 @@ final class Poller {
 
         /** Parks until {@code fd} reports one of {@code events} ({@link Epoll#EPOLLIN}, {@link Epoll#EPOLLOUT}), an error or a hang-up. */
         void await(int events) throws IOException {
+            await(events, Long.MAX_VALUE);
+        }
+
+        /**
+         * As {@link #await(int)}, but gives up at {@code deadline} ({@link System#nanoTime()} scale,
+         * {@link Long#MAX_VALUE} for never); false when it did. The fd stays armed then, so a late
+         * event only wakes nobody.
+         */
+        boolean await(int events, long deadline) throws IOException {
             Thread me = Thread.currentThread();
             waiters.put(fd, me);
             try {
@@ -88,12 +97,21 @@ final class Poller {
             }
             added = true;
             while (waiters.get(fd) == me) {
-                LockSupport.park(this);
+                if (deadline == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return !waiters.remove(fd, me); // a wake-up racing the deadline still counts
+                    }
+                    LockSupport.parkNanos(this, left);
+                }
                 if (Thread.interrupted()) {
                     waiters.remove(fd, me);
                     throw new InterruptedIOException("interrupted while waiting for a varlink socket");
                 }
             }
+            return true;
         }
 
         @Override

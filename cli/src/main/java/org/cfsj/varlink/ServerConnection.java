@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,10 +19,12 @@ import org.cfsj.sys.Sockets;
  * {@code org.varlink.service.InvalidParameter} with {@code parameter: "message"} and the
  * connection is closed: after such a message the stream cannot be trusted. A well-formed message
  * with a wrong field keeps the connection open. A connection the server's {@link Admission} did
- * not admit gets {@code PermissionDenied} for its first message, whatever it is, and is closed.
+ * not admit gets {@code PermissionDenied} at once, as the reply to whatever it sends first, and
+ * is closed.
  */
 final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection {
     private static final System.Logger LOG = System.getLogger(ServerConnection.class.getName());
+    private static final Duration REFUSED_LINGER = Duration.ofSeconds(1);
 
     private final MessageSocket socket;
     private final Dispatcher dispatcher;
@@ -44,6 +47,10 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
     /** Serves until the client closes, breaks the protocol or the server shuts the socket down; then closes it. */
     void serve() {
         try (socket) {
+            if (!admitted) {
+                refuse();
+                return;
+            }
             while (true) {
                 MessageSocket.Message m;
                 try {
@@ -53,12 +60,6 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
                     return;
                 }
                 if (m == null) {
-                    return;
-                }
-                if (!admitted) {
-                    // answered only once the client has asked, so it reads the refusal as its reply
-                    MessageSocket.closeAll(m.fds());
-                    error(VarlinkError.permissionDenied());
                     return;
                 }
                 Optional<JsonNode> tree = json.parse(m.json());
@@ -90,6 +91,17 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
         }
     }
 
+    /**
+     * Answers at once, without waiting for a call, so a refused peer holds its slot only briefly:
+     * the error waits in the client's buffer as the reply to its first call. The connection is
+     * closed once the client has sent something (or hung up), or after {@link #REFUSED_LINGER},
+     * so a client that writes its call just after the accept reads the refusal, not a broken pipe.
+     */
+    private void refuse() throws IOException {
+        error(VarlinkError.permissionDenied());
+        socket.awaitInput(System.nanoTime() + REFUSED_LINGER.toNanos());
+    }
+
     @Override
     public Sockets.PeerCredentials peer() {
         return peer;
@@ -106,6 +118,11 @@ final class ServerConnection implements MethodCall.ReplySink, VarlinkConnection 
     }
 
     void shutdown() {
+        socket.shutdown();
+    }
+
+    @Override
+    public void abandon() {
         socket.shutdown();
     }
 

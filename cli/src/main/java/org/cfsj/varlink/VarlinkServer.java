@@ -20,13 +20,16 @@ import org.cfsj.sys.SysException;
 /**
  * A varlink service on a unix stream socket: accepts connections and serves each on its own
  * virtual thread through one {@link Dispatcher} ({@code org.varlink.service} plus the interfaces
- * given). At most {@link VarlinkLimits#maxConnections()} are served at once; a connection beyond
- * that is closed as soon as it is accepted.
+ * given). Connections are shared out by {@link ConnectionShares}: at most
+ * {@link VarlinkLimits#maxConnections()} for ordinary peers and {@link VarlinkLimits#maxConnectionsPerUid()}
+ * for any one of them, plus a reserve for privileged peers; a connection beyond its share is closed
+ * as soon as it is accepted.
  *
  * <p>Each connection is first put to the {@link Admission} given (everyone, by default).
  *
- * <p>The listening socket is either bound here ({@link #listen}, mode 0600 or 0660, removed again by
- * {@link #close}) or inherited ({@link #serve(SocketActivation)}); an inherited fd that is already
+ * <p>The listening socket is either bound here ({@link #listen}, mode 0600 or 0660, in a directory
+ * only the service's user may change; removed again by {@link #close} if the path still names that
+ * socket) or inherited ({@link #serve(SocketActivation)}); an inherited fd that is already
  * a connection (varlinkctl's {@code exec:} transport) is served as the one connection.
  * {@link #close} stops accepting, shuts every connection down and waits for their threads.
  */
@@ -42,9 +45,11 @@ public final class VarlinkServer implements AutoCloseable {
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicLong served = new AtomicLong();
+    private final ConnectionShares shares;
     private volatile boolean closed;
     private int listener = -1;
     private Path boundPath;
+    private SocketFile bound;
     private Thread acceptor;
 
     public VarlinkServer(ServiceInfo info, List<VarlinkInterface> interfaces, VarlinkLimits limits) {
@@ -56,6 +61,7 @@ public final class VarlinkServer implements AutoCloseable {
         this.limits = limits;
         this.json = new Json(limits);
         this.admission = admission;
+        this.shares = new ConnectionShares(limits);
     }
 
     /** Binds a new socket at {@code path}, mode 0600, and starts accepting; see {@link #listen(Path, String)}. */
@@ -72,6 +78,7 @@ public final class VarlinkServer implements AutoCloseable {
     public synchronized void listen(Path path, String group) throws IOException {
         requireIdle();
         Path abs = path.toAbsolutePath();
+        SocketFile.requireSafeParent(abs);
         Path staging = Files.createTempDirectory(abs.getParent(), ".varlink-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path staged = staging.resolve("s");
@@ -83,6 +90,7 @@ public final class VarlinkServer implements AutoCloseable {
                 GroupPrincipal g = abs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
                 Files.getFileAttributeView(staged, PosixFileAttributeView.class).setGroup(g);
             }
+            bound = SocketFile.identify(staged);
             Files.move(staged, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             if (fd >= 0) {
@@ -138,8 +146,6 @@ public final class VarlinkServer implements AutoCloseable {
                 }
                 if (c < 0) {
                     reg.await(Epoll.EPOLLIN);
-                } else if (connections.size() >= limits.maxConnections()) {
-                    FileCalls.close(c);
                 } else {
                     startConnection(c);
                 }
@@ -160,14 +166,21 @@ public final class VarlinkServer implements AutoCloseable {
             FileCalls.close(fd);
             return;
         }
-        long id = served.incrementAndGet();
         boolean admitted;
+        boolean privileged;
         try {
             admitted = admission.admits(peer);
+            privileged = admission.privileged(peer);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "varlink admission check failed, connection refused: " + e);
             admitted = false;
+            privileged = false;
         }
+        if (!shares.take(peer.uid(), privileged, connections.size())) {
+            FileCalls.close(fd);
+            return;
+        }
+        long id = served.incrementAndGet();
         ServerConnection conn = new ServerConnection(id, peer, new MessageSocket(fd, limits, poller), dispatcher, json,
                 admitted);
         connections.add(conn);
@@ -176,6 +189,7 @@ public final class VarlinkServer implements AutoCloseable {
                 conn.serve();
             } finally {
                 connections.remove(conn);
+                shares.release(peer.uid());
                 threads.remove(Thread.currentThread());
             }
         });
@@ -216,7 +230,7 @@ public final class VarlinkServer implements AutoCloseable {
                 FileCalls.close(listener);
             }
             if (boundPath != null) {
-                Files.deleteIfExists(boundPath);
+                bound.removeIfStillAt(boundPath);
             }
         }
     }

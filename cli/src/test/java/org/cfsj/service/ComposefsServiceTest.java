@@ -3,6 +3,7 @@ package org.cfsj.service;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,13 +11,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.cfsj.repo.LockWait;
+import org.cfsj.repo.RepoLock;
+import org.cfsj.repo.Repository;
+import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Sockets;
 import org.cfsj.varlink.IdlParser;
 import org.cfsj.varlink.ServiceInfo;
@@ -103,7 +111,8 @@ class ComposefsServiceTest {
                     "method OpenRepository(path: ?string, user: ?bool, system: ?bool) -> (handle: int, hash_algorithm: ?string, objects_device_id: ?int)",
                     "method Gc(handle: int, dry_run: bool, roots: []string) -> (result: GcResult, dry_run: bool)",
                     "method Mount(handle: int, name: string, options: MountParams) -> (fd_index: int)",
-                    "type MountParams (overlay: ?bool, read_write: ?bool, fuse: ?bool, passthrough: ?bool, require_verity: ?bool)",
+                    "type MountParams (overlay: ?bool, read_write: ?bool, fuse: ?bool, passthrough: ?bool, require_verity: ?bool,"
+                            + " insecure: ?bool, allow_suid_dev: ?bool)",
                     "error InvalidHandle (handle: int)")) {
                 assertTrue(repoIdl.contains(sig + "\n"), sig + " in\n" + repoIdl);
             }
@@ -142,6 +151,39 @@ class ComposefsServiceTest {
             Thread.sleep(10);
         }
         assertEquals(0, service.openRepositories(), "a connection's handles are closed when it ends");
+    }
+
+    @Test
+    void aConnectionHoldsAtMostItsShareOfHandles() throws Exception {
+        try (VarlinkClient c = client()) {
+            long first = open(c);
+            for (int i = 1; i < RepositoryHandles.MAX_PER_CONNECTION; i++) {
+                call(c, "org.composefs.Repository.OpenRepository", "{\"system\": true}");
+            }
+            VarlinkError full = error(c, "org.composefs.Repository.OpenRepository", "{\"system\": true}");
+            assertEquals("org.composefs.Repository.InvalidSpec", full.error());
+            assertTrue(full.parameters().get("message").asText().contains(Integer.toString(RepositoryHandles.MAX_PER_CONNECTION)),
+                    full.toString());
+            assertEquals(RepositoryHandles.MAX_PER_CONNECTION, service.openRepositories(), "the refused repository was closed");
+            call(c, "org.composefs.Repository.CloseRepository", "{\"handle\": " + first + "}");
+            call(c, "org.composefs.Repository.OpenRepository", "{\"system\": true}");
+            try (VarlinkClient other = client()) {
+                call(other, "org.composefs.Repository.OpenRepository", "{\"system\": true}"); // a share per connection
+            }
+        }
+    }
+
+    @Test
+    void aHandleNoIntCanHoldIsAnInvalidParameter() throws Exception {
+        try (VarlinkClient c = client()) {
+            open(c);
+            for (String big : List.of("1180591620717411303424", "-1180591620717411303424", "1e30")) {
+                VarlinkError e = error(c, "org.composefs.Repository.CloseRepository", "{\"handle\": " + big + "}");
+                assertEquals("org.varlink.service.InvalidParameter", e.error(), big);
+                assertEquals("handle", e.parameters().get("parameter").asText(), big);
+            }
+            assertEquals(1, service.openRepositories(), "nothing was closed");
+        }
     }
 
     @Test
@@ -261,6 +303,43 @@ class ComposefsServiceTest {
             assertTrue(call(c, "org.composefs.Repository.Fsck", "{\"handle\": " + h + "}").get("ok").asBoolean());
             assertEquals(imageId, call(c, "org.composefs.Oci.Inspect", "{\"handle\": " + h + ", \"image\": \"tiny:v1\"}")
                     .get("composefs_erofs").asText(), "what the tag reaches survives gc");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aPullWhoseClientNeverReadsReleasesTheRepositoryLock() throws Exception {
+        Path layout = tmp.resolve("many");
+        TinyOciLayout.writeLayers(layout, "v1", 400); // far more progress frames than a socket buffer holds
+        try (VarlinkClient c = client()) {
+            long h = open(c);
+            // sent by hand on a connection of its own that never reads a byte of the replies; handles count
+            // up, so its OpenRepository gets the next one
+            int mute = Sockets.connect(socket.toString());
+            try (Arena arena = Arena.ofConfined()) {
+                String calls = "{\"method\": \"org.composefs.Repository.OpenRepository\", \"parameters\": {\"system\": true}}\0"
+                        + "{\"method\": \"org.composefs.Oci.Pull\", \"more\": true, \"parameters\": {\"handle\": " + (h + 1)
+                        + ", \"image\": \"oci:" + layout + ":v1\", \"name\": \"many:v1\", \"local_fetch\": \"disabled\","
+                        + " \"bootable\": false}}\0";
+                MemorySegment bytes = arena.allocateFrom(calls);
+                assertEquals(bytes.byteSize() - 1, Sockets.send(mute, bytes.asSlice(0, bytes.byteSize() - 1), new int[0]));
+                // the mute client still reads nothing: the pull must get to its end anyway
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (call(c, "org.composefs.Oci.ListImages", "{\"handle\": " + h + "}").get("images").isEmpty()
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertEquals(1, call(c, "org.composefs.Oci.ListImages", "{\"handle\": " + h + "}").get("images").size(),
+                        "the pull completed although its client reads nothing");
+                try (Repository r = Repository.open(repo)) {
+                    r.setLockWait(new LockWait(Duration.ofSeconds(20), m -> {}));
+                    try (RepoLock lock = r.lock(RepoLock.Mode.EXCLUSIVE)) {
+                        assertNotNull(lock, "nothing holds the repository lock for the stalled client");
+                    }
+                }
+            } finally {
+                FileCalls.close(mute);
+            }
         }
     }
 

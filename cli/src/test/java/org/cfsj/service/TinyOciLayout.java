@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -31,17 +33,40 @@ final class TinyOciLayout {
 
     /** Writes the layout into {@code dir} with the image tagged {@code tag}; the manifest digest. */
     static String write(Path dir, String tag) throws IOException {
+        return write(dir, tag, List.of(tar()));
+    }
+
+    /** As {@link #write(Path, String)}, for an image of {@code count} layers of one small file each. */
+    static String writeLayers(Path dir, String tag, int count) throws IOException {
+        List<byte[]> layers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+                add(tar, "layer-" + i, ("layer " + i + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            layers.add(bytes.toByteArray());
+        }
+        return write(dir, tag, layers);
+    }
+
+    private static String write(Path dir, String tag, List<byte[]> layers) throws IOException {
         Files.createDirectories(dir.resolve("blobs/sha256"));
         Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        byte[] layer = tar();
-        String layerDigest = blob(dir, layer);
+        List<String> diffIds = new ArrayList<>();
+        List<String> descriptors = new ArrayList<>();
+        for (byte[] layer : layers) {
+            String layerDigest = blob(dir, layer);
+            diffIds.add("\"" + layerDigest + "\"");
+            descriptors.add(descriptor("application/vnd.oci.image.layer.v1.tar", layerDigest, layer.length));
+        }
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2026-01-01T00:00:00Z\","
-                + "\"config\":{\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + layerDigest + "\"]}}")
+                + "\"config\":{\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + String.join(",", diffIds) + "]}}")
                 .getBytes(StandardCharsets.UTF_8);
         String configDigest = blob(dir, config);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":"
                 + descriptor("application/vnd.oci.image.config.v1+json", configDigest, config.length) + ",\"layers\":["
-                + descriptor("application/vnd.oci.image.layer.v1.tar", layerDigest, layer.length) + "]}")
+                + String.join(",", descriptors) + "]}")
                 .getBytes(StandardCharsets.UTF_8);
         String manifestDigest = blob(dir, manifest);
         String d = descriptor("application/vnd.oci.image.manifest.v1+json", manifestDigest, manifest.length);

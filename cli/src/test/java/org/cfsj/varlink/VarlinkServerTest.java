@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -341,6 +343,157 @@ class VarlinkServerTest {
                 assertEquals(Errno.ECONNRESET, e.errno(), e.getMessage());
             }
         }
+    }
+
+    @Test
+    @Timeout(20)
+    void fdsOfAnUnfinishedMessageAreBoundedPerConnection() throws Exception {
+        // the limit here is 4 fds a message: 3 + 3 on bytes with no NUL must end the connection at once
+        int devNull = FileCalls.open("/dev/null", FileCalls.O_RDONLY | FileCalls.O_CLOEXEC, 0);
+        try (RawPeer p = raw(); Arena arena = Arena.ofConfined()) {
+            MemorySegment space = arena.allocate(1);
+            space.fill((byte) ' ');
+            long before = openFds();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Sockets.send(p.socket().fd(), space, new int[] {devNull, devNull, devNull});
+                }
+            } catch (SysException e) {
+                assertEquals(Errno.EPIPE, e.errno(), e.getMessage());
+            }
+            assertInvalid(p.reply(), "message");
+            // the server closes them right after its reply, on its own thread: give it a moment
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (openFds() > before && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(openFds() <= before, "the server closed the fds it had buffered (and its end of the connection)");
+        } finally {
+            FileCalls.close(devNull);
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void anUnfinishedMessageTimesOut() throws Exception {
+        server.close();
+        server = start(new VarlinkLimits(4096, 16, 8, 4).withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(30)));
+        try (RawPeer p = raw(); Arena arena = Arena.ofConfined()) {
+            MemorySegment half = arena.allocateFrom("{\"method\": \"org.cfsj.te"); // sent without its NUL: never finished
+            Sockets.send(p.socket().fd(), half.asSlice(0, half.byteSize() - 1), new int[0]);
+            long start = System.nanoTime();
+            assertInvalid(p.reply(), "message");
+            assertTrue(System.nanoTime() - start < 10_000_000_000L);
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aClientThatStopsReadingIsCutOffAndItsCallEnds() throws Exception {
+        server.close();
+        server = start(new VarlinkLimits(4096, 16, 8, 4).withTimeouts(Duration.ofSeconds(30), Duration.ofMillis(300)));
+        try (RawPeer p = raw()) {
+            // far more replies than the socket buffers hold, and the client never reads one
+            p.send("{\"method\": \"org.cfsj.test.Count\", \"parameters\": {\"count\": 100000000}, \"more\": true}");
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            while (server.connectionCount() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, server.connectionCount(), "the stalled connection was ended");
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void aRefusedPeerIsAnsweredAtOnceWithoutSendingAnything() throws Exception {
+        server.close();
+        server = new VarlinkServer(INFO, List.of(test), new VarlinkLimits(4096, 16, 8, 4), peer -> false);
+        server.listen(socket);
+        try (RawPeer p = raw()) {
+            JsonNode reply = p.reply(); // nothing sent: the refusal comes anyway, so the slot is not held
+            assertEquals("org.varlink.service.PermissionDenied", reply.get("error").asText(), reply.toString());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.connectionCount() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, server.connectionCount(), "the refused connection is closed");
+        }
+    }
+
+    /** Admits everyone; privileged as told. */
+    private record Shares(boolean privilegedPeers) implements Admission {
+        @Override
+        public boolean admits(Sockets.PeerCredentials peer) {
+            return true;
+        }
+
+        @Override
+        public boolean privileged(Sockets.PeerCredentials peer) {
+            return privilegedPeers;
+        }
+    }
+
+    private int servedConnections(Path where, int tries) throws Exception {
+        List<VarlinkClient> clients = new ArrayList<>();
+        try {
+            int served = 0;
+            for (int i = 0; i < tries; i++) {
+                VarlinkClient c = VarlinkClient.connect(where);
+                clients.add(c);
+                try {
+                    c.call("org.cfsj.test.Echo", params("{\"text\": \"n\"}"));
+                    served++;
+                } catch (IOException e) {
+                    // closed at accept: beyond this peer's share
+                }
+            }
+            return served;
+        } finally {
+            clients.forEach(VarlinkClient::close);
+        }
+    }
+
+    @Test
+    void oneUidGetsItsShareAndPrivilegedPeersTheReserve() throws Exception {
+        VarlinkLimits limits = new VarlinkLimits(4096, 16, 8, 4).withConnectionShares(3, 2);
+        Path other = tmp.resolve("shares.sock");
+        try (VarlinkServer ordinary = new VarlinkServer(INFO, List.of(test), limits, new Shares(false))) {
+            ordinary.listen(other);
+            assertEquals(3, servedConnections(other, 6), "an ordinary uid holds at most its share");
+        }
+        try (VarlinkServer privileged = new VarlinkServer(INFO, List.of(test), limits, new Shares(true))) {
+            privileged.listen(other);
+            assertEquals(10, servedConnections(other, 12), "a privileged peer has no per-uid cap and the reserve too");
+        }
+        assertTrue(Admission.ALL.privileged(new Sockets.PeerCredentials(1, 0, 0)), "root is privileged by default");
+        assertFalse(Admission.ALL.privileged(new Sockets.PeerCredentials(1, 65534, 65534)));
+    }
+
+    @Test
+    void aSocketDirectoryOthersCouldChangeIsRefused() throws Exception {
+        Path open = Files.createDirectory(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path foreign = Files.createDirectory(tmp.resolve("foreign"));
+        Files.setOwner(foreign, foreign.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("65534"));
+        for (Path dir : List.of(open, foreign)) {
+            try (VarlinkServer s = new VarlinkServer(INFO, List.of(test), VarlinkLimits.DEFAULT)) {
+                IOException e = assertThrows(IOException.class, () -> s.listen(dir.resolve("x.sock")));
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+                assertFalse(Files.exists(dir.resolve("x.sock")));
+            }
+        }
+    }
+
+    @Test
+    void closeRemovesOnlyTheSocketItBound() throws Exception {
+        Path other = tmp.resolve("mine.sock");
+        VarlinkServer s = new VarlinkServer(INFO, List.of(test), VarlinkLimits.DEFAULT);
+        s.listen(other);
+        Files.delete(other);
+        Files.writeString(other, "someone else's file now");
+        s.close();
+        assertEquals("someone else's file now", Files.readString(other), "a path that is no longer our socket is left alone");
+        Files.delete(other);
     }
 
     @Test

@@ -37,6 +37,7 @@ public final class FilesystemContext implements AutoCloseable {
     public static final int OPEN_TREE_CLONE = 1;
     public static final int OPEN_TREE_CLOEXEC = FileCalls.O_CLOEXEC;
     public static final int AT_RECURSIVE = 0x8000;
+    static final long MOUNT_ATTR_SIZE = 32;
 
     /** The longest kernel log message read back (the kernel caps one at 256 bytes). */
     private static final int LOG_MESSAGE_MAX = 1024;
@@ -50,6 +51,8 @@ public final class FilesystemContext implements AutoCloseable {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle OPEN_TREE = Native.withErrno("open_tree",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MOUNT_SETATTR = Native.withErrno("mount_setattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG));
 
     private final String type;
     private int fd;
@@ -174,6 +177,22 @@ public final class FilesystemContext implements AutoCloseable {
             int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | FileCalls.AT_EMPTY_PATH | AT_RECURSIVE;
             return (int) Native.once("open_tree", "open_tree of mount fd " + mountFd,
                     st -> (int) OPEN_TREE.invokeExact(st, mountFd, empty, flags));
+        }
+    }
+
+    /**
+     * {@code mount_setattr(2)} on the mount {@code mountFd} alone: sets the attributes
+     * {@code set} and clears {@code clear} ({@link #MOUNT_ATTR_NOSUID}, ...). Attributes are per
+     * mount, so a clone changed this way leaves the other mounts of its superblock as they are.
+     */
+    public static void setAttributes(int mountFd, long set, long clear) throws SysException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment empty = Native.cString(arena, "");
+            MemorySegment attr = arena.allocate(MOUNT_ATTR_SIZE, 8);
+            attr.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, set);
+            attr.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, clear);
+            Native.once("mount_setattr", "mount_setattr of mount fd " + mountFd,
+                    st -> (int) MOUNT_SETATTR.invokeExact(st, mountFd, empty, FileCalls.AT_EMPTY_PATH, attr, MOUNT_ATTR_SIZE));
         }
     }
 

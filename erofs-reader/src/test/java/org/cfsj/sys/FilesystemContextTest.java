@@ -51,6 +51,8 @@ class FilesystemContextTest {
                 FileCalls.close(dir);
             }
             try {
+                // attributes are per mount: the clone loses nosuid, the original keeps it
+                FilesystemContext.setAttributes(clone, 0, FilesystemContext.MOUNT_ATTR_NOSUID);
                 FilesystemContext.moveMount(clone, FileCalls.AT_FDCWD, b.toString());
             } finally {
                 FileCalls.close(clone);
@@ -59,6 +61,8 @@ class FilesystemContextTest {
                 assertEquals("hello", Files.readString(b.resolve("f")), "the clone shows the same files");
                 assertEquals(device(a), device(b), "one superblock, one device");
                 assertTrue(mountOptions(a).contains("nosuid") && mountOptions(a).contains("nodev"), mountOptions(a));
+                assertFalse(mountOptions(b).contains("nosuid"), "cleared on the clone: " + mountOptions(b));
+                assertTrue(mountOptions(b).contains("nodev"), "the rest kept: " + mountOptions(b));
             } finally {
                 MountCalls.umount2(b.toString(), 0);
             }

@@ -73,6 +73,7 @@ class SysConstantsTest {
             Map.entry("Sockets.UCRED_UID_OFFSET", "offsetof(struct ucred, uid)"),
             Map.entry("Sockets.UCRED_GID_OFFSET", "offsetof(struct ucred, gid)"),
             Map.entry("Epoll.EPOLL_EVENT_SIZE", "sizeof(struct epoll_event)"),
+            Map.entry("FilesystemContext.MOUNT_ATTR_SIZE", "sizeof(struct mount_attr)"),
             Map.entry("Epoll.EPOLL_DATA_OFFSET", "offsetof(struct epoll_event, data)"));
 
     /** Constants no header defines, and why. */

@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.cfsj.testsupport.Cfsj;
 import org.cfsj.testsupport.Command;
 import org.cfsj.testsupport.Result;
@@ -21,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A member of the {@code --group} of a root service, as the real unprivileged user nobody: it
  * reaches the service's own repository and nothing else, even by re-pointing its own symlink
- * after the service checked it; it cannot make root pull with TLS checks off, and it cannot
- * remove names or content (untag, gc).
+ * after the service checked it; it cannot make root pull with TLS checks off, remove names or
+ * content (untag, gc), or have root build a writable overlay (whose upper directory root writes).
  */
 class GroupMemberTest {
     /**
@@ -98,10 +96,7 @@ class GroupMemberTest {
 
         Path socket = work.resolve("run/cfsj.sock");
         Path log = work.resolve("serve.log");
-        Process service = new ProcessBuilder(Cfsj.argv(List.of("--repo", own.toString(), "serve", "--socket", socket.toString(),
-                "--group", Integer.toString(Command.NOBODY)))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        try {
-            waitForSocket(service, socket, log);
+        try (Serve service = Serve.start(own, socket, log, "--group", Integer.toString(Command.NOBODY))) {
             Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
             List<String> steps = new ArrayList<>(List.of(
                     "ln " + own + " " + link,
@@ -112,7 +107,9 @@ class GroupMemberTest {
                     "org.composefs.Repository.OpenRepository {\"path\":\"" + link + "\"}",
                     "org.composefs.Oci.Pull {\"handle\":1,\"image\":\"docker://127.0.0.1:1/x:1\",\"local_fetch\":\"\","
                             + "\"bootable\":false,\"tls_verify\":false}",
-                    "org.composefs.Oci.Untag {\"handle\":1,\"name\":\"x\"}"));
+                    "org.composefs.Oci.Untag {\"handle\":1,\"name\":\"x\"}",
+                    "org.composefs.Oci.OciMount {\"handle\":1,\"image\":\"x\",\"bootable\":false,"
+                            + "\"options\":{\"overlay\":true,\"read_write\":true}}"));
             List<String> argv = new ArrayList<>(List.of(Cfsj.java(), clientDir.resolve("Client.java").toString(), socket.toString()));
             argv.addAll(steps);
             Result r = Command.of(argv).asUser(Command.NOBODY, Command.NOBODY).env("HOME", "/").timeoutSeconds(120).run();
@@ -121,7 +118,7 @@ class GroupMemberTest {
             for (String line : r.out().strip().split("\n")) {
                 replies.add(RawVarlink.JSON.readTree(line));
             }
-            assertEquals(6, replies.size(), r.out());
+            assertEquals(7, replies.size(), r.out());
             assertTrue(replies.get(0).path("parameters").has("handle"), "the member's link to the service's repository: " + replies.get(0));
             JsonNode fsck = replies.get(1).path("parameters");
             assertEquals(0, fsck.path("objects_checked").asInt(), "fsck ran on the service's empty repository, not the victim: " + fsck);
@@ -134,26 +131,9 @@ class GroupMemberTest {
                     "a member may not make root pull without TLS checks: " + replies.get(4));
             assertEquals("org.varlink.service.PermissionDenied", replies.get(5).path("error").asText(),
                     "a member may not remove names: " + replies.get(5));
-        } finally {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor();
-            }
-        }
-    }
-
-    private static void waitForSocket(Process service, Path socket, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (RawVarlink c = RawVarlink.connect(socket)) {
-                c.call("org.varlink.service.GetInfo", "{}");
-                return;
-            } catch (IOException e) {
-                if (!service.isAlive() || System.nanoTime() > deadline) {
-                    throw new AssertionError("cfsj serve did not come up: " + Files.readString(log), e);
-                }
-                Thread.sleep(100);
-            }
+            // (the call carries no fds: refused before they are counted, and before the image is looked up)
+            assertEquals("org.varlink.service.PermissionDenied", replies.get(6).path("error").asText(),
+                    "a member may not have root write an overlay's upper directory: " + replies.get(6));
         }
     }
 }

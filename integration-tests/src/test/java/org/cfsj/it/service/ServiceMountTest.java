@@ -41,7 +41,7 @@ class ServiceMountTest {
     private Path repo;
     private Path socket;
     private Path log;
-    private Process service;
+    private Serve service;
     private final List<Path> attached = new ArrayList<>();
 
     @BeforeEach
@@ -59,20 +59,7 @@ class ServiceMountTest {
     }
 
     private void startService() throws Exception {
-        service = new ProcessBuilder(Cfsj.argv(List.of("--repo", repo.toString(), "serve", "--socket", socket.toString())))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (RawVarlink c = RawVarlink.connect(socket)) {
-                c.call("org.varlink.service.GetInfo", "{}");
-                return;
-            } catch (IOException e) {
-                if (!service.isAlive() || System.nanoTime() > deadline) {
-                    throw new AssertionError("cfsj serve did not come up: " + Files.readString(log), e);
-                }
-                Thread.sleep(100);
-            }
-        }
+        service = Serve.start(repo, socket, log);
     }
 
     @AfterEach
@@ -81,10 +68,7 @@ class ServiceMountTest {
             Command.of(List.of("umount", "-l", p.toString())).timeoutSeconds(30).run();
         }
         if (service != null) {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor();
-            }
+            service.close();
         }
     }
 
@@ -181,8 +165,8 @@ class ServiceMountTest {
             a = mountVia(c, OCI + "OciMount", "{\"handle\":" + handle(c) + ",\"image\":\"tiny\",\"bootable\":false,\"options\":{}}", "a");
         }
         assertEquals("hello from the service test\n", Files.readString(a.resolve("hello.txt")));
-        service.destroyForcibly(); // SIGKILL
-        assertTrue(service.waitFor(30, TimeUnit.SECONDS));
+        service.process.destroyForcibly(); // SIGKILL
+        assertTrue(service.process.waitFor(30, TimeUnit.SECONDS));
         Result reader = Command.of("cat", a.resolve("data.bin").toString()).timeoutSeconds(20).run();
         assertNotEquals(0, reader.exit(), "a reader of a mount whose server was killed gets an error: " + reader.describe());
         Result umount = Cfsj.run("umount", a.toString());
