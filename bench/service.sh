@@ -182,7 +182,7 @@ echo "== containers: $ROUNDS rounds of $CONTAINERS per mode, one after another, 
 # the config.json `cfsj oci bundle` writes for the image, with the benchmark's command
 # shellcheck disable=SC2016
 cmd='echo first; s=$(date +%s%N); n=$(tar cf - /usr 2>/dev/null | wc -c); e=$(date +%s%N); echo $(( (e - s) / 1000000 )) $n'
-cfsj oci bundle --kernel --insecure ct "$work/cfg" -- sh -c "$cmd" >/dev/null
+cfsj oci bundle --no-service --kernel --insecure ct "$work/cfg" -- sh -c "$cmd" >/dev/null
 cp "$work/cfg/config.json" "$work/config.json"
 cfsj umount "$work/cfg/rootfs" >/dev/null
 declare -A start tarms

@@ -79,7 +79,7 @@ class ServiceStressTest {
     private Path layout;
     private Path socket;
     private Path log;
-    private Process service;
+    private Serve service;
     private byte[] big;
 
     @BeforeEach
@@ -94,21 +94,7 @@ class ServiceStressTest {
         big = LayoutWriter.bigFile();
         socket = work.resolve("run/cfsj.sock");
         log = work.resolve("serve.log");
-        service = new ProcessBuilder(Cfsj.argv(List.of("--repo", repo.toString(), "serve", "--idle", "2s",
-                "--socket", socket.toString())))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (RawVarlink c = RawVarlink.connect(socket)) {
-                c.call("org.varlink.service.GetInfo", "{}");
-                return;
-            } catch (IOException e) {
-                if (!service.isAlive() || System.nanoTime() > deadline) {
-                    throw new AssertionError("cfsj serve did not come up: " + Files.readString(log), e);
-                }
-                Thread.sleep(100);
-            }
-        }
+        service = Serve.start(repo, socket, log, "--idle", "2s");
     }
 
     @AfterEach
@@ -117,16 +103,13 @@ class ServiceStressTest {
             Command.of(List.of("umount", "-l", m)).timeoutSeconds(30).run();
         }
         if (service != null) {
-            service.destroy();
-            if (!service.waitFor(30, TimeUnit.SECONDS)) {
-                service.destroyForcibly().waitFor();
-            }
+            service.close();
         }
     }
 
     @Test
     void twentyClientsForAMinuteGetNoErrorAndLeaveNothingBehind() throws Exception {
-        long pid = service.pid();
+        long pid = service.process.pid();
         // one cycle of everything first: what the JVM and the service set up once is in the baseline
         Queue<String> failures = new ConcurrentLinkedQueue<>();
         new Mounter(0, failures, new AtomicInteger()).cycle(false);
@@ -179,7 +162,7 @@ class ServiceStressTest {
                 + baseline + ": " + after + "\n" + threadNames(pid));
         assertEquals(0, fdTargets(pid).stream().filter(t -> t.equals("/dev/fuse")).count(),
                 "no FUSE server left once the idle time passed: " + fdTargets(pid));
-        assertTrue(service.isAlive(), "the service still runs");
+        assertTrue(service.process.isAlive(), "the service still runs");
     }
 
     /** Fd and thread counts of a process. */
