@@ -72,8 +72,11 @@ final class ServeCommand implements Callable<Integer> {
     String group;
 
     @Option(names = "--idle", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
-            description = "How long an image's FUSE server is kept after its last mount is gone, in any mount namespace"
-                    + " (e.g. 30s, 5m, 1h; default: 5m).")
+            description = {"How long an image's FUSE server is kept after its last mount is gone, in any mount namespace"
+                    + " (e.g. 30s, 5m, 1h; default: 5m).",
+                "Mounts are looked for in the mount tables of running processes (overlays on them included): a mount"
+                    + " fd held but never attached, a lazily unmounted mount with files still open, or a mount in a"
+                    + " namespace no process is in is not seen, and fails once the idle period has passed."})
     Duration idle;
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.cfsj.posix.EffectiveUser;
 import org.cfsj.repo.RepositoryException;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.FilesystemContext;
@@ -28,8 +29,15 @@ final class ServiceClient implements AutoCloseable {
         this.client = client;
     }
 
-    /** The service on the default socket, or empty when no socket is there or nothing listens on it. */
+    /**
+     * The service on the default socket, or empty when no socket is there, nothing listens on it,
+     * or this command does not run as root: the service's mounts are root's to ask for (and a
+     * user's own service cannot make them).
+     */
     static Optional<ServiceClient> connect() throws IOException {
+        if (!EffectiveUser.isRoot()) {
+            return Optional.empty();
+        }
         Path socket = VarlinkCommand.Call.defaultSocket();
         try {
             return Optional.of(new ServiceClient(VarlinkClient.connect(socket)));

@@ -60,15 +60,16 @@ final class MountCall {
     }
 
     /**
-     * Refuses ({@code PermissionDenied}) what only root may ask for, before anything is looked up:
-     * setuid files through a mount ({@code allow_suid_dev}), and {@code overlay}, because an
-     * overlay writes its upper directory with the mounter's (root's) rights, so with an upper the
-     * client chose (any directory it can name with {@code O_PATH}) a crafted image's copy-ups
-     * would land there as root.
+     * Refuses ({@code PermissionDenied}) mounts to anyone but root, before anything is looked up.
+     * A detached mount is its holder's to change: in a user and mount namespace of its own, a
+     * {@code --group} member can attach it and clear {@code nosuid,nodev} with
+     * {@code mount_setattr} (the kernel locks those only on mounts copied into a less privileged
+     * namespace), and then open an image's device nodes as host devices. And an overlay writes its
+     * upper directory with the mounter's (root's) rights, wherever an upper fd of the client's
+     * points.
      */
     static void checkRights(MethodCall call, Params options) throws VarlinkError {
-        MountRequest request = request(options);
-        if ((request.allowSuidDev() || request.overlay()) && call.connection().peer().uid() != 0) {
+        if (call.connection().peer().uid() != 0) {
             throw VarlinkError.permissionDenied();
         }
     }

@@ -50,8 +50,15 @@ public final class ServiceMounts implements ImageMounter, AutoCloseable {
             return image;
         }
         try {
-            return WritableOverlay.detached(image, upperFd, workFd,
+            int overlay = WritableOverlay.detached(image, upperFd, workFd,
                     new WritableOverlay.Options(request.allowSuidDev(), false, !request.readWrite()));
+            try {
+                servers.stacked(image, overlay); // the server must outlive the overlay, which hides it from mountinfo
+            } catch (IOException | RuntimeException e) {
+                FileCalls.close(overlay);
+                throw e;
+            }
+            return overlay;
         } finally {
             FileCalls.close(image); // the overlay holds the image mount now
         }

@@ -36,9 +36,10 @@
  *   <li>Such a member pulls anonymously (never with the service's stored credentials) and never
  *       with {@code tls_verify: false}; it may add names (Tag, Pull) that name nothing yet, but
  *       not move or remove names or delete content (Untag, Gc): a name root set is what root's
- *       containers start from ({@link org.cfsj.service.NameRights}). Its mounts are read-only
- *       image mounts: {@code overlay} and {@code allow_suid_dev} are root's (an overlay writes its
- *       upper directory with root's rights, wherever the member's fd points).</li>
+ *       containers start from ({@link org.cfsj.service.NameRights}). {@code Mount} and
+ *       {@code OciMount} are root's: a detached mount is its holder's to change (in a namespace
+ *       of its own a member could clear {@code nosuid,nodev} and open an image's device nodes as
+ *       host devices), and an overlay writes its upper directory with root's rights.</li>
  * </ul>
  */
 package org.cfsj.service;

@@ -66,6 +66,12 @@ public final class ImageServers implements AutoCloseable {
     private static final class Served {
         ComposefsServer server;
         DeviceId device;
+        /**
+         * Mounts stacked on this server's mounts (writable overlays), by their own device and when
+         * they were stacked: mountinfo shows an overlay with its own device, never the FUSE one
+         * below it, so each is looked for itself. Forgotten once not seen for the idle period.
+         */
+        final Map<DeviceId, Long> stacked = new HashMap<>();
         long lastHandedOut;
         long lastSeenMounted;
         boolean released;
@@ -150,6 +156,26 @@ public final class ImageServers implements AutoCloseable {
         }
     }
 
+    /**
+     * Records that the mount {@code stackedFd} (an overlay) was built on {@code imageMountFd}, a
+     * mount {@link #mount} handed out: the image's server then stays while the overlay is mounted
+     * anywhere, although the clone below it is in no mount table. A kernel mount (no server) is
+     * ignored.
+     */
+    public void stacked(int imageMountFd, int stackedFd) throws IOException {
+        DeviceId below = DeviceId.of(StatCalls.fstat(imageMountFd, "the image's mount"));
+        DeviceId above = DeviceId.of(StatCalls.fstat(stackedFd, "the mount stacked on it"));
+        for (Map.Entry<Key, Served> e : snapshot()) {
+            Served s = e.getValue();
+            synchronized (s) {
+                if (below.equals(s.device) && !s.released) {
+                    s.stacked.put(above, System.nanoTime());
+                    return;
+                }
+            }
+        }
+    }
+
     /** The options that change what a server serves; the others (logging, kernel-only) are left at their defaults. */
     static MountOptions servingOptions(MountOptions o) {
         return MountOptions.builder().allowSuidDev(o.allowSuidDev()).insecure(o.insecure()).passthrough(o.passthrough())
@@ -197,7 +223,17 @@ public final class ImageServers implements AutoCloseable {
                     if (s.server == null || s.released) {
                         continue;
                     }
-                    if (usage.maybeInUse(s.device)) {
+                    boolean stackedInUse = false;
+                    for (var it = s.stacked.entrySet().iterator(); it.hasNext(); ) {
+                        Map.Entry<DeviceId, Long> st = it.next();
+                        if (usage.maybeInUse(st.getKey())) {
+                            st.setValue(scanStart);
+                            stackedInUse = true;
+                        } else if (scanStart - st.getValue() >= idleNanos) {
+                            it.remove();
+                        }
+                    }
+                    if (usage.maybeInUse(s.device) || stackedInUse) {
                         s.lastSeenMounted = scanStart;
                         continue;
                     }
@@ -224,6 +260,7 @@ public final class ImageServers implements AutoCloseable {
                 if (s.device != null) {
                     devices.add(s.device);
                 }
+                devices.addAll(s.stacked.keySet());
             }
         }
         return devices;

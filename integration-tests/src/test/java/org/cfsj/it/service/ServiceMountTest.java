@@ -158,6 +158,28 @@ class ServiceMountTest {
         }
     }
 
+    /** The server of an image under a writable overlay stays while the overlay is mounted, though mountinfo shows only the overlay. */
+    @Test
+    void anOverlayKeepsItsImagesServerPastTheIdlePeriod() throws Exception {
+        service.close();
+        service = Serve.start(repo, socket, log, "--idle", "1s");
+        Path upper = Files.createDirectories(work.resolve("layer/upper"));
+        Path workDir = Files.createDirectories(work.resolve("layer/work"));
+        int upperFd = FileCalls.open(upper.toString(), FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
+        int workFd = FileCalls.open(workDir.toString(), FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
+        try (FdVarlink c = FdVarlink.connect(socket)) {
+            Path root = mountVia(c, OCI + "OciMount", "{\"handle\":" + handle(c) + ",\"image\":\"tiny\",\"bootable\":false,"
+                    + "\"options\":{\"overlay\":true,\"read_write\":true}}", "root", upperFd, workFd);
+            Thread.sleep(4_000); // well past the idle period and its checks
+            assertEquals("hello from the service test\n", Files.readString(root.resolve("hello.txt")),
+                    "the image's server is still there under the overlay");
+            assertEquals(256 * 1024, Files.readAllBytes(root.resolve("data.bin")).length);
+        } finally {
+            FileCalls.close(upperFd);
+            FileCalls.close(workFd);
+        }
+    }
+
     @Test
     void aKilledServiceLeavesMountsThatFailAtOnceAndANewServiceStartsClean() throws Exception {
         Path a;
