@@ -274,6 +274,23 @@ class ServiceProtocolTest {
         assertTrue(cli.out().contains("tiny:1"), "the CLI sees what the service pulled: " + cli.out());
     }
 
+    /** A client that hangs up mid-pull leaves a consistent repository: fsck is clean, and the service goes on. */
+    @Test
+    void aClientThatDisconnectsMidPullLeavesTheRepositoryConsistent() throws Exception {
+        try (RawVarlink c = client()) {
+            long h = openSystem(c);
+            c.send(OCI + "Pull", "{\"handle\": " + h + ", \"image\": \"" + pushed + "\", \"name\": \"gone:1\","
+                    + " \"local_fetch\": \"disabled\", \"bootable\": false}", true);
+            JsonNode first = c.receive();
+            assertTrue(first.path("continues").asBoolean(false), "the pull had begun: " + first);
+        } // hung up here, with the pull under way
+        Result fsck = Cfsj.command("--repo", repo.toString(), "--lock-timeout", "60", "fsck").timeoutSeconds(120).run();
+        assertEquals(0, fsck.exit(), "the repository is consistent after the client left: " + fsck.describe());
+        try (RawVarlink c = client()) {
+            ok(c.call("org.varlink.service.GetInfo", "{}"));
+        }
+    }
+
     @Test
     void errorsAreRepliesAndHostileMessagesNeverStopTheService() throws Exception {
         try (RawVarlink c = client()) {
