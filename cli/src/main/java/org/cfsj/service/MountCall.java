@@ -17,13 +17,21 @@ import org.cfsj.varlink.VarlinkError;
 final class MountCall {
     private MountCall() {}
 
+    /** How a method finds the image file a mount is made from (its own way of naming images). */
+    @FunctionalInterface
+    interface ImageFile {
+        Path resolve() throws IOException, VarlinkError;
+    }
+
     /**
+     * @param image      the image's file, resolved only once the caller may mount at all
      * @param badRequest the interface's error for options or fds that do not fit
      * @param iface      the interface, for {@code InternalError}
      */
-    static void run(MethodCall call, Params options, Path image, Repository repo, ImageMounter mounter,
+    static void run(MethodCall call, Params options, ImageFile image, Repository repo, ImageMounter mounter,
             Function<String, VarlinkError> badRequest, String iface) throws VarlinkError, IOException {
-        checkRights(call, options);
+        checkRights(call);
+        Path file = image.resolve();
         MountRequest request = request(options);
         boolean kernelVerity = repo.kernelVerity();
         if (request.backend() == MountRequest.Backend.DEFAULT) {
@@ -48,7 +56,7 @@ final class MountCall {
         }
         int fd;
         try {
-            ImageMounter.MountSource source = new ImageMounter.MountSource(image, repo.objects().dir(),
+            ImageMounter.MountSource source = new ImageMounter.MountSource(file, repo.objects().dir(),
                     repo.objects().ledgerPath(), kernelVerity);
             fd = mounter.mount(source, request, request.overlay() ? call.fd(0) : -1,
                     request.overlay() ? call.fd(1) : -1);
@@ -68,7 +76,7 @@ final class MountCall {
      * upper directory with the mounter's (root's) rights, wherever an upper fd of the client's
      * points.
      */
-    static void checkRights(MethodCall call, Params options) throws VarlinkError {
+    private static void checkRights(MethodCall call) throws VarlinkError {
         if (call.connection().peer().uid() != 0) {
             throw VarlinkError.permissionDenied();
         }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -184,10 +183,8 @@ final class OciInterface implements VarlinkInterface {
             throw ServiceErrors.invalidRequest("cfsj builds no boot images: bootable must be false");
         }
         String name = p.string("image");
-        MountCall.checkRights(call, p.object("options"));
-        OciImage image = OciImages.resolve(repo, name);
-        Path file = ImageBuilder.imageFile(repo, image, name);
-        MountCall.run(call, p.object("options"), file, repo, context.mounter(),
+        MountCall.run(call, p.object("options"), () -> ImageBuilder.imageFile(repo, OciImages.resolve(repo, name), name),
+                repo, context.mounter(),
                 ServiceErrors::invalidRequest, NAME);
     }
 }

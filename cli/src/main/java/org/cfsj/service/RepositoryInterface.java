@@ -59,9 +59,8 @@ final class RepositoryInterface implements VarlinkInterface {
             case "ListImageRefs" -> listImageRefs(repo(call, p), out);
             case "Mount" -> {
                 Repository repo = repo(call, p);
-                MountCall.checkRights(call, p.object("options"));
-                Path image = imageFile(repo, p.string("name"));
-                MountCall.run(call, p.object("options"), image, repo, context.mounter(),
+                String name = p.string("name");
+                MountCall.run(call, p.object("options"), () -> imageFile(repo, name), repo, context.mounter(),
                         ServiceErrors::invalidSpec, NAME);
                 return;
             }
