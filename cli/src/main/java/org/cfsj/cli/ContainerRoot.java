@@ -14,7 +14,6 @@ import org.cfsj.mount.WritableOverlay;
 import org.cfsj.posix.DirectoryRemoval;
 import org.cfsj.posix.PrivateDirectory;
 import org.cfsj.sys.FileCalls;
-import org.cfsj.sys.FilesystemContext;
 import org.cfsj.sys.Stat;
 import org.cfsj.sys.StatCalls;
 
@@ -73,11 +72,9 @@ final class ContainerRoot {
         }
         if (writable) {
             Path upper = scratch.resolve("upper");
-            // the container's / shows the upper's root directory: it must look like the image's
-            Files.setAttribute(upper, "unix:uid", Files.getAttribute(imageAt, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-            Files.setAttribute(upper, "unix:gid", Files.getAttribute(imageAt, "unix:gid", LinkOption.NOFOLLOW_LINKS));
-            Files.setAttribute(upper, "unix:mode",
-                    (Integer) Files.getAttribute(imageAt, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+            likeImageRoot(upper, (Integer) Files.getAttribute(imageAt, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+                    (Integer) Files.getAttribute(imageAt, "unix:gid", LinkOption.NOFOLLOW_LINKS),
+                    (Integer) Files.getAttribute(imageAt, "unix:mode", LinkOption.NOFOLLOW_LINKS));
             WritableOverlay.mount(imageAt, upper, scratch.resolve("work"), rootfs,
                     new WritableOverlay.Options(options.allowSuidDev(), true, false));
             step(() -> overlay = true);
@@ -94,12 +91,7 @@ final class ContainerRoot {
     void mountThroughService(ServiceClient service, Path repo, String name, ObjectNode options, boolean writable, String id)
             throws IOException {
         if (!writable) {
-            int mount = service.ociMountFd(repo, name, options.deepCopy().put("overlay", false));
-            try {
-                FilesystemContext.moveMount(mount, FileCalls.AT_FDCWD, rootfs.toString());
-            } finally {
-                FileCalls.close(mount);
-            }
+            service.ociMount(repo, name, options.deepCopy().put("overlay", false), rootfs);
             step(() -> serviceMount = true);
             return;
         }
@@ -108,31 +100,29 @@ final class ContainerRoot {
         Path work = Files.createDirectory(dir.resolve("work"));
         int image = service.ociMountFd(repo, name, options.deepCopy().put("overlay", false));
         try {
-            // the container's / shows the upper's root directory: it must look like the image's
             Stat root = StatCalls.fstat(image, "the image's root");
-            Files.setAttribute(upper, "unix:uid", root.uid());
-            Files.setAttribute(upper, "unix:gid", root.gid());
-            Files.setAttribute(upper, "unix:mode", root.mode() & 07777);
+            likeImageRoot(upper, root.uid(), root.gid(), root.mode());
         } finally {
             FileCalls.close(image);
         }
         int upperFd = FileCalls.open(upper.toString(), FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
         int workFd = -1;
-        int mount;
         try {
             workFd = FileCalls.open(work.toString(), FileCalls.O_PATH | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, 0);
-            mount = service.ociMountFd(repo, name, options.deepCopy().put("overlay", true).put("read_write", true),
+            service.ociMount(repo, name, options.deepCopy().put("overlay", true).put("read_write", true), rootfs,
                     upperFd, workFd);
         } finally {
             FileCalls.close(upperFd);
             FileCalls.close(workFd);
         }
-        try {
-            FilesystemContext.moveMount(mount, FileCalls.AT_FDCWD, rootfs.toString());
-        } finally {
-            FileCalls.close(mount);
-        }
         step(() -> overlay = true);
+    }
+
+    /** The container's {@code /} shows the upper's root directory: it takes the image root's owner and mode. */
+    private static void likeImageRoot(Path upper, int uid, int gid, int mode) throws IOException {
+        Files.setAttribute(upper, "unix:uid", uid);
+        Files.setAttribute(upper, "unix:gid", gid);
+        Files.setAttribute(upper, "unix:mode", mode & 07777);
     }
 
     /** {@code /run/cfsj/containers/ID} (0700), recorded for {@link #undo()}. */

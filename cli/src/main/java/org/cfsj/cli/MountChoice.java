@@ -1,5 +1,6 @@
 package org.cfsj.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import org.cfsj.mount.MountOptions;
 import org.cfsj.repo.Repository;
@@ -57,6 +58,11 @@ final class MountChoice {
 
     boolean passthrough() {
         return "passthrough".equals(fuse);
+    }
+
+    /** This choice as the options of the service's {@code OciMount}. */
+    ObjectNode serviceOptions(boolean allowSuidDev) {
+        return ServiceClient.mountOptions(!kernel, passthrough(), insecure, allowSuidDev);
     }
 
     String describe() {

@@ -1,7 +1,5 @@
 package org.cfsj.cli;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,8 +14,6 @@ import org.cfsj.mount.Unmount;
 import org.cfsj.oci.runtime.Network;
 import org.cfsj.posix.EffectiveUser;
 import org.cfsj.repo.Repository;
-import org.cfsj.sys.FileCalls;
-import org.cfsj.sys.FilesystemContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,15 +97,7 @@ final class OciBundleCommand implements Callable<Integer> {
         Optional<ServiceClient> service = noService ? Optional.empty() : ServiceClient.connect();
         if (service.isPresent()) {
             try (ServiceClient client = service.get()) {
-                ObjectNode request = JsonNodeFactory.instance.objectNode().put("fuse", !mount.kernel)
-                        .put("passthrough", "passthrough".equals(mount.fuse)).put("insecure", mount.insecure)
-                        .put("allow_suid_dev", options.allowSuidDev());
-                int fd = client.ociMountFd(repo.root(), name, request);
-                try {
-                    FilesystemContext.moveMount(fd, FileCalls.AT_FDCWD, rootfs.toString());
-                } finally {
-                    FileCalls.close(fd);
-                }
+                client.ociMount(repo.root(), name, mount.serviceOptions(options.allowSuidDev()), rootfs);
             }
         } else if (mount.kernel) {
             KernelComposefsMount.mount(image.imageFile(), repo.objects().dir(), rootfs, options);

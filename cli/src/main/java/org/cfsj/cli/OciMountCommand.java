@@ -1,7 +1,5 @@
 package org.cfsj.cli;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -91,9 +89,9 @@ final class OciMountCommand implements Callable<Integer> {
             Optional<ServiceClient> service = ServiceClient.connect();
             if (service.isPresent()) {
                 try (ServiceClient client = service.get()) {
-                    ObjectNode options = JsonNodeFactory.instance.objectNode().put("fuse", fuse != null)
-                            .put("passthrough", "passthrough".equals(fuse)).put("insecure", insecure);
-                    client.ociMount(repo.root(), name, options, target);
+                    // nosuid,nodev: every local user can walk into this mount
+                    client.ociMount(repo.root(), name, ServiceClient.mountOptions(fuse != null, "passthrough".equals(fuse),
+                            insecure, false), target);
                 }
                 return 0;
             }

@@ -1,7 +1,5 @@
 package org.cfsj.cli;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,10 +153,7 @@ final class OciRunCommand implements Callable<Integer> {
             Optional<ServiceClient> service = noService ? Optional.empty() : ServiceClient.connect();
             if (service.isPresent()) {
                 try (ServiceClient client = service.get()) {
-                    ObjectNode request = JsonNodeFactory.instance.objectNode().put("fuse", !mount.kernel)
-                            .put("passthrough", "passthrough".equals(mount.fuse)).put("insecure", mount.insecure)
-                            .put("allow_suid_dev", true);
-                    root.mountThroughService(client, repo.root(), name, request, !readOnly, id);
+                    root.mountThroughService(client, repo.root(), name, mount.serviceOptions(true), !readOnly, id);
                 }
             } else {
                 root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly, id);

@@ -46,14 +46,21 @@ final class ServiceClient implements AutoCloseable {
         }
     }
 
+    /** {@code OciMount}'s options (cfsctl's {@code MountParams} with cfsj's extras) as the commands ask for them. */
+    static ObjectNode mountOptions(boolean fuse, boolean passthrough, boolean insecure, boolean allowSuidDev) {
+        return JsonNodeFactory.instance.objectNode().put("fuse", fuse).put("passthrough", passthrough)
+                .put("insecure", insecure).put("allow_suid_dev", allowSuidDev);
+    }
+
     /**
      * Has the service mount image {@code name} of the repository {@code repo} and attaches the
-     * detached mount it returns at {@code mountpoint} (already checked by the caller).
+     * detached mount it returns at {@code mountpoint} (already checked by the caller);
+     * {@code fds} go with the call (an overlay's upper and work directories).
      *
      * @param options cfsctl's {@code MountParams} with cfsj's extras
      */
-    void ociMount(Path repo, String name, ObjectNode options, Path mountpoint) throws IOException {
-        int fd = ociMountFd(repo, name, options);
+    void ociMount(Path repo, String name, ObjectNode options, Path mountpoint, int... fds) throws IOException {
+        int fd = ociMountFd(repo, name, options, fds);
         try {
             FilesystemContext.moveMount(fd, FileCalls.AT_FDCWD, mountpoint.toString());
         } finally {
