@@ -33,7 +33,8 @@ import org.cfsj.sys.SysException;
  *     and the upper is the caller's (trusted.* xattrs need CAP_SYS_ADMIN).</li>
  * <li>{@code xino=off}: the layers are on different filesystems; xino would give every inode
  *     number the high bit, which 32-bit programs cannot stat (EOVERFLOW). Without it a file's
- *     st_dev is that of its layer, as with podman on kernels without xino.</li>
+ *     st_dev is overlayfs's own device number for its layer (not the lower filesystem's), as
+ *     with podman on kernels without xino.</li>
  * <li>{@code volatile} only for a throw-away upper: no syncs to a directory that is removed
  *     afterwards (the kernel refuses to mount such an upper again).</li>
  * </ul>
