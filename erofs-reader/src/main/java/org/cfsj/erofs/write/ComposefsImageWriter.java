@@ -3,7 +3,10 @@ package org.cfsj.erofs.write;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayDeque;
+import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
+import org.cfsj.tree.Node;
 
 /**
  * Writes a tree as a composefs EROFS image, byte for byte as C composefs's {@code mkcomposefs}
@@ -31,19 +34,50 @@ public final class ComposefsImageWriter {
 
     /** Writes the image of {@code root} to {@code out} (not closed). */
     public static void write(Directory root, Options options, OutputStream out) throws IOException {
-        int version = chooseVersion(root, options);
-        LayoutPlan plan = LayoutPlan.of(ComposefsRules.apply(root, version));
+        write(WriterTree.of(root), options, out);
+    }
+
+    /** Writes the image of {@code tree} to {@code out} (not closed); the tree is consumed (rewritten). */
+    public static void write(WriterTree tree, Options options, OutputStream out) throws IOException {
+        int version = chooseVersion(tree, options);
+        LayoutPlan plan = LayoutPlan.of(ComposefsRules.apply(tree, version));
         ImageEmitter.emit(plan, version, new ImageSink(out));
     }
 
     public static byte[] toBytes(Directory root, Options options) throws IOException {
+        return toBytes(WriterTree.of(root), options);
+    }
+
+    /** The image of {@code tree}; the tree is consumed (rewritten). */
+    public static byte[] toBytes(WriterTree tree, Options options) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        write(root, options, buf);
+        write(tree, options, buf);
         return buf.toByteArray();
     }
 
     /** The format version the image will have: the minimum, raised to 1 if whiteouts need it. */
     public static int chooseVersion(Directory root, Options options) throws ImageWriteException {
-        return ComposefsRules.chooseVersion(root, options);
+        return ComposefsRules.chooseVersion(hasWhiteout(root), options);
+    }
+
+    /** The format version the image of {@code tree} will have (see {@link #chooseVersion(Directory, Options)}). */
+    public static int chooseVersion(WriterTree tree, Options options) throws ImageWriteException {
+        return ComposefsRules.chooseVersion(tree.hasWhiteout(), options);
+    }
+
+    private static boolean hasWhiteout(Directory root) {
+        ArrayDeque<Directory> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            for (Node n : todo.pop().entries().values()) {
+                if (n instanceof Device d && d.isWhiteout()) {
+                    return true;
+                }
+                if (n instanceof Directory sub) {
+                    todo.push(sub);
+                }
+            }
+        }
+        return false;
     }
 }

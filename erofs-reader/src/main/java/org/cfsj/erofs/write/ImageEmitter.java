@@ -138,21 +138,27 @@ final class ImageEmitter {
 
         if (node.xattrSize > 0) {
             long xstart = out.position();
-            List<XattrEntry> all = new ArrayList<>(node.xattrs.size());
-            List<Long> ids = new ArrayList<>();
-            for (WriterXattr x : node.xattrs) {
-                all.add(x.entry);
-                if (x.shared()) {
-                    ids.add((plan.inodesEnd % BLOCK_SIZE + x.sharedOffset) / 4);
+            int n = node.xattrs.size();
+            List<XattrEntry> all = new ArrayList<>(n);
+            int sharedCount = 0;
+            for (int i = 0; i < n; i++) {
+                all.add(node.xattrs.get(i).entry);
+                if (node.sharedAt(i)) {
+                    sharedCount++;
                 }
             }
-            XattrIbody ibody = new XattrIbody(XattrIbody.nameFilter(all),
-                    ids.stream().mapToLong(Long::longValue).toArray());
+            long[] ids = new long[sharedCount];
+            for (int i = 0, k = 0; i < n; i++) {
+                if (node.sharedAt(i)) {
+                    ids[k++] = (plan.inodesEnd % BLOCK_SIZE + node.xattrs.get(i).sharedOffset) / 4;
+                }
+            }
+            XattrIbody ibody = new XattrIbody(XattrIbody.nameFilter(all), ids);
             ibody.write(scratchSegment);
             out.bytes(scratch, 0, ibody.size());
-            for (WriterXattr x : node.xattrs) {
-                if (!x.shared()) {
-                    writeXattr(x.entry);
+            for (int i = 0; i < n; i++) {
+                if (!node.sharedAt(i)) {
+                    writeXattr(node.xattrs.get(i).entry);
                 }
             }
             out.align(4);

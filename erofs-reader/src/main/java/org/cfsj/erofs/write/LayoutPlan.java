@@ -5,11 +5,9 @@ import static org.cfsj.erofs.ErofsLayout.*;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import org.cfsj.erofs.XattrIbody;
 import org.cfsj.erofs.XattrPrefixes;
-import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Node;
 
 /**
@@ -34,6 +32,9 @@ final class LayoutPlan {
     /** End of the inode area (slot-aligned), where the shared xattrs start. */
     long inodesEnd;
     long dataBlocks;
+
+    private static final java.util.Comparator<WriterXattr> XATTR_NAME_ORDER =
+            (a, b) -> Arrays.compareUnsigned(a.name, b.name);
 
     static long roundUp(long v, long align) {
         return (v + align - 1) / align * align;
@@ -80,7 +81,9 @@ final class LayoutPlan {
                 }
                 node.nlink = n;
             }
-            node.xattrs.sort((a, b) -> Bytes.ORDER.compare(a.name, b.name));
+            if (node.xattrs.size() > 1) {
+                node.xattrs.sort(XATTR_NAME_ORDER);
+            }
             if (node.mtimeSec < minMtimeSec || (node.mtimeSec == minMtimeSec
                     && Integer.compareUnsigned(node.mtimeNsec, minMtimeNsec) < 0)) {
                 minMtimeSec = node.mtimeSec;
@@ -101,69 +104,48 @@ final class LayoutPlan {
         }
     }
 
-    private record XattrKey(byte[] name, byte[] value) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof XattrKey k && Arrays.equals(name, k.name) && Arrays.equals(value, k.value);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(name) * 31 + Arrays.hashCode(value);
-        }
-    }
-
     /** Xattrs (name and value) used by more than one inode are stored once, in the shared area. */
     private void shareXattrs() {
-        HashMap<XattrKey, int[]> counts = new HashMap<>();
-        HashMap<XattrKey, WriterXattr> first = new HashMap<>();
+        // Interned xattrs: counting users is a field increment per inode's xattr.
+        List<WriterXattr> keys = new ArrayList<>();
         for (WriterNode n : inodes) {
             for (WriterXattr x : n.xattrs) {
-                XattrKey k = new XattrKey(x.name, x.value);
-                counts.computeIfAbsent(k, key -> new int[1])[0]++;
-                first.putIfAbsent(k, x);
+                if (++x.users == 2) {
+                    keys.add(x);
+                }
             }
         }
         // composefs's canonical order: descending by name, then by value length, then value bytes.
         // Only shared ones get offsets, so only they need sorting (most xattrs, like each file's
         // metacopy digest, are unique).
-        List<XattrKey> keys = new ArrayList<>();
-        counts.forEach((k, c) -> {
-            if (c[0] > 1) {
-                keys.add(k);
-            }
-        });
         keys.sort((a, b) -> {
-            int c = Bytes.ORDER.compare(b.name, a.name);
+            int c = Arrays.compareUnsigned(b.name, a.name);
             if (c != 0) {
                 return c;
             }
             if (a.value.length != b.value.length) {
                 return b.value.length - a.value.length;
             }
-            return Bytes.ORDER.compare(b.value, a.value);
+            return Arrays.compareUnsigned(b.value, a.value);
         });
-        HashMap<XattrKey, Long> offsets = new HashMap<>();
         long offset = 0;
-        for (XattrKey k : keys) {
-            offsets.put(k, offset);
-            WriterXattr x = first.get(k);
+        for (WriterXattr x : keys) {
+            x.sharedOffset = offset;
             sharedXattrs.add(x);
             offset += x.entry.size();
         }
         sharedXattrSize = offset;
         for (WriterNode n : inodes) {
+            // the shared count is one byte; composefs stops sharing at 128 per inode
             int shared = 0;
-            for (WriterXattr x : n.xattrs) {
-                Long off = offsets.get(new XattrKey(x.name, x.value));
-                // the shared count is one byte; composefs stops sharing at 128 per inode
-                if (off != null && shared < XATTR_LONG_PREFIX) {
-                    x.sharedOffset = off;
-                    shared++;
-                } else {
-                    x.sharedOffset = -1;
+            int end = n.xattrs.size();
+            for (int i = 0; i < n.xattrs.size(); i++) {
+                if (n.xattrs.get(i).shareable() && ++shared == XATTR_LONG_PREFIX) {
+                    end = i + 1;
+                    break;
                 }
             }
+            n.sharedEnd = end;
         }
     }
 
@@ -172,24 +154,27 @@ final class LayoutPlan {
      * The last group is the inline tail, or a block of its own when over half a block.
      */
     private static void planDirSize(WriterNode node) {
-        List<Integer> starts = new ArrayList<>();
-        starts.add(0);
+        int[] starts = new int[1];
+        int groups = 1;
         int blockSize = 0;
         for (int i = 0; i < node.dirents.size(); i++) {
             int len = DIRENT_SIZE + node.dirents.get(i).name().length;
             if (blockSize + len > BLOCK_SIZE) {
-                starts.add(i);
+                if (groups == starts.length) {
+                    starts = Arrays.copyOf(starts, groups * 2);
+                }
+                starts[groups++] = i;
                 blockSize = 0;
             }
             blockSize += len;
         }
-        long blocks = starts.size() - 1;
+        long blocks = groups - 1;
         // Never inline more than half a block of dirents.
         if (blockSize > BLOCK_SIZE / 2) {
             blocks++;
             blockSize = 0;
         }
-        node.direntGroupStarts = starts.stream().mapToInt(Integer::intValue).toArray();
+        node.direntGroupStarts = groups == starts.length ? starts : Arrays.copyOf(starts, groups);
         node.nBlocks = blocks;
         node.tailSize = blockSize;
     }
@@ -241,11 +226,11 @@ final class LayoutPlan {
     private static int xattrAreaSize(WriterNode node) {
         int shared = 0;
         int unshared = 0;
-        for (WriterXattr x : node.xattrs) {
-            if (x.shared()) {
+        for (int i = 0; i < node.xattrs.size(); i++) {
+            if (node.sharedAt(i)) {
                 shared++;
             } else {
-                unshared += x.entry.size();
+                unshared += node.xattrs.get(i).entry.size();
             }
         }
         if (shared == 0 && unshared == 0) {

@@ -3,15 +3,15 @@ package org.cfsj.erofs.write;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Node;
 
 /**
- * One inode as the writer handles it: a copy of the tree's metadata that {@link ComposefsRules}
- * rewrites (type, size, xattrs, dirents with "." and ".."), then the fields {@link LayoutPlan}
- * fills in (number, nid, sizes, padding, blocks). {@link ImageEmitter} only reads it.
+ * One inode as the writer handles it: what its producer gave ({@link WriterTree#node}), which
+ * {@link ComposefsRules} rewrites (type, size, xattrs, dirents with "." and ".."), then the fields
+ * {@link LayoutPlan} fills in (number, nid, sizes, padding, blocks). {@link ImageEmitter} only
+ * reads it. Outside this package it is only a handle: it has no public members.
  */
-final class WriterNode {
+public final class WriterNode {
     /** A directory entry of a node: {@code primary} is false for hardlinks, "." and "..". */
     record Entry(byte[] name, WriterNode target, boolean primary) {}
 
@@ -27,7 +27,7 @@ final class WriterNode {
     byte[] content;
     byte[] payload;
     byte[] digest;
-    final List<WriterXattr> xattrs = new ArrayList<>();
+    final List<WriterXattr> xattrs = new ArrayList<>(2);
     WriterNode parent;
     List<Entry> dirents; // directories only; sorted, with "." and "..", once the rules ran
 
@@ -40,6 +40,8 @@ final class WriterNode {
     long ipad;
     long isize;
     int xattrSize;
+    /** Xattrs before this index (in sorted order) that are {@link WriterXattr#shareable} are referred to in the shared area. */
+    int sharedEnd;
     long startBlock;
     /**
      * Directories: index of the first entry of each group of dirents. Every group but the last
@@ -47,6 +49,8 @@ final class WriterNode {
      * else it is the inline tail.
      */
     int[] direntGroupStarts;
+
+    WriterNode() {}
 
     int type() {
         return mode & Node.S_IFMT;
@@ -70,9 +74,8 @@ final class WriterNode {
         return null;
     }
 
-    void setXattr(String name, byte[] value) {
-        byte[] key = Bytes.of(name);
-        xattrs.removeIf(x -> Arrays.equals(x.name, key));
-        xattrs.add(new WriterXattr(key, value));
+    /** Whether the i-th xattr (in sorted order) of this inode is stored in the shared area. */
+    boolean sharedAt(int i) {
+        return i < sharedEnd && xattrs.get(i).shareable();
     }
 }
