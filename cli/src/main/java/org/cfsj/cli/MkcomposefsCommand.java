@@ -1,12 +1,12 @@
 package org.cfsj.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.cfsj.dump.DumpfileParser;
 import org.cfsj.erofs.write.ComposefsImageWriter;
+import org.cfsj.erofs.write.WriterTree;
 import org.cfsj.scan.DirectoryScanner;
 import org.cfsj.scan.ScanOptions;
 import org.cfsj.tree.Directory;
@@ -76,7 +76,7 @@ final class MkcomposefsCommand implements Callable<Integer> {
         if (digestStore != null && fromFile) {
             throw new IOException("--digest-store needs a directory SOURCE, not a dumpfile");
         }
-        Directory root = fromFile ? readDump() : scan();
+        WriterTree root = fromFile ? readDump() : WriterTree.of(scan());
         ComposefsImageWriter.Options options = new ComposefsImageWriter.Options(minVersion, maxVersion);
         // Checks versions and content before any output exists.
         ComposefsImageWriter.chooseVersion(root, options);
@@ -102,18 +102,19 @@ final class MkcomposefsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Directory readDump() throws IOException {
+    /** The dumpfile's image tree, parsed straight into the writer's form (no tree model in between). */
+    private WriterTree readDump() throws IOException {
         DumpfileParser.Mode mode = strict || System.getenv("CFS_PARSE_STRICT") != null
                 ? DumpfileParser.Mode.STRICT : DumpfileParser.Mode.LENIENT;
         if (source.equals("-")) {
-            return DumpfileParser.parse(System.in, mode);
+            return DumpfileParser.parseForImage(System.in, mode);
         }
         Path p = Path.of(source);
         if (Files.isDirectory(p)) {
             throw new IOException(source + ": is a directory, not a dumpfile (drop --from-file to scan it)");
         }
-        try (InputStream in = Files.newInputStream(p)) {
-            return DumpfileParser.parse(in, mode);
+        try (var in = Files.newInputStream(p)) {
+            return DumpfileParser.parseForImage(in, mode);
         }
     }
 

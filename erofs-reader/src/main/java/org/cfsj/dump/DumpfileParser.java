@@ -2,23 +2,17 @@ package org.cfsj.dump;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import org.cfsj.dump.DumpSink.DirectorySink;
+import org.cfsj.dump.DumpSink.WriterTreeSink;
+import org.cfsj.erofs.write.WriterTree;
 import org.cfsj.tree.Bytes;
-import org.cfsj.tree.Device;
 import org.cfsj.tree.Directory;
-import org.cfsj.tree.Fifo;
 import org.cfsj.tree.Limits;
-import org.cfsj.tree.Metadata;
 import org.cfsj.tree.Node;
-import org.cfsj.tree.RegularFile;
-import org.cfsj.tree.Socket;
-import org.cfsj.tree.Symlink;
-import org.cfsj.tree.Xattr;
 import org.cfsj.verity.VerityAlgorithm;
 
 /**
@@ -32,6 +26,13 @@ import org.cfsj.verity.VerityAlgorithm;
  * a name, target or payload at), cfsj rejects the line instead. Names, symlink targets and
  * xattrs must also pass the tree model's {@link Limits}, so the image never holds what the
  * kernel or cfsj's reader would refuse.
+ *
+ * <p>One pass over the bytes, one small record per line: fields are cut and numbers read in place,
+ * a field is copied only when it is kept (a name, a target, a value), and a path is resolved
+ * component by component through one hash table of (parent, name), without a string or a key
+ * object per lookup. The records then become either the {@link Directory} model ({@link #parse})
+ * or directly the image writer's {@link WriterTree} ({@link #parseForImage}); no order of input
+ * lines is assumed beyond "a parent before its entries", and nothing recurses on the depth.
  */
 public final class DumpfileParser {
     public enum Mode { STRICT, LENIENT }
@@ -49,83 +50,117 @@ public final class DumpfileParser {
 
     private static final int FIELDS = 11;
 
-    private final Mode mode;
-    private Entry root;
-    private final List<Entry> hardlinks = new ArrayList<>();
-    private int lineNo;
+    /** How much of the input is read at a time; a longer line grows the buffer. */
+    private static final int CHUNK = 1 << 20;
 
-    private DumpfileParser(Mode mode) {
+    private final Mode mode;
+    private final DumpSink sink;
+    private DumpEntry root;
+    private int entryCount;
+    private final List<DumpEntry> hardlinks = new ArrayList<>();
+    private final ChildIndex children = new ChildIndex();
+    private int lineNo;
+    // Field bounds of the current line, reused for every line.
+    private final int[] fs = new int[FIELDS];
+    private final int[] fe = new int[FIELDS];
+    /** The current line's fields, reused for every line. */
+    private final DumpFields f = new DumpFields();
+    // The current line's xattrs: slots used (repeated names leave holes), budget used, and a
+    // name index once there are many.
+    private int xattrSlots;
+    private int xattrBudgetUsed;
+    private HashMap<String, Integer> xattrIndex;
+
+    private DumpfileParser(Mode mode, DumpSink sink) {
         this.mode = mode;
+        this.sink = sink;
     }
 
     public static Directory parse(InputStream in, Mode mode) throws IOException {
-        return parse(in.readAllBytes(), mode);
+        DirectorySink sink = new DirectorySink();
+        new DumpfileParser(mode, sink).read(new byte[CHUNK], 0, in);
+        return sink.root();
     }
 
     public static Directory parse(byte[] data, Mode mode) throws DumpfileException {
-        DumpfileParser p = new DumpfileParser(mode);
-        int start = 0;
-        while (start < data.length) {
-            p.lineNo++;
-            int nl = indexOf(data, (byte) '\n', start, data.length);
-            if (nl < 0) {
-                if (mode == Mode.STRICT) {
-                    throw new DumpfileException(p.lineNo, "missing trailing newline");
-                }
-                p.line(data, start, data.length);
-                break;
-            }
-            p.line(data, start, nl);
-            start = nl + 1;
+        DirectorySink sink = new DirectorySink();
+        try {
+            new DumpfileParser(mode, sink).read(data, data.length, null);
+        } catch (DumpfileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new AssertionError(e); // no stream to read
         }
-        if (p.root == null) {
-            throw new DumpfileException(0, "no files in dump file");
-        }
-        return p.build();
+        return sink.root();
     }
 
-    /** One line's worth of file, before hardlinks are resolved. */
-    private static final class Entry {
-        final int line;
-        final int mode;
-        final boolean hardlink;
-        long size;
-        int nlink;
-        int uid;
-        int gid;
-        long rdev;
-        long mtimeSec;
-        int mtimeNsec;
-        byte[] payload;
-        byte[] content;
-        byte[] digest;
-        final LinkedHashMap<String, byte[]> xattrs = new LinkedHashMap<>();
-        int xattrBudgetUsed;
-        final TreeMap<byte[], Entry> children = new TreeMap<>(Bytes.ORDER);
-        /** Hardlink entries: the entry holding the data. Others: the node built from this entry. */
-        Entry target;
-        Node node;
+    /**
+     * The image writer's tree of a dumpfile, for {@code ComposefsImageWriter}, read in chunks
+     * (the whole input is never in memory); the same checks as {@link #parse}.
+     */
+    public static WriterTree parseForImage(InputStream in, Mode mode) throws IOException {
+        WriterTreeSink sink = new WriterTreeSink();
+        new DumpfileParser(mode, sink).read(new byte[CHUNK], 0, in);
+        return sink.tree();
+    }
 
-        Entry(int line, int mode, boolean hardlink) {
-            this.line = line;
-            this.mode = mode;
-            this.hardlink = hardlink;
+    /**
+     * Reads lines from {@code buf[0, end)} and then, if {@code in} is not null, from {@code in}
+     * through {@code buf} (grown for a line longer than it); then resolves hardlinks.
+     */
+    private void read(byte[] buf, int end, InputStream in) throws IOException {
+        int start = 0;
+        int scan = 0;
+        boolean eof = in == null;
+        while (true) {
+            // One scan finds the line's end and any NUL in it.
+            while (scan < end && buf[scan] != '\n') {
+                if (buf[scan] == 0) {
+                    throw new DumpfileException(lineNo + 1, "invalid embedded NUL character at position " + (scan - start));
+                }
+                scan++;
+            }
+            if (scan < end) {
+                lineNo++;
+                line(buf, start, scan);
+                start = ++scan;
+                continue;
+            }
+            if (eof) {
+                if (start < end) {
+                    lineNo++;
+                    if (mode == Mode.STRICT) {
+                        throw new DumpfileException(lineNo, "missing trailing newline");
+                    }
+                    line(buf, start, end);
+                }
+                break;
+            }
+            // Keep the partial line, make room, read on.
+            int partial = end - start;
+            if (start > 0) {
+                System.arraycopy(buf, start, buf, 0, partial);
+            } else if (partial == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            scan -= start;
+            start = 0;
+            end = partial;
+            int n = in.read(buf, end, buf.length - end);
+            if (n < 0) {
+                eof = true;
+            } else {
+                end += n;
+            }
         }
-
-        boolean isDir() {
-            return (mode & Node.S_IFMT) == Node.S_IFDIR;
+        if (root == null) {
+            throw new DumpfileException(0, "no files in dump file");
         }
+        resolveHardlinks();
     }
 
     private void line(byte[] data, int from, int to) throws DumpfileException {
-        for (int i = from; i < to; i++) {
-            if (data[i] == 0) {
-                throw error("invalid embedded NUL character at position " + (i - from));
-            }
-        }
         // Split the fixed fields; as in C, a short line leaves the trailing fields empty.
-        int[] fs = new int[FIELDS];
-        int[] fe = new int[FIELDS];
         int pos = from;
         for (int f = 0; f < FIELDS; f++) {
             int sp = pos >= to ? -1 : indexOf(data, (byte) ' ', pos, to);
@@ -134,8 +169,16 @@ public final class DumpfileParser {
             pos = sp < 0 ? to : sp + 1;
         }
 
-        byte[] path = unescape(data, fs[0], fe[0], "path");
-        if (path.length == 0) {
+        // The path is resolved where it lies in the line, or in a scratch buffer if it has escapes.
+        byte[] path = data;
+        int pathFrom = fs[0];
+        int pathTo = fe[0];
+        if (indexOf(data, (byte) '\\', pathFrom, pathTo) >= 0) {
+            path = unescape(data, pathFrom, pathTo, "path");
+            pathFrom = 0;
+            pathTo = path.length;
+        }
+        if (pathFrom == pathTo) {
             throw error("invalid empty path");
         }
         int ms = fs[2];
@@ -148,38 +191,39 @@ public final class DumpfileParser {
         if (!Node.validType(st)) {
             throw error("invalid mode " + Long.toOctalString(modeValue));
         }
-        Entry e = new Entry(lineNo, st, hardlink);
-        attach(path, e);
+        DumpEntry e = new DumpEntry(lineNo, st, hardlink);
+        attach(path, pathFrom, pathTo, e);
 
         if (hardlink) {
             if (e.isDir()) {
                 throw error("directories can't be hardlinked");
             }
-            e.payload = optional(data, fs[8], fe[8], "hardlink target");
+            e.hardlinkTarget = optional(data, fs[8], fe[8], "hardlink target");
             hardlinks.add(e);
             return;
         }
 
-        e.size = number(data, fs[1], fe[1], 10, "size");
-        e.nlink = u32(data, fs[3], fe[3], "nlink");
-        e.uid = u32(data, fs[4], fe[4], "uid");
-        e.gid = u32(data, fs[5], fe[5], "gid");
-        e.rdev = number(data, fs[6], fe[6], 10, "rdev");
-        mtime(data, fs[7], fe[7], e);
+        DumpFields f = this.f;
+        f.clear();
+        f.size = number(data, fs[1], fe[1], 10, "size");
+        f.nlink = u32(data, fs[3], fe[3], "nlink");
+        f.uid = u32(data, fs[4], fe[4], "uid");
+        f.gid = u32(data, fs[5], fe[5], "gid");
+        f.rdev = number(data, fs[6], fe[6], 10, "rdev");
+        mtime(data, fs[7], fe[7], f);
         byte[] payload = optional(data, fs[8], fe[8], "payload");
         byte[] content = optional(data, fs[9], fe[9], "content");
-        if (content != null && content.length != e.size) {
-            throw error("invalid content size " + content.length + ", must match size " + e.size);
+        if (content != null && content.length != f.size) {
+            throw error("invalid content size " + content.length + ", must match size " + f.size);
         }
-        byte[] digest = optional(data, fs[10], fe[10], "digest");
 
         int type = st & Node.S_IFMT;
         boolean device = type == Node.S_IFCHR || type == Node.S_IFBLK;
-        if (!device && e.rdev != 0) {
+        if (!device && f.rdev != 0) {
             if (mode == Mode.STRICT) {
                 throw error("non-zero devnum on non-device");
             }
-            e.rdev = 0;
+            f.rdev = 0;
         }
         if (type == Node.S_IFLNK) {
             if (payload == null || payload.length == 0) {
@@ -193,14 +237,14 @@ public final class DumpfileParser {
                 throw error("invalid symlink: " + problem);
             }
             if (mode == Mode.STRICT) {
-                if (e.size != payload.length) {
-                    throw error("invalid symlink size " + e.size + ", must match target length " + payload.length);
+                if (f.size != payload.length) {
+                    throw error("invalid symlink size " + f.size + ", must match target length " + payload.length);
                 }
                 if (content != null && content.length > 0) {
                     throw error("symlink cannot have content");
                 }
             }
-            e.size = payload.length;
+            f.size = payload.length;
         } else {
             if (payload != null && payload.length >= PATH_MAX) {
                 throw error("invalid payload: " + payload.length + " bytes is longer than " + (PATH_MAX - 1));
@@ -211,29 +255,50 @@ public final class DumpfileParser {
             if (content != null && content.length > INLINE_CONTENT_MAX) {
                 throw error("inline content size " + content.length + " exceeds maximum " + INLINE_CONTENT_MAX);
             }
-            e.content = content == null || content.length == 0 ? null : content;
+            f.content = content == null || content.length == 0 ? null : content;
         }
-        e.payload = payload;
+        f.payload = payload;
         // An empty digest field (a truncated line) means "unset" to lenient parsing; C composefs
         // would take uninitialised bytes as the digest there.
-        if (digest != null && !(digest.length == 0 && mode == Mode.LENIENT)) {
-            e.digest = hexDigest(digest);
+        boolean digestUnset = fe[10] - fs[10] == 1 && data[fs[10]] == '-';
+        if (!digestUnset && !(fe[10] == fs[10] && mode == Mode.LENIENT)) {
+            byte[] hex = data;
+            int hexFrom = fs[10];
+            int hexTo = fe[10];
+            if (indexOf(data, (byte) '\\', hexFrom, hexTo) >= 0) {
+                hex = unescape(data, hexFrom, hexTo, "digest");
+                hexFrom = 0;
+                hexTo = hex.length;
+            }
+            f.digest = hexDigest(hex, hexFrom, hexTo);
         }
 
         if (to - pos > 0xffff) {
             throw error("too many xattrs");
         }
+        xattrSlots = 0;
+        xattrBudgetUsed = 0;
+        xattrIndex = null;
         while (pos < to) {
             int sp = indexOf(data, (byte) ' ', pos, to);
             int end = sp < 0 ? to : sp;
-            xattr(data, pos, end, e);
+            xattr(data, pos, end, f);
             pos = sp < 0 ? to : sp + 1;
+        }
+        compactXattrs(f);
+        xattrIndex = null;
+
+        e.node = sink.node(st, f);
+        if (e.parent == null) {
+            sink.root(e.node);
+        } else {
+            sink.entry(e.parent.node, e.name, e.node, true);
         }
     }
 
-    private void attach(byte[] path, Entry e) throws DumpfileException {
-        String p = Bytes.str(path);
-        if (p.equals("/")) {
+    /** Puts {@code e} under the path {@code path[from, to)} (unescaped). */
+    private void attach(byte[] path, int from, int to, DumpEntry e) throws DumpfileException {
+        if (to - from == 1 && path[from] == '/') {
             if (!e.isDir() || e.hardlink) {
                 throw error("root must be a directory");
             }
@@ -241,55 +306,67 @@ public final class DumpfileParser {
                 throw error("can't have multiple roots");
             }
             root = e;
+            root.id = entryCount++;
             return;
         }
         if (root == null) {
             throw error("root node not present");
         }
-        Entry parent = root;
-        int i = 0;
-        int n = path.length;
-        byte[] name;
+        DumpEntry parent = root;
+        int i = from;
+        int n = to;
+        int start;
         while (true) {
             while (i < n && path[i] == '/') {
                 i++;
             }
-            int start = i;
+            start = i;
             while (i < n && path[i] != '/') {
                 i++;
             }
-            name = java.util.Arrays.copyOfRange(path, start, i);
             if (i >= n) {
                 break;
             }
-            Entry next = parent.children.get(name);
+            DumpEntry next = children.get(parent, path, start, i);
             if (next == null) {
-                throw error("parent directory missing for " + printable(path));
+                throw error("parent directory missing for " + printable(Arrays.copyOfRange(path, from, to)));
             }
             parent = next;
         }
+        byte[] name = Arrays.copyOfRange(path, start, i);
         if (!parent.isDir() || parent.hardlink) {
-            throw error("parent must be a directory for " + printable(path));
+            throw error("parent must be a directory for " + printable(Arrays.copyOfRange(path, from, to)));
         }
         if (name.length == 0) {
-            throw error("invalid empty file name in path " + printable(path));
+            throw error("invalid empty file name in path " + printable(Arrays.copyOfRange(path, from, to)));
         }
         if ((name.length == 1 && name[0] == '.') || (name.length == 2 && name[0] == '.' && name[1] == '.')) {
-            throw error("invalid . or .. in path: " + printable(path));
+            throw error("invalid . or .. in path: " + printable(Arrays.copyOfRange(path, from, to)));
         }
         if (name.length > NAME_MAX) {
-            throw error("file name of " + name.length + " bytes is longer than " + NAME_MAX + ": " + printable(path));
+            throw error("file name of " + name.length + " bytes is longer than " + NAME_MAX + ": " + printable(Arrays.copyOfRange(path, from, to)));
         }
         String problem = Limits.nameProblem(name);
         if (problem != null) {
-            throw error("invalid path " + printable(path) + ": " + problem);
+            throw error("invalid path " + printable(Arrays.copyOfRange(path, from, to)) + ": " + problem);
         }
-        if (parent.children.putIfAbsent(name, e) != null) {
-            throw error("path " + printable(path) + " already exists");
+        e.parent = parent;
+        e.name = name;
+        e.id = entryCount++;
+        if (!children.add(e)) {
+            throw error("path " + printable(Arrays.copyOfRange(path, from, to)) + " already exists");
         }
     }
 
-    private void xattr(byte[] data, int from, int to, Entry e) throws DumpfileException {
+    /** Above this many xattrs on one line, a repeated name is found through a map, not a scan. */
+    private static final int XATTR_SCAN_MAX = 16;
+
+    /**
+     * Adds one xattr of the current line to {@code e}. A repeated name replaces the earlier value,
+     * which moves to the end (the order of the source otherwise): the earlier slot is left empty
+     * and the slots are compacted once the line is done ({@link #compactXattrs}).
+     */
+    private void xattr(byte[] data, int from, int to, DumpFields e) throws DumpfileException {
         int eq = indexOf(data, (byte) '=', from, to);
         if (eq < 0) {
             throw error("missing = in xattr");
@@ -307,103 +384,108 @@ public final class DumpfileParser {
         }
         // Same accounting as C composefs (worst-case alignment per entry, header once), so that
         // exactly the same inputs are accepted.
-        String k = Bytes.str(key);
-        byte[] old = e.xattrs.remove(k);
-        if (old != null) {
-            e.xattrBudgetUsed = e.xattrs.isEmpty() ? 0 : e.xattrBudgetUsed - (7 + key.length + old.length);
+        int old = findXattr(e, key);
+        if (old >= 0) {
+            e.xattrCount--;
+            xattrBudgetUsed = e.xattrCount == 0 ? 0 : xattrBudgetUsed - (7 + key.length + e.xattrValues[old].length);
+            e.xattrNames[old] = null;
+            e.xattrValues[old] = null;
         }
-        int entrySize = 7 + key.length + value.length + (e.xattrs.isEmpty() ? 12 : 0);
-        if (e.xattrBudgetUsed + entrySize > XATTR_BUDGET) {
+        int entrySize = 7 + key.length + value.length + (e.xattrCount == 0 ? 12 : 0);
+        if (xattrBudgetUsed + entrySize > XATTR_BUDGET) {
             throw error("can't set xattr " + printable(key) + ": the inode's xattrs exceed " + XATTR_BUDGET + " bytes");
         }
-        e.xattrs.put(k, value);
-        e.xattrBudgetUsed += entrySize;
+        if (xattrSlots == e.xattrNames.length) {
+            int cap = Math.max(2, xattrSlots * 2);
+            e.xattrNames = Arrays.copyOf(e.xattrNames, cap);
+            e.xattrValues = Arrays.copyOf(e.xattrValues, cap);
+        }
+        e.xattrNames[xattrSlots] = key;
+        e.xattrValues[xattrSlots] = value;
+        if (xattrIndex != null) {
+            xattrIndex.put(Bytes.str(key), xattrSlots);
+        } else if (xattrSlots >= XATTR_SCAN_MAX) {
+            xattrIndex = new HashMap<>();
+            for (int i = 0; i <= xattrSlots; i++) {
+                if (e.xattrNames[i] != null) {
+                    xattrIndex.put(Bytes.str(e.xattrNames[i]), i);
+                }
+            }
+        }
+        xattrSlots++;
+        e.xattrCount++;
+        xattrBudgetUsed += entrySize;
     }
 
-    private Directory build() throws DumpfileException {
-        // Resolve every hardlink entry to the entry that holds the data.
-        for (Entry link : hardlinks) {
+    /** The slot of {@code key} among the current line's xattrs, or -1. */
+    private int findXattr(DumpFields e, byte[] key) {
+        if (xattrIndex == null) {
+            for (int i = 0; i < xattrSlots; i++) {
+                if (Arrays.equals(e.xattrNames[i], key)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        Integer i = xattrIndex.get(Bytes.str(key));
+        return i == null ? -1 : i;
+    }
+
+    /** Closes the slots that repeated names left empty, keeping the order. */
+    private void compactXattrs(DumpFields e) {
+        if (xattrSlots == e.xattrCount) {
+            return;
+        }
+        int k = 0;
+        for (int i = 0; i < xattrSlots; i++) {
+            if (e.xattrNames[i] != null) {
+                e.xattrNames[k] = e.xattrNames[i];
+                e.xattrValues[k] = e.xattrValues[i];
+                k++;
+            }
+        }
+        Arrays.fill(e.xattrNames, k, xattrSlots, null);
+        Arrays.fill(e.xattrValues, k, xattrSlots, null);
+    }
+
+    /** Resolves every hardlink entry to the entry that holds the data, and adds it to its directory. */
+    private void resolveHardlinks() throws DumpfileException {
+        for (DumpEntry link : hardlinks) {
             lineNo = link.line;
-            if (link.payload == null) {
+            if (link.hardlinkTarget == null) {
                 throw error("no target path for the hardlink");
             }
-            Entry target = lookup(link.payload);
+            DumpEntry target = lookup(link.hardlinkTarget);
             if (target == null) {
-                throw error("no target at " + printable(link.payload) + " for hardlink");
+                throw error("no target at " + printable(link.hardlinkTarget) + " for hardlink");
             }
             if (target == link) {
-                throw error("self-referential hardlink " + printable(link.payload));
+                throw error("self-referential hardlink " + printable(link.hardlinkTarget));
             }
             link.target = target;
         }
-        for (Entry link : hardlinks) {
+        for (DumpEntry link : hardlinks) {
             lineNo = link.line;
-            Entry t = link;
+            DumpEntry t = link;
             int steps = 0;
             while (t.hardlink) {
                 t = t.target;
                 if (++steps > hardlinks.size()) {
-                    throw error("hardlink cycle through " + printable(link.payload));
+                    throw error("hardlink cycle through " + printable(link.hardlinkTarget));
                 }
             }
             if (t.isDir()) {
-                throw error("hardlink to directory " + printable(link.payload));
+                throw error("hardlink to directory " + printable(link.hardlinkTarget));
             }
             link.target = t;
         }
-        Directory top = (Directory) node(root);
-        fill(root, top);
-        return top;
-    }
-
-    /** Puts every entry's node into its directory; a worklist, so that depth is limited by memory only. */
-    private void fill(Entry rootEntry, Directory rootDir) throws DumpfileException {
-        ArrayDeque<Map.Entry<Entry, Directory>> todo = new ArrayDeque<>();
-        todo.push(Map.entry(rootEntry, rootDir));
-        while (!todo.isEmpty()) {
-            Map.Entry<Entry, Directory> next = todo.pop();
-            Directory dir = next.getValue();
-            for (Map.Entry<byte[], Entry> c : next.getKey().children.entrySet()) {
-                Entry child = c.getValue();
-                if (child.hardlink) {
-                    dir.addHardlink(c.getKey(), node(child.target));
-                } else {
-                    Node n = node(child);
-                    dir.add(c.getKey(), n);
-                    if (n instanceof Directory d) {
-                        todo.push(Map.entry(child, d));
-                    }
-                }
-            }
+        for (DumpEntry link : hardlinks) {
+            sink.entry(link.parent.node, link.name, link.target.node, false);
         }
     }
 
-    private Node node(Entry e) throws DumpfileException {
-        if (e.node != null) {
-            return e.node;
-        }
-        List<Xattr> xattrs = new ArrayList<>(e.xattrs.size());
-        e.xattrs.forEach((k, v) -> xattrs.add(Xattr.of(k, v)));
-        Metadata m = new Metadata(e.mode & ~Node.S_IFMT, e.uid, e.gid, e.mtimeSec, e.mtimeNsec, e.nlink, xattrs);
-        e.node = switch (e.mode & Node.S_IFMT) {
-            case Node.S_IFDIR -> {
-                Directory d = new Directory(m);
-                d.setSize(e.size);
-                yield d;
-            }
-            case Node.S_IFREG -> new RegularFile(m, e.size, e.content, e.payload == null ? null : Bytes.str(e.payload), e.digest);
-            case Node.S_IFLNK -> new Symlink(m, e.payload);
-            case Node.S_IFBLK -> new Device(m, true, e.rdev);
-            case Node.S_IFCHR -> new Device(m, false, e.rdev);
-            case Node.S_IFIFO -> new Fifo(m);
-            case Node.S_IFSOCK -> new Socket(m);
-            default -> throw new DumpfileException(e.line, "invalid mode " + Integer.toOctalString(e.mode));
-        };
-        return e.node;
-    }
-
-    private Entry lookup(byte[] path) {
-        Entry cur = root;
+    private DumpEntry lookup(byte[] path) {
+        DumpEntry cur = root;
         int i = 0;
         while (cur != null) {
             while (i < path.length && path[i] == '/') {
@@ -416,15 +498,15 @@ public final class DumpfileParser {
             while (i < path.length && path[i] != '/') {
                 i++;
             }
-            cur = cur.children.get(java.util.Arrays.copyOfRange(path, start, i));
+            cur = children.get(cur, path, start, i);
         }
         return null;
     }
 
-    private void mtime(byte[] data, int from, int to, Entry e) throws DumpfileException {
+    private void mtime(byte[] data, int from, int to, DumpFields e) throws DumpfileException {
         int dot = indexOf(data, (byte) '.', from, to);
         if (dot < 0) {
-            throw error("invalid mtime " + printable(java.util.Arrays.copyOfRange(data, from, to)) + ": expected SECONDS.NANOSECONDS");
+            throw error("invalid mtime " + printable(Arrays.copyOfRange(data, from, to)) + ": expected SECONDS.NANOSECONDS");
         }
         boolean negative = dot > from && data[from] == '-';
         long sec = number(data, negative ? from + 1 : from, dot, 10, "mtime seconds");
@@ -451,31 +533,33 @@ public final class DumpfileParser {
         }
         long v = 0;
         for (int i = from; i < to; i++) {
-            int d = Character.digit(data[i] & 0xff, radix);
+            int d = digit(data[i], radix);
             if (d < 0) {
-                throw error("invalid " + what + " " + printable(java.util.Arrays.copyOfRange(data, from, to)));
+                throw error("invalid " + what + " " + printable(Arrays.copyOfRange(data, from, to)));
             }
             long next = v * radix + d;
             if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, radix)) > 0 || Long.compareUnsigned(next, v) < 0) {
-                throw error(what + " out of range: " + printable(java.util.Arrays.copyOfRange(data, from, to)));
+                throw error(what + " out of range: " + printable(Arrays.copyOfRange(data, from, to)));
             }
             v = next;
         }
         return v;
     }
 
-    private byte[] hexDigest(byte[] hex) throws DumpfileException {
-        VerityAlgorithm alg = hex.length % 2 == 0 ? VerityAlgorithm.ofDigestSize(hex.length / 2) : null;
+    /** The raw digest that the hex digits {@code hex[from, to)} spell. */
+    private byte[] hexDigest(byte[] hex, int from, int to) throws DumpfileException {
+        int len = to - from;
+        VerityAlgorithm alg = len % 2 == 0 ? VerityAlgorithm.ofDigestSize(len / 2) : null;
         if (alg == null) {
-            throw error("invalid digest: expected 64 (sha256) or 128 (sha512) hex digits, got " + hex.length
+            throw error("invalid digest: expected 64 (sha256) or 128 (sha512) hex digits, got " + len
                     + " characters");
         }
         byte[] raw = new byte[alg.digestSize()];
         for (int i = 0; i < raw.length; i++) {
-            int hi = Character.digit(hex[2 * i] & 0xff, 16);
-            int lo = Character.digit(hex[2 * i + 1] & 0xff, 16);
+            int hi = digit(hex[from + 2 * i], 16);
+            int lo = digit(hex[from + 2 * i + 1], 16);
             if (hi < 0 || lo < 0) {
-                throw error("invalid digest: not hexadecimal: " + printable(hex));
+                throw error("invalid digest: not hexadecimal: " + printable(Arrays.copyOfRange(hex, from, to)));
             }
             raw[i] = (byte) (hi << 4 | lo);
         }
@@ -489,7 +573,25 @@ public final class DumpfileParser {
         return unescape(data, from, to, what);
     }
 
+    /** The value of an ASCII digit in {@code radix} (at most 16), or -1. */
+    private static int digit(byte c, int radix) {
+        int d;
+        if (c >= '0' && c <= '9') {
+            d = c - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            d = c - 'a' + 10;
+        } else if (c >= 'A' && c <= 'F') {
+            d = c - 'A' + 10;
+        } else {
+            return -1;
+        }
+        return d < radix ? d : -1;
+    }
+
     private byte[] unescape(byte[] data, int from, int to, String what) throws DumpfileException {
+        if (indexOf(data, (byte) '\\', from, to) < 0) {
+            return Arrays.copyOfRange(data, from, to);
+        }
         byte[] out = new byte[to - from];
         int o = 0;
         int i = from;
@@ -512,8 +614,8 @@ public final class DumpfileParser {
                     if (i + 2 > to) {
                         throw error(what + ": no hex characters after hex escape");
                     }
-                    int hi = Character.digit(data[i] & 0xff, 16);
-                    int lo = Character.digit(data[i + 1] & 0xff, 16);
+                    int hi = digit(data[i], 16);
+                    int lo = digit(data[i + 1], 16);
                     if (hi < 0 || lo < 0) {
                         throw error(what + ": invalid hex characters after hex escape");
                     }
@@ -523,7 +625,7 @@ public final class DumpfileParser {
                 default -> throw error(what + ": unsupported escape type " + printable(new byte[] {x}));
             }
         }
-        return java.util.Arrays.copyOf(out, o);
+        return Arrays.copyOf(out, o);
     }
 
     private static int indexOf(byte[] data, byte b, int from, int to) {

@@ -62,7 +62,7 @@ final class ImageEmitter {
         out.align(BLOCK_SIZE);
         check(out.position() == plan.dataStart(), "data start");
         for (WriterNode node : plan.inodes) {
-            check(node.nBlocks == 0 || out.position() == node.startBlock * BLOCK_SIZE, "blocks of inode " + node.inodeNum);
+            check(node.nBlocks == 0 || out.position() == node.startBlock * BLOCK_SIZE, "blocks of inode ", node.inodeNum);
             if (node.isDir()) {
                 writeDirents(node, true, false);
             }
@@ -87,6 +87,13 @@ final class ImageEmitter {
                 plan.inodesEnd / BLOCK_SIZE, // xattr_blkaddr
                 new byte[16], new byte[16], // uuid, volume name
                 0, 0, 0, 0, 0, 0, 0, 0); // no incompatible features, devices, long prefixes or packed inode
+    }
+
+    /** As {@link #check(boolean, String)}, the message made only on failure (this runs per inode). */
+    private static void check(boolean ok, String what, int inodeNum) {
+        if (!ok) {
+            check(false, what + inodeNum);
+        }
     }
 
     private static void check(boolean ok, String what) {
@@ -162,7 +169,7 @@ final class ImageEmitter {
                 }
             }
             out.align(4);
-            check(out.position() - xstart == node.xattrSize, "xattrs of inode " + node.inodeNum);
+            check(out.position() - xstart == node.xattrSize, "xattrs of inode ", node.inodeNum);
         }
 
         switch (node.type()) {
@@ -183,7 +190,7 @@ final class ImageEmitter {
             }
             default -> {}
         }
-        check(out.position() - start == node.isize, "inode " + node.inodeNum);
+        check(out.position() - start == node.isize, "inode ", node.inodeNum);
     }
 
     private void writeXattr(XattrEntry e) throws IOException {

@@ -66,7 +66,8 @@ public final class WriterNode {
     }
 
     WriterXattr xattr(byte[] name) {
-        for (WriterXattr x : xattrs) {
+        for (int i = 0; i < xattrs.size(); i++) {
+            WriterXattr x = xattrs.get(i);
             if (Arrays.equals(x.name, name)) {
                 return x;
             }

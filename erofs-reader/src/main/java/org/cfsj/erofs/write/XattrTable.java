@@ -9,6 +9,8 @@ import java.util.Arrays;
  */
 final class XattrTable {
     private WriterXattr[] slots = new WriterXattr[1024];
+    /** The hash of each slot's xattr, so that a probe reads no object it does not match. */
+    private int[] hashes = new int[1024];
     private int count;
 
     WriterXattr intern(byte[] name, byte[] value) {
@@ -19,12 +21,13 @@ final class XattrTable {
             if (x == null) {
                 x = new WriterXattr(name, value, h);
                 slots[i] = x;
+                hashes[i] = h;
                 if (++count * 2 > slots.length) {
                     grow();
                 }
                 return x;
             }
-            if (x.hash == h && Arrays.equals(x.name, name) && Arrays.equals(x.value, value)) {
+            if (hashes[i] == h && Arrays.equals(x.name, name) && Arrays.equals(x.value, value)) {
                 return x;
             }
         }
@@ -38,6 +41,7 @@ final class XattrTable {
     private void grow() {
         WriterXattr[] old = slots;
         slots = new WriterXattr[old.length * 2];
+        hashes = new int[slots.length];
         int mask = slots.length - 1;
         for (WriterXattr x : old) {
             if (x != null) {
@@ -46,6 +50,7 @@ final class XattrTable {
                     i = (i + 1) & mask;
                 }
                 slots[i] = x;
+                hashes[i] = x.hash;
             }
         }
     }
