@@ -556,8 +556,8 @@ public final class DumpfileParser {
         }
         byte[] raw = new byte[alg.digestSize()];
         for (int i = 0; i < raw.length; i++) {
-            int hi = digit(hex[from + 2 * i], 16);
-            int lo = digit(hex[from + 2 * i + 1], 16);
+            int hi = HEX_VALUE[hex[from + 2 * i] & 0xff];
+            int lo = HEX_VALUE[hex[from + 2 * i + 1] & 0xff];
             if (hi < 0 || lo < 0) {
                 throw error("invalid digest: not hexadecimal: " + printable(Arrays.copyOfRange(hex, from, to)));
             }
@@ -573,18 +573,23 @@ public final class DumpfileParser {
         return unescape(data, from, to, what);
     }
 
+    /** The value of each byte as a hex digit, or -1 (a table: this runs for every digit of every line). */
+    private static final byte[] HEX_VALUE = new byte[256];
+
+    static {
+        Arrays.fill(HEX_VALUE, (byte) -1);
+        for (int c = '0'; c <= '9'; c++) {
+            HEX_VALUE[c] = (byte) (c - '0');
+        }
+        for (int c = 'a'; c <= 'f'; c++) {
+            HEX_VALUE[c] = (byte) (c - 'a' + 10);
+            HEX_VALUE[c - 'a' + 'A'] = (byte) (c - 'a' + 10);
+        }
+    }
+
     /** The value of an ASCII digit in {@code radix} (at most 16), or -1. */
     private static int digit(byte c, int radix) {
-        int d;
-        if (c >= '0' && c <= '9') {
-            d = c - '0';
-        } else if (c >= 'a' && c <= 'f') {
-            d = c - 'a' + 10;
-        } else if (c >= 'A' && c <= 'F') {
-            d = c - 'A' + 10;
-        } else {
-            return -1;
-        }
+        int d = HEX_VALUE[c & 0xff];
         return d < radix ? d : -1;
     }
 

@@ -146,10 +146,10 @@ final class ImageEmitter {
         if (node.xattrSize > 0) {
             long xstart = out.position();
             int n = node.xattrs.size();
-            List<XattrEntry> all = new ArrayList<>(n);
+            int filter = 0;
             int sharedCount = 0;
             for (int i = 0; i < n; i++) {
-                all.add(node.xattrs.get(i).entry);
+                filter |= node.xattrs.get(i).filterBit;
                 if (node.sharedAt(i)) {
                     sharedCount++;
                 }
@@ -160,7 +160,7 @@ final class ImageEmitter {
                     ids[k++] = (plan.inodesEnd % BLOCK_SIZE + node.xattrs.get(i).sharedOffset) / 4;
                 }
             }
-            XattrIbody ibody = new XattrIbody(XattrIbody.nameFilter(all), ids);
+            XattrIbody ibody = new XattrIbody(~filter, ids);
             ibody.write(scratchSegment);
             out.bytes(scratch, 0, ibody.size());
             for (int i = 0; i < n; i++) {

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.cfsj.erofs.XattrIbody;
-import org.cfsj.erofs.XattrPrefixes;
 import org.cfsj.tree.Node;
 
 /**
@@ -60,29 +59,28 @@ final class LayoutPlan {
         return dataStart() / BLOCK_SIZE + dataBlocks;
     }
 
-    /** Breadth-first inode order, directory link counts, canonical xattr order, minimum mtime. */
+    /**
+     * Breadth-first inode order, directory link counts, canonical xattr order, minimum mtime, the
+     * ACL flag, and how many inodes use each xattr: one pass over the inodes.
+     */
     private void orderInodes(WriterNode root) {
         minMtimeSec = root.mtimeSec;
         minMtimeNsec = root.mtimeNsec;
-        // an ACL's prefix in the xattr table is its whole name
-        byte[] aclAccess = XattrPrefixes.prefix(XATTR_INDEX_POSIX_ACL_ACCESS);
-        byte[] aclDefault = XattrPrefixes.prefix(XATTR_INDEX_POSIX_ACL_DEFAULT);
         ArrayDeque<WriterNode> queue = new ArrayDeque<>();
         queue.add(root);
         int index = 0;
         while (!queue.isEmpty()) {
             WriterNode node = queue.poll();
-            if (node.isDir()) {
-                int n = 2;
-                for (WriterNode.Entry d : node.dirents) {
-                    if (d.primary() && d.target().isDir()) {
-                        n++;
-                    }
-                }
-                node.nlink = n;
+            List<WriterXattr> xattrs = node.xattrs;
+            if (xattrs.size() > 1) {
+                xattrs.sort(XATTR_NAME_ORDER);
             }
-            if (node.xattrs.size() > 1) {
-                node.xattrs.sort(XATTR_NAME_ORDER);
+            for (int i = 0; i < xattrs.size(); i++) {
+                WriterXattr x = xattrs.get(i);
+                if (++x.users == 2) {
+                    sharedXattrs.add(x);
+                }
+                hasAcl |= x.acl;
             }
             if (node.mtimeSec < minMtimeSec || (node.mtimeSec == minMtimeSec
                     && Integer.compareUnsigned(node.mtimeNsec, minMtimeNsec) < 0)) {
@@ -90,35 +88,32 @@ final class LayoutPlan {
                 minMtimeNsec = node.mtimeNsec;
             }
             node.inodeNum = index++;
-            if (node.xattr(aclAccess) != null || node.xattr(aclDefault) != null) {
-                hasAcl = true;
-            }
             inodes.add(node);
             if (node.isDir()) {
-                for (WriterNode.Entry d : node.dirents) {
+                int n = 2;
+                List<WriterNode.Entry> dirents = node.dirents;
+                for (int i = 0; i < dirents.size(); i++) {
+                    WriterNode.Entry d = dirents.get(i);
                     if (d.primary()) {
                         queue.add(d.target());
+                        if (d.target().isDir()) {
+                            n++;
+                        }
                     }
                 }
+                node.nlink = n;
             }
         }
     }
 
-    /** Xattrs (name and value) used by more than one inode are stored once, in the shared area. */
+    /**
+     * Xattrs (name and value) used by more than one inode ({@link #orderInodes} listed them) are
+     * stored once, in the shared area, in composefs's canonical order: descending by name, then
+     * by value length, then value bytes. Most xattrs, like each file's metacopy digest, are
+     * unique, so only a few are sorted.
+     */
     private void shareXattrs() {
-        // Interned xattrs: counting users is a field increment per inode's xattr.
-        List<WriterXattr> keys = new ArrayList<>();
-        for (WriterNode n : inodes) {
-            for (WriterXattr x : n.xattrs) {
-                if (++x.users == 2) {
-                    keys.add(x);
-                }
-            }
-        }
-        // composefs's canonical order: descending by name, then by value length, then value bytes.
-        // Only shared ones get offsets, so only they need sorting (most xattrs, like each file's
-        // metacopy digest, are unique).
-        keys.sort((a, b) -> {
+        sharedXattrs.sort((a, b) -> {
             int c = Arrays.compareUnsigned(b.name, a.name);
             if (c != 0) {
                 return c;
@@ -129,24 +124,11 @@ final class LayoutPlan {
             return Arrays.compareUnsigned(b.value, a.value);
         });
         long offset = 0;
-        for (WriterXattr x : keys) {
+        for (WriterXattr x : sharedXattrs) {
             x.sharedOffset = offset;
-            sharedXattrs.add(x);
-            offset += x.entry.size();
+            offset += x.size;
         }
         sharedXattrSize = offset;
-        for (WriterNode n : inodes) {
-            // the shared count is one byte; composefs stops sharing at 128 per inode
-            int shared = 0;
-            int end = n.xattrs.size();
-            for (int i = 0; i < n.xattrs.size(); i++) {
-                if (n.xattrs.get(i).shareable() && ++shared == XATTR_LONG_PREFIX) {
-                    end = i + 1;
-                    break;
-                }
-            }
-            n.sharedEnd = end;
-        }
     }
 
     /**
@@ -223,19 +205,32 @@ final class LayoutPlan {
                 && Long.compareUnsigned(inodeDataSize(node), 0xffffffffL) <= 0;
     }
 
+    /**
+     * Which of the inode's xattrs go to the shared area ({@link WriterNode#sharedEnd}: composefs
+     * refers to at most 128 per inode, the shared count being one byte), and the size of its
+     * inline xattr area.
+     */
     private static int xattrAreaSize(WriterNode node) {
-        int shared = 0;
-        int unshared = 0;
-        for (int i = 0; i < node.xattrs.size(); i++) {
-            if (node.sharedAt(i)) {
-                shared++;
-            } else {
-                unshared += node.xattrs.get(i).entry.size();
-            }
-        }
-        if (shared == 0 && unshared == 0) {
+        List<WriterXattr> xattrs = node.xattrs;
+        int n = xattrs.size();
+        if (n == 0) {
+            node.sharedEnd = 0;
             return 0;
         }
+        int shared = 0;
+        int unshared = 0;
+        int end = n;
+        for (int i = 0; i < n; i++) {
+            WriterXattr x = xattrs.get(i);
+            if (x.shareable() && shared < XATTR_LONG_PREFIX) {
+                if (++shared == XATTR_LONG_PREFIX) {
+                    end = i + 1;
+                }
+            } else {
+                unshared += x.size;
+            }
+        }
+        node.sharedEnd = end;
         return (int) roundUp(XATTR_IBODY_HEADER_SIZE + shared * 4L + unshared, 4);
     }
 

@@ -1,6 +1,11 @@
 package org.cfsj.erofs.write;
 
+import static org.cfsj.erofs.ErofsLayout.XATTR_INDEX_POSIX_ACL_ACCESS;
+import static org.cfsj.erofs.ErofsLayout.XATTR_INDEX_POSIX_ACL_DEFAULT;
+
+import java.util.List;
 import org.cfsj.erofs.XattrEntry;
+import org.cfsj.erofs.XattrIbody;
 
 /**
  * An xattr as the writer stores it: its full name and value and the on-disk entry they make,
@@ -14,6 +19,12 @@ final class WriterXattr {
     final byte[] value;
     final int hash;
     final XattrEntry entry;
+    /** {@code entry.size()}, the bytes it takes inline or in the shared area. */
+    final int size;
+    /** Its bit in an inode's xattr name filter (set: present; the filter on disk is inverted). */
+    final int filterBit;
+    /** Whether it is a POSIX ACL (a composefs header flag): its name is exactly an ACL prefix. */
+    final boolean acl;
     int users;
     long sharedOffset = -1;
 
@@ -22,6 +33,10 @@ final class WriterXattr {
         this.value = value;
         this.hash = hash;
         this.entry = XattrEntry.of(name, value);
+        this.size = entry.size();
+        this.filterBit = ~XattrIbody.nameFilter(List.of(entry));
+        this.acl = entry.suffix().length == 0 && (entry.nameIndex() == XATTR_INDEX_POSIX_ACL_ACCESS
+                || entry.nameIndex() == XATTR_INDEX_POSIX_ACL_DEFAULT);
     }
 
     boolean shareable() {
