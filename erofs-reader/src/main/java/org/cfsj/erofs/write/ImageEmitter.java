@@ -56,7 +56,7 @@ final class ImageEmitter {
         out.align(SLOT_SIZE);
         check(out.position() == plan.inodesEnd, "inode area");
         for (WriterXattr x : plan.sharedXattrs) {
-            writeXattr(x.entry);
+            writeXattr(x.entry());
         }
         check(out.position() == plan.inodesEnd + plan.sharedXattrSize, "shared xattrs");
         out.align(BLOCK_SIZE);
@@ -165,7 +165,7 @@ final class ImageEmitter {
             out.bytes(scratch, 0, ibody.size());
             for (int i = 0; i < n; i++) {
                 if (!node.sharedAt(i)) {
-                    writeXattr(node.xattrs.get(i).entry);
+                    writeXattr(node.xattrs.get(i).entry());
                 }
             }
             out.align(4);
