@@ -66,17 +66,17 @@ echo "machine: $(nproc) CPUs, $(free -g | awk '/^Mem/ {print $2}') GiB; load bef
 $cfsj --version >/dev/null || die "cannot run $cfsj"
 [ -z "$base" ] || $base --version >/dev/null || die "cannot run $base"
 
-names=(cfsj); cmds=("$cfsj")
-[ -z "$base" ] || { names+=(base); cmds+=("$base"); }
+names=(cfsj); cmds=("$cfsj mkcomposefs")
+[ -z "$base" ] || { names+=(base); cmds+=("$base mkcomposefs"); }
 [ -z "$c_mk" ] || { names+=(C); cmds+=("$c_mk"); }
 
 # One timed build: appends "wall cpu rss_kib" to $work/NAME.samples.
 timed() {
-    local name=$1 cmd=$2 out=$work/$1.img t
-    t=$( { /usr/bin/time -f '%e %U %S %M' $cmd --from-file "$dump" "$out" >/dev/null 2>"$work/err"; } 2>&1 ) ||
+    local name=$1 cmd=$2 out=$work/$1.img wall user sys rss
+    # shellcheck disable=SC2086 # $cmd is a command line
+    /usr/bin/time -o "$work/time" -f '%e %U %S %M' $cmd --from-file "$dump" "$out" >/dev/null 2>"$work/err" ||
         { cat "$work/err" >&2; die "$name failed"; }
-    t=$(tail -n 1 <<<"$t")
-    read -r wall user sys rss <<<"$t"
+    read -r wall user sys rss < "$work/time"
     echo "$wall $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}') $rss" >> "$work/$name.samples"
     printf '  %-5s %6.2f s wall %6.2f s CPU %6d MiB peak\n' "$name" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" $(( rss / 1024 ))
 }

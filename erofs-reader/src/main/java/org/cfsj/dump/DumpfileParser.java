@@ -546,10 +546,24 @@ public final class DumpfileParser {
         return v;
     }
 
+    /** The fs-verity algorithms by digest size (the last slot stays null): a lookup per line, without a copy of values(). */
+    private static final VerityAlgorithm[] BY_DIGEST_SIZE;
+
+    static {
+        int max = 0;
+        for (VerityAlgorithm a : VerityAlgorithm.values()) {
+            max = Math.max(max, a.digestSize());
+        }
+        BY_DIGEST_SIZE = new VerityAlgorithm[max + 2];
+        for (VerityAlgorithm a : VerityAlgorithm.values()) {
+            BY_DIGEST_SIZE[a.digestSize()] = a;
+        }
+    }
+
     /** The raw digest that the hex digits {@code hex[from, to)} spell. */
     private byte[] hexDigest(byte[] hex, int from, int to) throws DumpfileException {
         int len = to - from;
-        VerityAlgorithm alg = len % 2 == 0 ? VerityAlgorithm.ofDigestSize(len / 2) : null;
+        VerityAlgorithm alg = len % 2 == 0 ? BY_DIGEST_SIZE[Math.min(len / 2, BY_DIGEST_SIZE.length - 1)] : null;
         if (alg == null) {
             throw error("invalid digest: expected 64 (sha256) or 128 (sha512) hex digits, got " + len
                     + " characters");

@@ -91,7 +91,10 @@ final class ComposefsRules {
 
     /** One inode's rewrites: escaped overlay xattrs, metacopy/redirect, whiteouts, "." and "..". */
     private void rewriteNode(WriterNode node) throws ImageWriteException {
-        if (node.external() && Chunking.of(node.size).count() > Chunking.MAX_NONINLINE_CHUNKS) {
+        if (node.external()) {
+            node.chunking = Chunking.of(node.size);
+        }
+        if (node.external() && node.chunking.count() > Chunking.MAX_NONINLINE_CHUNKS) {
             throw new ImageWriteException("file of " + Long.toUnsignedString(node.size) + " bytes is too big for a"
                     + " composefs image (at most " + Chunking.MAX_NONINLINE_CHUNKS + " chunks of 8 TiB)");
         }

@@ -61,8 +61,8 @@ final class ImageEmitter {
         check(out.position() == plan.inodesEnd + plan.sharedXattrSize, "shared xattrs");
         out.align(BLOCK_SIZE);
         check(out.position() == plan.dataStart(), "data start");
-        for (WriterNode node : plan.inodes) {
-            check(node.nBlocks == 0 || out.position() == node.startBlock * BLOCK_SIZE, "blocks of inode ", node.inodeNum);
+        for (WriterNode node : plan.withBlocks) {
+            check(out.position() == node.startBlock * BLOCK_SIZE, "blocks of inode ", node.inodeNum);
             if (node.isDir()) {
                 writeDirents(node, true, false);
             }
@@ -127,7 +127,7 @@ final class ImageEmitter {
                 iu = node.startBlock & 0xffffffffL;
             }
             if (layout == LAYOUT_CHUNK_BASED) {
-                iu = (iu & 0xffff0000L) | Chunking.of(node.size).format();
+                iu = (iu & 0xffff0000L) | node.chunking.format();
             }
         }
         long rdev = type == Node.S_IFCHR || type == Node.S_IFBLK ? iu : 0;
@@ -184,7 +184,7 @@ final class ImageEmitter {
                     if (node.content != null) {
                         out.bytes(node.content, (int) (node.size - node.tailSize), node.tailSize);
                     } else {
-                        nullChunks(Chunking.of(node.size).count());
+                        nullChunks(node.chunking.count());
                     }
                 }
             }

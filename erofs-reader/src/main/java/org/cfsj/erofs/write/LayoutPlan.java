@@ -25,6 +25,8 @@ final class LayoutPlan {
     int minMtimeNsec;
     /** Whether any inode has a POSIX ACL (a composefs header flag). */
     boolean hasAcl;
+    /** The inodes with out-of-line data blocks, in inode order (the order of the data area). */
+    final List<WriterNode> withBlocks = new ArrayList<>();
     /** The shared xattrs in the order of their area. */
     final List<WriterXattr> sharedXattrs = new ArrayList<>();
     long sharedXattrSize;
@@ -182,7 +184,7 @@ final class LayoutPlan {
                     }
                 } else {
                     node.nBlocks = 0;
-                    node.tailSize = (int) Chunking.of(node.size).count() * 4;
+                    node.tailSize = (int) node.chunking.count() * 4;
                 }
             }
             default -> {
@@ -284,7 +286,10 @@ final class LayoutPlan {
             node.ipad += extra;
             pos += extra;
             node.isize = inodeSize + node.xattrSize + node.tailSize;
-            dataBlocks += node.nBlocks;
+            if (node.nBlocks > 0) {
+                withBlocks.add(node);
+                dataBlocks += node.nBlocks;
+            }
             node.nid = (pos - metaStart) / SLOT_SIZE;
             pos += node.isize;
         }
@@ -300,11 +305,9 @@ final class LayoutPlan {
     /** The first block of each inode's out-of-line data, in inode order from {@link #dataStart()}. */
     private void placeDataBlocks() {
         long next = dataStart() / BLOCK_SIZE;
-        for (WriterNode node : inodes) {
-            if (node.nBlocks > 0) {
-                node.startBlock = next;
-                next += node.nBlocks;
-            }
+        for (WriterNode node : withBlocks) {
+            node.startBlock = next;
+            next += node.nBlocks;
         }
     }
 }

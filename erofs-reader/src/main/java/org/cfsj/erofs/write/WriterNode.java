@@ -31,6 +31,9 @@ public final class WriterNode {
     WriterNode parent;
     List<Entry> dirents; // directories only; sorted, with "." and "..", once the rules ran
 
+    /** External files: how the file is cut into chunks (its null chunk index), once the rules ran. */
+    Chunking chunking;
+
     // ---- planned layout
     int inodeNum;
     long nid;
