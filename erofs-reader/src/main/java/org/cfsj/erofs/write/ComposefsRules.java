@@ -98,11 +98,11 @@ final class ComposefsRules {
             throw new ImageWriteException("file of " + Long.toUnsignedString(node.size) + " bytes is too big for a"
                     + " composefs image (at most " + Chunking.MAX_NONINLINE_CHUNKS + " chunks of 8 TiB)");
         }
-        for (int i = 0; i < node.xattrs.size(); i++) {
-            WriterXattr x = node.xattrs.get(i);
+        for (int i = 0; i < node.xattrCount; i++) {
+            WriterXattr x = node.xattrs[i];
             byte[] stored = OverlayXattrs.escape(x.name);
             if (stored != x.name) {
-                node.xattrs.set(i, tree.intern(stored, x.value));
+                node.xattrs[i] = tree.intern(stored, x.value);
             }
         }
         if (node.external()) {
@@ -153,7 +153,7 @@ final class ComposefsRules {
             WriterNode w = tree.node(Node.S_IFCHR | 0644, root.uid, root.gid, 1, root.mtimeSec, root.mtimeNsec, 0, 0,
                     null, null, null);
             if (selinux != null) {
-                w.xattrs.add(selinux);
+                w.addXattr(selinux);
             }
             tree.entry(root, Bytes.of(String.format("%02x", i)), w, true);
         }

@@ -145,11 +145,11 @@ final class ImageEmitter {
 
         if (node.xattrSize > 0) {
             long xstart = out.position();
-            int n = node.xattrs.size();
+            int n = node.xattrCount;
             int filter = 0;
             int sharedCount = 0;
             for (int i = 0; i < n; i++) {
-                filter |= node.xattrs.get(i).filterBit;
+                filter |= node.xattrs[i].filterBit;
                 if (node.sharedAt(i)) {
                     sharedCount++;
                 }
@@ -157,7 +157,7 @@ final class ImageEmitter {
             long[] ids = new long[sharedCount];
             for (int i = 0, k = 0; i < n; i++) {
                 if (node.sharedAt(i)) {
-                    ids[k++] = (plan.inodesEnd % BLOCK_SIZE + node.xattrs.get(i).sharedOffset) / 4;
+                    ids[k++] = (plan.inodesEnd % BLOCK_SIZE + node.xattrs[i].sharedOffset) / 4;
                 }
             }
             XattrIbody ibody = new XattrIbody(~filter, ids);
@@ -165,7 +165,7 @@ final class ImageEmitter {
             out.bytes(scratch, 0, ibody.size());
             for (int i = 0; i < n; i++) {
                 if (!node.sharedAt(i)) {
-                    writeXattr(node.xattrs.get(i).entry());
+                    writeXattr(node.xattrs[i].entry());
                 }
             }
             out.align(4);

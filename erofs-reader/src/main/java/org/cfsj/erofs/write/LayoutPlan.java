@@ -73,12 +73,13 @@ final class LayoutPlan {
         int index = 0;
         while (!queue.isEmpty()) {
             WriterNode node = queue.poll();
-            List<WriterXattr> xattrs = node.xattrs;
-            if (xattrs.size() > 1) {
-                xattrs.sort(XATTR_NAME_ORDER);
+            WriterXattr[] xattrs = node.xattrs;
+            int count = node.xattrCount;
+            if (count > 1) {
+                Arrays.sort(xattrs, 0, count, XATTR_NAME_ORDER);
             }
-            for (int i = 0; i < xattrs.size(); i++) {
-                WriterXattr x = xattrs.get(i);
+            for (int i = 0; i < count; i++) {
+                WriterXattr x = xattrs[i];
                 if (++x.users == 2) {
                     sharedXattrs.add(x);
                 }
@@ -213,8 +214,8 @@ final class LayoutPlan {
      * inline xattr area.
      */
     private static int xattrAreaSize(WriterNode node) {
-        List<WriterXattr> xattrs = node.xattrs;
-        int n = xattrs.size();
+        WriterXattr[] xattrs = node.xattrs;
+        int n = node.xattrCount;
         if (n == 0) {
             node.sharedEnd = 0;
             return 0;
@@ -223,7 +224,7 @@ final class LayoutPlan {
         int unshared = 0;
         int end = n;
         for (int i = 0; i < n; i++) {
-            WriterXattr x = xattrs.get(i);
+            WriterXattr x = xattrs[i];
             if (x.shareable() && shared < XATTR_LONG_PREFIX) {
                 if (++shared == XATTR_LONG_PREFIX) {
                     end = i + 1;

@@ -1,6 +1,5 @@
 package org.cfsj.erofs.write;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.cfsj.tree.Node;
@@ -27,7 +26,9 @@ public final class WriterNode {
     byte[] content;
     byte[] payload;
     byte[] digest;
-    final List<WriterXattr> xattrs = new ArrayList<>(2);
+    /** The xattrs: the first {@link #xattrCount} slots (an array, not a list: this is read in every pass over the inodes). */
+    WriterXattr[] xattrs = NO_XATTRS;
+    int xattrCount;
     WriterNode parent;
     List<Entry> dirents; // directories only; sorted, with "." and "..", once the rules ran
 
@@ -53,6 +54,8 @@ public final class WriterNode {
      */
     int[] direntGroupStarts;
 
+    private static final WriterXattr[] NO_XATTRS = new WriterXattr[0];
+
     WriterNode() {}
 
     int type() {
@@ -69,8 +72,8 @@ public final class WriterNode {
     }
 
     WriterXattr xattr(byte[] name) {
-        for (int i = 0; i < xattrs.size(); i++) {
-            WriterXattr x = xattrs.get(i);
+        for (int i = 0; i < xattrCount; i++) {
+            WriterXattr x = xattrs[i];
             if (Arrays.equals(x.name, name)) {
                 return x;
             }
@@ -80,6 +83,18 @@ public final class WriterNode {
 
     /** Whether the i-th xattr (in sorted order) of this inode is stored in the shared area. */
     boolean sharedAt(int i) {
-        return i < sharedEnd && xattrs.get(i).shareable();
+        return i < sharedEnd && xattrs[i].shareable();
+    }
+
+    void addXattr(WriterXattr x) {
+        if (xattrCount == xattrs.length) {
+            xattrs = Arrays.copyOf(xattrs, Math.max(2, xattrCount * 2));
+        }
+        xattrs[xattrCount++] = x;
+    }
+
+    void removeXattr(int i) {
+        System.arraycopy(xattrs, i + 1, xattrs, i, xattrCount - i - 1);
+        xattrs[--xattrCount] = null;
     }
 }

@@ -134,7 +134,7 @@ public final class WriterTree {
 
     /** Adds an xattr to {@code node}, whose xattrs have no other of that name. */
     public void xattr(WriterNode node, byte[] name, byte[] value) {
-        node.xattrs.add(xattrs.intern(name, value));
+        node.addXattr(xattrs.intern(name, value));
     }
 
     /**
@@ -162,14 +162,13 @@ public final class WriterTree {
 
     /** Replaces or adds an xattr of a node (the composefs rules' xattrs). */
     void setXattr(WriterNode node, byte[] name, byte[] value) {
-        var list = node.xattrs;
-        for (int i = 0; i < list.size(); i++) {
-            if (Arrays.equals(list.get(i).name, name)) {
-                list.remove(i);
+        for (int i = 0; i < node.xattrCount; i++) {
+            if (Arrays.equals(node.xattrs[i].name, name)) {
+                node.removeXattr(i);
                 break;
             }
         }
-        list.add(xattrs.intern(name, value));
+        node.addXattr(xattrs.intern(name, value));
     }
 
     /** The interned xattr of this name and value. */
