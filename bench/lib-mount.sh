@@ -88,7 +88,7 @@ track_server() { servers+=("$1 $2"); }
 
 # serves PID MOUNTPOINT: status 0 if process PID is alive and MOUNTPOINT is one of its arguments.
 serves() {
-    [ -r "/proc/$1/cmdline" ] && tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2"
+    tr '\0' '\n' 2>/dev/null <"/proc/$1/cmdline" | grep -qxF -- "$2"
 }
 
 # server_of MOUNTPOINT: prints the PID of the process that has MOUNTPOINT as an argument (a
@@ -98,7 +98,7 @@ server_of() {
     for c in /proc/[0-9]*/cmdline; do
         p=${c#/proc/}; p=${p%/cmdline}
         [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
-        case $(tr '\0' ' ' <"$c" 2>/dev/null) in
+        case $(tr '\0' ' ' 2>/dev/null <"$c") in
             *"$1"*) serves "$p" "$1" && { echo "$p"; return 0; } ;;
         esac
     done
