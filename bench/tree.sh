@@ -118,7 +118,11 @@ if [ -z "$DUMPFILE" ] || ! [ -s "$DUMPFILE" ]; then
     DUMPFILE=$work/image.dump
 fi
 # entries and bytes of regular files (hard links counted once) from the dumpfile
-read -r entries bytes < <(awk '{ n++ } $3 ~ /^10/ { b += $2 } END { printf "%d %d\n", n, b }' "$DUMPFILE")
+read -r entries bytes < <(awk '{ n++ } $3 ~ /^10/ { b += $2 } END { printf "%d %.0f\n", n, b }' "$DUMPFILE")
+
+# What was just written (a tree copy, objects, a squashfs: gigabytes) goes to the disk now, not
+# during the first column's measurements.
+sync
 
 declare -A mnt
 for l in "${labels[@]}"; do mnt[$l]=$work/mnt-$l; mkdir -p "${mnt[$l]}"; done
