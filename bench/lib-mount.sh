@@ -34,7 +34,7 @@ timed() {
 
 # best_of N CMD...: the fastest of N timed runs.
 best_of() {
-    local n=$1 best= t r
+    local n=$1 best='' t r
     shift
     for ((r = 0; r < n; r++)); do
         t=$(timed "$@")
@@ -45,7 +45,7 @@ best_of() {
 
 # median_of N CMD...: the median of N timed runs (scripts/lib.sh's median).
 median_of() {
-    local n=$1 all= r
+    local n=$1 all='' r
     shift
     for ((r = 0; r < n; r++)); do all+="$(timed "$@") "; done
     echo "$all" | median

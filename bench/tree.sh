@@ -184,7 +184,7 @@ measure() {
 }
 # warm LABEL ROW CMD...: RUNS timed runs, their median or best
 warm() {
-    local all= r
+    local all='' r
     for ((r = 0; r < RUNS; r++)); do all+="$(measure "$@") "; done
     if [ "$WARM" = best ]; then echo "$all" | tr ' ' '\n' | grep . | sort -g | head -1; else echo "$all" | median; fi
 }
@@ -193,7 +193,7 @@ status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
 declare -A T        # label,row -> seconds (or "RSS/HWM" in KiB for rss)
 session() { # session LABEL: one mount, the selected rows in order
-    local l=$1 m=${mnt[$1]} walked= xattred= read=
+    local l=$1 m=${mnt[$1]} walked='' xattred='' read=''
     [ -n "${want[walk]:-}" ] && drop_caches
     if ! mount_col "$l"; then skip "$l" "could not mount: $(tail -1 "$work/$l.log" 2>/dev/null)"; return 0; fi
     echo "tree.sh: $l mounted" >&2
@@ -228,12 +228,13 @@ declare -A what=([walk]="\`find -ls\` right after mount" [walk-warm]="\`find -ls
     [getfattr]="\`getfattr -R -h -d -m -\`" [tar]="\`tar cf - . \\| cat\`, cold" [tar-warm]="\`tar\`, warm"
     [cat]="\`find -type f -print0 \\| xargs -0 -P4 cat\`, warm")
 # (a | in a Markdown table cell is escaped, in code spans too)
-any_table=
-for r in "${table_rows[@]}" rss; do [ -n "${want[$r]:-}" ] && any_table=1; done
+any_table='' any_timed=''
+for r in "${table_rows[@]}"; do [ -n "${want[$r]:-}" ] && any_timed=1; done
+[ -n "$any_timed" ] || [ -n "${want[rss]:-}" ] && any_table=1
 if [ -n "$any_table" ]; then
     for l in "${labels[@]}"; do
         [ -z "${skipped[$l]:-}" ] || continue
-        [ "$l" = kernel ] && [ -z "$(printf '%s\n' "${!want[@]}" | grep -vx 'rss\|start\|mkfs')" ] && continue
+        [ "$l" = kernel ] && [ -z "$any_timed" ] && continue   # the kernel has no rss
         session "$l"
     done
 fi
