@@ -74,9 +74,12 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     /**
      * Backing ids a passthrough session keeps after their file's last RELEASE, so that opening it
      * again is answered from memory. They hold no fd of ours, only the kernel's reference to the
-     * object file (which keeps its inode cached): the bound keeps that pinned memory modest.
+     * object file, until the kernel forgets the inode (which it does under memory pressure) or this
+     * many newer ones push it out: large enough for a tree of this many files to be read again
+     * without a miss (an LRU smaller than a sequential reader's tree never hits), small enough to
+     * bound the pinned kernel memory and this map (about 200 bytes of heap each).
      */
-    private static final int MAX_IDLE_BACKING = 16384;
+    private static final int MAX_IDLE_BACKING = 1 << 16;
     /** Set once a listing dropped a name: one log line per image, not one per listing. */
     private final AtomicBoolean droppedNameLogged = new AtomicBoolean();
     /** Set once a file without a digest was refused: one log line per image, not one per open. */
