@@ -27,38 +27,10 @@ work=$(mktemp -d "$WORK/cfsj-files-bench.XXXXXX")
 cp "$here/cli/target/cfsj.jar" "$work/new.jar"   # a copy: a rebuild meanwhile must not change the server
 [ -z "$BASE_JAR" ] || cp "$BASE_JAR" "$work/base.jar"
 
-mounts=() pids=()
-cleanup() {
-    set +e
-    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-        mountpoint -q "${mounts[i]}" && { umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}"; }
-    done
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && { kill "$p"; sleep 1; kill -9 "$p" 2>/dev/null; }; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+jar="$here/cli/target/cfsj.jar"
+. "$here/bench/lib-mount.sh"
+trap 'unmount_all; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-
-cat >"$work/Mount.java" <<'EOF'
-import java.lang.foreign.*;
-import java.lang.invoke.*;
-
-/** Mount SOURCE TARGET TYPE DATA|-: mount(2) read-only (a file-backed EROFS mount, not a loop device). */
-public class Mount {
-    public static void main(String[] a) throws Throwable {
-        Linker l = Linker.nativeLinker();
-        MethodHandle mount = l.downcallHandle(l.defaultLookup().find("mount").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = a[3].equals("-") ? MemorySegment.NULL : arena.allocateFrom(a[3]);
-            if ((int) mount.invokeExact(arena.allocateFrom(a[0]), arena.allocateFrom(a[1]), arena.allocateFrom(a[2]), 1L, data) != 0) {
-                System.err.println("mount -t " + a[2] + " " + a[0] + " " + a[1] + " failed");
-                System.exit(1);
-            }
-        }
-    }
-}
-EOF
 
 pin=(); [ -z "$PIN" ] || pin=(taskset -c "$PIN")
 # kernel: the kernel composefs mount; new/base: fuse-serve of this jar / BASE_JAR; -pt: with --passthrough
@@ -71,23 +43,21 @@ mount_one() {
     case $l in
         kernel)
             mkdir -p "$work/erofs"
-            "$java" --enable-native-access=ALL-UNNAMED "$work/Mount.java" "$IMAGE" "$work/erofs" erofs - && mounts+=("$work/erofs")
-            "$java" --enable-native-access=ALL-UNNAMED "$work/Mount.java" overlay "$m" overlay \
-                "ro,metacopy=on,redirect_dir=on,lowerdir=$work/erofs::$OBJECTS" && mounts+=("$m") ;;
+            kernel_mount "$IMAGE" "$OBJECTS" "$work/erofs" "$m" || die "the kernel composefs mount failed" ;;
         *)
             local jar="$work/${l%-pt}.jar" opt=()
             [ "${l%-pt}" = "$l" ] || opt=(--passthrough)
             "${pin[@]}" "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" fuse-serve "$IMAGE" "$m" --basedir "$OBJECTS" --stats \
                 "${opt[@]}" 2>>"$work/$l.log" &
-            pids+=($!); pid[$l]=$!; mounts+=("$m")
-            for ((w = 0; w < 400; w++)); do mountpoint -q "$m" && break; sleep 0.05; done
-            mountpoint -q "$m" || { cat "$work/$l.log" >&2; die "fuse-serve ($l) did not mount"; } ;;
+            pid[$l]=$!; track_server "$!" "$m"; mounts+=("$m")
+            wait_mounted "$m" || { cat "$work/$l.log" >&2; die "fuse-serve ($l) did not mount"; } ;;
     esac
 }
 for l in "${labels[@]}"; do mount_one "$l"; done
+mkdir -p "$work/ov"; mounts+=("$work/ov")   # overlay_walk's, taken down first if a walk is interrupted
 
-now() { date +%s.%N; }
-timed() { local t0; t0=$(now); "${pin[@]}" bash -c "$(declare -f "$1"); SUBDIR='$SUBDIR'; work='$work'; $(printf '%q ' "$@")" >/dev/null 2>&1; awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }'; }
+# pinned FUNCTION ARGS...: runs one of the functions below in a shell on the PIN CPU (or unpinned)
+pinned() { "${pin[@]}" bash -c "$(declare -f "$1"); SUBDIR='$SUBDIR'; work='$work'; $(printf '%q ' "$@")" 2>/dev/null; }
 getfattr_all() { getfattr -R -h -d -m - "$1"; }
 tar_sub() { (cd "$1/$SUBDIR" && tar cf - . | cat); }
 xargs_sub() { (cd "$1/$SUBDIR" && find . -type f -print0 | xargs -0 -P4 cat); }
@@ -115,10 +85,10 @@ for ((r = 0; r < ROUNDS; r++)); do
             l=${labels[(i + r) % ${#labels[@]}]}
             c0=$(server_cpu "$l")
             case $t in
-                getfattr) s=$(timed getfattr_all "${mnt[$l]}") ;;
-                tar) s=$(timed tar_sub "${mnt[$l]}") ;;
-                xargs) s=$(timed xargs_sub "${mnt[$l]}") ;;
-                overlay) s=$(timed overlay_walk "${mnt[$l]}") ;;
+                getfattr) s=$(timed pinned getfattr_all "${mnt[$l]}") ;;
+                tar) s=$(timed pinned tar_sub "${mnt[$l]}") ;;
+                xargs) s=$(timed pinned xargs_sub "${mnt[$l]}") ;;
+                overlay) s=$(timed pinned overlay_walk "${mnt[$l]}") ;;
             esac
             S[$t,$l]+="$s "
             C[$t,$l]=$(( ${C[$t,$l]:-0} + $(server_cpu "$l") - c0 ))
@@ -130,8 +100,8 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "$COLD" = 1 ]; then
     tests+=(cold-tar)
     for l in "${labels[@]}"; do
-        sync; echo 3 >/proc/sys/vm/drop_caches
-        S[cold-tar,$l]=$(timed tar_sub "${mnt[$l]}")
+        drop_caches
+        S[cold-tar,$l]=$(timed pinned tar_sub "${mnt[$l]}")
     done
 fi
 
@@ -157,8 +127,5 @@ for t in "${tests[@]}"; do
 done
 echo "samples:"
 for t in "${tests[@]}"; do for l in "${labels[@]}"; do echo "  $t $l: ${S[$t,$l]}"; done; done
-for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[i]}" 2>/dev/null; done
-mounts=()
-for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-pids=()
+unmount_all   # the servers print their --stats line as they exit
 for l in "${labels[@]:1}"; do echo "$l: $(grep -h 'stats:' "$work/$l.log")"; done
