@@ -69,7 +69,10 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * server) it only has the disk read them ahead, prompted by OPENs.
      */
     private final DirectoryReadahead readahead;
-    /** Object fds an open-less session keeps open between reads (each file's readahead comes in bursts). */
+    /**
+     * Object fds kept open between uses (an open-less session's reads of one file come in bursts;
+     * a passthrough session holds fds only where the kernel refused passthrough).
+     */
     private static final int MAX_IDLE_OBJECTS = 4096;
     /**
      * Backing ids a passthrough session keeps after their file's last RELEASE, so that opening it
@@ -91,17 +94,17 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * @param passthrough  let the kernel read external files directly when it can
      */
     public ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough) {
-        this(image, store, passthrough, passthrough ? MAX_IDLE_BACKING : MAX_IDLE_OBJECTS);
+        this(image, store, passthrough, MAX_IDLE_OBJECTS, MAX_IDLE_BACKING);
     }
 
-    /** As above, keeping at most {@code maxIdle} unused objects (fds or backing ids) for their next use. */
-    ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough, int maxIdle) {
+    /** As above, keeping at most this many unused objects (fds, backing ids) for their next use. */
+    ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough, int maxIdleFds, int maxIdleBacking) {
         this.image = image;
         this.store = store;
         this.ids = new NodeIds(image.rootNid());
         this.passthrough = passthrough;
         // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
-        this.objects = new OpenObjects(store, passthrough, maxIdle);
+        this.objects = new OpenObjects(store, passthrough, maxIdleFds, maxIdleBacking);
         this.readahead = new DirectoryReadahead(new DirectoryReadahead.Loader() {
             @Override
             public long load(long nid, MemorySegment dst) throws FsException {

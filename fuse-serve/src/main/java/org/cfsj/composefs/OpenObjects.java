@@ -19,7 +19,9 @@ import org.cfsj.objects.VerifiedObjects;
  *
  * <p>A handle is in use from its first user (an OPEN, or with open-less sessions a READ while it
  * runs) to its last (RELEASE, or the end of that READ); then it is idle. Idle handles are kept in
- * least-recently-idle order, at most {@code maxIdle}; past that the oldest is closed. The kernel
+ * least-recently-idle order, at most {@code maxIdleFds} holding an fd and {@code maxIdleBacking}
+ * holding a backing id (two lists, so that a session whose passthrough the kernel refused cannot
+ * run out of fds); past that the oldest is closed. The kernel
  * forgetting the inode closes its idle handle at once (no later OPEN of that node id can come).
  * A later use of a closed handle's inode opens and checks the object again (the digest cache makes
  * that cheap).
@@ -37,7 +39,7 @@ import org.cfsj.objects.VerifiedObjects;
  * first use of an inode's handle decides how it is served (passthrough or by the server), and
  * every use of that handle gets the same, so an inode never mixes passthrough and cached opens
  * while the handle lives; a handle is closed only while nobody uses it. Lock order: a handle's
- * monitor, then {@link #idle}'s.
+ * monitor, then its {@link IdleList}'s.
  */
 final class OpenObjects {
     /** One inode's object; guarded by its own monitor. */
@@ -74,19 +76,37 @@ final class OpenObjects {
 
     private final VerifiedObjects store;
     private final boolean passthroughWanted;
-    private final int maxIdle;
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
-    /** Idle handles, least recently idle first; changed only under the handle's monitor and this map's. */
-    private final LinkedHashMap<Long, Handle> idle = new LinkedHashMap<>();
+    /** Idle handles of one kind, least recently idle first; changed only under the handle's monitor and this one's. */
+    private static final class IdleList {
+        final LinkedHashMap<Long, Handle> handles = new LinkedHashMap<>();
+        final int max;
+
+        IdleList(int max) {
+            this.max = max;
+        }
+    }
+
+    private final IdleList idleFds;
+    private final IdleList idleBacking;
     private final AtomicBoolean passthroughRefused = new AtomicBoolean();
     private final LongAdder opened = new LongAdder();
     private volatile FsContext context;
 
-    /** @param maxIdle how many idle handles to keep at most (0: close each with its last user) */
-    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdle) {
+    /**
+     * @param maxIdleFds     how many idle handles holding an object fd to keep at most (0: close
+     *                       each with its last user)
+     * @param maxIdleBacking the same for handles holding a passthrough backing id
+     */
+    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdleFds, int maxIdleBacking) {
         this.store = store;
         this.passthroughWanted = passthroughWanted;
-        this.maxIdle = maxIdle;
+        this.idleFds = new IdleList(maxIdleFds);
+        this.idleBacking = new IdleList(maxIdleBacking);
+    }
+
+    private IdleList idleList(Handle h) {
+        return h.backingId > 0 ? idleBacking : idleFds;
     }
 
     void init(FsContext context) {
@@ -118,8 +138,9 @@ final class OpenObjects {
     private void addUser(Handle h) {
         if (h.users++ == 0 && h.idle) {
             h.idle = false;
-            synchronized (idle) {
-                idle.remove(h.nid);
+            IdleList list = idleList(h);
+            synchronized (list) {
+                list.handles.remove(h.nid);
             }
         }
     }
@@ -204,20 +225,22 @@ final class OpenObjects {
 
     /** One user of {@code h} went away; the last one makes it idle (or closes it, if none may idle). */
     void release(Handle h) {
+        IdleList list;
         synchronized (h) {
             if (h.gone || h.users == 0 || --h.users > 0) {
                 return;
             }
-            if (maxIdle == 0 || h.forgotten) {
+            list = idleList(h);
+            if (list.max == 0 || h.forgotten) {
                 closeHandle(h);
                 return;
             }
             h.idle = true;
-            synchronized (idle) {
-                idle.put(h.nid, h);
+            synchronized (list) {
+                list.handles.put(h.nid, h);
             }
         }
-        trimIdle();
+        trimIdle(list);
     }
 
     /** The kernel dropped inode {@code nid}: its object is closed unless it is in use right now. */
@@ -238,15 +261,15 @@ final class OpenObjects {
         }
     }
 
-    /** Closes the least recently idle handles until at most {@code maxIdle} are idle. */
-    private void trimIdle() {
+    /** Closes the least recently idle handles of {@code list} until it is within its bound. */
+    private void trimIdle(IdleList list) {
         while (true) {
             Handle oldest;
-            synchronized (idle) {
-                if (idle.size() <= maxIdle) {
+            synchronized (list) {
+                if (list.handles.size() <= list.max) {
                     return;
                 }
-                Iterator<Handle> it = idle.values().iterator();
+                Iterator<Handle> it = list.handles.values().iterator();
                 oldest = it.next();
             }
             synchronized (oldest) {
@@ -264,8 +287,9 @@ final class OpenObjects {
         handles.remove(h.nid, h);
         if (h.idle) {
             h.idle = false;
-            synchronized (idle) {
-                idle.remove(h.nid, h);
+            IdleList list = idleList(h);
+            synchronized (list) {
+                list.handles.remove(h.nid, h);
             }
         }
         if (h.backingId > 0 && context != null) {
@@ -300,8 +324,12 @@ final class OpenObjects {
 
     /** Number of idle handles kept for a later use of their inode. */
     int idleCount() {
-        synchronized (idle) {
-            return idle.size();
+        int n;
+        synchronized (idleFds) {
+            n = idleFds.handles.size();
+        }
+        synchronized (idleBacking) {
+            return n + idleBacking.handles.size();
         }
     }
 
