@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import org.cfsj.dump.DumpSink.DirectorySink;
 import org.cfsj.dump.DumpSink.WriterTreeSink;
@@ -65,11 +64,6 @@ public final class DumpfileParser {
     private final int[] fe = new int[FIELDS];
     /** The current line's fields, reused for every line. */
     private final DumpFields f = new DumpFields();
-    // The current line's xattrs: slots used (repeated names leave holes), budget used, and a
-    // name index once there are many.
-    private int xattrSlots;
-    private int xattrBudgetUsed;
-    private HashMap<String, Integer> xattrIndex;
 
     private DumpfileParser(Mode mode, DumpSink sink) {
         this.mode = mode;
@@ -276,17 +270,13 @@ public final class DumpfileParser {
         if (to - pos > 0xffff) {
             throw error("too many xattrs");
         }
-        xattrSlots = 0;
-        xattrBudgetUsed = 0;
-        xattrIndex = null;
         while (pos < to) {
             int sp = indexOf(data, (byte) ' ', pos, to);
             int end = sp < 0 ? to : sp;
             xattr(data, pos, end, f);
             pos = sp < 0 ? to : sp + 1;
         }
-        compactXattrs(f);
-        xattrIndex = null;
+        f.compactXattrs();
 
         e.node = sink.node(st, f);
         if (e.parent == null) {
@@ -358,13 +348,9 @@ public final class DumpfileParser {
         }
     }
 
-    /** Above this many xattrs on one line, a repeated name is found through a map, not a scan. */
-    private static final int XATTR_SCAN_MAX = 16;
-
     /**
      * Adds one xattr of the current line to {@code e}. A repeated name replaces the earlier value,
-     * which moves to the end (the order of the source otherwise): the earlier slot is left empty
-     * and the slots are compacted once the line is done ({@link #compactXattrs}).
+     * which moves to the end (the order of the source otherwise; see {@link DumpFields#putXattr}).
      */
     private void xattr(byte[] data, int from, int to, DumpFields e) throws DumpfileException {
         int eq = indexOf(data, (byte) '=', from, to);
@@ -384,68 +370,18 @@ public final class DumpfileParser {
         }
         // Same accounting as C composefs (worst-case alignment per entry, header once), so that
         // exactly the same inputs are accepted.
-        int old = findXattr(e, key);
+        int old = e.findXattr(key);
         if (old >= 0) {
-            e.xattrCount--;
-            xattrBudgetUsed = e.xattrCount == 0 ? 0 : xattrBudgetUsed - (7 + key.length + e.xattrValues[old].length);
-            e.xattrNames[old] = null;
-            e.xattrValues[old] = null;
+            int oldSize = 7 + key.length + e.xattrValues[old].length;
+            e.removeXattr(old);
+            e.xattrBudgetUsed = e.xattrCount == 0 ? 0 : e.xattrBudgetUsed - oldSize;
         }
         int entrySize = 7 + key.length + value.length + (e.xattrCount == 0 ? 12 : 0);
-        if (xattrBudgetUsed + entrySize > XATTR_BUDGET) {
+        if (e.xattrBudgetUsed + entrySize > XATTR_BUDGET) {
             throw error("can't set xattr " + printable(key) + ": the inode's xattrs exceed " + XATTR_BUDGET + " bytes");
         }
-        if (xattrSlots == e.xattrNames.length) {
-            int cap = Math.max(2, xattrSlots * 2);
-            e.xattrNames = Arrays.copyOf(e.xattrNames, cap);
-            e.xattrValues = Arrays.copyOf(e.xattrValues, cap);
-        }
-        e.xattrNames[xattrSlots] = key;
-        e.xattrValues[xattrSlots] = value;
-        if (xattrIndex != null) {
-            xattrIndex.put(Bytes.str(key), xattrSlots);
-        } else if (xattrSlots >= XATTR_SCAN_MAX) {
-            xattrIndex = new HashMap<>();
-            for (int i = 0; i <= xattrSlots; i++) {
-                if (e.xattrNames[i] != null) {
-                    xattrIndex.put(Bytes.str(e.xattrNames[i]), i);
-                }
-            }
-        }
-        xattrSlots++;
-        e.xattrCount++;
-        xattrBudgetUsed += entrySize;
-    }
-
-    /** The slot of {@code key} among the current line's xattrs, or -1. */
-    private int findXattr(DumpFields e, byte[] key) {
-        if (xattrIndex == null) {
-            for (int i = 0; i < xattrSlots; i++) {
-                if (Arrays.equals(e.xattrNames[i], key)) {
-                    return i;
-                }
-            }
-            return -1;
-        }
-        Integer i = xattrIndex.get(Bytes.str(key));
-        return i == null ? -1 : i;
-    }
-
-    /** Closes the slots that repeated names left empty, keeping the order. */
-    private void compactXattrs(DumpFields e) {
-        if (xattrSlots == e.xattrCount) {
-            return;
-        }
-        int k = 0;
-        for (int i = 0; i < xattrSlots; i++) {
-            if (e.xattrNames[i] != null) {
-                e.xattrNames[k] = e.xattrNames[i];
-                e.xattrValues[k] = e.xattrValues[i];
-                k++;
-            }
-        }
-        Arrays.fill(e.xattrNames, k, xattrSlots, null);
-        Arrays.fill(e.xattrValues, k, xattrSlots, null);
+        e.putXattr(key, value);
+        e.xattrBudgetUsed += entrySize;
     }
 
     /** Resolves every hardlink entry to the entry that holds the data, and adds it to its directory. */
