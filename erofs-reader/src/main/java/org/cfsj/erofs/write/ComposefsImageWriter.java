@@ -14,9 +14,11 @@ import org.cfsj.tree.Node;
  * is an independent implementation). The image holds metadata only: small files inline, the
  * others as overlayfs metacopy files redirecting to their backing objects.
  *
- * <p>Three steps, each its own class: {@link ComposefsRules} applies composefs's rules to a copy
- * of the tree, {@link LayoutPlan} decides where every inode, xattr and block goes, and
- * {@link ImageEmitter} writes the bytes, checking them against the plan. The tree is not changed.
+ * <p>The input is a {@link WriterTree}: a {@link Directory} is first copied into one (and is not
+ * changed); a producer may also build one directly. Three steps, each its own class:
+ * {@link ComposefsRules} applies composefs's rules to the writer's tree, in place,
+ * {@link LayoutPlan} decides where every inode, xattr and block goes, and {@link ImageEmitter}
+ * writes the bytes, checking them against the plan.
  */
 public final class ComposefsImageWriter {
 
