@@ -13,7 +13,8 @@
 # Each round starts one server per transport (in turn, so drift hits both alike), walks once to
 # warm the page cache and the JIT, then times WALKS walks. Requests per timed walk come from the
 # --stats counters: a server that only does the warm-up walk gives its share, the rest divided by
-# WALKS is one walk's. enable_uring is set to Y while the script runs and put back on exit.
+# WALKS is one walk's. A round's rate is that over its median walk; the medians of the rounds'
+# rates are compared. enable_uring is set to Y while the script runs and put back on exit.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 
@@ -82,7 +83,7 @@ now() { date +%s.%N; }
 
 echo "image: $IMAGE ($(du -sh "$IMAGE" | cut -f1)), rounds: $ROUNDS, timed walks per round: $WALKS, threads: ${THREADS:-default}"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A warm times reqs
+declare -A warm rates
 for t in $TRANSPORTS; do
     want=$([ "$t" = uring ] && echo io_uring || echo dev)
     serve "$t"
@@ -95,26 +96,29 @@ for r in $(seq "$ROUNDS"); do
         want=$([ "$t" = uring ] && echo io_uring || echo dev)
         serve "$t"
         walk
+        times=
         for _ in $(seq "$WALKS"); do
             s=$(now); walk; e=$(now)
-            times[$t]+="$(echo "$e - $s" | bc -l) "
+            times+="$(echo "$e - $s" | bc -l) "
         done
         total=$(stop)
         per=$(( (total - warm[$t]) / WALKS ))
-        reqs[$t]+="$per "
-        echo "round $r $t: walks ${times[$t]% } s, $per requests per walk"
+        walk_s=$(echo "$times" | median)
+        rate=$(echo "$per / $walk_s" | bc -l)
+        rates[$t]+="$rate "
+        printf 'round %s %-5s: walks %s s (median %.3f), %s requests per walk, %.0f requests/s\n' \
+            "$r" "$t" "${times% }" "$walk_s" "$per" "$rate"
     done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-6s %12s %10s %12s %14s\n' transport requests/walk "walk s" requests/s "us/request"
+echo "median of the rounds:"
+printf '%-6s %12s %14s\n' transport requests/s "us/request"
 declare -A rate
 for t in $TRANSPORTS; do
-    s=$(echo "${times[$t]}" | median)
-    n=$(echo "${reqs[$t]}" | median)
-    rate[$t]=$(echo "$n / $s" | bc -l)
-    printf '%-6s %12.0f %10.3f %12.0f %14.2f\n' "$t" "$n" "$s" "${rate[$t]}" "$(echo "1000000 * $s / $n" | bc -l)"
+    rate[$t]=$(echo "${rates[$t]}" | median)
+    printf '%-6s %12.0f %14.2f\n' "$t" "${rate[$t]}" "$(echo "1000000 / ${rate[$t]}" | bc -l)"
 done
 if [ -n "${rate[dev]:-}" ] && [ -n "${rate[uring]:-}" ]; then
-    printf 'io_uring / dev: requests/s %.3f, time per request %.3f (median walks)\n' \
+    printf 'io_uring / dev: requests/s %.3f, time per request %.3f\n' \
         "$(echo "${rate[uring]} / ${rate[dev]}" | bc -l)" "$(echo "${rate[dev]} / ${rate[uring]}" | bc -l)"
 fi
