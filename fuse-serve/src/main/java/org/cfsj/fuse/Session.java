@@ -224,6 +224,10 @@ public final class Session implements AutoCloseable {
                 return null;
             } catch (IOException e) {
                 unavailable = e.getMessage();
+                if (options.transport() != TransportChoice.URING) {
+                    // the kernel offers io_uring, so someone turned it on: say why it is not used
+                    Log.info("FUSE over io_uring is unavailable (" + unavailable + "); serving through /dev/fuse");
+                }
             }
         }
         return options.transport() == TransportChoice.URING ? "FUSE over io_uring is unavailable: " + unavailable : null;
