@@ -72,7 +72,8 @@ public final class Stats {
         return "requests=" + requests() + " lookup=" + count(Opcode.LOOKUP) + " read=" + count(Opcode.READ)
                 + " readdir=" + (count(Opcode.READDIR) + count(Opcode.READDIRPLUS))
                 + " readlink=" + count(Opcode.READLINK) + " getattr=" + (count(Opcode.GETATTR) + count(Opcode.STATX))
-                + " open=" + count(Opcode.OPEN)
+                + " getxattr=" + count(Opcode.GETXATTR) + " listxattr=" + count(Opcode.LISTXATTR)
+                + " open=" + count(Opcode.OPEN) + " release=" + count(Opcode.RELEASE)
                 + " passthrough_opens=" + passthroughOpens() + " verity_checked=" + verityChecked + " eio=" + eio()
                 + " transport=" + transport;
     }

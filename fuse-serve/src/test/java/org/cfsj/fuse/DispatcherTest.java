@@ -120,6 +120,21 @@ class DispatcherTest {
     }
 
     @Test
+    void listxattrSizeProbeTooSmallAndNone() throws Exception {
+        request(Opcode.LISTXATTR.code(), MemoryFs.HELLO_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(0, 0).write(s, 0)));
+        assertEquals(14, GetxattrOut.read(out, OutHeader.SIZE).size(), "size 0 asks for the length of the names");
+        request(Opcode.LISTXATTR.code(), MemoryFs.HELLO_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(13, 0).write(s, 0)));
+        assertEquals(-Errno.ERANGE, header().error(), "one byte short");
+        int n = request(Opcode.LISTXATTR.code(), MemoryFs.HELLO_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(14, 0).write(s, 0)));
+        assertEquals(OutHeader.SIZE + 14, n, "exactly the names");
+        request(Opcode.LISTXATTR.code(), MemoryFs.LINK_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(0, 0).write(s, 0)));
+        assertEquals(0, GetxattrOut.read(out, OutHeader.SIZE).size(), "no xattrs");
+        n = request(Opcode.LISTXATTR.code(), MemoryFs.LINK_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(100, 0).write(s, 0)));
+        assertEquals(OutHeader.SIZE, n, "an empty list");
+        assertEquals(0, header().error());
+    }
+
+    @Test
     void readdirRecordsAreAlignedAndCarryTheNextOffset() throws Exception {
         int n = request(Opcode.READDIR.code(), 1, bytes(ReadIn.SIZE, s -> new ReadIn(0, 2, 4096, 0, 0, 0, 0).write(s, 0)));
         // entries 2..4: hello, link, sub
