@@ -70,10 +70,14 @@ final class Dispatcher {
     private boolean destroyed;
 
     Dispatcher(ReadOnlyFilesystem fs, Stats stats, Reply reply) {
+        this(fs, fs.cachePolicy(), stats, reply);
+    }
+
+    /** @param p how long the kernel may cache answers: the filesystem's policy or the session's override */
+    Dispatcher(ReadOnlyFilesystem fs, CachePolicy p, Stats stats, Reply reply) {
         this.fs = fs;
         this.stats = stats;
         this.reply = reply;
-        CachePolicy p = fs.cachePolicy();
         this.entryValid = seconds(p.entryTimeout());
         this.entryValidNsec = p.entryTimeout().toNanosPart();
         this.attrValid = seconds(p.attrTimeout());

@@ -33,7 +33,7 @@ class DispatcherTest {
         arena = Arena.ofConfined();
         pair = Sockets.socketpair(Sockets.AF_UNIX, Sockets.SOCK_SEQPACKET);
         stats = new Stats();
-        Reply reply = new Reply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8), arena.allocate(32, 8));
+        Reply reply = new DeviceReply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8), arena.allocate(32, 8));
         dispatcher = new Dispatcher(new MemoryFs(), stats, reply);
         in = arena.allocate(1 << 16, 8);
         out = arena.allocate(1 << 16, 8);
@@ -194,7 +194,7 @@ class DispatcherTest {
 
     @Test
     void openLessFilesystemsAnswerOpenWithEnosysAndServeReadsWithHandleZero() throws Exception {
-        dispatcher = new Dispatcher(new MemoryFs(true), stats, new Reply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8),
+        dispatcher = new Dispatcher(new MemoryFs(true), stats, new DeviceReply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8),
                 arena.allocate(32, 8)));
         request(Opcode.OPEN.code(), MemoryFs.HELLO_NODE, bytes(OpenIn.SIZE, s -> new OpenIn(0, 0).write(s, 0)));
         assertEquals(-Errno.ENOSYS, header().error(), "FUSE_NO_OPEN_SUPPORT: the kernel opens files itself");
