@@ -43,6 +43,8 @@ final class RingEntry {
     boolean answered;
     /** True while a command of it is with the kernel (queued and not yet completed). */
     boolean outstanding;
+    /** How many of its commands in a row the kernel refused (reset by a request). */
+    int retries;
 
     RingEntry(int index, int qid, int payloadSize, Arena arena) throws SysException {
         this.index = index;

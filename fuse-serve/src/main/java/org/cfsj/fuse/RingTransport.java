@@ -5,7 +5,9 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,27 +29,28 @@ import org.cfsj.sys.SysException;
  * {@link DeviceTransport} worker serves beside the ring. A failed REGISTER turns the ring off for
  * the connection, which then goes on through /dev/fuse.
  *
- * <p>Here: {@code threads} workers, each with its own ring; each registers one entry on every
- * queue (so any worker serves any CPU) while that makes at most {@value #MAX_ENTRIES} entries,
- * else the queues are dealt out among the workers. The rings and buffers are made in
+ * <p>Here: {@code threads} workers, each with its own ring; the queues are dealt out among them,
+ * {@code max(threads, queues)} entries in all (each a 1 MiB payload mapping that stays with the
+ * connection, so entries are what a mount costs in memory: one per queue is what the kernel
+ * needs, one per worker what keeps every worker busy). The rings and buffers are made in
  * {@link #prepare} before the INIT reply, so that a kernel that refuses io_uring is known before
  * the server promises to use it.
  */
 final class RingTransport implements Transport {
-    /** Above this many entries (threads x CPUs), each queue is served by one worker only. */
-    static final int MAX_ENTRIES = 64;
     private static final Path POSSIBLE_CPUS = Path.of("/sys/devices/system/cpu/possible");
     private static final Path ENABLE_URING = Path.of("/sys/module/fuse/parameters/enable_uring");
 
     private final int sessionFd;
+    private final int queues;
     private final List<IoUring> rings;
     private final List<Arena> arenas;
     private final List<RingEntry[]> entries;
     private final DeviceTransport companion;
     private final List<RingWorker> workers = new ArrayList<>();
 
-    private RingTransport(int sessionFd, List<IoUring> rings, List<Arena> arenas, List<RingEntry[]> entries) {
+    private RingTransport(int sessionFd, int queues, List<IoUring> rings, List<Arena> arenas, List<RingEntry[]> entries) {
         this.sessionFd = sessionFd;
+        this.queues = queues;
         this.rings = rings;
         this.arenas = arenas;
         this.entries = entries;
@@ -82,25 +85,17 @@ final class RingTransport implements Transport {
         return highest + 1;
     }
 
-    /** Which queues each of {@code threads} workers registers an entry on (every queue is someone's). */
+    /**
+     * Which queues each of {@code threads} workers registers an entry on: every queue is
+     * someone's, every worker has one, {@code max(threads, queues)} entries in all.
+     */
     static List<List<Integer>> assignment(int threads, int queues) {
         List<List<Integer>> out = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             out.add(new ArrayList<>());
         }
-        if ((long) threads * queues <= MAX_ENTRIES) {
-            for (List<Integer> mine : out) {
-                for (int q = 0; q < queues; q++) {
-                    mine.add(q);
-                }
-            }
-        } else {
-            for (int i = 0; i < Math.max(threads, queues); i++) {
-                List<Integer> mine = out.get(i % threads);
-                if (!mine.contains(i % queues)) {
-                    mine.add(i % queues);
-                }
-            }
+        for (int i = 0; i < Math.max(threads, queues); i++) {
+            out.get(i % threads).add(i % queues);
         }
         return out;
     }
@@ -132,7 +127,7 @@ final class RingTransport implements Transport {
             arenas.forEach(Arena::close);
             throw new IOException("setting up io_uring: " + e.getMessage(), e);
         }
-        return new RingTransport(sessionFd, rings, arenas, entries);
+        return new RingTransport(sessionFd, queues, rings, arenas, entries);
     }
 
     @Override
@@ -142,9 +137,11 @@ final class RingTransport implements Transport {
 
     /**
      * Starts the workers and waits until each has registered its entries; then the companion
-     * /dev/fuse worker. Throws, with the kernel's reason, if an entry was refused: the workers
-     * whose entries were taken then wait for the end of the connection, and the caller serves
-     * through /dev/fuse (the kernel has gone back to it).
+     * /dev/fuse worker. The kernel switches to the ring once every queue has an entry, so a
+     * refused entry matters only if it leaves a queue without one: then this throws, with the
+     * kernel's reason, the workers whose entries were taken wait for the end of the connection,
+     * and the caller serves through /dev/fuse (the kernel has gone back to it). Else the ring
+     * serves, and the refusal is logged.
      */
     @Override
     public void start(Session session, Function<Reply, Dispatcher> dispatchers, List<Thread> threads) throws IOException {
@@ -155,6 +152,8 @@ final class RingTransport implements Transport {
             threads.add(t);
             t.start();
         }
+        String refused = null;
+        Set<Integer> served = new HashSet<>();
         for (RingWorker w : workers) {
             String failure;
             try {
@@ -163,11 +162,18 @@ final class RingTransport implements Transport {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while registering io_uring entries");
             } catch (ExecutionException | TimeoutException e) {
-                failure = "registering the io_uring entries did not finish";
+                throw new IOException("registering the io_uring entries did not finish");
             }
             if (failure != null) {
-                throw new IOException(failure);
+                refused = refused == null ? failure : refused;
             }
+            served.addAll(w.acceptedQueues);
+        }
+        if (refused != null) {
+            if (served.size() < queues) {
+                throw new IOException(refused);
+            }
+            Log.info(refused + " for some io_uring entries; the others serve every queue");
         }
         companion.start(session, dispatchers, threads);
     }
