@@ -99,6 +99,43 @@ class SessionMountTest {
         assertFalse(Mounts.isMountPoint(mnt));
     }
 
+    /**
+     * A request made while the session stops (by a process still inside the lazily unmounted
+     * mount) is answered, not dropped: the worker woken by it answers before it leaves.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TransportChoice.class, names = {"DEV", "URING"})
+    void answersTheRequestThatArrivesWhileStopping(TransportChoice transport) throws Exception {
+        assumeFuse();
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        try (AutoCloseable uring = transportReady(transport)) {
+            Session session = Session.start(new MemoryFs(), mnt,
+                    SessionOptions.defaults().withThreads(2).withTransport(transport));
+            // the shell keeps the mount alive (its cwd); its first lookup has the root's ACL checked
+            // (cached then), so that the stat told to run after the unmount makes one request (LOOKUP)
+            Process shell = new ProcessBuilder("sh", "-c", "test -e link; echo ready; read go; exec stat -c %s hello")
+                    .directory(mnt.toFile()).redirectErrorStream(true).start();
+            try {
+                var out = new java.io.BufferedReader(new java.io.InputStreamReader(shell.getInputStream()));
+                assertEquals("ready", out.readLine());
+                session.unmount();
+                shell.getOutputStream().write('\n');
+                shell.getOutputStream().close();
+                // a lost answer shows as a stat that never returns: the limit only bounds the test
+                assertTrue(shell.waitFor(20, TimeUnit.SECONDS), "the request made while stopping was never answered");
+                assertEquals(Integer.toString(MemoryFs.HELLO.length), out.readLine());
+            } finally {
+                if (shell.isAlive()) {
+                    // a process waiting for an answer cannot be killed: end the connection instead
+                    FuseControl.abort(session.device());
+                }
+                shell.destroyForcibly().waitFor();
+                session.close();
+            }
+        }
+        assertFalse(Mounts.isMountPoint(mnt));
+    }
+
     @Test
     void externalUnmountEndsTheSession() throws Exception {
         assumeFuse();
