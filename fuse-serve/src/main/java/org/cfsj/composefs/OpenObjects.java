@@ -31,9 +31,13 @@ import org.cfsj.objects.VerifiedObjects;
  * handles cost no descriptor of the server's, only the kernel's reference to the object.
  *
  * <p>A kept handle refers to the very file that was checked (its fd or the kernel's reference),
- * not to a path: replacing an object in the store does not change what a kept handle serves, and
- * changing a checked file in place is as unnoticed as it is for a file held open all along (the
- * kernel's page cache, or passthrough reads, serve it without asking the server either).
+ * not to a path. While a handle is in use, changing its file in place is as unnoticed as it is
+ * for any file held open (the kernel's page cache, or passthrough reads, serve it without asking
+ * the server). But an idle handle whose object was checked in user space (no kernel fs-verity
+ * guards its reads) is used again only if the file is still as it was checked ({@link
+ * VerifiedObjects#stillAsChecked}: the kept fd's statx, or the name's for passthrough handles,
+ * which hold no fd); otherwise it is closed and the object opened and checked afresh, so a file
+ * changed after its check fails its next open as it would without kept handles.
  *
  * <p>Invariants: one handle per inode at a time (the kernel allows one backing id per inode); the
  * first use of an inode's handle decides how it is served (passthrough or by the server), and
@@ -47,6 +51,8 @@ final class OpenObjects {
         private final long nid;
         private int fd = -1;
         private long size;
+        /** What was opened and how it was checked (without its fd for passthrough handles). */
+        private OpenObject object;
         private int users;
         private int backingId;
         private boolean ready;
@@ -129,9 +135,21 @@ final class OpenObjects {
             if (h.gone || !h.ready) {
                 return null; // closed, or another thread is still opening it: acquire() waits for that
             }
+            if (!reusable(h)) {
+                closeHandle(h);
+                return null; // the caller opens and checks the object afresh
+            }
             addUser(h);
             return h;
         }
+    }
+
+    /**
+     * False for an idle handle whose file changed since it was checked in user space; the caller
+     * holds its monitor. Handles in use are not asked: their file is open already.
+     */
+    private boolean reusable(Handle h) {
+        return !h.idle || store.stillAsChecked(h.object);
     }
 
     /** One more user of a ready handle; an idle one stops being idle. The caller holds its monitor. */
@@ -158,6 +176,10 @@ final class OpenObjects {
                 if (h.gone) {
                     continue; // closed and removed while we waited: take a fresh one
                 }
+                if (h.ready && !reusable(h)) {
+                    closeHandle(h);
+                    continue; // changed since its check: open and check it afresh
+                }
                 if (!h.ready) {
                     open(h, payload, digest, expectedSize);
                 }
@@ -180,8 +202,10 @@ final class OpenObjects {
             h.backingId = passthrough(o.fd(), payload);
             if (h.backingId > 0) {
                 VerifiedObjects.close(o.fd()); // the kernel holds the file now; reads never reach us
+                h.object = o.withoutFd();
             } else {
                 h.fd = o.fd();
+                h.object = o;
             }
             h.ready = true;
             opened.increment();
