@@ -21,7 +21,8 @@ import org.cfsj.objects.VerifiedObjects;
  * runs) to its last (RELEASE, or the end of that READ); then it is idle. Idle handles are kept in
  * least-recently-idle order, at most {@code maxIdleFds} holding an fd and {@code maxIdleBacking}
  * holding a backing id (two lists, so that a session whose passthrough the kernel refused cannot
- * run out of fds); past that the oldest is closed. The kernel
+ * run out of fds), and no more than the process's {@link KeptObjectBudget} allows all sessions
+ * together; past that the oldest is closed. The kernel
  * forgetting the inode closes its idle handle at once (no later OPEN of that node id can come).
  * A later use of a closed handle's inode opens and checks the object again (the digest cache makes
  * that cheap).
@@ -87,9 +88,29 @@ final class OpenObjects {
     private static final class IdleList {
         final LinkedHashMap<Long, Handle> handles = new LinkedHashMap<>();
         final int max;
+        /** The same kind's idle handles in all sessions of the process. */
+        final KeptObjectBudget.Kind process;
 
-        IdleList(int max) {
+        IdleList(int max, KeptObjectBudget.Kind process) {
             this.max = max;
+            this.process = process;
+        }
+
+        void add(Handle h) {
+            if (handles.put(h.nid, h) == null) {
+                process.add();
+            }
+        }
+
+        void remove(Handle h) {
+            if (handles.remove(h.nid, h)) {
+                process.remove();
+            }
+        }
+
+        /** Over this session's bound, or the process over its budget while this session holds some. */
+        boolean tooMany() {
+            return handles.size() > max || (process.over() && !handles.isEmpty());
         }
     }
 
@@ -103,12 +124,14 @@ final class OpenObjects {
      * @param maxIdleFds     how many idle handles holding an object fd to keep at most (0: close
      *                       each with its last user)
      * @param maxIdleBacking the same for handles holding a passthrough backing id
+     * @param budget         what all sessions of the process keep at most together
      */
-    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdleFds, int maxIdleBacking) {
+    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdleFds, int maxIdleBacking,
+            KeptObjectBudget budget) {
         this.store = store;
         this.passthroughWanted = passthroughWanted;
-        this.idleFds = new IdleList(maxIdleFds);
-        this.idleBacking = new IdleList(maxIdleBacking);
+        this.idleFds = new IdleList(maxIdleFds, budget.fds);
+        this.idleBacking = new IdleList(maxIdleBacking, budget.backing);
     }
 
     private IdleList idleList(Handle h) {
@@ -158,7 +181,7 @@ final class OpenObjects {
             h.idle = false;
             IdleList list = idleList(h);
             synchronized (list) {
-                list.handles.remove(h.nid);
+                list.remove(h);
             }
         }
     }
@@ -261,7 +284,7 @@ final class OpenObjects {
             }
             h.idle = true;
             synchronized (list) {
-                list.handles.put(h.nid, h);
+                list.add(h);
             }
         }
         trimIdle(list);
@@ -285,12 +308,15 @@ final class OpenObjects {
         }
     }
 
-    /** Closes the least recently idle handles of {@code list} until it is within its bound. */
+    /**
+     * Closes the least recently idle handles of {@code list} until it is within its bound and the
+     * process within its budget (or the list is empty).
+     */
     private void trimIdle(IdleList list) {
         while (true) {
             Handle oldest;
             synchronized (list) {
-                if (list.handles.size() <= list.max) {
+                if (!list.tooMany()) {
                     return;
                 }
                 Iterator<Handle> it = list.handles.values().iterator();
@@ -313,7 +339,7 @@ final class OpenObjects {
             h.idle = false;
             IdleList list = idleList(h);
             synchronized (list) {
-                list.handles.remove(h.nid, h);
+                list.remove(h);
             }
         }
         if (h.backingId > 0 && context != null) {

@@ -96,7 +96,7 @@ class KeptObjectsTest {
     private Mounted mount(boolean passthrough) throws IOException {
         ErofsImage img = ComposefsServer.openImage(image);
         VerifiedObjects store = new VerifiedObjects(objects, false);
-        ComposefsFilesystem fs = new ComposefsFilesystem(img, store, passthrough, 1, 1);
+        ComposefsFilesystem fs = new ComposefsFilesystem(img, store, passthrough, 1, 1, new KeptObjectBudget(100, 100));
         Session session = Session.start(fs, mnt,
                 SessionOptions.defaults().withThreads(2).withPassthrough(passthrough));
         return new Mounted(img, store, fs, session);

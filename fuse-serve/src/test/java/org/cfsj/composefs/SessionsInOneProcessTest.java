@@ -32,13 +32,15 @@ import org.cfsj.tree.Metadata;
 import org.cfsj.tree.RegularFile;
 import org.cfsj.verity.FsVerity;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Several passthrough sessions in one process (as {@code cfsj serve} runs them): ending one
+ * Several sessions in one process (as {@code cfsj serve} runs them): ending one passthrough
  * session releases its own kept backing ids and never another session's, even when the other
- * session's /dev/fuse fd got a number the ending one used.
+ * session's /dev/fuse fd got a number the ending one used; and all of them together keep no more
+ * idle objects than the process's {@link KeptObjectBudget}.
  */
 class SessionsInOneProcessTest {
     private static final int FILES = 5;
@@ -46,16 +48,21 @@ class SessionsInOneProcessTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void closingOneSessionLeavesTheBackingIdsOfAnotherAlone() throws Exception {
+    Path objects;
+    Path image;
+    Path mntA;
+    Path mntB;
+    byte[][] content = new byte[FILES][];
+
+    @BeforeEach
+    void setUp() throws IOException {
         Assumptions.assumeTrue(Files.exists(FuseDevice.PATH), "SKIPPED: /dev/fuse is missing, cannot test real mounts");
         Assumptions.assumeTrue(Processes.geteuid() == 0, "SKIPPED: real FUSE mounts in tests need root");
-        Path objects = Files.createDirectory(tmp.resolve("objects"));
-        Path mntA = Files.createDirectory(tmp.resolve("a"));
-        Path mntB = Files.createDirectory(tmp.resolve("b"));
+        objects = Files.createDirectory(tmp.resolve("objects"));
+        mntA = Files.createDirectory(tmp.resolve("a"));
+        mntB = Files.createDirectory(tmp.resolve("b"));
         Random random = new Random(11);
         Directory root = new Directory(meta());
-        byte[][] content = new byte[FILES][];
         for (int i = 0; i < FILES; i++) {
             content[i] = new byte[50_000 + i];
             random.nextBytes(content[i]);
@@ -65,8 +72,41 @@ class SessionsInOneProcessTest {
             Files.write(object, content[i]);
             root.add(Bytes.of("f" + i), RegularFile.external(meta(), content[i].length, FsVerity.objectPath(digest), digest));
         }
-        Path image = tmp.resolve("image.cfs");
+        image = tmp.resolve("image.cfs");
         Files.write(image, ComposefsImageWriter.toBytes(root, ComposefsImageWriter.Options.DEFAULT));
+    }
+
+    @Test
+    void sessionsShareTheProcesssBudgetOfKeptObjects() throws Exception {
+        KeptObjectBudget budget = new KeptObjectBudget(2, 2);
+        try (ErofsImage imgA = ComposefsServer.openImage(image);
+                ErofsImage imgB = ComposefsServer.openImage(image);
+                VerifiedObjects store = new VerifiedObjects(objects, false)) {
+            ComposefsFilesystem fsA = new ComposefsFilesystem(imgA, store, false, 4, 4, budget);
+            ComposefsFilesystem fsB = new ComposefsFilesystem(imgB, store, false, 4, 4, budget);
+            try (Session a = Session.start(fsA, mntA, SessionOptions.defaults().withThreads(2));
+                    Session b = Session.start(fsB, mntB, SessionOptions.defaults().withThreads(2))) {
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(content[i], Files.readAllBytes(mntA.resolve("f" + i)));
+                }
+                awaitUnused(fsA);
+                assertEquals(2, fsA.idleObjects(), "A alone: the process budget, not A's own bound of 4");
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(content[i], Files.readAllBytes(mntB.resolve("f" + i)));
+                    awaitUnused(fsB);
+                    assertTrue(fsA.idleObjects() + fsB.idleObjects() <= 2,
+                            "both sessions together keep no more than the budget: "
+                                    + fsA.idleObjects() + " + " + fsB.idleObjects());
+                }
+                assertEquals(2, budget.fds.idle());
+                assertEquals(0, budget.backing.idle());
+            }
+        }
+        assertEquals(0, budget.fds.idle(), "closed sessions keep nothing");
+    }
+
+    @Test
+    void closingOneSessionLeavesTheBackingIdsOfAnotherAlone() throws Exception {
 
         try (ErofsImage imgA = ComposefsServer.openImage(image);
                 ErofsImage imgB = ComposefsServer.openImage(image);
