@@ -97,6 +97,7 @@ class SysConstantsTest {
             #include <stdio.h>
             #include <sys/file.h>
             #include <sys/epoll.h>
+            #include <sys/mman.h>
             #include <sys/mount.h>
             #include <sys/socket.h>
             #include <sys/stat.h>
