@@ -32,6 +32,13 @@ import org.cfsj.tree.Xattr;
  * concurrently (when opened from a file, the mapping uses a shared arena).
  */
 public final class ErofsImage implements AutoCloseable {
+    /**
+     * Bytes per MADV_WILLNEED: the kernel reads at most max(read_ahead_kb, the device's largest
+     * request) per call, so larger advice would be cut short; this is the kernel's default
+     * read_ahead_kb, a multiple of every page size.
+     */
+    private static final long READ_AHEAD_CHUNK = 128 << 10;
+
     private final Arena arena; // null when wrapping a caller's segment
     private final MemorySegment seg;
     private final long imageSize;
@@ -90,10 +97,16 @@ public final class ErofsImage implements AutoCloseable {
      * process until it is read. Best effort; an image wrapping memory is left alone.
      */
     public void readAhead() {
-        if (arena != null && seg.byteSize() > 0) {
-            Io.madvise(seg, Io.MADV_WILLNEED);
+        if (arena == null) {
+            return;
+        }
+        for (long at = 0; at < seg.byteSize(); at += READ_AHEAD_CHUNK) {
+            if (Io.madvise(seg.asSlice(at, Math.min(READ_AHEAD_CHUNK, seg.byteSize() - at)), Io.MADV_WILLNEED) != 0) {
+                return;
+            }
         }
     }
+
 
     /** Wraps image bytes already in memory (tests, fuzzing, images embedded elsewhere). Not copied. */
     public static ErofsImage of(MemorySegment image) throws ErofsFormatException {
