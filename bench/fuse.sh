@@ -29,29 +29,29 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null || die "apt-get install ${need[*]} failed"
 fi
 
-# The JDK that runs cfsj also runs the two helpers below (single-file source programs).
+# The JDK that runs cfsj also runs the helpers (single-file source programs: GenTree below, bench/Mount.java).
 require_java
 "$here/cfsj" --version >/dev/null || die "cannot build or run $here/cfsj"
 jar="$here/cli/target/cfsj.jar"
 cfsj() { "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" "$@"; }
 
+# shellcheck source=lib-mount.sh
+. "$here/bench/lib-mount.sh"
+
 work=$(mktemp -d "$WORK/cfsj-fuse-bench.XXXXXX")
-mounts=()   # mountpoints to take down, last first
-pids=()     # servers started here
 cleanup() {
     set +e
-    for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-        mountpoint -q "${mounts[i]}" && { umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}"; }
-    done
-    for p in "${pids[@]}"; do
-        kill -0 "$p" 2>/dev/null && { kill "$p"; sleep 1; kill -9 "$p" 2>/dev/null; }
-    done
-    rm -rf "$work"
+    unmount_all
+    if [ -n "$(mounts_under "$work")" ]; then
+        echo "fuse.sh: still mounted under $work (left in place): $(mounts_under "$work" | tr '\n' ' ')" >&2
+    else
+        rm -rf "$work"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# ---------------------------------------------------------------- helpers (Java, FFM)
+# ---------------------------------------------------------------- the tree generator (Java)
 cat >"$work/GenTree.java" <<'EOF'
 import java.io.*;
 import java.nio.file.*;
@@ -108,48 +108,6 @@ public class GenTree {
     }
 }
 EOF
-cat >"$work/Mount.java" <<'EOF'
-import java.lang.foreign.*;
-import java.lang.invoke.*;
-
-/**
- * Mount SOURCE TARGET TYPE DATA|-: mount(2) read-only. util-linux mount puts an EROFS image file on a
- * loop device; mount(2) with the file as source is the file-backed mount composefs uses.
- */
-public class Mount {
-    public static void main(String[] a) throws Throwable {
-        Linker l = Linker.nativeLinker();
-        StructLayout st = Linker.Option.captureStateLayout();
-        MethodHandle mount = l.downcallHandle(l.defaultLookup().find("mount").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-                Linker.Option.captureCallState("errno"));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(st);
-            MemorySegment data = a[3].equals("-") ? MemorySegment.NULL : arena.allocateFrom(a[3]);
-            int r = (int) mount.invokeExact(state, arena.allocateFrom(a[0]), arena.allocateFrom(a[1]), arena.allocateFrom(a[2]), 1L, data);
-            if (r != 0) {
-                int errno = (int) st.varHandle(MemoryLayout.PathElement.groupElement("errno")).get(state, 0L);
-                System.err.println("mount -t " + a[2] + " " + a[0] + " " + a[1] + ": errno " + errno);
-                System.exit(1);
-            }
-        }
-    }
-}
-EOF
-kmount() { "$java" --enable-native-access=ALL-UNNAMED "$work/Mount.java" "$@"; }
-
-now() { date +%s.%N; }
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-# timed CMD...: runs CMD, prints its wall time in seconds
-timed() { local t0; t0=$(now); "$@" >/dev/null; awk -v a="$(now)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }'; }
-best_of() { # best_of N CMD...: the fastest of N runs
-    local n=$1 best=; shift
-    for ((r = 0; r < n; r++)); do
-        local t; t=$(timed "$@")
-        if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
-    done
-    echo "$best"
-}
 
 # ---------------------------------------------------------------- the tree and its images
 echo "fuse.sh: generating $FILES files (~$SMALL_MIB MiB) + one $BIG_MIB MiB file in $work" >&2
@@ -169,16 +127,14 @@ declare -A mnt=([kernel]=$k [cfsj]=$f [cfsj-pt]=$p [cfsj-L]=$L [squashfuse]=$s)
 mount_one() { # mount_one LABEL: mounts and waits until live
     case $1 in
         kernel)
-            kmount "$work/image.cfs" "$e" erofs - && mounts+=("$e")
-            kmount overlay "$k" overlay "ro,metacopy=on,redirect_dir=on,lowerdir=$e::$work/objects" && mounts+=("$k") ;;
+            kernel_mount "$work/image.cfs" "$work/objects" "$e" "$k" || die "the kernel composefs mount failed" ;;
         cfsj | cfsj-pt | cfsj-L)
             local opt=(); [ "$1" = cfsj-pt ] && opt=(--passthrough); [ "$1" = cfsj-L ] && opt=(--digest-ledger "$work/ledger")
             # java itself in the background (not the cfsj function), so that $! is the server
             "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" fuse-serve "$work/image.cfs" "${mnt[$1]}" \
                 --basedir "$work/objects" --stats "${opt[@]}" 2>>"$work/$1.log" &
-            pids+=($!); pid[$1]=$!; mounts+=("${mnt[$1]}")
-            for ((w = 0; w < 400; w++)); do mountpoint -q "${mnt[$1]}" && break; sleep 0.05; done
-            mountpoint -q "${mnt[$1]}" || { cat "$work/$1.log" >&2; die "cfsj fuse-serve ($1) did not mount"; } ;;
+            pid[$1]=$!; track_server "$!" "${mnt[$1]}"; mounts+=("${mnt[$1]}")
+            wait_mounted "${mnt[$1]}" || { cat "$work/$1.log" >&2; die "cfsj fuse-serve ($1) did not mount"; } ;;
         squashfuse)
             squashfuse_ll "$work/image.sqfs" "$s" && mounts+=("$s") ;;
     esac
@@ -186,8 +142,8 @@ mount_one() { # mount_one LABEL: mounts and waits until live
 }
 umount_one() {
     case $1 in
-        kernel) umount "$k"; umount "$e" ;;
-        cfsj | cfsj-pt | cfsj-L) cfsj umount "${mnt[$1]}"; wait "${pid[$1]}" 2>/dev/null || true ;;
+        kernel) kernel_umount "$e" "$k" ;;
+        cfsj | cfsj-pt | cfsj-L) cfsj umount "${mnt[$1]}"; stop_server "${pid[$1]}" "${mnt[$1]}" || true ;;
         squashfuse) umount "$s" ;;
     esac
 }

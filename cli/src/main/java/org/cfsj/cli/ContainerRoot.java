@@ -5,14 +5,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.KernelComposefsMount;
 import org.cfsj.mount.MountOptions;
 import org.cfsj.mount.Unmount;
 import org.cfsj.mount.WritableOverlay;
 import org.cfsj.posix.DirectoryRemoval;
-import org.cfsj.posix.PrivateDirectory;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Stat;
 import org.cfsj.sys.StatCalls;
@@ -23,20 +22,23 @@ import org.cfsj.sys.StatCalls;
  * <p>Read-only: the image mounted at the bundle's {@code rootfs}. Writable (the default): the
  * image mounted at {@code SCRATCH/image}, and a {@link WritableOverlay} at {@code rootfs} whose
  * upper and work directories are {@code SCRATCH/upper} and {@code SCRATCH/work}, where
- * {@code SCRATCH} is {@code /run/cfsj/containers/ID}: in root's private runtime directory
- * (mode 0700, so nobody else can reach the image's setuid files or plant anything there by
- * name), on the runtime filesystem that the next boot clears should cfsj be killed. The upper's
- * root takes the owner and mode of the image's root, which the container sees as its {@code /}.
+ * {@code SCRATCH} is the container's {@link ContainerRecord} directory,
+ * {@code /run/cfsj/containers/ID}: in root's private runtime directory (mode 0700, so nobody
+ * else can reach the image's setuid files or plant anything there by name), on the runtime
+ * filesystem that the next boot clears, and swept by the next {@code oci run} should this
+ * command be killed. The upper's root takes the owner and mode of the image's root, which the
+ * container sees as its {@code /}.
  *
  * <p>Invariants: {@link #undo()} undoes what was set up, in reverse (overlay, image, scratch
- * directory), whoever calls it (the command or its shutdown hook), each step once; a step that
- * finishes after {@code undo} began is undone at once. The scratch directory is removed only
- * when nothing is mounted in it any more.
+ * directories), whoever calls it (the command or its shutdown hook), each step once; a step that
+ * finishes after {@code undo} began is undone at once. The scratch directories are removed only
+ * when nothing is mounted in them any more; the record itself is its owner's to remove.
  */
 final class ContainerRoot {
-    private static final String CONTAINERS = "containers";
+    private static final List<String> SCRATCH = List.of("image", "upper", "work");
 
     private final Path rootfs;
+    private final Path record;
     private Path scratch;
     private ComposefsServer server;
     private Path kernelMount;
@@ -45,22 +47,22 @@ final class ContainerRoot {
     private boolean serviceMount;
     private boolean closed;
 
-    ContainerRoot(Path rootfs) {
+    /** {@code record}: the container's {@link ContainerRecord#directory()}, where a writable root's layers go. */
+    ContainerRoot(Path rootfs, Path record) {
         this.rootfs = rootfs;
+        this.record = record;
     }
 
     /**
      * Mounts {@code imageFile} (objects from {@code objects}) by the kernel or by a FUSE server in
      * this process, read-only at {@code rootfs} or under a writable overlay there.
      */
-    void mount(Path imageFile, Path objects, boolean kernel, MountOptions options, boolean writable, String id)
+    void mount(Path imageFile, Path objects, boolean kernel, MountOptions options, boolean writable)
             throws IOException {
         Path imageAt = rootfs;
         if (writable) {
-            Path dir = scratchDirectory(id);
-            imageAt = Files.createDirectory(dir.resolve("image"));
-            Files.createDirectory(dir.resolve("upper"));
-            Files.createDirectory(dir.resolve("work"));
+            Path dir = scratchDirectories();
+            imageAt = dir.resolve("image");
         }
         if (kernel) {
             KernelComposefsMount.mount(imageFile, objects, imageAt, options);
@@ -88,16 +90,16 @@ final class ContainerRoot {
      * directories in this command's scratch directory, passed as fds, and the overlay is attached
      * there. {@code options}: the mount options of {@code OciMount}.
      */
-    void mountThroughService(ServiceClient service, Path repo, String name, ObjectNode options, boolean writable, String id)
+    void mountThroughService(ServiceClient service, Path repo, String name, ObjectNode options, boolean writable)
             throws IOException {
         if (!writable) {
             service.ociMount(repo, name, options.deepCopy().put("overlay", false), rootfs);
             step(() -> serviceMount = true);
             return;
         }
-        Path dir = scratchDirectory(id);
-        Path upper = Files.createDirectory(dir.resolve("upper"));
-        Path work = Files.createDirectory(dir.resolve("work"));
+        Path dir = scratchDirectories();
+        Path upper = dir.resolve("upper");
+        Path work = dir.resolve("work");
         int image = service.ociMountFd(repo, name, options.deepCopy().put("overlay", false));
         try {
             Stat root = StatCalls.fstat(image, "the image's root");
@@ -125,13 +127,13 @@ final class ContainerRoot {
         Files.setAttribute(upper, "unix:mode", mode & 07777);
     }
 
-    /** {@code /run/cfsj/containers/ID} (0700), recorded for {@link #undo()}. */
-    private Path scratchDirectory(String id) throws IOException {
-        Path containers = PrivateDirectory.ensure(PrivateDirectory.runtimeDirectory().resolve(CONTAINERS));
-        Path dir = Files.createDirectory(containers.resolve(id),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        step(() -> scratch = dir);
-        return dir;
+    /** {@code image}, {@code upper} and {@code work} in the record's directory, recorded for {@link #undo()}. */
+    private Path scratchDirectories() throws IOException {
+        step(() -> scratch = record);
+        for (String name : SCRATCH) {
+            Files.createDirectory(record.resolve(name));
+        }
+        return record;
     }
 
     /** Records a finished step, or undoes everything at once if {@link #undo()} has begun meanwhile. */
@@ -185,7 +187,9 @@ final class ContainerRoot {
         }
         if (scratch != null) {
             try {
-                DirectoryRemoval.removeTree(scratch);
+                for (String name : SCRATCH) {
+                    DirectoryRemoval.removeTree(scratch.resolve(name));
+                }
                 scratch = null;
             } catch (IOException e) {
                 System.err.println("cfsj oci run: removing the container's writable layer " + scratch + " failed: "

@@ -1,7 +1,9 @@
 package org.cfsj.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.cfsj.fuse.TransportChoice;
 import org.cfsj.mount.BackgroundServer;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.MountOptions;
@@ -94,20 +96,41 @@ final class FuseServeCommand implements Callable<Integer> {
             "mount could run the image's setuid programs as root and open its device nodes."})
     boolean allowSuidDev;
 
-    @Option(names = "--stats", description = "On exit, print request counters to stderr.")
+    @Option(names = "--stats", description = "On exit, print request counters to stderr (and the transport used).")
     boolean stats;
+
+    @Option(names = "--transport", paramLabel = "auto|uring|dev", defaultValue = "auto",
+            description = {"How requests travel between the kernel and the server: uring = FUSE over io_uring",
+                "(Linux 6.14+, fuse module parameter enable_uring=Y; fails where unavailable), dev = read/write",
+                "on /dev/fuse, auto (default) = io_uring where the kernel offers it, else /dev/fuse."})
+    String transport;
+
+    /** For measuring the cost of a request: how long the kernel may cache names and attributes. */
+    @Option(names = "--metadata-timeout", paramLabel = "SECONDS", hidden = true)
+    Long metadataTimeout;
 
     @Override
     public Integer call() throws Exception {
         if (threads != null && (threads < 1 || threads > 1024)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be between 1 and 1024");
         }
+        TransportChoice choice;
+        try {
+            choice = TransportChoice.of(transport);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (metadataTimeout != null && (metadataTimeout < 0 || metadataTimeout > 365L * 24 * 3600)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--metadata-timeout must be 0 to 31536000 seconds");
+        }
         MountOptions.Builder options = MountOptions.builder()
                 .passthrough(passthrough)
                 .insecure(insecure)
                 .allowSuidDev(allowSuidDev)
                 .digestLedger(digestLedger)
-                .statsOnExit(stats);
+                .statsOnExit(stats)
+                .transport(choice)
+                .metadataTimeout(metadataTimeout == null ? null : Duration.ofSeconds(metadataTimeout));
         if (threads != null) {
             options.threads(threads);
         }

@@ -48,7 +48,8 @@ import picocli.CommandLine.Parameters;
             "overlay and the image are unmounted and ID is removed: changes are thrown away,",
             "the image and the repository never change. Changes take space on /run (often a",
             "tmpfs in memory). --read-only gives the container the read-only image mount",
-            "itself instead.",
+            "itself instead. If cfsj is killed (kill -9), the next oci run unmounts and",
+            "removes what it left, once the runtime no longer knows the container.",
             "",
             "On hosts with the hybrid cgroup layout (v1 controllers plus a v2 hierarchy with",
             "controllers at /sys/fs/cgroup/unified), crun 1.8 refuses to start ('cgroups in",
@@ -98,6 +99,7 @@ final class OciRunCommand implements Callable<Integer> {
 
     /** What has been set up so far, torn down once by whoever gets there first (the command or the shutdown hook). */
     private static final class Teardown {
+        ContainerRecord record;
         Path bundle;
         ContainerRoot root;
         boolean done;
@@ -111,11 +113,20 @@ final class OciRunCommand implements Callable<Integer> {
                 return; // never delete a directory that may still have the image mounted in it
             }
             try {
-                Files.deleteIfExists(bundle.resolve("config.json"));
-                Files.deleteIfExists(bundle.resolve("rootfs"));
-                Files.deleteIfExists(bundle);
+                if (bundle != null) {
+                    Files.deleteIfExists(bundle.resolve("config.json"));
+                    Files.deleteIfExists(bundle.resolve("rootfs"));
+                    Files.deleteIfExists(bundle);
+                }
+                record.remove();
             } catch (IOException e) {
                 System.err.println("cfsj oci run: removing the bundle " + bundle + " failed: " + Errors.message(e));
+            } finally {
+                try {
+                    record.close();
+                } catch (IOException e) {
+                    // the lock goes with the process anyway
+                }
             }
         }
     }
@@ -136,27 +147,30 @@ final class OciRunCommand implements Callable<Integer> {
         String id = "cfsj-" + HexFormat.of().formatHex(randomBytes());
 
         Teardown teardown = new Teardown();
-        // 0700 (explicitly, though the JDK's default is the same): the root filesystem is mounted
-        // suid,dev in it, which is safe only where no other user can walk in
-        teardown.bundle = Files.createTempDirectory("cfsj-run-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        // sweeps what killed runs left behind, then records this one, so that a later run can do the same
+        teardown.record = ContainerRecord.create(id, rt);
         Thread hook = new Thread(teardown::run, "cfsj-oci-run-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            // 0700 (explicitly, though the JDK's default is the same): the root filesystem is mounted
+            // suid,dev in it, which is safe only where no other user can walk in
+            teardown.bundle = Files.createTempDirectory(ContainerRecord.BUNDLE_PREFIX,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            teardown.record.recordBundle(teardown.bundle);
             Path rootfs = Files.createDirectory(teardown.bundle.resolve("rootfs"));
             // suid,dev: the bundle directory is root's alone (0700), and setuid binaries must work in the container
             MountOptions options = mount.options(repo, true).toBuilder().quiet(true).build();
-            ContainerRoot root = new ContainerRoot(rootfs);
+            ContainerRoot root = new ContainerRoot(rootfs, teardown.record.directory());
             synchronized (teardown) {
                 teardown.root = root;
             }
             Optional<ServiceClient> service = noService ? Optional.empty() : ServiceClient.connect();
             if (service.isPresent()) {
                 try (ServiceClient client = service.get()) {
-                    root.mountThroughService(client, repo.root(), name, mount.serviceOptions(true), !readOnly, id);
+                    root.mountThroughService(client, repo.root(), name, mount.serviceOptions(true), !readOnly);
                 }
             } else {
-                root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly, id);
+                root.mount(image.imageFile(), repo.objects().dir(), mount.kernel, options, !readOnly);
             }
             image.writeRuntimeConfig(teardown.bundle, command, terminal, network, id, readOnly)
                     .forEach(w -> System.err.println("cfsj oci run: warning: " + w));

@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Function;
 import org.cfsj.repo.Repository;
+import org.cfsj.sys.Stat;
+import org.cfsj.sys.StatCalls;
+import org.cfsj.sys.SysException;
 import org.cfsj.varlink.MethodCall;
 import org.cfsj.varlink.VarlinkError;
 
@@ -51,6 +54,9 @@ final class MountCall {
         if (call.fdCount() != expected) {
             throw badRequest.apply("Mount expects " + expected + " fds for the requested options, got " + call.fdCount());
         }
+        if (request.overlay()) {
+            checkLayerDirectories(call.fd(0), call.fd(1), badRequest);
+        }
         if (request.passthrough() && request.backend() == MountRequest.Backend.KERNEL) {
             throw badRequest.apply("passthrough is a FUSE option; it cannot go with fuse: false");
         }
@@ -79,6 +85,29 @@ final class MountCall {
     private static void checkRights(MethodCall call) throws VarlinkError {
         if (call.connection().peer().uid() != 0) {
             throw VarlinkError.permissionDenied();
+        }
+    }
+
+    /**
+     * overlayfs wants the upper and work directories as directories on one filesystem; saying so
+     * here names the client's mistake instead of passing on the kernel's error as an internal one.
+     */
+    private static void checkLayerDirectories(int upperFd, int workFd, Function<String, VarlinkError> badRequest)
+            throws VarlinkError {
+        Stat upper;
+        Stat work;
+        try {
+            upper = StatCalls.fstat(upperFd, "the upper directory");
+            work = StatCalls.fstat(workFd, "the work directory");
+        } catch (SysException e) {
+            throw badRequest.apply("the upper and work fds cannot be looked at: " + e.getMessage());
+        }
+        if (!upper.isDirectory() || !work.isDirectory()) {
+            throw badRequest.apply("overlay needs two directory fds, upper then work; "
+                    + (upper.isDirectory() ? "the work fd" : "the upper fd") + " is not a directory");
+        }
+        if (upper.dev() != work.dev()) {
+            throw badRequest.apply("overlay needs the upper and work directories on one filesystem");
         }
     }
 

@@ -70,11 +70,19 @@ public final class VerifiedObjects implements AutoCloseable {
     private static final byte[] EMPTY_PATH = new byte[0];
     /** How many objects {@link #recomputeAll} holds open at once. */
     private static final int RECOMPUTE_CHUNK = 512;
+    /** What {@link #verify} goes on with where the filesystem has no fs-verity to ask. */
+    private static final Measurement NOT_MEASURED = new Measurement.Unavailable(Errno.ENOTTY);
     private static final System.Logger LOG = System.getLogger(VerifiedObjects.class.getName());
 
     private final Path basedir;
     private final boolean insecure;
     private final String verityMode;
+    /**
+     * False when the directory's filesystem has no fs-verity: then no object below it can have it
+     * enabled (short of another filesystem mounted inside the store, whose objects are then checked
+     * in user space, as strictly), and the per-object FS_IOC_MEASURE_VERITY is skipped.
+     */
+    private final boolean kernelVerity;
     private final DigestCache cache;
     private final DigestLedger ledger;
     private final LongAdder ledgerHits = new LongAdder();
@@ -109,7 +117,11 @@ public final class VerifiedObjects implements AutoCloseable {
         this.ledger = ledger;
         this.dirfd = FileCalls.openat(FileCalls.AT_FDCWD, PathNames.bytes(this.basedir),
                 FileCalls.O_RDONLY | FileCalls.O_DIRECTORY | FileCalls.O_CLOEXEC, "object store " + this.basedir);
-        this.verityMode = insecure ? "INSECURE: not checked (--insecure)" : probeVerityMode(dirfd);
+        this.kernelVerity = !insecure && kernelVerityPossible(dirfd);
+        this.verityMode = insecure ? "INSECURE: not checked (--insecure)" : kernelVerity
+                ? "kernel fs-verity (FS_IOC_MEASURE_VERITY); user-space digest check on first open "
+                        + "for objects without fs-verity enabled"
+                : "user-space digest check on first open (filesystem has no fs-verity)";
     }
 
     /**
@@ -117,12 +129,8 @@ public final class VerifiedObjects implements AutoCloseable {
      * has it enabled) and with ENOTTY/EOPNOTSUPP where it does not, so the store can say up front
      * which check its objects will get.
      */
-    private static String probeVerityMode(int dirfd) {
-        if (VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == Errno.ENODATA) {
-            return "kernel fs-verity (FS_IOC_MEASURE_VERITY); user-space digest check on first open "
-                    + "for objects without fs-verity enabled";
-        }
-        return "user-space digest check on first open (filesystem has no fs-verity)";
+    private static boolean kernelVerityPossible(int dirfd) {
+        return VerityIoctl.measure(dirfd) instanceof Measurement.Unavailable u && u.errno() == Errno.ENODATA;
     }
 
     /**
@@ -329,7 +337,7 @@ public final class VerifiedObjects implements AutoCloseable {
 
     private void verify(int fd, String payload, String what, Stat st, byte[] expected) throws IOException {
         VerityAlgorithm alg = VerityAlgorithm.ofDigest(expected);
-        switch (VerityIoctl.measure(fd)) {
+        switch (kernelVerity ? VerityIoctl.measure(fd) : NOT_MEASURED) {
             case Measurement.Enabled kernel -> {
                 kernelMeasurements.increment();
                 if (kernel.algorithm() != alg.code() || !Arrays.equals(kernel.digest(), expected)) {

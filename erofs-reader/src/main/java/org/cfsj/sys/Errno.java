@@ -39,7 +39,10 @@ public final class Errno {
     public static final int ENODATA = 61;
     public static final int EPROTO = 71;
     public static final int EOVERFLOW = 75;
+    public static final int ECONNABORTED = 103;
     public static final int ECONNRESET = 104;
+    public static final int ENOTCONN = 107;
+    public static final int ECANCELED = 125;
     public static final int EOPNOTSUPP = 95;
     /** The same number as EOPNOTSUPP on Linux. */
     public static final int ENOTSUP = 95;

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SysConstantsTest {
     /** The classes whose numeric constants reach the kernel. */
     private static final List<Class<?>> BINDINGS = List.of(FileCalls.class, StatCalls.class, Io.class, Errno.class,
-            FileLocks.class, FileSystemCalls.class, VerityIoctl.class, MountCalls.class, FilesystemContext.class, Processes.class, Sockets.class, Epoll.class);
+            FileLocks.class, FileSystemCalls.class, VerityIoctl.class, MountCalls.class, FilesystemContext.class, Processes.class, Sockets.class, Epoll.class,
+            Mappings.class, IoUring.class);
 
     /** Constants whose C counterpart is not a macro of the same name. */
     private static final Map<String, String> C_EXPRESSIONS = Map.ofEntries(
@@ -74,7 +75,34 @@ class SysConstantsTest {
             Map.entry("Sockets.UCRED_GID_OFFSET", "offsetof(struct ucred, gid)"),
             Map.entry("Epoll.EPOLL_EVENT_SIZE", "sizeof(struct epoll_event)"),
             Map.entry("FilesystemContext.MOUNT_ATTR_SIZE", "sizeof(struct mount_attr)"),
-            Map.entry("Epoll.EPOLL_DATA_OFFSET", "offsetof(struct epoll_event, data)"));
+            Map.entry("Epoll.EPOLL_DATA_OFFSET", "offsetof(struct epoll_event, data)"),
+            Map.entry("IoUring.SYS_IO_URING_SETUP", "SYS_io_uring_setup"),
+            Map.entry("IoUring.SYS_IO_URING_ENTER", "SYS_io_uring_enter"),
+            Map.entry("IoUring.PARAMS_SIZE", "sizeof(struct io_uring_params)"),
+            Map.entry("IoUring.PARAMS_SQ_ENTRIES_OFFSET", "offsetof(struct io_uring_params, sq_entries)"),
+            Map.entry("IoUring.PARAMS_CQ_ENTRIES_OFFSET", "offsetof(struct io_uring_params, cq_entries)"),
+            Map.entry("IoUring.PARAMS_FLAGS_OFFSET", "offsetof(struct io_uring_params, flags)"),
+            Map.entry("IoUring.PARAMS_FEATURES_OFFSET", "offsetof(struct io_uring_params, features)"),
+            Map.entry("IoUring.SQ_HEAD_OFFSET", "offsetof(struct io_uring_params, sq_off.head)"),
+            Map.entry("IoUring.SQ_TAIL_OFFSET", "offsetof(struct io_uring_params, sq_off.tail)"),
+            Map.entry("IoUring.SQ_RING_MASK_OFFSET", "offsetof(struct io_uring_params, sq_off.ring_mask)"),
+            Map.entry("IoUring.SQ_ARRAY_OFFSET", "offsetof(struct io_uring_params, sq_off.array)"),
+            Map.entry("IoUring.CQ_HEAD_OFFSET", "offsetof(struct io_uring_params, cq_off.head)"),
+            Map.entry("IoUring.CQ_TAIL_OFFSET", "offsetof(struct io_uring_params, cq_off.tail)"),
+            Map.entry("IoUring.CQ_RING_MASK_OFFSET", "offsetof(struct io_uring_params, cq_off.ring_mask)"),
+            Map.entry("IoUring.CQ_CQES_OFFSET", "offsetof(struct io_uring_params, cq_off.cqes)"),
+            Map.entry("IoUring.SQE_SIZE", "sizeof(struct io_uring_sqe)"),
+            Map.entry("IoUring.SQE_OPCODE_OFFSET", "offsetof(struct io_uring_sqe, opcode)"),
+            Map.entry("IoUring.SQE_FD_OFFSET", "offsetof(struct io_uring_sqe, fd)"),
+            Map.entry("IoUring.SQE_CMD_OP_OFFSET", "offsetof(struct io_uring_sqe, cmd_op)"),
+            Map.entry("IoUring.SQE_ADDR_OFFSET", "offsetof(struct io_uring_sqe, addr)"),
+            Map.entry("IoUring.SQE_LEN_OFFSET", "offsetof(struct io_uring_sqe, len)"),
+            Map.entry("IoUring.SQE_USER_DATA_OFFSET", "offsetof(struct io_uring_sqe, user_data)"),
+            Map.entry("IoUring.SQE_CMD_OFFSET", "offsetof(struct io_uring_sqe, cmd)"),
+            Map.entry("IoUring.CQE_SIZE", "sizeof(struct io_uring_cqe)"),
+            Map.entry("IoUring.CQE_USER_DATA_OFFSET", "offsetof(struct io_uring_cqe, user_data)"),
+            Map.entry("IoUring.CQE_RES_OFFSET", "offsetof(struct io_uring_cqe, res)"),
+            Map.entry("IoUring.CQE_FLAGS_OFFSET", "offsetof(struct io_uring_cqe, flags)"));
 
     /** Constants no header defines, and why. */
     private static final Set<String> NOT_IN_HEADERS = Set.of(
@@ -96,6 +124,7 @@ class SysConstantsTest {
             #include <stddef.h>
             #include <stdio.h>
             #include <sys/file.h>
+            #include <sys/mman.h>
             #include <sys/epoll.h>
             #include <sys/mman.h>
             #include <sys/mount.h>
@@ -106,6 +135,7 @@ class SysConstantsTest {
             #include <sys/un.h>
             #include <linux/fsverity.h>
             #include <linux/openat2.h>
+            #include <linux/io_uring.h>
             """;
 
     @TempDir

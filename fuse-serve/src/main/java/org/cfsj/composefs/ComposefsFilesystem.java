@@ -69,8 +69,20 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * server) it only has the disk read them ahead, prompted by OPENs.
      */
     private final DirectoryReadahead readahead;
-    /** Object fds an open-less session keeps open between reads (each file's readahead comes in bursts). */
+    /**
+     * Object fds kept open between uses (an open-less session's reads of one file come in bursts;
+     * a passthrough session holds fds only where the kernel refused passthrough).
+     */
     private static final int MAX_IDLE_OBJECTS = 4096;
+    /**
+     * Backing ids a passthrough session keeps after their file's last RELEASE, so that opening it
+     * again is answered from memory. They hold no fd of ours, only the kernel's reference to the
+     * object file, until the kernel forgets the inode (which it does under memory pressure) or this
+     * many newer ones push it out: large enough for a tree of this many files to be read again
+     * without a miss (an LRU smaller than a sequential reader's tree never hits), small enough to
+     * bound the pinned kernel memory and this map (about 200 bytes of heap each).
+     */
+    private static final int MAX_IDLE_BACKING = 1 << 16;
     /** Set once a listing dropped a name: one log line per image, not one per listing. */
     private final AtomicBoolean droppedNameLogged = new AtomicBoolean();
     /** Set once a file without a digest was refused: one log line per image, not one per open. */
@@ -82,12 +94,17 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * @param passthrough  let the kernel read external files directly when it can
      */
     public ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough) {
+        this(image, store, passthrough, MAX_IDLE_OBJECTS, MAX_IDLE_BACKING);
+    }
+
+    /** As above, keeping at most this many unused objects (fds, backing ids) for their next use. */
+    ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough, int maxIdleFds, int maxIdleBacking) {
         this.image = image;
         this.store = store;
         this.ids = new NodeIds(image.rootNid());
         this.passthrough = passthrough;
         // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
-        this.objects = new OpenObjects(store, passthrough, !passthrough, MAX_IDLE_OBJECTS);
+        this.objects = new OpenObjects(store, passthrough, maxIdleFds, maxIdleBacking);
         this.readahead = new DirectoryReadahead(new DirectoryReadahead.Loader() {
             @Override
             public long load(long nid, MemorySegment dst) throws FsException {
@@ -137,6 +154,16 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     /** Inodes whose backing object is in use right now. */
     public int openObjects() {
         return objects.openCount();
+    }
+
+    /** Objects opened and checked so far (a later use of a kept one does not count). */
+    public long objectsOpened() {
+        return objects.openedCount();
+    }
+
+    /** Inodes whose backing object (fd or backing id) is kept, unused, for their next open. */
+    public int idleObjects() {
+        return objects.idleCount();
     }
 
     // ------------------------------------------------------------------ nodes and attributes
@@ -352,6 +379,11 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
 
     @Override
     public OpenedFile open(long node, int flags) throws FsException {
+        OpenObjects.Handle known = objects.acquireIfOpen(ids.nid(node));
+        if (known != null) {
+            // opened and checked before, and not forgotten since: nothing to decode, open or register
+            return opened(node, known);
+        }
         Inode in = inode(node);
         if (in.isDirectory()) {
             throw new FsException(Errno.EISDIR);
@@ -369,9 +401,12 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
         } catch (ErofsFormatException e) {
             throw corrupt(e);
         }
-        OpenObjects.Handle h = acquire(in, ext);
+        return opened(node, acquire(in, ext));
+    }
+
+    private OpenedFile opened(long node, OpenObjects.Handle h) {
         if (passthrough) {
-            readahead.firstRead(in.nid()); // reads never reach us: the OPEN says where the reader is
+            readahead.firstRead(ids.nid(node)); // reads never reach us: the OPEN says where the reader is
         }
         return h.backingId() > 0 ? new OpenedFile.Passthrough(node, h.backingId()) : new OpenedFile.Served(node);
     }
@@ -494,6 +529,9 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     @Override
     public byte[] getxattr(long node, byte[] name) throws FsException {
         Inode in = inode(node);
+        if (in.xattrIcount() == 0) {
+            return null; // most inodes: no xattr area at all, nothing to decode
+        }
         try {
             for (Xattr x : image.xattrs(in)) {
                 if (OverlayXattrs.showsAs(x.nameView(), name)) {
@@ -509,8 +547,11 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
     @Override
     public List<byte[]> listxattr(long node) throws FsException {
         Inode in = inode(node);
+        if (in.xattrIcount() == 0) {
+            return List.of();
+        }
         try {
-            List<byte[]> names = new ArrayList<>();
+            List<byte[]> names = new ArrayList<>(2);
             for (Xattr x : image.xattrs(in)) {
                 byte[] shown = OverlayXattrs.visibleName(x.nameView());
                 if (shown != null) {

@@ -1,31 +1,45 @@
 package org.cfsj.composefs;
 
 import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.LongAdder;
 import org.cfsj.fuse.Log;
 import org.cfsj.fuse.fs.FsContext;
 import org.cfsj.objects.OpenObject;
 import org.cfsj.objects.VerifiedObjects;
 
 /**
- * The backing objects of external files in use, one per inode however many times it is in use: one
- * fd (and, with passthrough, one backing id) shared by all users.
+ * The backing objects of external files, one handle per inode however many times it is in use: one
+ * checked object (and, with passthrough, one backing id) shared by all users, and kept for a while
+ * after its last user, so that opening the same file again costs no open, no check and no
+ * backing-id registration.
  *
- * <p>Two ways of holding them, chosen per session:
- * <ul>
- *   <li>With opens (passthrough): a handle lives from the first OPEN of its inode to the last
- *       RELEASE, so only what is open is held.
- *   <li>Open-less (the kernel sends no OPEN/RELEASE, reads come with handle 0): each READ holds its
- *       handle only while it runs; idle handles stay open for the next read of the same file until
- *       the kernel forgets the inode or more than {@code maxIdle} are idle, when the idle ones are
- *       closed (a later read reopens its object; the digest cache makes that cheap).
- * </ul>
+ * <p>A handle is in use from its first user (an OPEN, or with open-less sessions a READ while it
+ * runs) to its last (RELEASE, or the end of that READ); then it is idle. Idle handles are kept in
+ * least-recently-idle order, at most {@code maxIdleFds} holding an fd and {@code maxIdleBacking}
+ * holding a backing id (two lists, so that a session whose passthrough the kernel refused cannot
+ * run out of fds); past that the oldest is closed. The kernel
+ * forgetting the inode closes its idle handle at once (no later OPEN of that node id can come).
+ * A later use of a closed handle's inode opens and checks the object again (the digest cache makes
+ * that cheap).
  *
- * <p>The first use of an inode decides how it is served (passthrough or by the server) and every
- * concurrent use gets the same, so an inode never mixes the two.
+ * <p>Passthrough handles hold their backing id, not an fd: the kernel keeps its own reference to
+ * the file (FUSE_DEV_IOC_BACKING_OPEN), and reads never reach the server. So idle passthrough
+ * handles cost no descriptor of the server's, only the kernel's reference to the object.
+ *
+ * <p>A kept handle refers to the very file that was checked (its fd or the kernel's reference),
+ * not to a path: replacing an object in the store does not change what a kept handle serves, and
+ * changing a checked file in place is as unnoticed as it is for a file held open all along (the
+ * kernel's page cache, or passthrough reads, serve it without asking the server either).
+ *
+ * <p>Invariants: one handle per inode at a time (the kernel allows one backing id per inode); the
+ * first use of an inode's handle decides how it is served (passthrough or by the server), and
+ * every use of that handle gets the same, so an inode never mixes passthrough and cached opens
+ * while the handle lives; a handle is closed only while nobody uses it. Lock order: a handle's
+ * monitor, then its {@link IdleList}'s.
  */
 final class OpenObjects {
     /** One inode's object; guarded by its own monitor. */
@@ -35,12 +49,17 @@ final class OpenObjects {
         private long size;
         private int users;
         private int backingId;
+        private boolean ready;
+        private boolean idle;
+        /** The kernel forgot the inode while it was in use: close it with its last user. */
+        private boolean forgotten;
         private boolean gone;
 
         Handle(long nid) {
             this.nid = nid;
         }
 
+        /** The object's fd, for reads by the server; -1 for passthrough handles. */
         int fd() {
             return fd;
         }
@@ -57,23 +76,37 @@ final class OpenObjects {
 
     private final VerifiedObjects store;
     private final boolean passthroughWanted;
-    private final boolean keepIdle;
-    private final int maxIdle;
     private final ConcurrentHashMap<Long, Handle> handles = new ConcurrentHashMap<>();
-    private final AtomicInteger idle = new AtomicInteger();
-    private final ReentrantLock trimming = new ReentrantLock();
+    /** Idle handles of one kind, least recently idle first; changed only under the handle's monitor and this one's. */
+    private static final class IdleList {
+        final LinkedHashMap<Long, Handle> handles = new LinkedHashMap<>();
+        final int max;
+
+        IdleList(int max) {
+            this.max = max;
+        }
+    }
+
+    private final IdleList idleFds;
+    private final IdleList idleBacking;
     private final AtomicBoolean passthroughRefused = new AtomicBoolean();
+    private final LongAdder opened = new LongAdder();
     private volatile FsContext context;
 
     /**
-     * @param keepIdle keep a handle open when its last user goes (open-less sessions)
-     * @param maxIdle  how many idle handles to keep at most
+     * @param maxIdleFds     how many idle handles holding an object fd to keep at most (0: close
+     *                       each with its last user)
+     * @param maxIdleBacking the same for handles holding a passthrough backing id
      */
-    OpenObjects(VerifiedObjects store, boolean passthroughWanted, boolean keepIdle, int maxIdle) {
+    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdleFds, int maxIdleBacking) {
         this.store = store;
         this.passthroughWanted = passthroughWanted;
-        this.keepIdle = keepIdle;
-        this.maxIdle = maxIdle;
+        this.idleFds = new IdleList(maxIdleFds);
+        this.idleBacking = new IdleList(maxIdleBacking);
+    }
+
+    private IdleList idleList(Handle h) {
+        return h.backingId > 0 ? idleBacking : idleFds;
     }
 
     void init(FsContext context) {
@@ -93,7 +126,7 @@ final class OpenObjects {
             return null;
         }
         synchronized (h) {
-            if (h.gone || h.fd < 0) {
+            if (h.gone || !h.ready) {
                 return null; // closed, or another thread is still opening it: acquire() waits for that
             }
             addUser(h);
@@ -101,10 +134,14 @@ final class OpenObjects {
         }
     }
 
-    /** One more user of an open handle; an idle one stops being idle. The caller holds its monitor. */
+    /** One more user of a ready handle; an idle one stops being idle. The caller holds its monitor. */
     private void addUser(Handle h) {
-        if (h.users++ == 0 && keepIdle) {
-            idle.decrementAndGet();
+        if (h.users++ == 0 && h.idle) {
+            h.idle = false;
+            IdleList list = idleList(h);
+            synchronized (list) {
+                list.handles.remove(h.nid);
+            }
         }
     }
 
@@ -121,12 +158,10 @@ final class OpenObjects {
                 if (h.gone) {
                     continue; // closed and removed while we waited: take a fresh one
                 }
-                if (h.fd < 0) {
+                if (!h.ready) {
                     open(h, payload, digest, expectedSize);
-                    h.users++; // a new handle was never idle
-                } else {
-                    addUser(h);
                 }
+                addUser(h);
                 return h;
             }
         }
@@ -141,9 +176,15 @@ final class OpenObjects {
                 throw new IOException("object " + payload + " has " + o.size() + " bytes but the image says "
                         + expectedSize);
             }
-            h.fd = o.fd();
             h.size = o.size();
-            h.backingId = passthrough(h.fd, payload);
+            h.backingId = passthrough(o.fd(), payload);
+            if (h.backingId > 0) {
+                VerifiedObjects.close(o.fd()); // the kernel holds the file now; reads never reach us
+            } else {
+                h.fd = o.fd();
+            }
+            h.ready = true;
+            opened.increment();
             ok = true;
         } finally {
             if (!ok) {
@@ -174,7 +215,7 @@ final class OpenObjects {
         return handles.get(nid);
     }
 
-    /** One user of inode {@code nid} went away (a RELEASE); the last one closes or idles the object. */
+    /** One user of inode {@code nid} went away (a RELEASE). */
     void release(long nid) {
         Handle h = handles.get(nid);
         if (h != null) {
@@ -182,60 +223,61 @@ final class OpenObjects {
         }
     }
 
-    /** One user of {@code h} went away. */
+    /** One user of {@code h} went away; the last one makes it idle (or closes it, if none may idle). */
     void release(Handle h) {
-        boolean trim = false;
+        IdleList list;
         synchronized (h) {
-            if (h.gone || --h.users > 0) {
+            if (h.gone || h.users == 0 || --h.users > 0) {
                 return;
             }
-            if (keepIdle) {
-                trim = idle.incrementAndGet() > maxIdle;
-            } else {
+            list = idleList(h);
+            if (list.max == 0 || h.forgotten) {
                 closeHandle(h);
+                return;
+            }
+            h.idle = true;
+            synchronized (list) {
+                list.handles.put(h.nid, h);
             }
         }
-        if (trim) {
-            trimIdle();
-        }
+        trimIdle(list);
     }
 
-    /** The kernel dropped inode {@code nid}: its object is closed unless a read is using it right now. */
+    /** The kernel dropped inode {@code nid}: its object is closed unless it is in use right now. */
     void forget(long nid) {
         Handle h = handles.get(nid);
         if (h == null) {
             return;
         }
         synchronized (h) {
-            if (!h.gone && h.users == 0) {
+            if (h.gone || !h.ready) {
+                return;
+            }
+            if (h.users == 0) {
                 closeHandle(h);
-                if (keepIdle) {
-                    idle.decrementAndGet();
-                }
+            } else {
+                h.forgotten = true; // a FORGET can overtake the last RELEASE (the kernel sends forgets first)
             }
         }
     }
 
-    /** Closes idle handles until a quarter of the allowance is free; one thread at a time. */
-    private void trimIdle() {
-        if (!trimming.tryLock()) {
-            return;
-        }
-        try {
-            int target = maxIdle - maxIdle / 4;
-            for (Handle h : handles.values()) {
-                if (idle.get() <= target) {
-                    break;
+    /** Closes the least recently idle handles of {@code list} until it is within its bound. */
+    private void trimIdle(IdleList list) {
+        while (true) {
+            Handle oldest;
+            synchronized (list) {
+                if (list.handles.size() <= list.max) {
+                    return;
                 }
-                synchronized (h) {
-                    if (!h.gone && h.users == 0) {
-                        closeHandle(h);
-                        idle.decrementAndGet();
-                    }
-                }
+                Iterator<Handle> it = list.handles.values().iterator();
+                oldest = it.next();
             }
-        } finally {
-            trimming.unlock();
+            synchronized (oldest) {
+                if (oldest.idle && !oldest.gone) {
+                    closeHandle(oldest);
+                }
+                // else it was taken again meanwhile and left the idle map itself: look again
+            }
         }
     }
 
@@ -243,11 +285,20 @@ final class OpenObjects {
     private void closeHandle(Handle h) {
         h.gone = true;
         handles.remove(h.nid, h);
+        if (h.idle) {
+            h.idle = false;
+            IdleList list = idleList(h);
+            synchronized (list) {
+                list.handles.remove(h.nid, h);
+            }
+        }
         if (h.backingId > 0 && context != null) {
             context.closeBacking(h.backingId);
         }
-        VerifiedObjects.close(h.fd);
-        h.fd = -1;
+        if (h.fd >= 0) {
+            VerifiedObjects.close(h.fd);
+            h.fd = -1;
+        }
     }
 
     /**
@@ -266,6 +317,22 @@ final class OpenObjects {
         return n;
     }
 
+    /** How many objects were opened and checked (uses of a kept handle do not count). */
+    long openedCount() {
+        return opened.sum();
+    }
+
+    /** Number of idle handles kept for a later use of their inode. */
+    int idleCount() {
+        int n;
+        synchronized (idleFds) {
+            n = idleFds.handles.size();
+        }
+        synchronized (idleBacking) {
+            return n + idleBacking.handles.size();
+        }
+    }
+
     /** Closes everything (the session is over). */
     void closeAll() {
         for (Handle h : handles.values()) {
@@ -275,6 +342,5 @@ final class OpenObjects {
                 }
             }
         }
-        idle.set(0);
     }
 }

@@ -70,10 +70,14 @@ final class Dispatcher {
     private boolean destroyed;
 
     Dispatcher(ReadOnlyFilesystem fs, Stats stats, Reply reply) {
+        this(fs, fs.cachePolicy(), stats, reply);
+    }
+
+    /** @param p how long the kernel may cache answers: the filesystem's policy or the session's override */
+    Dispatcher(ReadOnlyFilesystem fs, CachePolicy p, Stats stats, Reply reply) {
         this.fs = fs;
         this.stats = stats;
         this.reply = reply;
-        CachePolicy p = fs.cachePolicy();
         this.entryValid = seconds(p.entryTimeout());
         this.entryValidNsec = p.entryTimeout().toNanosPart();
         this.attrValid = seconds(p.attrTimeout());
@@ -387,17 +391,22 @@ final class Dispatcher {
         need(body, GetxattrIn.SIZE);
         long size = Integer.toUnsignedLong(GetxattrIn.read(body, 0).size());
         List<byte[]> names = fs.listxattr(node);
-        int total = 0;
+        long total = 0;
         for (byte[] n : names) {
             total += n.length + 1;
         }
-        byte[] all = new byte[total];
-        int at = 0;
+        if (size == 0 || total > size || total > reply.payload().byteSize()) {
+            sized(unique, size, null, (int) Math.min(total, Integer.MAX_VALUE)); // the length, or ERANGE: no copy
+            return;
+        }
+        MemorySegment out = reply.payload();
+        long at = 0;
         for (byte[] n : names) {
-            System.arraycopy(n, 0, all, at, n.length);
+            MemorySegment.copy(n, 0, out, ValueLayout.JAVA_BYTE, at, n.length);
+            out.set(ValueLayout.JAVA_BYTE, at + n.length, (byte) 0);
             at += n.length + 1;
         }
-        sized(unique, size, all, total);
+        reply.ok(unique, (int) total);
     }
 
     /** The getxattr/listxattr convention: size 0 asks for the length, a too small size is ERANGE. */

@@ -40,6 +40,20 @@ final class InitNegotiation {
      * @param bodyLength how many bytes of it the kernel sent (16 before protocol 7.36)
      */
     static Result negotiate(InitIn in, int bodyLength, boolean passthrough) {
+        return negotiate(in, bodyLength, passthrough, false);
+    }
+
+    /** The features the kernel offers (flags | flags2 << 32 when it sent them). */
+    static long offered(InitIn in, int bodyLength) {
+        long offered = Integer.toUnsignedLong(in.flags());
+        if ((offered & INIT_EXT) != 0 && bodyLength >= InitIn.SIZE) {
+            offered |= Integer.toUnsignedLong(in.flags2()) << 32;
+        }
+        return offered;
+    }
+
+    /** @param uring also take FUSE_OVER_IO_URING if offered (the session has its rings ready) */
+    static Result negotiate(InitIn in, int bodyLength, boolean passthrough, boolean uring) {
         if (in.major() > KERNEL_VERSION) {
             // a newer major: answer with ours only; the kernel then sends INIT again with it
             return new Result(new InitOut(KERNEL_VERSION, KERNEL_MINOR_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0,
@@ -50,11 +64,8 @@ final class InitNegotiation {
                     "the kernel speaks FUSE protocol " + in.major() + "." + in.minor() + "; cfsj needs 7."
                             + MIN_MINOR_VERSION + " or newer");
         }
-        long offered = Integer.toUnsignedLong(in.flags());
-        if ((offered & INIT_EXT) != 0 && bodyLength >= InitIn.SIZE) {
-            offered |= Integer.toUnsignedLong(in.flags2()) << 32;
-        }
-        long wanted = WANTED | INIT_EXT | (passthrough ? PASSTHROUGH : 0);
+        long offered = offered(in, bodyLength);
+        long wanted = WANTED | INIT_EXT | (passthrough ? PASSTHROUGH : 0) | (uring ? OVER_IO_URING : 0);
         long granted = offered & wanted;
         int minor = Math.min(in.minor(), KERNEL_MINOR_VERSION);
         int maxStackDepth = (granted & PASSTHROUGH) != 0 ? 1 : 0;

@@ -16,12 +16,12 @@ import org.cfsj.fuse.kernel.OutHeader;
  */
 final class Notifications {
     // its own buffer (header + store_out) and iovecs, apart from the workers'; used only under this lock
-    private final Reply out;
+    private final DeviceReply out;
     private boolean closed; // guarded by this: once set, fd may be closed and its number reused
 
     Notifications(int fd) {
         Arena arena = Arena.ofAuto();
-        this.out = new Reply(fd, arena.allocate(OutHeader.SIZE + NotifyStoreOut.SIZE, 8), arena.allocate(32, 8));
+        this.out = new DeviceReply(fd, arena.allocate(OutHeader.SIZE + NotifyStoreOut.SIZE, 8), arena.allocate(32, 8));
     }
 
     /**

@@ -1,99 +1,30 @@
 package org.cfsj.fuse;
 
 import java.lang.foreign.MemorySegment;
-import org.cfsj.fuse.kernel.Kernel;
-import org.cfsj.fuse.kernel.OutHeader;
-import org.cfsj.sys.Errno;
-import org.cfsj.sys.Io;
-import org.cfsj.sys.SysException;
 
 /**
- * One worker's reply path: a preallocated buffer (header, then payload) written with a single
- * writev on the fd the request was read from, optionally followed by a second iovec pointing at
- * bytes that already exist elsewhere (e.g. a mapped image), so they are not copied.
+ * Where the {@link Dispatcher} puts the answer to the request it is handling, whatever carries it
+ * back to the kernel: a writev on the /dev/fuse fd the request came from ({@link DeviceReply}) or
+ * the request's io_uring entry ({@link RingReply}).
+ *
+ * <p>Invariants: exactly one of {@link #ok}, {@link #okWith} or {@link #error} per request that
+ * takes an answer; the payload is written before that call. The request's body may share memory
+ * with {@link #payload()} (io_uring entries have one buffer for both), so a handler reads all it
+ * needs of the request before it writes the payload.
  */
-final class Reply {
-    private final int fd;
-    private final MemorySegment buffer;
-    private final MemorySegment payload;
-    private final MemorySegment iov;
-    private boolean deviceGone;
+sealed interface Reply permits DeviceReply, RingReply {
+    /** Where the reply's body goes: as many bytes as the largest reply (a READ of max_read). */
+    MemorySegment payload();
 
-    /** @param iov room for two iovecs (32 bytes, 8-aligned) */
-    Reply(int fd, MemorySegment buffer, MemorySegment iov) {
-        this.fd = fd;
-        this.buffer = buffer;
-        this.payload = buffer.asSlice(OutHeader.SIZE);
-        this.iov = iov;
-    }
+    /** Answers with the first {@code payloadLength} bytes of {@link #payload()}. */
+    void ok(long unique, int payloadLength);
 
-    /** Where the reply's payload goes (after the header). */
-    MemorySegment payload() {
-        return payload;
-    }
+    /** Answers with {@code payloadLength} bytes of {@link #payload()} followed by {@code extra}. */
+    void okWith(long unique, int payloadLength, MemorySegment extra);
 
-    /** True once a write reported ENODEV: the filesystem was unmounted. */
-    boolean deviceGone() {
-        return deviceGone;
-    }
+    /** Answers with an error ({@code errno} positive). */
+    void error(long unique, int errno);
 
-    void ok(long unique, int payloadLength) {
-        send(unique, 0, payloadLength, null);
-    }
-
-    void okWith(long unique, int payloadLength, MemorySegment extra) {
-        send(unique, 0, payloadLength, extra);
-    }
-
-    void error(long unique, int errno) {
-        send(unique, -errno, 0, null);
-    }
-
-    /**
-     * Sends a notification (unique 0, the notify code in place of the error) with {@code
-     * payloadLength} bytes of {@link #payload()} and then {@code extra}. Returns false if the
-     * kernel refused it (ENOENT: e.g. the inode is not cached) or the device is gone.
-     */
-    boolean notify(int code, int payloadLength, MemorySegment extra) {
-        return write(0, code, payloadLength, extra) == null;
-    }
-
-    private void send(long unique, int error, int payloadLength, MemorySegment extra) {
-        SysException e = write(unique, error, payloadLength, extra);
-        if (e != null) {
-            switch (e.errno()) {
-                case Errno.ENOENT -> {
-                    // the request was interrupted and is gone: nothing to answer
-                }
-                case Errno.ENODEV -> {
-                    // unmounted: deviceGone() says so
-                }
-                default -> Log.info("replying to request " + unique + " failed: " + e.getMessage());
-            }
-        }
-    }
-
-    /** One writev of header, payload and extra; null, or how it failed. */
-    private SysException write(long unique, int error, int payloadLength, MemorySegment extra) {
-        long extraLength = extra == null ? 0 : extra.byteSize();
-        long total = OutHeader.SIZE + payloadLength + extraLength;
-        buffer.set(Kernel.U32, OutHeader.LEN_OFFSET, (int) total);
-        buffer.set(Kernel.U32, OutHeader.ERROR_OFFSET, error);
-        buffer.set(Kernel.U64, OutHeader.UNIQUE_OFFSET, unique);
-        Io.setIovec(iov, 0, buffer, OutHeader.SIZE + payloadLength);
-        int count = 1;
-        if (extraLength > 0) {
-            Io.setIovec(iov, 1, extra, extraLength);
-            count = 2;
-        }
-        try {
-            Io.writev(fd, iov, count);
-            return null;
-        } catch (SysException e) {
-            if (e.errno() == Errno.ENODEV) {
-                deviceGone = true;
-            }
-            return e;
-        }
-    }
+    /** True once the connection is gone (the filesystem was unmounted or aborted). */
+    boolean deviceGone();
 }

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.cfsj.fuse.fs.CachePolicy;
 import org.cfsj.fuse.fs.FsContext;
 import org.cfsj.fuse.fs.ReadOnlyFilesystem;
 import org.cfsj.fuse.kernel.InHeader;
@@ -16,6 +18,7 @@ import org.cfsj.fuse.kernel.InitIn;
 import org.cfsj.fuse.kernel.Kernel;
 import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.posix.EffectiveUser;
+import org.cfsj.sys.Errno;
 import org.cfsj.sys.FileCalls;
 import org.cfsj.sys.Io;
 import org.cfsj.sys.SysException;
@@ -23,6 +26,10 @@ import org.cfsj.sys.SysException;
 /**
  * A mounted FUSE filesystem being served: the mount, the INIT handshake, the worker threads and
  * the way it ends.
+ *
+ * <p>Requests travel by the {@link Transport} chosen at INIT: FUSE over io_uring when the
+ * options want it and the kernel offers it (its rings are made before the INIT reply promises
+ * them; with {@link TransportChoice#URING} the session fails without it), else /dev/fuse.
  *
  * <p>Lifecycle: {@link #start} mounts, answers INIT and starts the workers. The session ends
  * when the filesystem is unmounted — by {@link #unmount()} (e.g. on SIGTERM) or by someone
@@ -42,13 +49,15 @@ public final class Session implements AutoCloseable {
     private final SessionOptions options;
     private final Stats stats = new Stats();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Worker> workers = new ArrayList<>();
+    private final List<Transport> transports = new ArrayList<>();
     private final CountDownLatch ended = new CountDownLatch(1);
     private final Notifications notifications;
     private volatile boolean stopping;
     private volatile boolean closed;
     private InitNegotiation.Result init;
     private DeviceId device;
+    private RingTransport ring; // made at INIT when io_uring is wanted and offered
+    private Transport transport; // the one serving requests
 
     private Session(ReadOnlyFilesystem fs, FuseMount mount, SessionOptions options) {
         this.fs = fs;
@@ -74,7 +83,7 @@ public final class Session implements AutoCloseable {
         Session session = new Session(fs, mount, options);
         try {
             session.handshake();
-            session.startWorkers();
+            session.startTransport();
             session.findDevice();
             session.raiseReadahead();
             return session;
@@ -135,6 +144,11 @@ public final class Session implements AutoCloseable {
         return init.minor();
     }
 
+    /** How requests travel: {@code io_uring} or {@code dev} (/dev/fuse). */
+    public String transport() {
+        return transport == null ? "none" : transport.name();
+    }
+
     /** True when the kernel granted passthrough. */
     public boolean passthroughGranted() {
         return init.has(Kernel.PASSTHROUGH);
@@ -145,7 +159,7 @@ public final class Session implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(Worker.IN_BUFFER_SIZE, 4096);
             MemorySegment out = arena.allocate(Worker.OUT_BUFFER_SIZE, 4096);
-            Reply reply = new Reply(mount.fd(), out, arena.allocate(32, 8));
+            DeviceReply reply = new DeviceReply(mount.fd(), out, arena.allocate(32, 8));
             while (true) {
                 int n = (int) Io.read(mount.fd(), in, Worker.IN_BUFFER_SIZE);
                 if (n < InHeader.SIZE) {
@@ -163,7 +177,15 @@ public final class Session implements AutoCloseable {
                 // kernels before 7.36 send 16 bytes: read what is there, the rest as zeros
                 MemorySegment body = arena.allocate(InitIn.SIZE, 8);
                 MemorySegment.copy(in, InHeader.SIZE, body, 0, Math.min(bodyLength, InitIn.SIZE));
-                InitNegotiation.Result r = InitNegotiation.negotiate(InitIn.read(body, 0), bodyLength, options.passthrough());
+                InitIn offer = InitIn.read(body, 0);
+                if (offer.major() == Kernel.KERNEL_VERSION && ring == null) {
+                    String refusal = prepareRing(InitNegotiation.offered(offer, bodyLength));
+                    if (refusal != null) {
+                        reply.error(h.unique(), Errno.EPROTO);
+                        throw new IOException(refusal);
+                    }
+                }
+                InitNegotiation.Result r = InitNegotiation.negotiate(offer, bodyLength, options.passthrough(), ring != null);
                 if (r.reply() == null) {
                     reply.error(h.unique(), -r.error());
                     throw new IOException(r.problem());
@@ -184,15 +206,57 @@ public final class Session implements AutoCloseable {
         fs.init(new Context());
     }
 
-    private void startWorkers() throws IOException {
-        for (int i = 0; i < options.threads(); i++) {
-            int fd = i == 0 ? mount.fd() : FuseDevice.cloneFd(mount.fd());
-            Worker w = new Worker(this, fd, fs, stats);
-            workers.add(w);
-            Thread t = Thread.ofPlatform().name("cfsj-fuse-" + i).daemon(true).unstarted(w);
-            threads.add(t);
+    /**
+     * Makes the io_uring rings if the options want them and the kernel offers FUSE_OVER_IO_URING.
+     * Returns why the session must not start ({@link TransportChoice#URING} without io_uring), else null.
+     */
+    private String prepareRing(long offered) {
+        if (!options.transport().wantsUring()) {
+            return null;
         }
-        threads.forEach(Thread::start);
+        String unavailable;
+        if ((offered & Kernel.OVER_IO_URING) == 0) {
+            unavailable = RingTransport.whyNotOffered();
+        } else {
+            try {
+                ring = RingTransport.prepare(mount.fd(), options.threads(), SessionOptions.MAX_READ);
+                transports.add(ring);
+                return null;
+            } catch (IOException e) {
+                unavailable = e.getMessage();
+                if (options.transport() != TransportChoice.URING) {
+                    // the kernel offers io_uring, so someone turned it on: say why it is not used
+                    Log.info("FUSE over io_uring is unavailable (" + unavailable + "); serving through /dev/fuse");
+                }
+            }
+        }
+        return options.transport() == TransportChoice.URING ? "FUSE over io_uring is unavailable: " + unavailable : null;
+    }
+
+    /** Starts serving through io_uring if INIT granted it and every entry registers, else through /dev/fuse. */
+    private void startTransport() throws IOException {
+        CachePolicy own = fs.cachePolicy();
+        var t = options.metadataTimeout();
+        CachePolicy policy = t == null ? own : new CachePolicy(t, t, t, own.keepCache(), own.cacheDir());
+        Function<Reply, Dispatcher> dispatchers = reply -> new Dispatcher(fs, policy, stats, reply);
+        if (ring != null && init.has(Kernel.OVER_IO_URING)) {
+            try {
+                ring.start(this, dispatchers, threads);
+                transport = ring;
+            } catch (IOException e) {
+                if (options.transport() == TransportChoice.URING) {
+                    throw new IOException("FUSE over io_uring failed: " + e.getMessage(), e);
+                }
+                Log.info("FUSE over io_uring failed (" + e.getMessage() + "); serving through /dev/fuse");
+            }
+        }
+        if (transport == null) {
+            DeviceTransport dev = new DeviceTransport(mount.fd(), options.threads());
+            transports.add(dev);
+            dev.start(this, dispatchers, threads);
+            transport = dev;
+        }
+        stats.transport(transport.name());
     }
 
     /** The device, which a detached session cannot do without (it is how the connection is aborted). */
@@ -345,11 +409,7 @@ public final class Session implements AutoCloseable {
 
     private void closeFds() {
         notifications.close();
-        for (Worker w : workers) {
-            if (w.fd() != mount.fd()) {
-                FileCalls.close(w.fd());
-            }
-        }
+        transports.forEach(Transport::close);
         FileCalls.close(mount.fd());
     }
 

@@ -13,6 +13,7 @@ public final class Stats {
     private final LongAdder[] byOpcode = new LongAdder[64];
     private final LongAdder passthroughOpens = new LongAdder();
     private final LongAdder eio = new LongAdder();
+    private volatile String transport = "none";
 
     public Stats() {
         for (int i = 0; i < byOpcode.length; i++) {
@@ -29,6 +30,16 @@ public final class Stats {
 
     void countPassthroughOpen() {
         passthroughOpens.increment();
+    }
+
+    /** Set once the session knows how requests travel. */
+    void transport(String name) {
+        transport = name;
+    }
+
+    /** How requests travel: {@code io_uring} or {@code dev} (/dev/fuse). */
+    public String transport() {
+        return transport;
     }
 
     void countEio() {
@@ -61,7 +72,9 @@ public final class Stats {
         return "requests=" + requests() + " lookup=" + count(Opcode.LOOKUP) + " read=" + count(Opcode.READ)
                 + " readdir=" + (count(Opcode.READDIR) + count(Opcode.READDIRPLUS))
                 + " readlink=" + count(Opcode.READLINK) + " getattr=" + (count(Opcode.GETATTR) + count(Opcode.STATX))
-                + " open=" + count(Opcode.OPEN)
-                + " passthrough_opens=" + passthroughOpens() + " verity_checked=" + verityChecked + " eio=" + eio();
+                + " getxattr=" + count(Opcode.GETXATTR) + " listxattr=" + count(Opcode.LISTXATTR)
+                + " open=" + count(Opcode.OPEN) + " release=" + count(Opcode.RELEASE)
+                + " passthrough_opens=" + passthroughOpens() + " verity_checked=" + verityChecked + " eio=" + eio()
+                + " transport=" + transport;
     }
 }

@@ -2,7 +2,7 @@ package org.cfsj.fuse;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.cfsj.fuse.fs.ReadOnlyFilesystem;
+import java.util.function.Function;
 import org.cfsj.fuse.kernel.OutHeader;
 import org.cfsj.sys.Errno;
 import org.cfsj.sys.Io;
@@ -20,26 +20,20 @@ final class Worker implements Runnable {
 
     private final Session session;
     private final int fd;
-    private final ReadOnlyFilesystem fs;
-    private final Stats stats;
+    private final Function<Reply, Dispatcher> dispatchers;
 
-    Worker(Session session, int fd, ReadOnlyFilesystem fs, Stats stats) {
+    Worker(Session session, int fd, Function<Reply, Dispatcher> dispatchers) {
         this.session = session;
         this.fd = fd;
-        this.fs = fs;
-        this.stats = stats;
-    }
-
-    int fd() {
-        return fd;
+        this.dispatchers = dispatchers;
     }
 
     @Override
     public void run() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(IN_BUFFER_SIZE, 4096);
-            Reply reply = new Reply(fd, arena.allocate(OUT_BUFFER_SIZE, 4096), arena.allocate(32, 8));
-            Dispatcher dispatcher = new Dispatcher(fs, stats, reply);
+            DeviceReply reply = new DeviceReply(fd, arena.allocate(OUT_BUFFER_SIZE, 4096), arena.allocate(32, 8));
+            Dispatcher dispatcher = dispatchers.apply(reply);
             while (!session.stopping()) {
                 long n;
                 try {

@@ -113,7 +113,8 @@ public final class ComposefsServer implements AutoCloseable {
             store = new VerifiedObjects(objects, c.insecure(), VerifiedObjects.DEFAULT_CACHE_ENTRIES, ledger);
             ComposefsFilesystem fs = new ComposefsFilesystem(image, store, c.passthrough());
             SessionOptions options = SessionOptions.defaults().withThreads(c.threads())
-                    .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev());
+                    .withPassthrough(c.passthrough()).withAllowSuidDev(c.allowSuidDev()).withTransport(c.transport())
+                    .withMetadataTimeout(c.metadataTimeout());
             Session session = starter.start(fs, options);
             ComposefsServer server = new ComposefsServer(image, store, ledger, fs, session, c.statsOnExit());
             if (c.insecure()) {
@@ -124,7 +125,8 @@ public final class ComposefsServer implements AutoCloseable {
             }
             if (!c.quiet()) {
                 Log.info("serving " + imageFile + " at " + session.describe() + " (" + c.threads() + " threads, FUSE 7."
-                        + session.protocolMinor() + ", passthrough " + (session.passthroughGranted() ? "on" : "off")
+                        + session.protocolMinor() + ", transport " + session.transport() + ", passthrough "
+                        + (session.passthroughGranted() ? "on" : "off")
                         + "; objects: " + store.verityMode() + ")");
             }
             return server;

@@ -1,7 +1,10 @@
 package org.cfsj.mount;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
 import org.cfsj.fuse.SessionOptions;
+import org.cfsj.fuse.TransportChoice;
 
 /**
  * How a composefs image is mounted, for every kind of mount in this package; built with
@@ -23,13 +26,18 @@ import org.cfsj.fuse.SessionOptions;
  * @param digestLedger FUSE: where user-space object digests are remembered across servers, or null
  * @param quiet FUSE: log warnings only, no start-up line
  * @param statsOnExit FUSE: log the request counters when the server stops
+ * @param transport FUSE: how requests travel (/dev/fuse, io_uring, or the better one available)
+ * @param metadataTimeout FUSE: how long the kernel may cache names and attributes instead of the
+ *     filesystem's policy, or null (zero: every stat is a request, for benchmarks)
  */
 public record MountOptions(boolean allowSuidDev, boolean insecure, boolean requireVerity, boolean passthrough,
-        int threads, Path digestLedger, boolean quiet, boolean statsOnExit) {
+        int threads, Path digestLedger, boolean quiet, boolean statsOnExit, TransportChoice transport,
+        Duration metadataTimeout) {
     public MountOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
+        Objects.requireNonNull(transport, "transport");
     }
 
     public static Builder builder() {
@@ -39,7 +47,8 @@ public record MountOptions(boolean allowSuidDev, boolean insecure, boolean requi
     /** A builder holding these options, to change some of them. */
     public Builder toBuilder() {
         return new Builder().allowSuidDev(allowSuidDev).insecure(insecure).requireVerity(requireVerity)
-                .passthrough(passthrough).threads(threads).digestLedger(digestLedger).quiet(quiet).statsOnExit(statsOnExit);
+                .passthrough(passthrough).threads(threads).digestLedger(digestLedger).quiet(quiet).statsOnExit(statsOnExit)
+                .transport(transport).metadataTimeout(metadataTimeout);
     }
 
     /** Options with the defaults of {@link MountOptions}: everything off, the default number of threads. */
@@ -52,8 +61,20 @@ public record MountOptions(boolean allowSuidDev, boolean insecure, boolean requi
         private Path digestLedger;
         private boolean quiet;
         private boolean statsOnExit;
+        private TransportChoice transport = TransportChoice.AUTO;
+        private Duration metadataTimeout;
 
         private Builder() {}
+
+        public Builder transport(TransportChoice value) {
+            transport = value;
+            return this;
+        }
+
+        public Builder metadataTimeout(Duration value) {
+            metadataTimeout = value;
+            return this;
+        }
 
         public Builder allowSuidDev(boolean value) {
             allowSuidDev = value;
@@ -97,7 +118,7 @@ public record MountOptions(boolean allowSuidDev, boolean insecure, boolean requi
 
         public MountOptions build() {
             return new MountOptions(allowSuidDev, insecure, requireVerity, passthrough, threads, digestLedger, quiet,
-                    statsOnExit);
+                    statsOnExit, transport, metadataTimeout);
         }
     }
 }

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.cfsj.fuse.FuseMount;
 import org.cfsj.fuse.Log;
+import org.cfsj.fuse.TransportChoice;
 
 /**
  * The detached FUSE server that {@link BackgroundServer} starts: its command line and its
@@ -50,6 +52,10 @@ public final class ServerProcess {
         if (o.statsOnExit()) {
             args.add("--stats");
         }
+        args.add("--transport=" + o.transport().word());
+        if (o.metadataTimeout() != null) {
+            args.add("--metadata-timeout=" + o.metadataTimeout().toSeconds());
+        }
         return args;
     }
 
@@ -72,7 +78,15 @@ public final class ServerProcess {
                 case "--allow-suid-dev" -> o.allowSuidDev(true);
                 case "--digest-ledger" -> o.digestLedger(Path.of(args[++i]));
                 case "--stats" -> o.statsOnExit(true);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                default -> {
+                    if (args[i].startsWith("--transport=")) {
+                        o.transport(TransportChoice.of(args[i].substring("--transport=".length())));
+                    } else if (args[i].startsWith("--metadata-timeout=")) {
+                        o.metadataTimeout(Duration.ofSeconds(Long.parseLong(args[i].substring("--metadata-timeout=".length()))));
+                    } else {
+                        throw new IllegalArgumentException("unknown option " + args[i]);
+                    }
+                }
             }
         }
         return new Request(Path.of(args[1]), Path.of(args[4]), Path.of(args[2]), o.build());

@@ -179,7 +179,7 @@ class ComposefsMountTest {
             assertTrue(server.verityChecked() >= 2, "big.bin and tampered.bin were checked");
             assertEquals(0, server.stats().passthroughOpens());
             assertTrue(server.statsLine().matches("cfsj fuse-serve stats: requests=\\d+ lookup=\\d+ read=\\d+ readdir=\\d+"
-                    + " readlink=\\d+ getattr=\\d+ open=\\d+ passthrough_opens=0 verity_checked=\\d+ eio=\\d+ readahead_files=\\d+"), server.statsLine());
+                    + " readlink=\\d+ getattr=\\d+ getxattr=\\d+ listxattr=\\d+ open=\\d+ release=\\d+ passthrough_opens=0 verity_checked=\\d+ eio=\\d+ transport=(dev|io_uring) readahead_files=\\d+"), server.statsLine());
         } finally {
             server.close();
         }

@@ -33,7 +33,7 @@ class DispatcherTest {
         arena = Arena.ofConfined();
         pair = Sockets.socketpair(Sockets.AF_UNIX, Sockets.SOCK_SEQPACKET);
         stats = new Stats();
-        Reply reply = new Reply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8), arena.allocate(32, 8));
+        Reply reply = new DeviceReply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8), arena.allocate(32, 8));
         dispatcher = new Dispatcher(new MemoryFs(), stats, reply);
         in = arena.allocate(1 << 16, 8);
         out = arena.allocate(1 << 16, 8);
@@ -120,6 +120,21 @@ class DispatcherTest {
     }
 
     @Test
+    void listxattrSizeProbeTooSmallAndNone() throws Exception {
+        request(Opcode.LISTXATTR.code(), MemoryFs.HELLO_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(0, 0).write(s, 0)));
+        assertEquals(14, GetxattrOut.read(out, OutHeader.SIZE).size(), "size 0 asks for the length of the names");
+        request(Opcode.LISTXATTR.code(), MemoryFs.HELLO_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(13, 0).write(s, 0)));
+        assertEquals(-Errno.ERANGE, header().error(), "one byte short");
+        int n = request(Opcode.LISTXATTR.code(), MemoryFs.HELLO_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(14, 0).write(s, 0)));
+        assertEquals(OutHeader.SIZE + 14, n, "exactly the names");
+        request(Opcode.LISTXATTR.code(), MemoryFs.LINK_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(0, 0).write(s, 0)));
+        assertEquals(0, GetxattrOut.read(out, OutHeader.SIZE).size(), "no xattrs");
+        n = request(Opcode.LISTXATTR.code(), MemoryFs.LINK_NODE, bytes(GetxattrIn.SIZE, s -> new GetxattrIn(100, 0).write(s, 0)));
+        assertEquals(OutHeader.SIZE, n, "an empty list");
+        assertEquals(0, header().error());
+    }
+
+    @Test
     void readdirRecordsAreAlignedAndCarryTheNextOffset() throws Exception {
         int n = request(Opcode.READDIR.code(), 1, bytes(ReadIn.SIZE, s -> new ReadIn(0, 2, 4096, 0, 0, 0, 0).write(s, 0)));
         // entries 2..4: hello, link, sub
@@ -179,7 +194,7 @@ class DispatcherTest {
 
     @Test
     void openLessFilesystemsAnswerOpenWithEnosysAndServeReadsWithHandleZero() throws Exception {
-        dispatcher = new Dispatcher(new MemoryFs(true), stats, new Reply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8),
+        dispatcher = new Dispatcher(new MemoryFs(true), stats, new DeviceReply(pair[0], arena.allocate(Worker.OUT_BUFFER_SIZE, 8),
                 arena.allocate(32, 8)));
         request(Opcode.OPEN.code(), MemoryFs.HELLO_NODE, bytes(OpenIn.SIZE, s -> new OpenIn(0, 0).write(s, 0)));
         assertEquals(-Errno.ENOSYS, header().error(), "FUSE_NO_OPEN_SUPPORT: the kernel opens files itself");

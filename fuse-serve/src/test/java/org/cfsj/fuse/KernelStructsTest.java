@@ -63,6 +63,8 @@ class KernelStructsTest {
         add(DirentHeader.class, "fuse_dirent", 24);
         add(BackingMap.class, "fuse_backing_map", 16);
         add(NotifyStoreOut.class, "fuse_notify_store_out", 24);
+        add(UringCmdReq.class, "fuse_uring_cmd_req", 24);
+        add(UringEntInOut.class, "fuse_uring_ent_in_out", 32);
     }
 
     private static void add(Class<?> c, String struct, int size) {
@@ -89,16 +91,51 @@ class KernelStructsTest {
         assertEquals(32, Kernel.direntSize(8));
         assertEquals(40, Kernel.direntSize(9));
         assertEquals(160, Kernel.direntPlusSize(3));
+        assertEquals(288, UringHeader.SIZE);
+        assertEquals(1L << 41, Kernel.OVER_IO_URING);
     }
 
-    /** Offsets of every field as gcc lays out the header's structs. */
-    @Test
-    void offsetsMatchTheCHeader() throws Exception {
+    private static Path header() {
         Path header = Stream.of(System.getProperty("fuse.kernel.header"), "/tmp/ref/fuse_kernel.h",
                         "/usr/include/linux/fuse.h")
                 .filter(p -> p != null && Files.exists(Path.of(p))).map(Path::of).findFirst().orElse(null);
         Assumptions.assumeTrue(header != null, "SKIPPED: no fuse_kernel.h / linux/fuse.h to compare with");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "SKIPPED: gcc is not installed");
+        return header;
+    }
+
+    /**
+     * The FUSE-over-io_uring header layout, commands and INIT flag (protocol 7.42+; Debian 12's
+     * linux/fuse.h is older: give a newer fuse_kernel.h with -Dfuse.kernel.header=PATH).
+     */
+    @Test
+    void uringHeaderMatchesTheCHeader() throws Exception {
+        Path header = header();
+        String src = "#include <stdint.h>\n#include <stddef.h>\n#include <stdio.h>\n#include \"" + header + "\"\n"
+                + "int main(void) { printf(\"%zu %zu %zu %zu %d %d %d %d %llu\\n\","
+                + " sizeof(struct fuse_uring_req_header), offsetof(struct fuse_uring_req_header, in_out),"
+                + " offsetof(struct fuse_uring_req_header, op_in), offsetof(struct fuse_uring_req_header, ring_ent_in_out),"
+                + " FUSE_URING_IN_OUT_HEADER_SZ, FUSE_URING_OP_IN_OUT_SZ, FUSE_IO_URING_CMD_REGISTER,"
+                + " FUSE_IO_URING_CMD_COMMIT_AND_FETCH, (unsigned long long) FUSE_OVER_IO_URING); return 0; }\n";
+        Path cfile = Files.writeString(tmp.resolve("uring.c"), src);
+        Path exe = tmp.resolve("uring");
+        Result gcc = Command.of("gcc", "-o", exe.toString(), cfile.toString()).env("LC_ALL", "C").mergeStderr().run();
+        Assumptions.assumeTrue(gcc.exit() == 0 || !gcc.out().contains("fuse_uring"),
+                "SKIPPED: " + header + " predates FUSE over io_uring (protocol 7.42); the ring header layout is NOT"
+                        + " checked against C (give -Dfuse.kernel.header=PATH to a newer fuse_kernel.h)");
+        assertEquals(0, gcc.exit(), gcc.out());
+        Result run = Command.of(exe.toString()).run();
+        assertEquals(0, run.exit());
+        assertEquals(UringHeader.SIZE + " " + UringHeader.IN_OUT_OFFSET + " " + UringHeader.OP_IN_OFFSET + " "
+                + UringHeader.RING_ENT_IN_OUT_OFFSET + " " + UringHeader.IN_OUT_HEADER_SZ + " " + UringHeader.OP_IN_OUT_SZ
+                + " " + UringHeader.CMD_REGISTER + " " + UringHeader.CMD_COMMIT_AND_FETCH + " " + Kernel.OVER_IO_URING,
+                run.out().strip());
+    }
+
+    /** Offsets of every field as gcc lays out the header's structs. */
+    @Test
+    void offsetsMatchTheCHeader() throws Exception {
+        Path header = header();
         List<String> checked = new ArrayList<>();
         List<String> absent = new ArrayList<>();
         for (var e : STRUCTS.entrySet()) {

@@ -14,11 +14,18 @@ import java.util.stream.Stream;
 import org.cfsj.fuse.kernel.Opcode;
 import org.cfsj.sys.Processes;
 import org.cfsj.testsupport.Command;
+import org.cfsj.testsupport.FuseUring;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Mounts {@link MemoryFs} for real and talks to it through the kernel. */
+/**
+ * Mounts {@link MemoryFs} for real and talks to it through the kernel, over /dev/fuse and over
+ * io_uring (where the kernel has it: the test turns the fuse module's enable_uring on for its
+ * duration and back to what it was after).
+ */
 class SessionMountTest {
     @TempDir
     Path tmp;
@@ -32,12 +39,30 @@ class SessionMountTest {
         return Command.of(cmd).mergeStderr().run().out();
     }
 
-    @Test
-    void servesLookupsReadsAndListingsThenUnmountsCleanly() throws Exception {
+    /** Turns io_uring on (restored by closing) for {@link TransportChoice#URING}; skips loudly where it cannot. */
+    static AutoCloseable transportReady(TransportChoice transport) {
+        if (transport != TransportChoice.URING) {
+            return () -> {};
+        }
+        String why = FuseUring.unavailable();
+        Assumptions.assumeTrue(why == null, "SKIPPED: FUSE over io_uring is NOT tested: " + why);
+        return FuseUring.enable();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportChoice.class, names = {"DEV", "URING"})
+    void servesLookupsReadsAndListingsThenUnmountsCleanly(TransportChoice transport) throws Exception {
         assumeFuse();
         Path mnt = Files.createDirectory(tmp.resolve("mnt"));
-        Session session = Session.start(new MemoryFs(), mnt, SessionOptions.defaults().withThreads(2));
+        try (AutoCloseable uring = transportReady(transport)) {
+            servesLookupsReadsAndListings(mnt, SessionOptions.defaults().withThreads(2).withTransport(transport));
+        }
+    }
+
+    private void servesLookupsReadsAndListings(Path mnt, SessionOptions options) throws Exception {
+        Session session = Session.start(new MemoryFs(), mnt, options);
         try {
+            assertEquals(options.transport() == TransportChoice.URING ? "io_uring" : "dev", session.transport());
             assertTrue(Mounts.isMountPoint(mnt));
             assertEquals("fuse.cfsj", Mounts.mountAt(mnt).orElseThrow().fsType());
             Path hello = mnt.resolve("hello");
@@ -66,6 +91,7 @@ class SessionMountTest {
             assertTrue(stats.count(Opcode.INIT) == 1);
             assertTrue(stats.requests() > stats.count(Opcode.LOOKUP));
             assertTrue(stats.summary(0).contains(" read=" + stats.count(Opcode.READ) + " "));
+            assertTrue(stats.summary(0).endsWith(" transport=" + session.transport()), stats.summary(0));
         } finally {
             session.close();
         }
@@ -103,6 +129,46 @@ class SessionMountTest {
             IOException busy = assertThrows(IOException.class,
                     () -> Session.start(new MemoryFs(), mnt, SessionOptions.defaults()));
             assertTrue(busy.getMessage().contains("already a mount point"), busy.getMessage());
+        }
+    }
+
+    @Test
+    void externalUnmountEndsAnIoUringSession() throws Exception {
+        assumeFuse();
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        try (AutoCloseable uring = transportReady(TransportChoice.URING)) {
+            Session session = Session.start(new MemoryFs(), mnt,
+                    SessionOptions.defaults().withThreads(3).withTransport(TransportChoice.URING));
+            try {
+                assertEquals("io_uring", session.transport());
+                assertTrue(Files.exists(mnt.resolve("hello")));
+                assertEquals("", run("umount", mnt.toString()).strip());
+                assertTrue(session.awaitTermination(5, TimeUnit.SECONDS), "ring workers stop after umount");
+            } finally {
+                session.close();
+            }
+        }
+        assertFalse(Mounts.isMountPoint(mnt));
+    }
+
+    /** With enable_uring off: auto serves through /dev/fuse, uring refuses to start with the reason and leaves no mount. */
+    @Test
+    void withoutIoUringAutoFallsBackAndUringFails() throws Exception {
+        assumeFuse();
+        Assumptions.assumeTrue(FuseUring.unavailable() == null, "SKIPPED: " + FuseUring.unavailable());
+        Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+        String old = Files.readString(FuseUring.PARAMETER).strip();
+        try (FuseUring.Restore restore = new FuseUring.Restore(old)) {
+            Files.writeString(FuseUring.PARAMETER, "N");
+            try (Session s = Session.start(new MemoryFs(), mnt, SessionOptions.defaults())) {
+                assertEquals("dev", s.transport());
+                assertArrayEquals(MemoryFs.HELLO, Files.readAllBytes(mnt.resolve("hello")));
+            }
+            IOException e = assertThrows(IOException.class, () -> Session.start(new MemoryFs(), mnt,
+                    SessionOptions.defaults().withTransport(TransportChoice.URING)));
+            assertTrue(e.getMessage().contains("enable_uring parameter is N"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+            assertFalse(Mounts.isMountPoint(mnt));
         }
     }
 }

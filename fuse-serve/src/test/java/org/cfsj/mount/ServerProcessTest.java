@@ -28,9 +28,10 @@ class ServerProcessTest {
     @Test
     void everyServerOptionSurvivesTheCommandLine() {
         MountOptions all = MountOptions.builder().allowSuidDev(true).insecure(true).passthrough(true).threads(7)
-                .digestLedger(Path.of("/srv/ledger")).statsOnExit(true).quiet(true).build();
+                .digestLedger(Path.of("/srv/ledger")).statsOnExit(true).quiet(true)
+                .transport(org.cfsj.fuse.TransportChoice.URING).metadataTimeout(java.time.Duration.ZERO).build();
         assertEquals(all, roundTrip(all));
-        MountOptions none = MountOptions.builder().threads(3).quiet(true).build();
+        MountOptions none = MountOptions.builder().threads(3).quiet(true).transport(org.cfsj.fuse.TransportChoice.DEV).build();
         assertEquals(none, roundTrip(none));
     }
 

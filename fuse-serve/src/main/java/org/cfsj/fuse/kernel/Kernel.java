@@ -46,6 +46,8 @@ public final class Kernel {
     public static final long INIT_EXT = 1L << 30;
     public static final long PASSTHROUGH = 1L << 37;
     public static final long NO_EXPORT_SUPPORT = 1L << 38;
+    /** Requests travel over io_uring once the server has registered ring entries for every CPU. */
+    public static final long OVER_IO_URING = 1L << 41;
 
     // fuse_open_out.open_flags
     public static final int FOPEN_DIRECT_IO = 1 << 0;

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The FUSE view of an image is the image, and it is what the kernel shows. For random source trees
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       same bytes in both;
  *   <li>the server exits 0 on SIGTERM, unmounted, having answered no request with EIO.
  * </ul>
+ * The FUSE checks run through both transports: /dev/fuse and FUSE over io_uring (where the kernel
+ * has it; enable_uring is turned on for the test and put back after).
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class FuseDumpfileRoundtripTest {
@@ -52,13 +56,21 @@ class FuseDumpfileRoundtripTest {
         }
     }
 
-    @Test
-    void fuseMountDumpsAsTheImageAndReadsAsTheSource() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "uring"})
+    void fuseMountDumpsAsTheImageAndReadsAsTheSource(String transport) throws Exception {
+        try (AutoCloseable ready = FuseEnvironment.transport(transport)) {
+            fuseMountDumpsAsTheImageAndReadsAsTheSource(transport, "--transport=" + transport);
+        }
+    }
+
+    private void fuseMountDumpsAsTheImageAndReadsAsTheSource(String transport, String option) throws Exception {
         for (int i = 0; i < SEEDS.length; i++) {
             Images.Built b = images.get(i);
-            String ctx = "seed " + SEEDS[i];
-            Path mnt = Files.createDirectories(tmp.resolve("fuse-" + SEEDS[i]));
-            try (FuseServer server = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("server-a-" + SEEDS[i]), 240)) {
+            String ctx = "seed " + SEEDS[i] + ", " + transport;
+            Path mnt = Files.createDirectories(tmp.resolve("fuse-" + transport + "-" + SEEDS[i]));
+            try (FuseServer server = FuseServer.start(b.image(), mnt, b.objects(),
+                    tmp.resolve("server-a-" + transport + "-" + SEEDS[i]), 240, option)) {
                 Images.assertSameDump(Images.imageDump(b.image()), Images.treeDump(mnt), ctx + ": create-dumpfile of the FUSE mount vs the image's dump");
                 List<TreeFiles.File> files = TreeFiles.regularFiles(b.source());
                 assertTrue(files.stream().anyMatch(f -> f.size() > 64) && files.stream().anyMatch(f -> f.size() > 0 && f.size() <= 64),
@@ -66,6 +78,7 @@ class FuseDumpfileRoundtripTest {
                 TreeFiles.assertSameContents(b.source(), mnt, files, ctx + ": source vs FUSE");
                 FuseServer.Exit exit = server.stopCleanly(FuseServer.Stop.SIGTERM);
                 assertEquals(0, exit.stat("eio"), ctx + ": requests answered with EIO; stderr:\n" + exit.stderr());
+                assertEquals(FuseEnvironment.transportName(transport), exit.transport(), ctx + ": " + exit.stderr());
             }
         }
     }
@@ -85,23 +98,32 @@ class FuseDumpfileRoundtripTest {
         }
     }
 
-    @Test
-    void kernelAndFuseMountsAgree() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "uring"})
+    void kernelAndFuseMountsAgree(String transport) throws Exception {
         FuseEnvironment.requireKernelComposefs();
+        try (AutoCloseable ready = FuseEnvironment.transport(transport)) {
+            kernelAndFuseMountsAgree(transport, "--transport=" + transport);
+        }
+    }
+
+    private void kernelAndFuseMountsAgree(String transport, String option) throws Exception {
         for (int i = 0; i < SEEDS.length; i++) {
             Images.Built b = images.get(i);
-            String ctx = "seed " + SEEDS[i];
-            Path work = Files.createDirectories(tmp.resolve("kernel-" + SEEDS[i]));
+            String ctx = "seed " + SEEDS[i] + ", " + transport;
+            Path work = Files.createDirectories(tmp.resolve("kernel-" + transport + "-" + SEEDS[i]));
             Path kmnt = Files.createDirectories(work.resolve("mnt"));
-            Path fmnt = Files.createDirectories(tmp.resolve("fuse-b-" + SEEDS[i]));
+            Path fmnt = Files.createDirectories(tmp.resolve("fuse-b-" + transport + "-" + SEEDS[i]));
             try (KernelComposefsMount k = KernelComposefsMount.mount(b.image(), b.objects(), kmnt, MountOptions.builder().build());
-                    FuseServer server = FuseServer.start(b.image(), fmnt, b.objects(), tmp.resolve("server-b-" + SEEDS[i]), 240)) {
+                    FuseServer server = FuseServer.start(b.image(), fmnt, b.objects(),
+                            tmp.resolve("server-b-" + transport + "-" + SEEDS[i]), 240, option)) {
                 Images.assertSameDump(Images.treeDump(kmnt), Images.treeDump(fmnt), ctx + ": create-dumpfile kernel mount vs FUSE mount");
                 List<TreeFiles.File> files = TreeFiles.regularFiles(kmnt);
                 assertEquals(files.size(), TreeFiles.regularFiles(fmnt).size(), ctx + ": regular files in kernel vs FUSE mount");
                 TreeFiles.assertSameContents(kmnt, fmnt, files, ctx + ": kernel vs FUSE");
                 FuseServer.Exit exit = server.stopCleanly(FuseServer.Stop.SIGTERM);
                 assertEquals(0, exit.stat("eio"), ctx + ": requests answered with EIO; stderr:\n" + exit.stderr());
+                assertEquals(FuseEnvironment.transportName(transport), exit.transport(), ctx + ": " + exit.stderr());
             }
         }
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cfsj.fuse.Mounts;
 import org.cfsj.sys.MountCalls;
+import org.cfsj.testsupport.FuseUring;
 
 /**
  * What these tests need from the machine. Each missing piece skips with a loud reason; in CI
@@ -28,6 +29,25 @@ final class FuseEnvironment {
         String fs = Files.readString(Path.of("/proc/filesystems"));
         assumeTrue(fs.contains("\terofs\n"), "SKIPPED: the kernel has no EROFS: cannot mount the kernel composefs reference view");
         assumeTrue(fs.contains("\toverlay\n"), "SKIPPED: the kernel has no overlayfs: cannot mount the kernel composefs reference view");
+    }
+
+    /**
+     * Readies the machine for a server with {@code --transport=TRANSPORT} (dev or uring): for
+     * uring, skips loudly where the kernel lacks FUSE over io_uring, else turns the fuse module's
+     * enable_uring on until the returned handle is closed (which puts the old value back).
+     */
+    static AutoCloseable transport(String transport) {
+        if (!transport.equals("uring")) {
+            return () -> {};
+        }
+        String why = FuseUring.unavailable();
+        assumeTrue(why == null, "SKIPPED: FUSE over io_uring is NOT tested: " + why);
+        return FuseUring.enable();
+    }
+
+    /** What the server's stats line says for {@code --transport=TRANSPORT}. */
+    static String transportName(String transport) {
+        return transport.equals("uring") ? "io_uring" : transport;
     }
 
     /**

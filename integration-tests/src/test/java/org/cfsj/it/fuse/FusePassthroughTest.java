@@ -15,21 +15,31 @@ import org.cfsj.mount.MountOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * With {@code --passthrough} the kernel reads external files straight from their backing objects:
  * reading every external file makes no READ request reach the server, and the bytes are right.
  * Inline files (content stored in the image, up to 64 bytes) have no backing file and are still
  * read by the server: at most one READ per inline inode (a whole page covers them), never more.
+ * Backing ids work the same whether requests come over /dev/fuse or io_uring.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FusePassthroughTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void externalFilesAreReadWithoutTheServer() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "uring"})
+    void externalFilesAreReadWithoutTheServer(String transport) throws Exception {
         FuseEnvironment.requireFuse();
+        try (AutoCloseable ready = FuseEnvironment.transport(transport)) {
+            externalFilesAreReadWithoutTheServer(transport, "--transport=" + transport);
+        }
+    }
+
+    private void externalFilesAreReadWithoutTheServer(String transport, String option) throws Exception {
         Path src = tmp.resolve("src");
         Files.createDirectories(src.resolve("sub"));
         Random rnd = new Random(42);
@@ -49,7 +59,8 @@ class FusePassthroughTest {
         assertTrue(dump.lines().noneMatch(FusePassthroughTest::isInlineWithData), "the image should have no inline file with data:\n" + dump);
 
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-        try (FuseServer server = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("server"), 120, "--passthrough")) {
+        try (FuseServer server = FuseServer.start(b.image(), mnt, b.objects(), tmp.resolve("server"), 120, "--passthrough",
+                option)) {
             List<TreeFiles.File> files = TreeFiles.regularFiles(root);
             TreeFiles.assertSameContents(root, mnt, files, "source vs FUSE --passthrough");
             // a second pass opens again; still nothing for the server to read
@@ -65,7 +76,8 @@ class FusePassthroughTest {
                     "passthrough_opens should cover each of the " + externalInodes.size() + " external inodes: " + exit.stats());
             assertTrue(exit.stat("passthrough_opens") <= externalOpens, "more passthrough opens than opens made (" + externalOpens + "): " + exit.stats());
             assertEquals(0, exit.stat("eio"), "EIO answers: " + exit.stats());
-            System.out.println("FusePassthroughTest, external files only: " + exit.stats());
+            assertEquals(FuseEnvironment.transportName(transport), exit.transport(), exit.stderr());
+            System.out.println("FusePassthroughTest, external files only, " + transport + ": " + exit.stats());
         }
     }
 

@@ -69,6 +69,19 @@ final class FuseServer implements AutoCloseable {
             }
             return v;
         }
+
+        /** How requests travelled ({@code dev} or {@code io_uring}), from the stats line. */
+        String transport() {
+            var m = java.util.regex.Pattern.compile(STATS_PREFIX + ".* transport=(\\S+)").matcher(stderr);
+            String last = null;
+            while (m.find()) {
+                last = m.group(1);
+            }
+            if (last == null) {
+                fail("the server's stats line names no transport; stderr:\n" + stderr);
+            }
+            return last;
+        }
     }
 
     private final Process process;
@@ -253,7 +266,7 @@ final class FuseServer implements AutoCloseable {
                 stats = new LinkedHashMap<>();
                 for (String kv : line.substring(STATS_PREFIX.length()).trim().split("\\s+")) {
                     int eq = kv.indexOf('=');
-                    if (eq > 0) {
+                    if (eq > 0 && kv.substring(eq + 1).matches("\\d+")) {
                         stats.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
                     }
                 }

@@ -240,6 +240,49 @@ class CrunBusyboxTest {
         assertEquals(5, p.exitValue(), "the container's exit status");
     }
 
+    /**
+     * {@code oci run} killed with SIGKILL cannot clean up: its container's root stays mounted and
+     * its writable layer stays. Once the container is gone too, the next {@code oci run} removes
+     * both (and the {@link #nothingLeftBehind} check then finds nothing); while the container
+     * still runs, its root is left alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--fuse", "--kernel"})
+    void whatAKilledRunLeavesIsRemovedByTheNextRun(String mode) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--repo", repo.toString(), "oci", "run", mode, "--no-service"));
+        if (mode.equals("--kernel")) {
+            args.add("--insecure");
+        }
+        args.addAll(ContainerHost.cgroupWorkaround());
+        args.addAll(List.of("bb", "--", "sh", "-c", "echo ready; exec sleep 1000"));
+        Process p = new ProcessBuilder(Cfsj.argv(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        p.getOutputStream().close();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("ready", out.readLine());
+        List<String> layers = ContainerHost.writableLayers();
+        assertEquals(1, layers.size(), "the container's record while it runs: " + layers);
+        String id = layers.get(0);
+        Command.of("kill", "-KILL", Long.toString(p.pid())).check();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(1, ContainerHost.mountsContaining("cfsj-run-").size(), "the killed run's root is still mounted");
+
+        assertEquals(0, run(List.of(), "bb", "true").exit(), "a run while the killed run's container still runs");
+        assertEquals(1, ContainerHost.mountsContaining("cfsj-run-").size(), "a live container's root is left alone");
+        assertTrue(ContainerHost.writableLayers().contains(id), "a live container's record is left alone");
+
+        // the container ends (crun run, orphaned, deletes it): only what cfsj made is left
+        Path rootfs = Path.of(ContainerHost.mountsContaining("cfsj-run-").get(0).split(" ")[1]);
+        Command.of("crun", "kill", id, "KILL").timeoutSeconds(30).run();
+        for (int i = 0; i < 300 && Files.exists(Path.of("/run/crun", id)); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.notExists(Path.of("/run/crun", id)), "crun still knows " + id);
+        Result next = run(List.of(), "bb", "true");
+        assertEquals(0, next.exit(), next.describe());
+        assertTrue(next.err().contains("removed what the killed run of container " + id + " left behind"), next.describe());
+        assertTrue(Files.notExists(rootfs.getParent()), "the killed run's bundle " + rootfs.getParent());
+    }
+
     @Test
     void bundleIsRunnableByCrunAndUnmountedByCfsjUmount() throws Exception {
         Path bundle = work.resolve("bundle");

@@ -152,6 +152,19 @@ class ServiceMountTest {
             FdVarlink.Reply wrong = c.call(OCI + "OciMount", "{\"handle\":" + h + ",\"image\":\"tiny\",\"bootable\":false,"
                     + "\"options\":{\"overlay\":true}}", upperFd);
             assertEquals("org.composefs.Oci.InvalidRequest", wrong.message().path("error").asText(), wrong.message().toString());
+
+            // a file where the work directory should be is the client's mistake, named as such
+            Path file = Files.writeString(work.resolve("layer/file"), "x");
+            int fileFd = FileCalls.open(file.toString(), FileCalls.O_PATH | FileCalls.O_CLOEXEC, 0);
+            try {
+                FdVarlink.Reply notDir = c.call(OCI + "OciMount", "{\"handle\":" + h + ",\"image\":\"tiny\",\"bootable\":false,"
+                        + "\"options\":{\"overlay\":true}}", upperFd, fileFd);
+                assertEquals("org.composefs.Oci.InvalidRequest", notDir.message().path("error").asText(), notDir.message().toString());
+                assertTrue(notDir.message().path("parameters").path("message").asText().contains("the work fd is not a directory"),
+                        notDir.message().toString());
+            } finally {
+                FileCalls.close(fileFd);
+            }
         } finally {
             FileCalls.close(upperFd);
             FileCalls.close(workFd);

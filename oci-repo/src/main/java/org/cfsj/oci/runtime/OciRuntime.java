@@ -64,6 +64,11 @@ public record OciRuntime(Path executable, boolean hideCgroupV2Controllers) {
         return wrapped(List.of(executable.toString(), "delete", "--force", containerId));
     }
 
+    /** {@code RUNTIME state ID}: succeeds while the runtime knows the container. */
+    public List<String> stateCommand(String containerId) {
+        return List.of(executable.toString(), "state", containerId);
+    }
+
     private List<String> wrapped(List<String> command) {
         if (!hideCgroupV2Controllers) {
             return command;
