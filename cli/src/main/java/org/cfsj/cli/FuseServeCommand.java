@@ -7,6 +7,7 @@ import org.cfsj.fuse.TransportChoice;
 import org.cfsj.mount.BackgroundServer;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.mount.MountOptions;
+import org.cfsj.mount.ServerProcess;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -133,7 +134,10 @@ final class FuseServeCommand implements Callable<Integer> {
         if (threads != null) {
             options.threads(threads);
         }
-        if (background) {
+        String readyToken = background ? ServerProcess.readyToken() : null;
+        if (readyToken != null) { // the launcher started this JVM detached and waits for the token
+            ServerProcess.serveForStarter(image, basedir, mountpoint, options.build(), readyToken);
+        } else if (background) {
             BackgroundServer.start(image, basedir, mountpoint, options.build(), System.err);
         } else {
             ComposefsServer.start(image, basedir, mountpoint, options.build()).serveUntilUnmounted();

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.cfsj.sys.Io;
 import org.cfsj.tree.Xattr;
 
 /**
@@ -31,6 +32,13 @@ import org.cfsj.tree.Xattr;
  * concurrently (when opened from a file, the mapping uses a shared arena).
  */
 public final class ErofsImage implements AutoCloseable {
+    /**
+     * Bytes per MADV_WILLNEED: the kernel reads at most max(read_ahead_kb, the device's largest
+     * request) per call, so larger advice would be cut short; this is the kernel's default
+     * read_ahead_kb, a multiple of every page size.
+     */
+    private static final long READ_AHEAD_CHUNK = 128 << 10;
+
     private final Arena arena; // null when wrapping a caller's segment
     private final MemorySegment seg;
     private final long imageSize;
@@ -80,6 +88,25 @@ public final class ErofsImage implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * For an image opened from a file: asks the kernel to start reading the whole file into the
+     * page cache now, without waiting (madvise MADV_WILLNEED). A server's first walk then finds
+     * inodes and directories in memory instead of faulting them in a page at a time, each fault
+     * a small synchronous disk read. Only the page cache grows: no page is mapped into this
+     * process until it is read. Best effort; an image wrapping memory is left alone.
+     */
+    public void readAhead() {
+        if (arena == null) {
+            return;
+        }
+        for (long at = 0; at < seg.byteSize(); at += READ_AHEAD_CHUNK) {
+            if (Io.madvise(seg.asSlice(at, Math.min(READ_AHEAD_CHUNK, seg.byteSize() - at)), Io.MADV_WILLNEED) != 0) {
+                return;
+            }
+        }
+    }
+
 
     /** Wraps image bytes already in memory (tests, fuzzing, images embedded elsewhere). Not copied. */
     public static ErofsImage of(MemorySegment image) throws ErofsFormatException {

@@ -164,11 +164,9 @@ public final class VerifiedObjects implements AutoCloseable {
         Stat st = o.stat();
         boolean handedOut = false;
         try {
-            if (!insecure) {
-                verify(fd, payload, what, st, expectedDigest);
-            }
+            FileIdentity checked = insecure ? null : verify(fd, payload, what, st, expectedDigest);
             handedOut = true;
-            return new OpenObject(fd, st.size());
+            return new OpenObject(fd, st.size(), checked);
         } finally {
             if (!handedOut) {
                 FileCalls.close(fd);
@@ -335,7 +333,39 @@ public final class VerifiedObjects implements AutoCloseable {
         }
     }
 
-    private void verify(int fd, String payload, String what, Stat st, byte[] expected) throws IOException {
+    /**
+     * Whether {@code o}'s file is still as it was when its digest was checked in user space (its
+     * name, inode, size, mtime and ctime; see {@link FileIdentity}), so that a kept object may be
+     * used again without another check. Asked of the kept fd if it has one, else of the name in
+     * the store (then a replaced object also counts as changed). Always true for objects kernel
+     * fs-verity guards or that were not checked; false if the file cannot be looked at.
+     */
+    public boolean stillAsChecked(OpenObject o) {
+        FileIdentity checked = o.checkedInUserSpace();
+        if (checked == null) {
+            return true;
+        }
+        String what = basedir + "/" + checked.payload();
+        try {
+            Stat now;
+            if (o.fd() >= 0) {
+                now = StatCalls.statx(o.fd(), EMPTY_PATH, AT_EMPTY_PATH, what);
+            } else {
+                int fd = openInStore(Payloads.toRelativeName(checked.payload()), PRESENCE_FLAGS, what);
+                try {
+                    now = StatCalls.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, what);
+                } finally {
+                    FileCalls.close(fd);
+                }
+            }
+            return FileIdentity.of(checked.payload(), now).equals(checked);
+        } catch (IOException | RuntimeException e) {
+            return false; // a fresh open will report what is wrong
+        }
+    }
+
+    /** Checks the object; returns what it was checked as in user space, or null if the kernel measured it. */
+    private FileIdentity verify(int fd, String payload, String what, Stat st, byte[] expected) throws IOException {
         VerityAlgorithm alg = VerityAlgorithm.ofDigest(expected);
         switch (kernelVerity ? VerityIoctl.measure(fd) : NOT_MEASURED) {
             case Measurement.Enabled kernel -> {
@@ -345,6 +375,7 @@ public final class VerifiedObjects implements AutoCloseable {
                     throw new ObjectVerificationException(payload, expected, kernel.digest(),
                             "measured by kernel fs-verity, " + kernel.algorithmName());
                 }
+                return null;
             }
             case Measurement.Unavailable _ -> {
                 FileIdentity id = FileIdentity.of(payload, st);
@@ -357,6 +388,7 @@ public final class VerifiedObjects implements AutoCloseable {
                     failures.increment();
                     throw new ObjectVerificationException(payload, expected, actual, "computed in user space");
                 }
+                return id;
             }
             case Measurement.Failed f -> throw new IOException(what + ": FS_IOC_MEASURE_VERITY: " + f.message());
         }

@@ -23,6 +23,8 @@ public final class Io {
     public static final int POSIX_FADV_WILLNEED = 3;
     /** posix_fadvise: the cached pages of the range may go. */
     public static final int POSIX_FADV_DONTNEED = 4;
+    /** madvise: the mapped range will be accessed soon (for a file mapping, the kernel starts reading it, without waiting). */
+    public static final int MADV_WILLNEED = 3;
     /** {@code sizeof(struct iovec)}: a pointer and a length. */
     public static final long IOVEC_SIZE = 16;
 
@@ -36,6 +38,9 @@ public final class Io {
             Native.withErrno("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle POSIX_FADVISE =
             Native.plain("posix_fadvise", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+
+    private static final MethodHandle MADVISE =
+            Native.withErrno("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private Io() {}
 
@@ -150,6 +155,20 @@ public final class Io {
     public static int posixFadvise(int fd, long offset, long length, int advice) {
         try {
             return (int) POSIX_FADVISE.invokeExact(fd, offset, length, advice);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code madvise(2)} over all of {@code mapping} (a segment of a mapping made by
+     * {@code FileChannel.map}, so page-aligned at its start); returns 0 or the error number.
+     */
+    public static int madvise(MemorySegment mapping, int advice) {
+        try {
+            MemorySegment st = Native.callState();
+            int r = (int) MADVISE.invokeExact(st, mapping, mapping.byteSize(), advice);
+            return r == 0 ? 0 : Native.errno(st);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

@@ -126,6 +126,7 @@ class SysConstantsTest {
             #include <sys/file.h>
             #include <sys/mman.h>
             #include <sys/epoll.h>
+            #include <sys/mman.h>
             #include <sys/mount.h>
             #include <sys/socket.h>
             #include <sys/stat.h>

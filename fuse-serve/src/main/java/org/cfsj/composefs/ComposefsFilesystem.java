@@ -82,7 +82,7 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * without a miss (an LRU smaller than a sequential reader's tree never hits), small enough to
      * bound the pinned kernel memory and this map (about 200 bytes of heap each).
      */
-    private static final int MAX_IDLE_BACKING = 1 << 16;
+    private static final int MAX_IDLE_BACKING = KeptObjectBudget.MAX_IDLE_BACKING;
     /** Set once a listing dropped a name: one log line per image, not one per listing. */
     private final AtomicBoolean droppedNameLogged = new AtomicBoolean();
     /** Set once a file without a digest was refused: one log line per image, not one per open. */
@@ -94,17 +94,21 @@ public final class ComposefsFilesystem implements ReadOnlyFilesystem {
      * @param passthrough  let the kernel read external files directly when it can
      */
     public ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough) {
-        this(image, store, passthrough, MAX_IDLE_OBJECTS, MAX_IDLE_BACKING);
+        this(image, store, passthrough, MAX_IDLE_OBJECTS, MAX_IDLE_BACKING, KeptObjectBudget.PROCESS);
     }
 
-    /** As above, keeping at most this many unused objects (fds, backing ids) for their next use. */
-    ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough, int maxIdleFds, int maxIdleBacking) {
+    /**
+     * As above, keeping at most this many unused objects (fds, backing ids) for their next use,
+     * and no more than {@code budget} allows all filesystems sharing it together.
+     */
+    ComposefsFilesystem(ErofsImage image, VerifiedObjects store, boolean passthrough, int maxIdleFds, int maxIdleBacking,
+            KeptObjectBudget budget) {
         this.image = image;
         this.store = store;
         this.ids = new NodeIds(image.rootNid());
         this.passthrough = passthrough;
         // Passthrough needs OPEN (its reply carries the backing id); without it files are open-less.
-        this.objects = new OpenObjects(store, passthrough, maxIdleFds, maxIdleBacking);
+        this.objects = new OpenObjects(store, passthrough, maxIdleFds, maxIdleBacking, budget);
         this.readahead = new DirectoryReadahead(new DirectoryReadahead.Loader() {
             @Override
             public long load(long nid, MemorySegment dst) throws FsException {

@@ -21,7 +21,8 @@ import org.cfsj.objects.VerifiedObjects;
  * runs) to its last (RELEASE, or the end of that READ); then it is idle. Idle handles are kept in
  * least-recently-idle order, at most {@code maxIdleFds} holding an fd and {@code maxIdleBacking}
  * holding a backing id (two lists, so that a session whose passthrough the kernel refused cannot
- * run out of fds); past that the oldest is closed. The kernel
+ * run out of fds), and no more than the process's {@link KeptObjectBudget} allows all sessions
+ * together; past that the oldest is closed. The kernel
  * forgetting the inode closes its idle handle at once (no later OPEN of that node id can come).
  * A later use of a closed handle's inode opens and checks the object again (the digest cache makes
  * that cheap).
@@ -31,9 +32,13 @@ import org.cfsj.objects.VerifiedObjects;
  * handles cost no descriptor of the server's, only the kernel's reference to the object.
  *
  * <p>A kept handle refers to the very file that was checked (its fd or the kernel's reference),
- * not to a path: replacing an object in the store does not change what a kept handle serves, and
- * changing a checked file in place is as unnoticed as it is for a file held open all along (the
- * kernel's page cache, or passthrough reads, serve it without asking the server either).
+ * not to a path. While a handle is in use, changing its file in place is as unnoticed as it is
+ * for any file held open (the kernel's page cache, or passthrough reads, serve it without asking
+ * the server). But an idle handle whose object was checked in user space (no kernel fs-verity
+ * guards its reads) is used again only if the file is still as it was checked ({@link
+ * VerifiedObjects#stillAsChecked}: the kept fd's statx, or the name's for passthrough handles,
+ * which hold no fd); otherwise it is closed and the object opened and checked afresh, so a file
+ * changed after its check fails its next open as it would without kept handles.
  *
  * <p>Invariants: one handle per inode at a time (the kernel allows one backing id per inode); the
  * first use of an inode's handle decides how it is served (passthrough or by the server), and
@@ -47,6 +52,8 @@ final class OpenObjects {
         private final long nid;
         private int fd = -1;
         private long size;
+        /** What was opened and how it was checked (without its fd for passthrough handles). */
+        private OpenObject object;
         private int users;
         private int backingId;
         private boolean ready;
@@ -81,9 +88,29 @@ final class OpenObjects {
     private static final class IdleList {
         final LinkedHashMap<Long, Handle> handles = new LinkedHashMap<>();
         final int max;
+        /** The same kind's idle handles in all sessions of the process. */
+        final KeptObjectBudget.Kind process;
 
-        IdleList(int max) {
+        IdleList(int max, KeptObjectBudget.Kind process) {
             this.max = max;
+            this.process = process;
+        }
+
+        void add(Handle h) {
+            if (handles.put(h.nid, h) == null) {
+                process.add();
+            }
+        }
+
+        void remove(Handle h) {
+            if (handles.remove(h.nid, h)) {
+                process.remove();
+            }
+        }
+
+        /** Over this session's bound, or the process over its budget while this session holds some. */
+        boolean tooMany() {
+            return handles.size() > max || (process.over() && !handles.isEmpty());
         }
     }
 
@@ -97,12 +124,14 @@ final class OpenObjects {
      * @param maxIdleFds     how many idle handles holding an object fd to keep at most (0: close
      *                       each with its last user)
      * @param maxIdleBacking the same for handles holding a passthrough backing id
+     * @param budget         what all sessions of the process keep at most together
      */
-    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdleFds, int maxIdleBacking) {
+    OpenObjects(VerifiedObjects store, boolean passthroughWanted, int maxIdleFds, int maxIdleBacking,
+            KeptObjectBudget budget) {
         this.store = store;
         this.passthroughWanted = passthroughWanted;
-        this.idleFds = new IdleList(maxIdleFds);
-        this.idleBacking = new IdleList(maxIdleBacking);
+        this.idleFds = new IdleList(maxIdleFds, budget.fds);
+        this.idleBacking = new IdleList(maxIdleBacking, budget.backing);
     }
 
     private IdleList idleList(Handle h) {
@@ -129,9 +158,21 @@ final class OpenObjects {
             if (h.gone || !h.ready) {
                 return null; // closed, or another thread is still opening it: acquire() waits for that
             }
+            if (!reusable(h)) {
+                closeHandle(h);
+                return null; // the caller opens and checks the object afresh
+            }
             addUser(h);
             return h;
         }
+    }
+
+    /**
+     * False for an idle handle whose file changed since it was checked in user space; the caller
+     * holds its monitor. Handles in use are not asked: their file is open already.
+     */
+    private boolean reusable(Handle h) {
+        return !h.idle || store.stillAsChecked(h.object);
     }
 
     /** One more user of a ready handle; an idle one stops being idle. The caller holds its monitor. */
@@ -140,7 +181,7 @@ final class OpenObjects {
             h.idle = false;
             IdleList list = idleList(h);
             synchronized (list) {
-                list.handles.remove(h.nid);
+                list.remove(h);
             }
         }
     }
@@ -157,6 +198,10 @@ final class OpenObjects {
             synchronized (h) {
                 if (h.gone) {
                     continue; // closed and removed while we waited: take a fresh one
+                }
+                if (h.ready && !reusable(h)) {
+                    closeHandle(h);
+                    continue; // changed since its check: open and check it afresh
                 }
                 if (!h.ready) {
                     open(h, payload, digest, expectedSize);
@@ -180,8 +225,10 @@ final class OpenObjects {
             h.backingId = passthrough(o.fd(), payload);
             if (h.backingId > 0) {
                 VerifiedObjects.close(o.fd()); // the kernel holds the file now; reads never reach us
+                h.object = o.withoutFd();
             } else {
                 h.fd = o.fd();
+                h.object = o;
             }
             h.ready = true;
             opened.increment();
@@ -237,7 +284,7 @@ final class OpenObjects {
             }
             h.idle = true;
             synchronized (list) {
-                list.handles.put(h.nid, h);
+                list.add(h);
             }
         }
         trimIdle(list);
@@ -261,12 +308,15 @@ final class OpenObjects {
         }
     }
 
-    /** Closes the least recently idle handles of {@code list} until it is within its bound. */
+    /**
+     * Closes the least recently idle handles of {@code list} until it is within its bound and the
+     * process within its budget (or the list is empty).
+     */
     private void trimIdle(IdleList list) {
         while (true) {
             Handle oldest;
             synchronized (list) {
-                if (list.handles.size() <= list.max) {
+                if (!list.tooMany()) {
                     return;
                 }
                 Iterator<Handle> it = list.handles.values().iterator();
@@ -289,7 +339,7 @@ final class OpenObjects {
             h.idle = false;
             IdleList list = idleList(h);
             synchronized (list) {
-                list.handles.remove(h.nid, h);
+                list.remove(h);
             }
         }
         if (h.backingId > 0 && context != null) {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import org.cfsj.fuse.fs.CachePolicy;
 import org.cfsj.fuse.fs.FsContext;
@@ -54,6 +56,13 @@ public final class Session implements AutoCloseable {
     private final Notifications notifications;
     private volatile boolean stopping;
     private volatile boolean closed;
+    /**
+     * Backing-id ioctls share it; closing /dev/fuse takes it exclusively and sets {@link
+     * #deviceClosed}: once closed, the fd's number may belong to another session's /dev/fuse in
+     * this process, whose backing ids an ioctl on it would free.
+     */
+    private final ReadWriteLock deviceLock = new ReentrantReadWriteLock();
+    private boolean deviceClosed;
     private InitNegotiation.Result init;
     private DeviceId device;
     private RingTransport ring; // made at INIT when io_uring is wanted and offered
@@ -361,6 +370,8 @@ public final class Session implements AutoCloseable {
             Thread.currentThread().interrupt();
             done = false;
         }
+        // the filesystem first: what it releases (backing ids) goes through the still-open fd
+        fs.destroy();
         if (done) {
             closeFds();
         } else {
@@ -370,7 +381,6 @@ public final class Session implements AutoCloseable {
                     ? "mounts of the detached FUSE filesystem are still in use (its connection was not aborted); its fds stay open"
                     : "the mount at " + mount.mountpoint() + " is detached but still in use; its fds stay open");
         }
-        fs.destroy();
         if (failure != null) {
             throw failure;
         }
@@ -410,7 +420,13 @@ public final class Session implements AutoCloseable {
     private void closeFds() {
         notifications.close();
         transports.forEach(Transport::close);
-        FileCalls.close(mount.fd());
+        deviceLock.writeLock().lock();
+        try {
+            deviceClosed = true;
+            FileCalls.close(mount.fd());
+        } finally {
+            deviceLock.writeLock().unlock();
+        }
     }
 
     /** What the filesystem may use of the connection. */
@@ -422,7 +438,15 @@ public final class Session implements AutoCloseable {
 
         @Override
         public int openBacking(int fd) throws IOException {
-            return FuseDevice.openBacking(mount.fd(), fd);
+            deviceLock.readLock().lock();
+            try {
+                if (deviceClosed) {
+                    throw new IOException("the FUSE connection is closed");
+                }
+                return FuseDevice.openBacking(mount.fd(), fd);
+            } finally {
+                deviceLock.readLock().unlock();
+            }
         }
 
         @Override
@@ -432,10 +456,15 @@ public final class Session implements AutoCloseable {
 
         @Override
         public void closeBacking(int backingId) {
+            deviceLock.readLock().lock();
             try {
-                FuseDevice.closeBacking(mount.fd(), backingId);
+                if (!deviceClosed) { // else the fd number is not ours any more; the kernel freed our ids with the connection
+                    FuseDevice.closeBacking(mount.fd(), backingId);
+                }
             } catch (SysException e) {
                 // the connection may already be gone, which released every backing id
+            } finally {
+                deviceLock.readLock().unlock();
             }
         }
     }

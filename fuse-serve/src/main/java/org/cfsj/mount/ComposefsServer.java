@@ -71,6 +71,9 @@ public final class ComposefsServer implements AutoCloseable {
             image.close();
             throw new IOException(path + ": unsupported composefs header version " + header.get().version());
         }
+        // The first walk reads most of the image (inodes, directories, xattrs): have it read in
+        // large sequential requests now rather than fault it in a page at a time later.
+        image.readAhead();
         return image;
     }
 

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
+import org.cfsj.fuse.FuseMount;
 import org.cfsj.fuse.Log;
 import org.cfsj.fuse.TransportChoice;
 
@@ -88,6 +90,41 @@ public final class ServerProcess {
             }
         }
         return new Request(Path.of(args[1]), Path.of(args[4]), Path.of(args[2]), o.build());
+    }
+
+    /**
+     * The environment variable through which a starter that is not {@link BackgroundServer} (the
+     * launcher script {@code ./cfsj}, which starts the server's JVM detached itself and so saves
+     * a second JVM) asks {@code cfsj fuse-serve --background} to serve in its own process: its
+     * value is a line the starter cannot confuse with a message (a random token), which the
+     * server prints on stderr once the mount is live, right before it closes stderr.
+     */
+    public static final String READY_TOKEN_ENV = "CFSJ_READY_TOKEN";
+    /** A token is one short line of letters, digits and dashes: anything else is not from a starter. */
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9-]{16,64}");
+
+    /** The ready token if a starter waits on this process's stderr ({@link #READY_TOKEN_ENV}), else null. */
+    public static String readyToken() {
+        String token = System.getenv(READY_TOKEN_ENV);
+        return token != null && TOKEN.matcher(token).matches() ? token : null;
+    }
+
+    /**
+     * Serves in this process, already detached by its starter, which reads stderr until the
+     * mount is live: start-up messages go there, then {@code token} on a line of its own, and
+     * then stderr is closed and later messages go to the {@link BackgroundLog}. Returns once
+     * the mount is unmounted. Quiet as the {@link #main} of a {@link BackgroundServer} is.
+     *
+     * @throws IOException if it could not mount (the caller reports it on stderr: the starter
+     *     then sees an end of stderr without the token)
+     */
+    public static void serveForStarter(Path image, Path objects, Path mountpoint, MountOptions options, String token)
+            throws IOException, InterruptedException {
+        Path mnt = FuseMount.checkMountpoint(mountpoint);
+        ComposefsServer server = ComposefsServer.start(image, objects, mnt, options.toBuilder().quiet(true).build());
+        System.err.println(token);
+        detachFromStarter(mnt);
+        server.serveUntilUnmounted();
     }
 
     /** The server: exit status 0 once it has served and been unmounted, 1 if it could not mount. */

@@ -15,6 +15,9 @@ import org.cfsj.fuse.Session;
 import org.cfsj.fuse.SessionOptions;
 import org.cfsj.mount.ComposefsServer;
 import org.cfsj.objects.VerifiedObjects;
+import org.cfsj.sys.FileCalls;
+import org.cfsj.sys.Io;
+import org.cfsj.sys.PathNames;
 import org.cfsj.sys.Processes;
 import org.cfsj.tree.Bytes;
 import org.cfsj.tree.Directory;
@@ -93,7 +96,7 @@ class KeptObjectsTest {
     private Mounted mount(boolean passthrough) throws IOException {
         ErofsImage img = ComposefsServer.openImage(image);
         VerifiedObjects store = new VerifiedObjects(objects, false);
-        ComposefsFilesystem fs = new ComposefsFilesystem(img, store, passthrough, 1, 1);
+        ComposefsFilesystem fs = new ComposefsFilesystem(img, store, passthrough, 1, 1, new KeptObjectBudget(100, 100));
         Session session = Session.start(fs, mnt,
                 SessionOptions.defaults().withThreads(2).withPassthrough(passthrough));
         return new Mounted(img, store, fs, session);
@@ -155,6 +158,52 @@ class KeptObjectsTest {
     void aTamperedObjectIsRefusedOnEveryReadWithoutPassthrough() throws Exception {
         try (Mounted m = mount(false)) {
             assertTamperedRefusedWhateverIsKept(m.fs());
+        }
+    }
+
+    @Test
+    void anObjectChangedAfterItsCheckIsRefusedThoughItsHandleIsKeptWithPassthrough() throws Exception {
+        try (Mounted m = mount(true)) {
+            Assumptions.assumeTrue(m.session().passthroughGranted(), "SKIPPED: the kernel has no FUSE passthrough");
+            assertChangedObjectRefused(m.fs(), true);
+        }
+    }
+
+    @Test
+    void anObjectChangedAfterItsCheckIsRefusedThoughItsHandleIsKeptWithoutPassthrough() throws Exception {
+        try (Mounted m = mount(false)) {
+            assertChangedObjectRefused(m.fs(), false);
+        }
+    }
+
+    /** a.bin is read (checked, then kept idle), its object changed in place: the next read fails. */
+    private void assertChangedObjectRefused(ComposefsFilesystem fs, boolean passthrough) throws Exception {
+        assertArrayEquals(a, Files.readAllBytes(mnt.resolve("a.bin")));
+        awaitUnused(fs);
+        assertEquals(1, fs.idleObjects(), "a.bin's object is kept");
+        Path object = objects.resolve(FsVerity.objectPath(FsVerity.digest(a)));
+        byte[] changed = a.clone();
+        changed[1000] ^= 1;
+        Files.write(object, changed); // same inode: the kept fd (or backing file) sees the change
+        if (!passthrough) {
+            // the kernel's page cache of a.bin would answer without asking the server: it is
+            // dropped here as memory pressure may drop it any time (passthrough: the cache is the
+            // object's own, and opening a.bin is what is tested)
+            dropCachedPages(mnt.resolve("a.bin"));
+        }
+        IOException e = assertThrows(IOException.class, () -> Files.readAllBytes(mnt.resolve("a.bin")));
+        assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+        assertEquals(0, fs.idleObjects(), "the changed object's handle was dropped");
+    }
+
+    /** POSIX_FADV_DONTNEED through the mount: needs no OPEN of an open-less session. */
+    private static void dropCachedPages(Path file) throws IOException {
+        int fd = FileCalls.openat(FileCalls.AT_FDCWD, PathNames.bytes(file), FileCalls.O_RDONLY | FileCalls.O_CLOEXEC,
+                file.toString());
+        try {
+            Io.posixFadvise(fd, 0, 0, Io.POSIX_FADV_DONTNEED);
+        } finally {
+            FileCalls.close(fd);
         }
     }
 
