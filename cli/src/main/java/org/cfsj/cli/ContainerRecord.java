@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.cfsj.fuse.Mounts;
 import org.cfsj.mount.Unmount;
 import org.cfsj.oci.runtime.OciRuntime;
 import org.cfsj.posix.DirectoryRemoval;
@@ -166,12 +167,12 @@ final class ContainerRecord implements AutoCloseable {
             Path bundle = bundleOf(record);
             if (bundle != null) {
                 Path rootfs = bundle.resolve("rootfs");
-                unmountIfMounted(rootfs, bundle);
+                unmountIfMounted(rootfs);
                 Files.deleteIfExists(bundle.resolve("config.json"));
                 Files.deleteIfExists(rootfs);
                 Files.deleteIfExists(bundle);
             }
-            unmountIfMounted(record.resolve("image"), record);
+            unmountIfMounted(record.resolve("image"));
             DirectoryRemoval.removeTree(record);
             warn("removed what the killed run of " + what + " left behind");
         } catch (IOException e) {
@@ -200,22 +201,9 @@ final class ContainerRecord implements AutoCloseable {
         return owner == Processes.geteuid() && (mode & 0777) == 0700 ? bundle : null;
     }
 
-    /**
-     * Lazily unmounts {@code dir} when something is mounted on it: its device differs from its
-     * parent's, or it cannot be looked at (a FUSE mount whose server died answers ENOTCONN).
-     */
-    private static void unmountIfMounted(Path dir, Path parent) throws IOException {
-        if (Files.notExists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        boolean mounted;
-        try {
-            mounted = !Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS)
-                    .equals(Files.getAttribute(parent, "unix:dev", LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException unreachable) {
-            mounted = true;
-        }
-        if (mounted) {
+    /** Lazily unmounts {@code dir} when mountinfo shows a mount there (a dead FUSE mount included). */
+    private static void unmountIfMounted(Path dir) throws IOException {
+        if (Mounts.isMountPoint(dir)) {
             Unmount.unmount(dir, true);
         }
     }
